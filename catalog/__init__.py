@@ -1,0 +1,1 @@
+"""Product records, catalog feed formats and the built-in demo catalog."""

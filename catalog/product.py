@@ -1,0 +1,137 @@
+"""The `Product` record and its validation."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+# ISO 4217 codes merchants actually use; an unknown code is far more often a typo than a real currency.
+CURRENCIES = frozenset(
+    "USD EUR GBP JPY CNY INR AUD CAD CHF SEK NOK DKK PLN CZK HUF NZD SGD HKD KRW TWD BRL MXN ZAR AED SAR "
+    "TRY ILS THB MYR IDR PHP VND RUB UAH RON CLP COP PEN ARS EGP NGN KES".split()
+)
+CORE_FIELDS = ("id", "title", "brand", "category", "price", "currency", "image", "url", "in_stock")
+MAX_TEXT = 1000
+_ID_PATTERN = re.compile(r"^[^\x00-\x1f]{1,128}$")
+_TRUE = {"1", "true", "yes", "y", "in stock", "in_stock", "instock", "available", "t"}
+_FALSE = {"0", "false", "no", "n", "out of stock", "out_of_stock", "outofstock", "unavailable", "f", "sold out"}
+_MISSING = {"", "na", "n/a", "nan", "null", "none", "-"}
+
+
+class CatalogError(ValueError):
+    """A catalog record or feed is invalid; the message says which field and why."""
+
+
+@dataclass(frozen=True)
+class Product:
+    """One sellable item. `id` is the primary key everywhere."""
+
+    id: str
+    title: str
+    brand: str
+    category: str
+    price: float
+    currency: str
+    image: str
+    url: str = ""
+    in_stock: bool = True
+    attributes: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_mapping(cls, row: Mapping[str, Any]) -> "Product":
+        """Build a validated product from a loosely typed row (CSV, JSON); raises `CatalogError`."""
+        extra = {
+            str(k): clean_text(v, str(k))
+            for k, v in row.items()
+            if k not in CORE_FIELDS and k is not None and not is_missing(v)
+        }
+        return cls(
+            id=parse_id(row.get("id")),
+            title=required_text(row.get("title"), "title"),
+            brand=required_text(row.get("brand"), "brand"),
+            category=required_text(row.get("category"), "category"),
+            price=parse_price(row.get("price")),
+            currency=parse_currency(row.get("currency")),
+            image=required_text(row.get("image"), "image"),
+            url=optional_text(row.get("url"), "url"),
+            in_stock=parse_bool(row.get("in_stock"), "in_stock"),
+            attributes=extra,
+        )
+
+    def price_label(self) -> str:
+        """The price as a shopper reads it, e.g. `49.90 EUR`."""
+        decimals = 0 if self.currency in {"JPY", "KRW", "VND", "CLP", "HUF", "IDR"} else 2
+        return f"{self.price:,.{decimals}f} {self.currency}"
+
+
+def is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip().lower() in _MISSING
+
+
+def clean_text(value: Any, name: str) -> str:
+    text = " ".join(str(value).split())
+    if any(ord(ch) < 32 for ch in text):
+        raise CatalogError(f"{name} contains control characters")
+    if len(text) > MAX_TEXT:
+        raise CatalogError(f"{name} is {len(text)} characters long (limit {MAX_TEXT})")
+    return text
+
+
+def optional_text(value: Any, name: str) -> str:
+    return "" if is_missing(value) else clean_text(value, name)
+
+
+def required_text(value: Any, name: str) -> str:
+    if is_missing(value):
+        raise CatalogError(f"{name} is missing")
+    return clean_text(value, name)
+
+
+def parse_id(value: Any) -> str:
+    if is_missing(value):
+        raise CatalogError("id is missing")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if not _ID_PATTERN.match(text):
+        raise CatalogError(f"id {text[:40]!r} must be 1-128 characters without control characters")
+    return text
+
+
+def parse_price(value: Any) -> float:
+    if is_missing(value):
+        raise CatalogError("price is missing")
+    try:
+        price = float(str(value).strip().replace(",", ""))
+    except ValueError:
+        raise CatalogError(f"price {str(value)[:40]!r} is not a number") from None
+    if not math.isfinite(price) or price < 0:
+        raise CatalogError(f"price {price} must be a finite number of at least 0")
+    return round(price, 2)
+
+
+def parse_currency(value: Any) -> str:
+    if is_missing(value):
+        raise CatalogError("currency is missing")
+    code = str(value).strip().upper()
+    if code not in CURRENCIES:
+        raise CatalogError(f"currency {code[:20]!r} is not a known ISO 4217 code")
+    return code
+
+
+def parse_bool(value: Any, name: str) -> bool:
+    if is_missing(value):
+        return True
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CatalogError(f"{name} {str(value)[:20]!r} is not yes/no")

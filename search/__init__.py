@@ -1,0 +1,1 @@
+"""Encoders, the vector store, ranking, indexing and evaluation."""

@@ -1,0 +1,116 @@
+"""Command line: `python -m search index|query|stats|delete`. Errors exit 2 with one clear line."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tqdm import tqdm
+
+from catalog.product import CatalogError
+from search.config import Settings, add_common_flags
+from search.encoder_types import EncoderError
+from search.images import ImageError
+from search.indexer import Indexer, estimate_rows
+from search.ranking import Filters
+from search.service import Query, QueryError, SearchService, build_service
+from search.store import StoreError
+
+USER_ERRORS = (CatalogError, ImageError, EncoderError, StoreError, QueryError, OSError)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m search", description="Visual product search.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    index = commands.add_parser("index", help="index a catalog feed (CSV, TSV, JSONL)")
+    index.add_argument("feed")
+    index.add_argument("--images-root", help="folder that image paths are relative to (default: the feed's)")
+    index.add_argument("--batch-size", type=int)
+    query = commands.add_parser("query", help="search by photo, text or both")
+    query.add_argument("--image", help="path of the query photo")
+    query.add_argument("--text", help="query text")
+    query.add_argument("--text-weight", type=float, help="0 = photo only, 1 = text only (default 0.5)")
+    query.add_argument("--top-k", type=int)
+    query.add_argument("--min-score", type=float)
+    query.add_argument("--brand", action="append", default=[])
+    query.add_argument("--category", action="append", default=[])
+    query.add_argument("--min-price", type=float)
+    query.add_argument("--max-price", type=float)
+    query.add_argument("--in-stock", action="store_true")
+    query.add_argument("--json", action="store_true", help="print the results as JSON")
+    commands.add_parser("stats", help="what the store holds and which model built it")
+    delete = commands.add_parser("delete", help="delete products by id")
+    delete.add_argument("ids", nargs="+")
+    for command in commands.choices.values():
+        add_common_flags(command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env().with_args(args)
+    try:
+        service = build_service(settings, for_indexing=args.command == "index")
+        if service.encoder.info.notice:
+            print(f"warning: {service.encoder.info.notice}", file=sys.stderr)
+        return COMMANDS[args.command](service, settings, args)
+    except USER_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _index(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
+    indexer = Indexer(service.encoder, service.store, batch_size=settings.batch_size)
+    with tqdm(total=estimate_rows(args.feed), unit="row", desc="indexing") as bar:
+        summary = indexer.index_feed(args.feed, args.images_root,
+                                     progress=lambda done, _: bar.update(done - bar.n))
+    print(summary)
+    for reason in summary.skipped:
+        print(f"  skipped {reason}")
+    return 0
+
+
+def _query(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
+    weight = args.text_weight if args.text_weight is not None else settings.text_weight
+    filters = Filters(tuple(args.brand), tuple(args.category), args.min_price, args.max_price, args.in_stock)
+    response = service.search(Query(args.image, args.text, weight), filters, settings.top_k,
+                              args.min_score if args.min_score is not None else settings.min_score)
+    rows = [{"id": h.product.id, "title": h.product.title, "brand": h.product.brand,
+             "category": h.product.category, "price": h.product.price, "currency": h.product.currency,
+             "score": round(h.score, 6)} for h in response.hits]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for rank, row in enumerate(rows, start=1):
+            print(f"{rank:>3}. {row['score']:.3f}  {row['id']}  {row['title']} | {row['brand']} | "
+                  f"{row['price']:.2f} {row['currency']}")
+        print(f"{len(rows)} results; " + ", ".join(f"{k} {v:.0f} ms" for k, v in response.timings_ms.items()),
+              file=sys.stderr)
+    return 0
+
+
+def _stats(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
+    info, store = service.encoder.info, service.store
+    facets = store.facets()
+    print(f"store:       {store.location} (collection {store.name})")
+    print(f"model:       {info.label}, {info.dim}-d, "
+          + ("pretrained weights" if info.pretrained_weights else f"{info.kind}, no pretrained weights"))
+    print(f"products:    {store.count()}")
+    for name in ("brand", "category"):
+        print(f"{LABELS[name]:<12} " + ", ".join(f"{k} ({v})" for k, v in facets[name].most_common()))
+    for other in store.other_spaces():
+        print(f"also holds:  {other}")
+    return 0
+
+
+def _delete(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
+    deleted = service.store.delete(args.ids)
+    print(f"deleted {deleted} of {len(args.ids)} products")
+    return 0 if deleted == len(args.ids) else 1
+
+
+LABELS = {"brand": "brands:", "category": "categories:"}
+COMMANDS = {"index": _index, "query": _query, "stats": _stats, "delete": _delete}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""The offline encoder: a training-free colour-and-shape descriptor, used when no CLIP weights can be had.
+
+Three parts, each L2-normalised, then concatenated and normalised again: a small Lab thumbnail (layout of
+colour, with the mean lightness removed so brightness changes matter less), an HSV colour histogram
+(colour regardless of layout), and a histogram of gradient orientations per cell (shape).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from PIL import Image
+
+from search.encoder_types import EncoderInfo, TextSearchUnavailable
+
+_SIDE = 64
+_THUMB = 8
+_HUE_BINS, _SAT_BINS, _VAL_BINS = 12, 3, 3
+_CELLS, _ORIENTATIONS = 4, 8
+_WEIGHTS = (1.0, 0.2, 0.5)  # chosen on altered demo and real photos: layout of colour dominates
+DIM = _THUMB * _THUMB * 3 + _HUE_BINS * _SAT_BINS * _VAL_BINS + _CELLS * _CELLS * _ORIENTATIONS
+
+
+class ColourShapeEncoder:
+    """Offline image encoder: no weights, no network, image queries only."""
+
+    def __init__(self, notice: str | None = None) -> None:
+        self.info = EncoderInfo(
+            model="offline", pretrained="colour-shape-v1", dim=DIM, kind="offline",
+            pretrained_weights=False, supports_text=False, notice=notice,
+        )
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        return np.stack([describe(image) for image in images]).astype(np.float32)
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        raise TextSearchUnavailable(
+            "text search needs a CLIP model with pretrained weights; the offline colour-and-shape encoder "
+            "only compares pictures"
+        )
+
+
+def describe(image: Image.Image) -> np.ndarray:
+    """The descriptor of one RGB image, L2-normalised."""
+    rgb = np.asarray(image.convert("RGB").resize((_SIDE, _SIDE), Image.Resampling.BILINEAR), np.float32) / 255
+    parts = (_lab_thumbnail(rgb), _hsv_histogram(image), _gradient_histogram(rgb))
+    vector = np.concatenate([weight * _unit(part) for weight, part in zip(_WEIGHTS, parts)])
+    return _unit(vector)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
+
+
+def _lab_thumbnail(rgb: np.ndarray) -> np.ndarray:
+    cells = rgb.reshape(_THUMB, _SIDE // _THUMB, _THUMB, _SIDE // _THUMB, 3).mean(axis=(1, 3))
+    lab = _srgb_to_lab(cells)
+    lab[..., 0] -= lab[..., 0].mean()
+    return lab.ravel()
+
+
+def _srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = linear @ np.array([[0.4124, 0.2126, 0.0193], [0.3576, 0.7152, 0.1192], [0.1805, 0.0722, 0.9505]])
+    xyz /= np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1)
+
+
+def _hsv_histogram(image: Image.Image) -> np.ndarray:
+    hsv = np.asarray(image.convert("RGB").resize((_SIDE, _SIDE)).convert("HSV"), np.int32)
+    h = hsv[..., 0] * _HUE_BINS // 256
+    s = hsv[..., 1] * _SAT_BINS // 256
+    v = hsv[..., 2] * _VAL_BINS // 256
+    index = (h * _SAT_BINS + s) * _VAL_BINS + v
+    counts = np.bincount(index.ravel(), minlength=_HUE_BINS * _SAT_BINS * _VAL_BINS).astype(np.float32)
+    return np.sqrt(counts / counts.sum())  # Hellinger: big bins no longer drown small ones
+
+
+def _gradient_histogram(rgb: np.ndarray) -> np.ndarray:
+    grey = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    gy, gx = np.gradient(grey)
+    magnitude = np.hypot(gx, gy)
+    orientation = (np.arctan2(gy, gx) % np.pi) / np.pi * _ORIENTATIONS
+    bins = np.minimum(orientation.astype(np.int32), _ORIENTATIONS - 1)
+    cell = _SIDE // _CELLS
+    cell_index = (np.arange(_SIDE) // cell)[:, None] * _CELLS + (np.arange(_SIDE) // cell)[None, :]
+    index = cell_index * _ORIENTATIONS + bins
+    histogram = np.bincount(index.ravel(), weights=magnitude.ravel(), minlength=_CELLS * _CELLS * _ORIENTATIONS)
+    return np.sqrt(histogram / (histogram.sum() + 1e-6))

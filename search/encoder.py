@@ -1,0 +1,144 @@
+"""The encoders behind one interface, and the only place that calls open_clip.
+
+`load_encoder` returns a CLIP encoder when its pretrained weights can be had (cached, a local file, or a
+download), and otherwise the offline colour-and-shape encoder with a `notice` saying why, never random
+weights. `test-tiny` is a tiny random-weight CLIP for tests, built identically in every process.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from pathlib import Path
+from typing import Sequence
+from urllib.parse import urlparse
+
+import numpy as np
+import open_clip
+import torch
+from PIL import Image
+
+from search.colour_shape import ColourShapeEncoder
+from search.config import MODEL_PRESETS
+from search.encoder_types import Encoder, EncoderError, EncoderInfo, EncoderUnavailable
+
+log = logging.getLogger(__name__)
+
+TEST_MODEL = "test-tiny"
+OFFLINE_MODEL = "offline"
+_TEST_SEED = 1234
+_WEIGHT_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
+open_clip.add_model_config(Path(__file__).parent / "model_configs")
+
+
+class ClipEncoder:
+    """An open_clip model: batch image and text encoding to L2-normalised float32."""
+
+    def __init__(self, model_name: str, weights: str | None, info: EncoderInfo,
+                 preprocess_overrides: dict | None = None) -> None:
+        kwargs = {"force_preprocess_cfg": preprocess_overrides} if preprocess_overrides else {}
+        if weights is None:  # the test model: random weights, the same in every process
+            with torch.random.fork_rng():
+                torch.manual_seed(_TEST_SEED)
+                model, _, self._preprocess = open_clip.create_model_and_transforms(model_name)
+        else:
+            model, _, self._preprocess = open_clip.create_model_and_transforms(
+                model_name, pretrained=weights or None, require_pretrained=True, **kwargs)
+        self._model = model.eval()
+        self._tokenizer = open_clip.get_tokenizer(model_name)
+        dim = int(self._model.text_projection.shape[-1]) if hasattr(self._model, "text_projection") and \
+            self._model.text_projection is not None else info.dim
+        self.info = EncoderInfo(**{**info.__dict__, "dim": dim})
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        batch = torch.stack([self._preprocess(image) for image in images])
+        with torch.inference_mode():
+            return self._model.encode_image(batch, normalize=True).float().numpy()
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        with torch.inference_mode():
+            return self._model.encode_text(self._tokenizer(list(texts)), normalize=True).float().numpy()
+
+
+def load_encoder(model: str = "fast", pretrained: str | None = None) -> Encoder:
+    """The encoder for a preset, open_clip name, `hf-hub:` name, `offline` or `test-tiny`."""
+    if model == OFFLINE_MODEL:
+        return ColourShapeEncoder()
+    if model == TEST_MODEL and not pretrained:
+        info = EncoderInfo(TEST_MODEL, "random-seed-1234", 0, "clip", pretrained_weights=False,
+                           supports_text=True, notice="test model with random weights: results are meaningless")
+        return ClipEncoder(TEST_MODEL, None, info)
+    model_name, tag = MODEL_PRESETS.get(model, (model, None))
+    tag = pretrained or tag
+    try:
+        weights, overrides = _resolve_weights(model_name, tag)
+        info = EncoderInfo(model_name, _weights_label(tag), 0, "clip", pretrained_weights=True, supports_text=True)
+        return ClipEncoder(model_name, weights, info, overrides)
+    except EncoderUnavailable as error:
+        notice = f"{error}. Using the offline colour-and-shape encoder instead: it matches by colour and shape " \
+                 "only, and text search is off."
+        log.warning(notice)
+        return ColourShapeEncoder(notice=notice)
+
+
+def _weights_label(tag: str | None) -> str | None:
+    return Path(tag).name if tag and _looks_like_path(tag) else tag
+
+
+def _looks_like_path(tag: str) -> bool:
+    return os.sep in tag or tag.endswith((".pt", ".pth", ".bin", ".safetensors"))
+
+
+def _resolve_weights(model_name: str, tag: str | None) -> tuple[str, dict | None]:
+    """Where the weights come from: a local file, a cached download, or the hub; raise if none can."""
+    if model_name.startswith("local-dir:"):
+        return "", None
+    if model_name.startswith("hf-hub:"):
+        _require_hub(f"{model_name}")
+        return "", None
+    if model_name not in open_clip.list_models():
+        raise EncoderError(f"unknown model {model_name!r}: use a preset ({', '.join(MODEL_PRESETS)}, offline), "
+                           "an open_clip model name, hf-hub:ORG/REPO or local-dir:PATH")
+    if not tag:
+        tags = ", ".join(open_clip.list_pretrained_tags_by_model(model_name)) or "none"
+        raise EncoderError(f"{model_name} needs --pretrained: a tag ({tags}) or a local weights file")
+    if _looks_like_path(tag):
+        if not Path(tag).is_file():
+            raise EncoderUnavailable(f"weights file {tag} not found")
+        return tag, None
+    config = open_clip.get_pretrained_cfg(model_name, tag)
+    if not config:
+        tags = ", ".join(open_clip.list_pretrained_tags_by_model(model_name)) or "none"
+        raise EncoderError(f"{model_name} has no pretrained tag {tag!r}; known tags: {tags}")
+    overrides = {k: config[k] for k in ("mean", "std", "interpolation", "resize_mode") if config.get(k)}
+    cached = _cached_hub_file(config.get("hf_hub", ""))
+    if cached:
+        return cached, overrides
+    _require_hub(f"{model_name} ({tag})")
+    return tag, None
+
+
+def _cached_hub_file(hub_path: str) -> str | None:
+    if not hub_path:
+        return None
+    from huggingface_hub import try_to_load_from_cache
+
+    repo_id, filename = os.path.split(hub_path.rstrip("/")) if not hub_path.endswith("/") else \
+        (hub_path.rstrip("/"), "")
+    for name in ([filename] if filename else []) + list(_WEIGHT_FILES):
+        found = try_to_load_from_cache(repo_id, name)
+        if isinstance(found, str):
+            return found
+    return None
+
+
+def _require_hub(what: str) -> None:
+    """Fail in seconds, not minutes of retries, when the weights would have to come from an unreachable hub."""
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes"}:
+        raise EncoderUnavailable(f"no pretrained weights for {what}: not in the local cache and HF_HUB_OFFLINE is set")
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    try:
+        socket.create_connection((endpoint.hostname, endpoint.port or 443), timeout=3).close()
+    except OSError:
+        raise EncoderUnavailable(f"no pretrained weights for {what}: not in the local cache and "
+                                 f"{endpoint.hostname} cannot be reached") from None

@@ -1,0 +1,54 @@
+"""What every encoder shares: its description, its interface and its errors."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+from PIL import Image
+
+
+class EncoderError(RuntimeError):
+    """The encoder cannot do what was asked; the message says why."""
+
+
+class EncoderUnavailable(EncoderError):
+    """The model's pretrained weights cannot be had here (no network, no cached or local file)."""
+
+
+class TextSearchUnavailable(EncoderError):
+    """The encoder in use cannot embed text."""
+
+
+@dataclass(frozen=True)
+class EncoderInfo:
+    """Which embedding space an encoder produces, and how trustworthy it is."""
+
+    model: str
+    pretrained: str | None
+    dim: int
+    kind: str  # "clip" or "offline"
+    pretrained_weights: bool
+    supports_text: bool
+    notice: str | None = None  # why this encoder is not the one asked for, or what its results mean
+
+    @property
+    def label(self) -> str:
+        return f"{self.model} ({self.pretrained})" if self.pretrained else self.model
+
+    @property
+    def space_id(self) -> str:
+        """A name for this embedding space that is safe as a Chroma collection name."""
+        raw = f"{self.model}-{self.pretrained}" if self.pretrained else self.model
+        return re.sub(r"[^A-Za-z0-9._-]+", "-", raw).strip("-._")[:60]
+
+
+class Encoder(Protocol):
+    """Turns images and texts into L2-normalised float32 vectors of one space."""
+
+    info: EncoderInfo
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray: ...
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray: ...

@@ -1,0 +1,138 @@
+"""Turn any query or catalog input (path, bytes, PIL image, webcam array) into a safe RGB image."""
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_PIXELS = 40_000_000  # about 6300 x 6300; more is a decompression bomb, not a product photo
+MAX_BYTES = 25 * 1024 * 1024
+MIN_SIDE = 8
+# Large enough for any encoder here (CLIP wants 224 px), small enough to keep memory flat.
+WORKING_SIDE = 1024
+
+
+class ImageError(ValueError):
+    """An input is not a usable image; the message names the input and the reason."""
+
+
+def load_image(source: Any, name: str | None = None) -> Image.Image:
+    """Return an RGB image from a path, bytes, PIL image or HxW[xC] uint8 array; raise `ImageError`."""
+    label = name or _describe(source)
+    if isinstance(source, Image.Image):
+        image = source
+    elif isinstance(source, np.ndarray):
+        image = _from_array(source, label)
+    elif isinstance(source, (bytes, bytearray)):
+        image = _open(bytes(source), label)
+    elif isinstance(source, (str, Path)):
+        image = _open(_read_file(Path(source), label), label)
+    else:
+        raise ImageError(f"{label}: cannot read an image from a {type(source).__name__}")
+    return _normalise(image, label)
+
+
+def _describe(source: Any) -> str:
+    if isinstance(source, (str, Path)):
+        return str(source)
+    if isinstance(source, (bytes, bytearray)):
+        return f"uploaded data ({len(source)} bytes)"
+    return "image"
+
+
+def _read_file(path: Path, label: str) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ImageError(f"{label}: file is {size / 2**20:.1f} MiB, the limit is {MAX_BYTES // 2**20} MiB")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ImageError(f"{label}: file not found") from None
+    except IsADirectoryError:
+        raise ImageError(f"{label}: is a directory, not an image") from None
+    except PermissionError:
+        raise ImageError(f"{label}: permission denied") from None
+
+
+def _open(data: bytes, label: str) -> Image.Image:
+    if not data:
+        raise ImageError(f"{label}: file is empty (0 bytes)")
+    if len(data) > MAX_BYTES:
+        raise ImageError(f"{label}: {len(data) / 2**20:.1f} MiB is over the {MAX_BYTES // 2**20} MiB limit")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            _check_size(image.width, image.height, label)
+            image.load()
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"{label}: image has too many pixels (limit {MAX_PIXELS:,})") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{label}: not an image format we can read (JPEG, PNG, WebP, GIF, BMP, TIFF)") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ImageError(f"{label}: image data is damaged or truncated ({error})") from None
+    return image
+
+
+def _check_size(width: int, height: int, label: str) -> None:
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"{label}: {width}x{height} pixels is over the limit of {MAX_PIXELS:,} pixels")
+    if min(width, height) < MIN_SIDE:
+        raise ImageError(f"{label}: {width}x{height} pixels is too small (at least {MIN_SIDE} px per side)")
+
+
+def _from_array(array: np.ndarray, label: str) -> Image.Image:
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise ImageError(f"{label}: array of shape {array.shape} is not an HxW, HxWx3 or HxWx4 image")
+    if array.dtype != np.uint8:
+        if not np.issubdtype(array.dtype, np.number) or not np.isfinite(array).all():
+            raise ImageError(f"{label}: array values must be finite numbers")
+        peak = 1.0 if array.max(initial=0) <= 1.0 else 255.0
+        array = np.clip(array / peak * 255.0, 0, 255).astype(np.uint8)
+    _check_size(array.shape[1], array.shape[0], label)
+    return Image.fromarray(array)
+
+
+def _normalise(image: Image.Image, label: str) -> Image.Image:
+    """First frame, EXIF orientation applied, 8-bit RGB with any transparency over white."""
+    _check_size(image.width, image.height, label)
+    if getattr(image, "is_animated", False):
+        image.seek(0)
+    try:
+        image = ImageOps.exif_transpose(image)
+    except (OSError, ValueError, SyntaxError):
+        pass  # a damaged EXIF block is not worth refusing a photo over
+    image = _to_8bit(image)
+    if image.mode in ("P", "PA"):
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "La", "RGBa"):
+        image = _over_white(image.convert("RGBA"))
+    rgb = image.convert("RGB")
+    rgb.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BILINEAR)
+    return rgb
+
+
+def _to_8bit(image: Image.Image) -> Image.Image:
+    if image.mode not in ("I", "I;16", "I;16B", "I;16L", "F"):
+        return image
+    values = np.asarray(image, dtype=np.float64)
+    high = float(values.max(initial=0))
+    if image.mode == "F" or high > 65535:
+        low = float(values.min(initial=0))
+        scaled = (values - low) / (high - low) * 255.0 if high > low else np.zeros_like(values)
+    else:  # 16-bit samples: keep the photo's own tones
+        scaled = values / (257.0 if high > 255 else 1.0)
+    return Image.fromarray(scaled.astype(np.uint8), "L")
+
+
+def _over_white(image: Image.Image) -> Image.Image:
+    background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    return Image.alpha_composite(background, image)

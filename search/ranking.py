@@ -1,0 +1,62 @@
+"""Pure ranking functions: filters to a Chroma `where`, image+text blending, the score threshold."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from search.store import Hit
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a shopper narrowed the catalog to; empty means no restriction."""
+
+    brands: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    min_price: float | None = None
+    max_price: float | None = None
+    in_stock_only: bool = False
+
+
+def to_where(filters: Filters) -> dict[str, Any] | None:
+    """The Chroma `where` clause for the filters, or None when nothing is filtered."""
+    clauses: list[dict[str, Any]] = []
+    if filters.brands:
+        clauses.append({"brand": {"$in": list(filters.brands)}})
+    if filters.categories:
+        clauses.append({"category": {"$in": list(filters.categories)}})
+    if filters.min_price is not None:
+        clauses.append({"price": {"$gte": float(filters.min_price)}})
+    if filters.max_price is not None:
+        clauses.append({"price": {"$lte": float(filters.max_price)}})
+    if filters.in_stock_only:
+        clauses.append({"in_stock": {"$eq": True}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def blend(image_vector: np.ndarray | None, text_vector: np.ndarray | None, text_weight: float) -> np.ndarray:
+    """One unit query vector: the weighted sum of the image and text unit vectors, renormalised."""
+    if image_vector is None and text_vector is None:
+        raise ValueError("blend needs an image vector, a text vector, or both")
+    if image_vector is None:
+        return _unit(text_vector)
+    if text_vector is None:
+        return _unit(image_vector)
+    weight = min(max(float(text_weight), 0.0), 1.0)
+    return _unit((1.0 - weight) * image_vector + weight * text_vector)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    if norm == 0.0:
+        raise ValueError("the image and text vectors cancel out; move the blend slider")
+    return (vector / norm).astype(np.float32)
+
+
+def above_threshold(hits: Sequence[Hit], min_score: float) -> list[Hit]:
+    """The hits whose score is at least `min_score`, order kept."""
+    return [hit for hit in hits if hit.score >= min_score]

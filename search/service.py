@@ -1,0 +1,89 @@
+"""`SearchService`: what the page and the CLIs call to search the catalog."""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import numpy as np
+
+from search.config import Settings
+from search.encoder import load_encoder
+from search.encoder_types import Encoder
+from search.images import load_image
+from search.ranking import Filters, above_threshold, blend, to_where
+from search.store import Hit, ProductStore
+
+
+class QueryError(ValueError):
+    """The query itself is unusable (nothing to search with, unknown product...)."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """A photo (any input `load_image` takes), a text, or both blended by `text_weight` (0 = photo only)."""
+
+    image: Any = None
+    text: str | None = None
+    text_weight: float = 0.5
+
+
+@dataclass
+class SearchResponse:
+    hits: list[Hit]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[stage] = round((time.perf_counter() - start) * 1000, 2)
+
+
+class SearchService:
+    """Search by photo, text or both; more like a stored product."""
+
+    def __init__(self, encoder: Encoder, store: ProductStore) -> None:
+        self.encoder = encoder
+        self.store = store
+
+    def search(self, query: Query, filters: Filters = Filters(), top_k: int = 12,
+               min_score: float = 0.0) -> SearchResponse:
+        """Ranked products for the query, best first, none scoring under `min_score`."""
+        text = (query.text or "").strip()
+        if query.image is None and not text:
+            raise QueryError("give a photo, a text, or both to search with")
+        timings: dict[str, float] = {}
+        with _timed(timings, "decode"):
+            image = load_image(query.image) if query.image is not None else None
+        with _timed(timings, "encode"):
+            image_vector = self.encoder.encode_images([image])[0] if image is not None else None
+            text_vector = self.encoder.encode_texts([text])[0] if text else None
+            vector = blend(image_vector, text_vector, query.text_weight)
+        return self._nearest(vector, filters, top_k, min_score, timings)
+
+    def more_like_this(self, product_id: str, filters: Filters = Filters(), top_k: int = 12,
+                       min_score: float = 0.0) -> SearchResponse:
+        """Products nearest a stored product's own vector (never re-encoded), without the product itself."""
+        timings: dict[str, float] = {}
+        vector = self.store.vector(product_id)
+        if vector is None:
+            raise QueryError(f"no product with id {product_id!r} in the catalog")
+        response = self._nearest(vector, filters, top_k + 1, min_score, timings)
+        response.hits = [h for h in response.hits if h.product.id != product_id][:top_k]
+        return response
+
+    def _nearest(self, vector: np.ndarray, filters: Filters, top_k: int, min_score: float,
+                 timings: dict[str, float]) -> SearchResponse:
+        with _timed(timings, "search"):
+            hits = self.store.query(vector, max(1, int(top_k)), to_where(filters))
+        return SearchResponse(above_threshold(hits, min_score), timings)
+
+
+def build_service(settings: Settings, for_indexing: bool = False) -> SearchService:
+    """The encoder and store that the settings name, ready to search (or to index into)."""
+    encoder = load_encoder(settings.model, settings.pretrained)
+    store = ProductStore(settings.store, encoder.info, settings.collection, for_indexing=for_indexing)
+    return SearchService(encoder, store)

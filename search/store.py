@@ -1,0 +1,184 @@
+"""The only code that talks to Chroma: one collection per embedding space, on disk or on a server."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+
+from catalog.product import Product
+from search.encoder_types import EncoderInfo
+
+SCHEMA_VERSION = 1
+COLLECTION_PREFIX = "products-"
+_PAGE = 5000
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or used; the message says what to do."""
+
+
+class StoreMismatchError(StoreError):
+    """The store was built with another embedding space than the encoder in use."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    product: Product
+    score: float
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """What the store remembers of a product besides its vector: used to skip unchanged work."""
+
+    product: Product
+    fingerprint: str
+
+
+def connect(location: str | Path) -> chromadb.api.ClientAPI:
+    """A Chroma client: `http://host:port` for a server, otherwise a directory for the embedded store."""
+    text = str(location)
+    settings = chromadb.Settings(anonymized_telemetry=False)
+    if text.startswith(("http://", "https://")):
+        url = urlparse(text)
+        return chromadb.HttpClient(host=url.hostname or "localhost", port=url.port or 8000,
+                                   ssl=url.scheme == "https", settings=settings)
+    Path(text).mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=text, settings=settings)
+
+
+def _space_metadata(info: EncoderInfo) -> dict[str, Any]:
+    return {"encoder_model": info.model, "encoder_pretrained": info.pretrained or "", "dim": info.dim,
+            "schema": SCHEMA_VERSION}
+
+
+def _describe_space(metadata: dict[str, Any]) -> str:
+    tag = metadata.get("encoder_pretrained")
+    name = f"{metadata.get('encoder_model')} ({tag})" if tag else str(metadata.get("encoder_model"))
+    return f"{name}, {metadata.get('dim')}-d"
+
+
+class ProductStore:
+    """Products with their vectors in one Chroma collection that records its embedding space."""
+
+    def __init__(self, location: str | Path, info: EncoderInfo, collection: str | None = None, *,
+                 for_indexing: bool = False) -> None:
+        """Open this encoder's collection; `for_indexing` may start one beside other models' collections."""
+        self.location = str(location)
+        self.info = info
+        self._client = connect(location)
+        self.name = collection or COLLECTION_PREFIX + info.space_id
+        existing = {c.name: c for c in self._client.list_collections()}
+        if self.name in existing:
+            self._check_space(existing[self.name].metadata or {})
+        elif collection is None and not for_indexing:
+            self._refuse_other_spaces(existing)
+        self._collection = self._client.get_or_create_collection(
+            self.name, configuration={"hnsw": {"space": "cosine"}}, metadata=_space_metadata(info),
+            embedding_function=None)
+
+    def _check_space(self, metadata: dict[str, Any]) -> None:
+        wanted = _space_metadata(self.info)
+        if metadata.get("schema") != SCHEMA_VERSION:
+            raise StoreMismatchError(
+                f"collection {self.name!r} in {self.location} has schema version {metadata.get('schema')}, this "
+                f"program reads version {SCHEMA_VERSION}: index the catalog again into a new store")
+        if any(metadata.get(k) != wanted[k] for k in ("encoder_model", "encoder_pretrained", "dim")):
+            raise StoreMismatchError(
+                f"collection {self.name!r} in {self.location} was built with {_describe_space(metadata)}, not "
+                f"with {_describe_space(wanted)}: use the model it was built with, or index into another "
+                "collection or store")
+
+    def _refuse_other_spaces(self, existing: dict[str, Any]) -> None:
+        """A store holding only other models' products would answer every query with nothing: say so."""
+        others = [c for name, c in existing.items() if name.startswith(COLLECTION_PREFIX) and c.count() > 0]
+        if others:
+            built = "; ".join(_describe_space(c.metadata or {}) for c in others)
+            raise StoreMismatchError(
+                f"the store {self.location} was built with {built}, not with "
+                f"{_describe_space(_space_metadata(self.info))}: search with the model it was built with, "
+                "or index the catalog with this model first")
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def upsert(self, products: Sequence[Product], vectors: np.ndarray, fingerprints: Sequence[str]) -> None:
+        """Insert or replace products (by id) with their vectors, in batches the client accepts."""
+        step = self._client.get_max_batch_size()
+        for start in range(0, len(products), step):
+            end = start + step
+            self._collection.upsert(
+                ids=[p.id for p in products[start:end]],
+                embeddings=np.asarray(vectors[start:end], dtype=np.float32),
+                metadatas=[_to_metadata(p, f) for p, f in zip(products[start:end], fingerprints[start:end])])
+
+    def update_metadata(self, products: Sequence[Product], fingerprints: Sequence[str]) -> None:
+        """Replace products' details without touching their vectors."""
+        if products:
+            self._collection.update(ids=[p.id for p in products],
+                                    metadatas=[_to_metadata(p, f) for p, f in zip(products, fingerprints)])
+
+    def delete(self, ids: Sequence[str]) -> int:
+        """Delete products by id; return how many existed."""
+        found = self._collection.get(ids=list(ids), include=[])["ids"]
+        if found:
+            self._collection.delete(ids=found)
+        return len(found)
+
+    def stored(self, ids: Sequence[str]) -> dict[str, StoredItem]:
+        """What the store holds for these ids (missing ids are absent from the result)."""
+        got = self._collection.get(ids=list(ids), include=["metadatas"])
+        return {i: StoredItem(_to_product(i, m), str(m.get("fingerprint", "")))
+                for i, m in zip(got["ids"], got["metadatas"])}
+
+    def vector(self, product_id: str) -> np.ndarray | None:
+        got = self._collection.get(ids=[product_id], include=["embeddings"])
+        return np.asarray(got["embeddings"][0], dtype=np.float32) if got["ids"] else None
+
+    def query(self, vector: np.ndarray, top_k: int, where: dict | None = None) -> list[Hit]:
+        """The nearest products to a unit vector, best first, score = cosine similarity."""
+        if self.count() == 0:
+            return []
+        result = self._collection.query(query_embeddings=[np.asarray(vector, np.float32)], n_results=top_k,
+                                        where=where, include=["metadatas", "distances"])
+        return [Hit(_to_product(i, m), 1.0 - float(d))
+                for i, m, d in zip(result["ids"][0], result["metadatas"][0], result["distances"][0])]
+
+    def products(self) -> Iterator[Product]:
+        """Every stored product, page by page."""
+        for offset in range(0, self.count(), _PAGE):
+            page = self._collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            yield from (_to_product(i, m) for i, m in zip(page["ids"], page["metadatas"]))
+
+    def facets(self) -> dict[str, Counter]:
+        """Counts of products per brand and per category."""
+        brands, categories = Counter(), Counter()
+        for product in self.products():
+            brands[product.brand] += 1
+            categories[product.category] += 1
+        return {"brand": brands, "category": categories}
+
+    def other_spaces(self) -> list[str]:
+        """The embedding spaces of the store's other product collections, for `stats`."""
+        return [f"{c.name}: {_describe_space(c.metadata or {})}, {c.count()} products"
+                for c in self._client.list_collections() if c.name != self.name]
+
+
+def _to_metadata(product: Product, fingerprint: str) -> dict[str, Any]:
+    return {"title": product.title, "brand": product.brand, "category": product.category,
+            "price": float(product.price), "currency": product.currency, "image": product.image,
+            "url": product.url, "in_stock": bool(product.in_stock), "fingerprint": fingerprint,
+            "attributes": json.dumps(product.attributes, ensure_ascii=False, sort_keys=True)}
+
+
+def _to_product(product_id: str, metadata: dict[str, Any]) -> Product:
+    return Product(id=product_id, title=metadata["title"], brand=metadata["brand"], category=metadata["category"],
+                   price=float(metadata["price"]), currency=metadata["currency"], image=metadata["image"],
+                   url=metadata.get("url", ""), in_stock=bool(metadata.get("in_stock", True)),
+                   attributes=json.loads(metadata.get("attributes") or "{}"))
