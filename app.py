@@ -1,0 +1,178 @@
+"""The storefront page: a shopper's photo in, a ranked gallery of products out.
+
+`demo` is built at import (as a Hugging Face Space expects); the model and store load on first use.
+`python app.py [--store DIR] [--model NAME] [--port N]` serves it.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+from pathlib import Path
+
+import gradio as gr
+from tqdm import tqdm
+
+from catalog.demo import write_demo_catalog
+from catalog.product import CatalogError
+from search.config import Settings, add_common_flags
+from search.encoder_types import EncoderError
+from search.images import ImageError
+from search.indexer import Indexer, estimate_rows
+from search.service import Query, QueryError, SearchResponse, SearchService, build_service
+from search.store import StoreError
+
+log = logging.getLogger("storefront")
+FRIENDLY_ERRORS = (ImageError, EncoderError, QueryError, StoreError, CatalogError)
+CSS = """
+.banner {background: #fff4e5; border: 1px solid #f0b866; border-radius: 8px; padding: 10px 14px;}
+.banner p {margin: 0; color: #7a4b00;}
+#results .grid-wrap {max-height: none; height: auto; overflow: visible;}
+#results .thumbnail-item {display: flex; flex-direction: column; aspect-ratio: auto; height: auto;
+                          background: #fff;}
+#results .thumbnail-item img {height: 190px; width: 100%; object-fit: contain;}
+#results .caption-label {position: static; transform: none; max-width: 100%; white-space: pre-line;
+                         text-align: left; background: none; border: none; box-shadow: none;
+                         padding: 8px 10px 10px; font-size: 0.9rem; line-height: 1.35; overflow: visible;}
+"""
+
+
+class PhotoInput(gr.Image):
+    """gr.Image that hands over the uploaded file untouched: `load_image` checks it and explains what is wrong,
+    where gr.Image's own decoding would fail with a generic error, and no re-encoded copy is written."""
+
+    def preprocess(self, payload):  # type: ignore[override]
+        return payload.path if payload is not None else None
+
+    def get_block_name(self) -> str:
+        return "image"  # render with gr.Image's own front end
+
+
+class Storefront:
+    """The page's view of the search service: created on first use, the demo catalog indexed if empty."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._service: SearchService | None = None
+        self._lock = threading.Lock()
+
+    def service(self) -> SearchService:
+        with self._lock:
+            if self._service is None:
+                self._service = build_service(self.settings, for_indexing=True)
+                if self._service.store.count() == 0:
+                    self._index_demo_catalog(self._service)
+            return self._service
+
+    def _index_demo_catalog(self, service: SearchService) -> None:
+        log.warning("the store is empty: building and indexing the demo catalog in %s", self.settings.demo_dir)
+        feed = write_demo_catalog(self.settings.demo_dir)
+        indexer = Indexer(service.encoder, service.store, batch_size=self.settings.batch_size)
+        with tqdm(total=estimate_rows(feed), unit="product", desc="indexing demo catalog") as bar:
+            summary = indexer.index_feed(feed, progress=lambda done, _: bar.update(done - bar.n))
+        log.warning("demo catalog: %s", summary)
+
+    def image_folders(self) -> list[str]:
+        """Folders holding the catalog's pictures: the only files the page may serve."""
+        folders = {str(Path(p.image).parent) for p in self.service().store.products()}
+        return sorted(folders | {str(Path(self.settings.demo_dir).resolve())})
+
+    def banner(self) -> str:
+        info = self.service().encoder.info
+        return f"⚠️ **{info.notice}**" if info.notice else ""
+
+    def model_line(self) -> str:
+        info = self.service().encoder.info
+        weights = "pretrained weights" if info.pretrained_weights else "no pretrained weights"
+        return f"Model: {info.label} · {weights} · {self.service().store.count()} products"
+
+    def search(self, image: str | None, text: str, text_weight: float, top_k: float,
+               min_score: float) -> tuple[list[tuple[str, str]], str]:
+        """Gallery items (picture, caption) and a status line; errors become the status line."""
+        try:
+            query = Query(image=image, text=text or None, text_weight=text_weight)
+            response = self.service().search(query, top_k=int(top_k), min_score=min_score)
+        except FRIENDLY_ERRORS as error:
+            return [], f"⚠️ {error}"
+        return _gallery(response), _status(response, min_score)
+
+
+def _gallery(response: SearchResponse) -> list[tuple[str, str]]:
+    items = []
+    for hit in response.hits:
+        product = hit.product
+        stock = "" if product.in_stock else " · out of stock"
+        caption = f"{product.title}\n{product.brand} · {product.price_label()}{stock} · {_percent(hit.score)} match"
+        items.append((product.image, caption))
+    return items
+
+
+def _percent(score: float) -> str:
+    """Truncated, not rounded: only an exact match reads 100%."""
+    return f"{max(0, int(score * 100))}%"
+
+
+def _status(response: SearchResponse, min_score: float) -> str:
+    timings = " · ".join(f"{stage} {ms:.0f} ms" for stage, ms in response.timings_ms.items())
+    if not response.hits:
+        return f"No product scores above the {min_score:.0%} match threshold: lower it to see more. ({timings})"
+    return f"{len(response.hits)} products · {timings}"
+
+
+def build_demo(storefront: Storefront) -> gr.Blocks:
+    """The page. Handlers only call `storefront`."""
+    settings = storefront.settings
+    with gr.Blocks(title="Visual product search") as page:
+        gr.Markdown("# Visual product search\nUpload, snap or paste a photo to find the most similar products.")
+        banner = gr.Markdown(elem_classes="banner", visible=False)
+        with gr.Row():
+            with gr.Column(scale=1, min_width=300):
+                photo = PhotoInput(sources=["upload", "webcam", "clipboard"], type="filepath", label="Your photo",
+                                 height=300)
+                text = gr.Textbox(label="Describe it (optional)", placeholder="e.g. red leather handbag")
+                text_weight = gr.Slider(0, 1, value=settings.text_weight, step=0.05, label="Photo ↔ text blend",
+                                        info="0 = photo only, 1 = text only")
+                button = gr.Button("Search", variant="primary")
+                top_k = gr.Slider(1, 48, value=settings.top_k, step=1, label="How many results")
+                min_score = gr.Slider(0, 1, value=settings.min_score, step=0.01, label="Minimum match")
+                model_line = gr.Markdown()
+            with gr.Column(scale=2):
+                status = gr.Markdown("Results appear here.")
+                gallery = gr.Gallery(label="Most similar products", show_label=False, columns=4, height="auto", object_fit="contain",
+                                     elem_id="results", allow_preview=True)
+        inputs = [photo, text, text_weight, top_k, min_score]
+        button.click(storefront.search, inputs, [gallery, status], api_name="search")
+        photo.upload(storefront.search, inputs, [gallery, status], api_name=False)
+        text.submit(storefront.search, inputs, [gallery, status], api_name=False)
+        page.load(_page_header(storefront), None, [banner, model_line], api_name=False)
+    return page
+
+
+def _page_header(storefront: Storefront):
+    def header() -> tuple[dict, str]:
+        text = storefront.banner()
+        return gr.update(value=text, visible=bool(text)), storefront.model_line()
+    return header
+
+
+demo = build_demo(Storefront(Settings.from_env()))
+
+
+def main(argv: list[str] | None = None) -> None:
+    global demo
+    parser = argparse.ArgumentParser(description="Serve the visual product search page.")
+    add_common_flags(parser)
+    parser.add_argument("--port", type=int, help="port to listen on (env PRODUCT_SEARCH_PORT, default 7860)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for all)")
+    args = parser.parse_args(argv)
+    storefront = Storefront(Settings.from_env().with_args(args))
+    storefront.service()  # load the model and fill an empty store before the first shopper arrives
+    demo = build_demo(storefront)
+    demo.queue(default_concurrency_limit=2).launch(
+        server_name=args.host, server_port=storefront.settings.port, allowed_paths=storefront.image_folders(),
+        theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, show_error=False)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    main()
