@@ -126,6 +126,8 @@ class ProductStore:
 
     def delete(self, ids: Sequence[str]) -> int:
         """Delete products by id; return how many existed."""
+        if not ids:
+            return 0
         found = self._collection.get(ids=list(ids), include=[])["ids"]
         if found:
             self._collection.delete(ids=found)
@@ -133,6 +135,8 @@ class ProductStore:
 
     def stored(self, ids: Sequence[str]) -> dict[str, StoredItem]:
         """What the store holds for these ids (missing ids are absent from the result)."""
+        if not ids:
+            return {}
         got = self._collection.get(ids=list(ids), include=["metadatas"])
         return {i: StoredItem(_to_product(i, m), str(m.get("fingerprint", "")))
                 for i, m in zip(got["ids"], got["metadatas"])}

@@ -1,0 +1,86 @@
+"""Shared fixtures: the demo catalog, the tiny CLIP and offline encoders, and stores in tmp dirs."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import pytest  # noqa: E402
+
+from catalog.demo import write_demo_catalog  # noqa: E402
+from search.encoder import load_encoder  # noqa: E402
+from search.indexer import Indexer  # noqa: E402
+from search.service import SearchService  # noqa: E402
+from search.store import ProductStore  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+FASHION = ROOT.parent / "shared" / "data" / "fashion-photos"
+
+
+@pytest.fixture(scope="session")
+def demo_feed(tmp_path_factory) -> Path:
+    return write_demo_catalog(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder():
+    return load_encoder("test-tiny")
+
+
+@pytest.fixture(scope="session")
+def offline_encoder():
+    return load_encoder("offline")
+
+
+@pytest.fixture(scope="session")
+def tiny_service(tmp_path_factory, demo_feed, tiny_encoder) -> SearchService:
+    """The whole demo catalog indexed with the tiny CLIP model (read-only for tests)."""
+    store = ProductStore(tmp_path_factory.mktemp("tiny-store"), tiny_encoder.info, for_indexing=True)
+    Indexer(tiny_encoder, store).index_feed(demo_feed)
+    return SearchService(tiny_encoder, store)
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run `python -m ...` in a fresh process, as a user would."""
+    return subprocess.run([sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with code {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def launched_app(tmp_path_factory):
+    """`python app.py` with the tiny model on an empty store: it builds and indexes the demo catalog."""
+    home = tmp_path_factory.mktemp("app")
+    port = free_port()
+    env = {**os.environ, "PRODUCT_SEARCH_DEMO_DIR": str(home / "demo"), "PRODUCT_SEARCH_MODEL": "test-tiny"}
+    process = subprocess.Popen([sys.executable, "app.py", "--store", str(home / "store"), "--port", str(port)],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(home / "app.log", "w"))
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}/", home / "demo"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

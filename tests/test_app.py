@@ -1,0 +1,52 @@
+import re
+
+import pytest
+from gradio_client import Client, handle_file
+
+from app import Storefront
+from search.config import Settings
+
+
+@pytest.fixture(scope="module")
+def storefront(tmp_path_factory):
+    home = tmp_path_factory.mktemp("storefront")
+    return Storefront(Settings(store=home / "store", model="test-tiny", demo_dir=home / "demo"))
+
+
+def test_first_use_fills_an_empty_store_with_the_demo_catalog(storefront):
+    assert storefront.service().store.count() == 240
+    assert "test model with random weights" in storefront.banner()
+    assert storefront.model_line().endswith("240 products")
+
+
+def test_search_gives_cards_with_brand_price_and_match(storefront):
+    photo = storefront.settings.demo_dir / "images" / "demo-0105.png"
+    gallery, status = storefront.search(str(photo), "", 0.5, 6, 0.0)
+    assert len(gallery) == 6 and status.startswith("6 products")
+    picture, caption = gallery[0]
+    assert picture.endswith("demo-0105.png")
+    assert re.fullmatch(r"Kestrel Red Striped Coffee Mug\nKestrel · 25\.00 USD · 100% match", caption)
+
+
+def test_bad_input_becomes_a_message_not_a_traceback(storefront, tmp_path):
+    bad = tmp_path / "cat.jpg"
+    bad.write_bytes(b"<html>not an image</html>")
+    assert storefront.search(str(bad), "", 0.5, 6, 0.0) == ([], f"⚠️ {bad}: not an image format we can read "
+                                                               "(JPEG, PNG, WebP, GIF, BMP, TIFF)")
+    assert storefront.search(None, "", 0.5, 6, 0.0)[1] == "⚠️ give a photo, a text, or both to search with"
+
+
+def test_a_threshold_above_every_score_explains_the_empty_result(storefront):
+    photo = storefront.settings.demo_dir / "images" / "demo-0105.png"
+    gallery, status = storefront.search(str(photo), "", 0.5, 6, 1.01)
+    assert gallery == [] and "No product scores above the 101% match threshold" in status
+
+
+def test_gradio_client_image_search_returns_brand_and_price(launched_app):
+    url, demo_dir = launched_app
+    client = Client(url, verbose=False)
+    gallery, status = client.predict(handle_file(str(demo_dir / "images" / "demo-0203.png")), "", 0.5, 4, 0.0,
+                                     api_name="/search")
+    assert status.startswith("4 products")
+    assert gallery[0]["caption"].startswith("Alder & Co Red Sneakers\nAlder & Co · 113.49 USD")
+    assert all(re.search(r" · \d+\.\d\d USD", item["caption"]) for item in gallery)

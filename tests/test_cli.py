@@ -1,0 +1,88 @@
+"""The CLIs as users run them: every command in its own process, the store shared only through disk."""
+import json
+import random
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from PIL import Image
+
+from alter import alter
+from catalog.formats import read_feed
+from conftest import run_cli
+from search.encoder import load_encoder
+from search.ranking import Filters
+from search.service import Query, SearchService
+from search.store import ProductStore
+
+
+@pytest.fixture(scope="module")
+def tiny_store(tmp_path_factory, demo_feed):
+    store = tmp_path_factory.mktemp("cli-store")
+    result = run_cli("search", "index", str(demo_feed), "--store", str(store), "--model", "test-tiny")
+    assert result.returncode == 0, result.stderr
+    assert "added 240, updated 0, unchanged 0, skipped 0" in result.stdout
+    return store
+
+
+def _query(store, *args):
+    return run_cli("search", "query", "--store", str(store), "--model", "test-tiny", "--json", *args)
+
+
+def test_fifty_products_find_themselves_first_from_another_process(tiny_store, demo_feed):
+    products = [row.product for row in read_feed(demo_feed)][::4][:50]
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda p: _query(tiny_store, "--image", str(demo_feed.parent / p.image),
+                                                 "--top-k", "3"), products))
+    for product, result in zip(products, results):
+        assert result.returncode == 0, result.stderr
+        best = json.loads(result.stdout)[0]
+        assert best["id"] == product.id and best["score"] >= 0.99
+        assert (best["brand"], best["price"], best["currency"]) == (product.brand, product.price, product.currency)
+
+
+def test_query_filters_and_json_fields(tiny_store, demo_feed):
+    photo = str(demo_feed.parent / "images" / "demo-0105.png")
+    result = _query(tiny_store, "--image", photo, "--brand", "Sora", "--brand", "Lumen", "--max-price", "60",
+                    "--in-stock", "--top-k", "50", "--min-score", "-1")
+    rows = json.loads(result.stdout)
+    assert rows and all(r["brand"] in {"Sora", "Lumen"} and r["price"] <= 60 for r in rows)
+    assert set(rows[0]) == {"id", "title", "brand", "category", "price", "currency", "score"}
+    text = _query(tiny_store, "--text", "striped mug", "--image", photo, "--text-weight", "0.3", "--top-k", "2")
+    assert text.returncode == 0 and len(json.loads(text.stdout)) <= 2
+
+
+def test_stats_and_delete(tiny_store):
+    stats = run_cli("search", "stats", "--store", str(tiny_store), "--model", "test-tiny")
+    assert "products:    240" in stats.stdout and "no pretrained weights" in stats.stdout
+    assert "categories:  " in stats.stdout
+    deleted = run_cli("search", "delete", "demo-0000", "ghost", "--store", str(tiny_store), "--model", "test-tiny")
+    assert deleted.returncode == 1 and "deleted 1 of 2 products" in deleted.stdout
+
+
+def test_errors_exit_non_zero_with_one_clear_line(tiny_store, tmp_path):
+    bad = tmp_path / "photo.jpg"
+    bad.write_text("not a photo")
+    result = _query(tiny_store, "--image", str(bad))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == f"error: {bad}: not an image format we can read " \
+                                                      "(JPEG, PNG, WebP, GIF, BMP, TIFF)"
+    assert "Traceback" not in result.stderr
+    mismatch = run_cli("search", "query", "--store", str(tiny_store), "--model", "offline", "--image", str(bad))
+    assert mismatch.returncode == 2
+    assert "test-tiny (random-seed-1234), 64-d" in mismatch.stderr and "offline (colour-shape-v1)" in mismatch.stderr
+
+
+def test_offline_model_finds_altered_photos(tmp_path, demo_feed):
+    store_dir = tmp_path / "offline-store"
+    result = run_cli("search", "index", str(demo_feed), "--store", str(store_dir), "--model", "offline")
+    assert result.returncode == 0, result.stderr
+    encoder = load_encoder("offline")
+    service = SearchService(encoder, ProductStore(store_dir, encoder.info))
+    rng = random.Random(7)
+    products = [row.product for row in read_feed(demo_feed)][:200]
+    found = 0
+    for product in products:
+        photo = alter(Image.open(demo_feed.parent / product.image), rng)
+        hits = service.search(Query(image=photo), Filters(), top_k=1).hits
+        found += hits[0].product.id == product.id
+    assert found / len(products) >= 0.95

@@ -1,0 +1,77 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from conftest import ROOT
+from search.colour_shape import ColourShapeEncoder
+from search.encoder import ClipEncoder, load_encoder
+from search.encoder_types import EncoderError, TextSearchUnavailable
+
+PICTURES = [Image.new("RGB", (80, 60), colour) for colour in ("red", "navy", "gold")]
+
+
+def _check_unit_rows(vectors, count, dim):
+    assert vectors.dtype == np.float32 and vectors.shape == (count, dim)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_tiny_clip_encodes_images_and_text_to_unit_vectors(tiny_encoder):
+    assert isinstance(tiny_encoder, ClipEncoder)
+    _check_unit_rows(tiny_encoder.encode_images(PICTURES), 3, tiny_encoder.info.dim)
+    _check_unit_rows(tiny_encoder.encode_texts(["red mug", "blue shoes"]), 2, tiny_encoder.info.dim)
+    assert not tiny_encoder.info.pretrained_weights and tiny_encoder.info.notice
+
+
+def test_tiny_clip_is_identical_in_every_process(tiny_encoder):
+    code = ("import json; from PIL import Image; from search.encoder import load_encoder; "
+            "print(json.dumps(load_encoder('test-tiny').encode_images([Image.new('RGB', (80, 60), 'red')])[0]"
+            ".tolist()))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    other = np.array(json.loads(result.stdout.strip().splitlines()[-1]), np.float32)
+    np.testing.assert_allclose(other, tiny_encoder.encode_images(PICTURES[:1])[0], atol=1e-6)
+
+
+def test_weights_from_a_local_file_go_through_the_pretrained_path(tmp_path, tiny_encoder):
+    weights = tmp_path / "tiny.pt"
+    torch.save(tiny_encoder._model.state_dict(), weights)
+    loaded = load_encoder("test-tiny", str(weights))
+    assert isinstance(loaded, ClipEncoder) and loaded.info.pretrained_weights
+    assert loaded.info.pretrained == "tiny.pt"
+    np.testing.assert_allclose(loaded.encode_images(PICTURES), tiny_encoder.encode_images(PICTURES), atol=1e-5)
+
+
+def test_without_weights_the_default_falls_back_to_offline_and_says_why(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    encoder = load_encoder("fast")
+    assert isinstance(encoder, ColourShapeEncoder)
+    assert "ViT-B-32 (laion2b_s34b_b79k)" in encoder.info.notice
+    assert "offline colour-and-shape encoder" in encoder.info.notice
+
+
+def test_a_missing_weights_file_falls_back_and_names_the_file(tmp_path):
+    encoder = load_encoder("ViT-B-32", str(tmp_path / "nope.bin"))
+    assert isinstance(encoder, ColourShapeEncoder) and "nope.bin not found" in encoder.info.notice
+
+
+@pytest.mark.parametrize("model, pretrained, message", [
+    ("ResNet-9000", None, "unknown model 'ResNet-9000'"),
+    ("ViT-B-32", "no-such-tag", "has no pretrained tag 'no-such-tag'"),
+    ("ViT-B-32", None, "needs --pretrained"),
+])
+def test_misnamed_models_are_refused(model, pretrained, message):
+    with pytest.raises(EncoderError, match=message):
+        load_encoder(model, pretrained)
+
+
+def test_offline_encoder_compares_pictures_but_refuses_text(offline_encoder):
+    vectors = offline_encoder.encode_images(PICTURES)
+    _check_unit_rows(vectors, 3, offline_encoder.info.dim)
+    assert vectors[0] @ vectors[1] < 0.99
+    with pytest.raises(TextSearchUnavailable, match="text search needs a CLIP model"):
+        offline_encoder.encode_texts(["red mug"])

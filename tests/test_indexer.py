@@ -1,0 +1,82 @@
+import shutil
+
+import pytest
+from PIL import Image
+
+from search.indexer import Indexer
+from search.store import ProductStore
+
+HEADER = "id,title,brand,category,price,currency,image\n"
+
+
+class CountingEncoder:
+    """Wraps the real tiny encoder and counts the images it is asked to encode."""
+
+    def __init__(self, inner):
+        self.inner, self.info, self.encoded = inner, inner.info, 0
+
+    def encode_images(self, images):
+        self.encoded += len(images)
+        return self.inner.encode_images(images)
+
+    def encode_texts(self, texts):
+        return self.inner.encode_texts(texts)
+
+
+@pytest.fixture
+def shop(tmp_path, tiny_encoder):
+    (tmp_path / "images").mkdir()
+    for name, colour in [("a", "red"), ("b", "blue"), ("c", "green")]:
+        Image.new("RGB", (64, 64), colour).save(tmp_path / "images" / f"{name}.png")
+    (tmp_path / "images" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    encoder = CountingEncoder(tiny_encoder)
+    store = ProductStore(tmp_path / "store", encoder.info, for_indexing=True)
+    return tmp_path, encoder, store
+
+
+def _write(feed, rows):
+    feed.write_text(HEADER + "".join(row + "\n" for row in rows), encoding="utf-8")
+
+
+GOOD_ROWS = ["a,Red,Lumen,Mugs,10,USD,images/a.png", "b,Blue,Sora,Mugs,12,USD,images/b.png",
+             "c,Green,Sora,Caps,14,USD,images/c.png"]
+
+
+def test_good_rows_are_indexed_and_each_bad_row_reported_with_its_line(shop):
+    folder, encoder, store = shop
+    _write(folder / "feed.csv", [GOOD_ROWS[0], "x1,Bad price,Lumen,Mugs,abc,USD,images/a.png", GOOD_ROWS[1],
+                                 "x2,No file,Lumen,Mugs,1,USD,images/missing.png",
+                                 "x3,Broken,Lumen,Mugs,1,USD,images/broken.jpg",
+                                 "x4,Escape,Lumen,Mugs,1,USD,../../etc/passwd",
+                                 "a,Duplicate,Lumen,Mugs,1,USD,images/a.png", GOOD_ROWS[2]])
+    summary = Indexer(encoder, store, batch_size=3).index_feed(folder / "feed.csv")
+    assert (summary.added, store.count()) == (3, 3)
+    lines = [reason.split(",")[1].split("(")[0].strip() if reason.startswith("feed.csv") else reason.split(" (")[0]
+             for reason in summary.skipped]
+    assert lines == ["line 3", "line 5", "line 6", "line 7", "line 8"]
+    assert "file not found" in summary.skipped[1] and "damaged or truncated" in summary.skipped[2]
+    assert "leaves the images folder" in summary.skipped[3] and "duplicate id, first on line 2" in summary.skipped[4]
+
+
+def test_a_second_run_encodes_only_what_changed(shop):
+    folder, encoder, store = shop
+    feed = folder / "feed.csv"
+    _write(feed, GOOD_ROWS)
+    indexer = Indexer(encoder, store)
+    assert indexer.index_feed(feed).added == 3 and encoder.encoded == 3
+
+    again = indexer.index_feed(feed)
+    assert (again.unchanged, encoder.encoded) == (3, 3)
+
+    shutil.copy(folder / "images" / "c.png", folder / "images" / "a.png")  # a's picture changed
+    _write(feed, [GOOD_ROWS[0], GOOD_ROWS[1].replace(",12,", ",15,"), GOOD_ROWS[2]])  # b's price changed
+    changed = indexer.index_feed(feed)
+    assert (changed.updated, changed.unchanged, encoder.encoded) == (2, 1, 4)
+    assert store.stored(["b"])["b"].product.price == 15.0
+
+
+def test_images_are_stored_as_absolute_paths(shop):
+    folder, encoder, store = shop
+    _write(folder / "feed.csv", GOOD_ROWS[:1])
+    Indexer(encoder, store).index_feed(folder / "feed.csv")
+    assert store.stored(["a"])["a"].product.image == str((folder / "images" / "a.png").resolve())
