@@ -144,14 +144,17 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
         button.click(storefront.search, inputs, [gallery, status], api_name="search")
         photo.upload(storefront.search, inputs, [gallery, status], api_name=False)
         text.submit(storefront.search, inputs, [gallery, status], api_name=False)
-        page.load(_page_header(storefront), None, [banner, model_line], api_name=False)
+        page.load(_page_header(storefront), None, [banner, model_line, text, text_weight], api_name=False)
     return page
 
 
 def _page_header(storefront: Storefront):
-    def header() -> tuple[dict, str]:
+    """The banner and model line, and the text inputs only where the encoder can read text."""
+    def header() -> tuple[dict, str, dict, dict]:
         text = storefront.banner()
-        return gr.update(value=text, visible=bool(text)), storefront.model_line()
+        reads_text = storefront.service().encoder.info.supports_text
+        return (gr.update(value=text, visible=bool(text)), storefront.model_line(),
+                gr.update(visible=reads_text), gr.update(visible=reads_text))
     return header
 
 

@@ -3,7 +3,7 @@ import re
 import pytest
 from gradio_client import Client, handle_file
 
-from app import Storefront
+from app import Storefront, _page_header
 from search.config import Settings
 
 
@@ -50,3 +50,10 @@ def test_gradio_client_image_search_returns_brand_and_price(launched_app):
     assert status.startswith("4 products")
     assert gallery[0]["caption"].startswith("Alder & Co Red Sneakers\nAlder & Co · 113.49 USD")
     assert all(re.search(r" · \d+\.\d\d USD", item["caption"]) for item in gallery)
+
+
+def test_text_inputs_are_hidden_when_the_encoder_cannot_read_text(storefront, tmp_path):
+    offline = Storefront(Settings(store=tmp_path / "store", model="offline", demo_dir=storefront.settings.demo_dir))
+    banner, _, text, weight = _page_header(offline)()
+    assert banner["visible"] is False and text["visible"] is False and weight["visible"] is False
+    assert _page_header(storefront)()[2]["visible"] is True
