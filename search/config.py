@@ -38,17 +38,17 @@ class Settings:
         for field in fields(cls):
             raw = environ.get(ENV_PREFIX + field.name.upper())
             if raw not in (None, ""):
-                values[field.name] = _convert(field.type, raw)
+                try:
+                    values[field.name] = _convert(field.type, raw)
+                except ValueError:
+                    raise ValueError(f"{ENV_PREFIX}{field.name.upper()}={raw!r} is not a valid {field.type}") from None
         return cls(**values)
 
     def with_args(self, args: argparse.Namespace) -> "Settings":
         """Override with the CLI flags that were given (those left at None are ignored)."""
-        given = {f.name: getattr(args, f.name) for f in fields(self) if getattr(args, f.name, None) is not None}
-        return replace(self, **{k: _convert(_type_of(k), v) for k, v in given.items()})
-
-
-def _type_of(name: str) -> str:
-    return next(str(f.type) for f in fields(Settings) if f.name == name)
+        given = {f.name: _convert(f.type, getattr(args, f.name))
+                 for f in fields(self) if getattr(args, f.name, None) is not None}
+        return replace(self, **given)
 
 
 def _convert(type_name: object, raw: object) -> object:

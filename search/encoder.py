@@ -46,8 +46,8 @@ class ClipEncoder:
                 model_name, pretrained=weights or None, require_pretrained=True, **kwargs)
         self._model = model.eval()
         self._tokenizer = open_clip.get_tokenizer(model_name)
-        dim = int(self._model.text_projection.shape[-1]) if hasattr(self._model, "text_projection") and \
-            self._model.text_projection is not None else info.dim
+        # Measured rather than read from a config: hub and custom-text models keep it in different places.
+        dim = int(self.encode_images([Image.new("RGB", (32, 32))]).shape[1])
         self.info = EncoderInfo(**{**info.__dict__, "dim": dim})
 
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
