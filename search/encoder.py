@@ -7,6 +7,7 @@ weights. `test-tiny` is a tiny random-weight CLIP for tests, built identically i
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 import os
 import socket
 from pathlib import Path
@@ -48,7 +49,7 @@ class ClipEncoder:
         self._tokenizer = open_clip.get_tokenizer(model_name)
         # Measured rather than read from a config: hub and custom-text models keep it in different places.
         dim = int(self.encode_images([Image.new("RGB", (32, 32))]).shape[1])
-        self.info = EncoderInfo(**{**info.__dict__, "dim": dim})
+        self.info = replace(info, dim=dim)
 
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
         batch = torch.stack([self._preprocess(image) for image in images])
