@@ -57,9 +57,11 @@ class Storefront:
         self._lock = threading.Lock()
 
     def service(self) -> SearchService:
+        """Raises `StoreMismatchError` for a store that holds only other models' products: filling it with the
+        demo catalog would quietly show shoppers demo products instead of the merchant's."""
         with self._lock:
             if self._service is None:
-                self._service = build_service(self.settings, for_indexing=True)
+                self._service = build_service(self.settings)
                 if self._service.store.count() == 0:
                     self._index_demo_catalog(self._service)
             return self._service
@@ -169,7 +171,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for all)")
     args = parser.parse_args(argv)
     storefront = Storefront(Settings.from_env().with_args(args))
-    storefront.service()  # load the model and fill an empty store before the first shopper arrives
+    try:
+        storefront.service()  # load the model and fill an empty store before the first shopper arrives
+    except FRIENDLY_ERRORS as error:
+        raise SystemExit(f"error: {error}") from None
     demo = build_demo(storefront)
     demo.queue(default_concurrency_limit=2).launch(
         server_name=args.host, server_port=storefront.settings.port, allowed_paths=storefront.image_folders(),

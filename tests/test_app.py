@@ -1,9 +1,12 @@
 import re
+import subprocess
+import sys
 
 import pytest
 from gradio_client import Client, handle_file
 
 from app import Storefront, _page_header
+from conftest import ROOT
 from search.config import Settings
 
 
@@ -57,3 +60,11 @@ def test_text_inputs_are_hidden_when_the_encoder_cannot_read_text(storefront, tm
     banner, _, text, weight = _page_header(offline)()
     assert banner["visible"] is False and text["visible"] is False and weight["visible"] is False
     assert _page_header(storefront)()[2]["visible"] is True
+
+
+def test_a_store_of_another_model_is_refused_not_filled_with_the_demo(storefront, tmp_path):
+    result = subprocess.run([sys.executable, "app.py", "--store", str(storefront.settings.store), "--model",
+                             "offline", "--port", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(f"error: the store {storefront.settings.store} was "
+                                                             "built with test-tiny")
