@@ -71,7 +71,7 @@ class Storefront:
         feed = write_demo_catalog(self.settings.demo_dir)
         indexer = Indexer(service.encoder, service.store, batch_size=self.settings.batch_size)
         with tqdm(total=estimate_rows(feed), unit="product", desc="indexing demo catalog") as bar:
-            summary = indexer.index_feed(feed, progress=lambda done, _: bar.update(done - bar.n))
+            summary = indexer.index_feed(feed, progress=lambda done: bar.update(done - bar.n))
         log.warning("demo catalog: %s", summary)
 
     def image_folders(self) -> list[str]:

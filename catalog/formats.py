@@ -1,105 +1,103 @@
-"""Catalog feed readers: each yields valid `Product`s and, for bad rows, a `RowError` with its line."""
+"""Catalog feed readers behind one function: every reader yields `FeedRow`s and `RowError`s, never stops at
+the first problem, and names each problem's line (or item, or row)."""
 from __future__ import annotations
 
-import csv
-import io
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Union
+from typing import Iterator, Mapping
 
-from catalog.product import CatalogError, Product
+from catalog import merchant, shopify
+from catalog.delimited import decode, header_of, read_rows
+from catalog.product import CatalogError
+from catalog.records import FeedItem, FeedRow, RowError, renamed, to_item
 
-
-@dataclass(frozen=True)
-class RowError:
-    """A feed row that could not become a product: where it is and what is wrong."""
-
-    source: str
-    line: int
-    product_id: str
-    reason: str
-
-    def __str__(self) -> str:
-        who = f" (id {self.product_id})" if self.product_id else ""
-        return f"{self.source}, line {self.line}{who}: {self.reason}"
+__all__ = ["FORMATS", "FeedItem", "FeedRow", "RowError", "detect_format", "read_feed"]
+FORMATS = ("csv", "jsonl", "parquet", "shopify", "merchant-tsv", "merchant-xml")
 
 
-@dataclass(frozen=True)
-class FeedRow:
-    """A valid product and the feed line it came from."""
+def detect_format(path: Path) -> str:
+    """The feed's format from its first bytes and header, falling back on its extension."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        raise CatalogError(f"feed {path} is a zip file (an Excel workbook?): export it as CSV")
+    text = decode(head).lstrip()
+    if text.startswith("<"):
+        return "merchant-xml"
+    if text.startswith("{") or path.suffix.lower() in {".jsonl", ".ndjson"}:
+        return "jsonl"
+    header = set(header_of(path))
+    if shopify.SIGNATURE <= header:
+        return "shopify"
+    if merchant.SIGNATURE <= header:
+        return "merchant-tsv"
+    return "csv"
 
-    line: int
-    product: Product
 
-
-FeedItem = Union[FeedRow, RowError]
-
-
-def read_feed(path: Path | str, column_map: Mapping[str, str] | None = None) -> Iterator[FeedItem]:
-    """Read a CSV/TSV or JSONL feed, chosen by extension; `column_map` maps our field to the feed's column."""
+def read_feed(path: Path | str, column_map: Mapping[str, str] | None = None, *, format: str | None = None,
+              currency: str | None = None, shopify_variants: bool = False) -> Iterator[FeedItem]:
+    """Products from a feed file. `column_map` maps our field names to the feed's columns (generic formats);
+    `currency` fills a missing currency (Shopify exports carry none)."""
     path = Path(path)
     if not path.is_file():
         raise CatalogError(f"feed {path} does not exist")
-    suffix = path.suffix.lower()
-    if suffix in {".jsonl", ".ndjson"}:
-        yield from _read_jsonl(path, column_map or {})
-    elif suffix in {".csv", ".tsv", ".txt"}:
-        yield from _read_delimited(path, column_map or {})
-    else:
-        raise CatalogError(f"feed {path}: unsupported format {suffix!r} (use .csv, .tsv or .jsonl)")
-
-
-def _decode(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")  # the usual encoding of spreadsheet exports
-
-
-def _to_product(row: Mapping[str, Any], column_map: Mapping[str, str], source: str, line: int) -> FeedItem:
-    renamed = {field: row.get(column) for field, column in column_map.items()}
-    record = {**{k: v for k, v in row.items() if k not in column_map.values()}, **renamed}
-    try:
-        return FeedRow(line, Product.from_mapping(record))
-    except CatalogError as error:
-        return RowError(source, line, str(record.get("id") or "")[:40], str(error))
-
-
-def _read_delimited(path: Path, column_map: Mapping[str, str]) -> Iterator[FeedItem]:
-    text = _decode(path)
-    delimiter = "\t" if path.suffix.lower() == ".tsv" or "\t" in text.split("\n", 1)[0] else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip() for name in next(reader, [])]
-    if not header:
+    if path.stat().st_size == 0:
         raise CatalogError(f"feed {path} is empty")
-    line = reader.line_num + 1
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            yield _check_width(cells, header, column_map, path.name, line)
-        line = reader.line_num + 1
+    format = format or detect_format(path)
+    if format == "shopify":
+        return shopify.read_shopify(read_rows(path), path.name, currency or "USD", shopify_variants)
+    if format == "merchant-tsv":
+        return merchant.read_merchant_rows(read_rows(path), path.name)
+    if format == "merchant-xml":
+        return merchant.read_merchant_xml(path)
+    readers = {"csv": lambda: _generic(read_rows(path)), "jsonl": lambda: _read_jsonl(path),
+               "parquet": lambda: _read_parquet(path)}
+    if format not in readers:
+        raise CatalogError(f"unknown feed format {format!r}; known: {', '.join(FORMATS)}")
+    return _mapped(readers[format](), path.name, column_map or {}, currency)
 
 
-def _check_width(cells: list[str], header: list[str], column_map: Mapping[str, str], source: str,
-                 line: int) -> FeedItem:
-    if len(cells) != len(header):
-        first = cells[0].strip()[:40] if cells else ""
-        return RowError(source, line, first, f"has {len(cells)} fields, the header has {len(header)} "
-                                             "(an unquoted comma or a missing field?)")
-    return _to_product(dict(zip(header, cells)), column_map, source, line)
-
-
-def _read_jsonl(path: Path, column_map: Mapping[str, str]) -> Iterator[FeedItem]:
-    for line, text in enumerate(_decode(path).splitlines(), start=1):
-        if not text.strip():
+def _mapped(rows: Iterator, source: str, column_map: Mapping[str, str], currency: str | None) -> Iterator[FeedItem]:
+    for row in rows:
+        if isinstance(row, RowError):
+            yield row
             continue
-        try:
-            row = json.loads(text)
-        except json.JSONDecodeError as error:
-            yield RowError(path.name, line, "", f"is not valid JSON ({error.msg})")
-            continue
-        if not isinstance(row, dict):
-            yield RowError(path.name, line, "", "is not a JSON object")
-            continue
-        yield _to_product(row, column_map, path.name, line)
+        line, cells, unit = row
+        record = renamed(cells, column_map)
+        if currency and not record.get("currency"):
+            record["currency"] = currency
+        yield to_item(record, source, line, unit)
+
+
+def _generic(rows: Iterator) -> Iterator:
+    for row in rows:
+        yield row if isinstance(row, RowError) else (row[0], row[1], "line")
+
+
+def _read_jsonl(path: Path) -> Iterator:
+    with open(path, "rb") as handle:
+        for line, raw in enumerate(handle, start=1):
+            text = decode(raw).strip()
+            if not text:
+                continue
+            try:
+                row = json.loads(text)
+            except json.JSONDecodeError as error:
+                yield RowError(path.name, line, "", f"is not valid JSON ({error.msg})")
+                continue
+            if not isinstance(row, dict):
+                yield RowError(path.name, line, "", "is not a JSON object")
+                continue
+            yield line, row, "line"
+
+
+def _read_parquet(path: Path) -> Iterator:
+    import pyarrow.parquet as parquet
+
+    number = 0
+    for batch in parquet.ParquetFile(path).iter_batches(batch_size=2048):
+        for row in batch.to_pylist():
+            number += 1
+            yield number, row, "row"

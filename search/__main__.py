@@ -4,12 +4,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
+from pathlib import Path
 
 from tqdm import tqdm
 
+from catalog.feed_flags import add_feed_flags, feed_options
 from catalog.product import CatalogError
 from search.config import Settings, add_common_flags
+from search.duplicates import find_duplicates
 from search.encoder_types import EncoderError
+from search.fetch import ImageFetcher
 from search.images import ImageError
 from search.indexer import Indexer, estimate_rows
 from search.ranking import Filters
@@ -22,10 +27,13 @@ USER_ERRORS = (CatalogError, ImageError, EncoderError, StoreError, QueryError, O
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m search", description="Visual product search.")
     commands = parser.add_subparsers(dest="command", required=True)
-    index = commands.add_parser("index", help="index a catalog feed (CSV, TSV, JSONL)")
-    index.add_argument("feed")
-    index.add_argument("--images-root", help="folder that image paths are relative to (default: the feed's)")
+    index = commands.add_parser("index", help="index a catalog feed")
+    add_feed_flags(index)
+    index.add_argument("--prune", action="store_true", help="delete stored products the feed no longer lists")
+    index.add_argument("--report", help="write the summary as JSON to this file")
     index.add_argument("--batch-size", type=int)
+    index.add_argument("--duplicate-threshold", type=float, help="picture similarity that makes two listings "
+                                                                  "duplicates (default 0.985)")
     query = commands.add_parser("query", help="search by photo, text or both")
     query.add_argument("--image", help="path of the query photo")
     query.add_argument("--text", help="query text")
@@ -39,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--in-stock", action="store_true")
     query.add_argument("--json", action="store_true", help="print the results as JSON")
     commands.add_parser("stats", help="what the store holds and which model built it")
+    duplicates = commands.add_parser("duplicates", help="list groups of different ids with near-identical pictures")
+    duplicates.add_argument("--duplicate-threshold", type=float, help="default 0.985")
     delete = commands.add_parser("delete", help="delete products by id")
     delete.add_argument("ids", nargs="+")
     for command in commands.choices.values():
@@ -60,13 +70,33 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _index(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
-    indexer = Indexer(service.encoder, service.store, batch_size=settings.batch_size)
+    fetcher = ImageFetcher(settings.image_cache)
+    indexer = Indexer(service.encoder, service.store, fetcher, batch_size=settings.batch_size)
     with tqdm(total=estimate_rows(args.feed), unit="row", desc="indexing") as bar:
-        summary = indexer.index_feed(args.feed, args.images_root,
-                                     progress=lambda done, _: bar.update(done - bar.n))
+        summary = indexer.index_feed(args.feed, args.images_root, args.prune,
+                                     lambda done: bar.update(done - bar.n), **feed_options(args))
+    summary.duplicates = find_duplicates(service.store, settings.duplicate_threshold, summary.encoded)
     print(summary)
     for reason in summary.skipped:
         print(f"  skipped {reason}")
+    _print_duplicates(summary.duplicates)
+    if args.report:
+        Path(args.report).write_text(json.dumps(asdict(summary), indent=2, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+def _print_duplicates(groups: list[list[str]]) -> None:
+    if groups:
+        print(f"{len(groups)} groups of listings with near-identical pictures:")
+    for group in groups:
+        print("  " + ", ".join(group))
+
+
+def _duplicates(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
+    groups = find_duplicates(service.store, settings.duplicate_threshold)
+    _print_duplicates(groups)
+    if not groups:
+        print("no duplicate listings")
     return 0
 
 
@@ -110,7 +140,7 @@ def _delete(service: SearchService, settings: Settings, args: argparse.Namespace
 
 
 LABELS = {"brand": "brands:", "category": "categories:"}
-COMMANDS = {"index": _index, "query": _query, "stats": _stats, "delete": _delete}
+COMMANDS = {"index": _index, "query": _query, "stats": _stats, "delete": _delete, "duplicates": _duplicates}
 
 if __name__ == "__main__":
     sys.exit(main())

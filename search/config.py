@@ -25,6 +25,8 @@ class Settings:
     pretrained: str | None = None
     collection: str | None = None
     demo_dir: Path = Path("data/demo-catalog")
+    image_cache: Path = Path("data/image-cache")
+    duplicate_threshold: float = 0.985
     port: int = 7860
     top_k: int = 12
     min_score: float = 0.0

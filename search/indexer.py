@@ -1,21 +1,25 @@
-"""Catalog feed to store: batches, image loading beside encoding, skipping unchanged products."""
+"""Catalog feed to store: streamed in batches, pictures loaded (and downloaded) by a thread pool while the
+encoder works on the previous batch, unchanged products skipped, so an interrupted run is finished by
+running it again."""
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator
 
 from PIL import Image
 
-from catalog.formats import FeedRow, RowError, read_feed
-from catalog.product import Product
+from catalog.formats import FeedItem, FeedRow, RowError, read_feed
+from catalog.locations import image_location
+from catalog.product import CatalogError
 from search.encoder_types import Encoder
+from search.fetch import ImageFetcher
 from search.images import ImageError, load_image
 from search.store import ProductStore
 
-Progress = Callable[[int, int | None], None]  # (rows done, rows in all if known)
+Progress = Callable[[int], None]  # rows read so far
 
 
 @dataclass
@@ -25,88 +29,97 @@ class IndexSummary:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
-    skipped: list[str] = field(default_factory=list)
-
-    @property
-    def stored(self) -> int:
-        return self.added + self.updated + self.unchanged
+    removed: int = 0
+    skipped: list[RowError] = field(default_factory=list)
+    duplicates: list[list[str]] = field(default_factory=list)
+    encoded: list[str] = field(default_factory=list)  # ids whose picture was (re-)encoded in this run
 
     def __str__(self) -> str:
-        return (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+        return (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, removed {self.removed}, "
                 f"skipped {len(self.skipped)}")
 
 
 @dataclass(frozen=True)
 class _Loaded:
     row: FeedRow
-    image: Image.Image | None
-    fingerprint: str
-    error: str | None = None
-
-
-def resolve_image(reference: str, images_root: Path) -> Path:
-    """The local file a feed's image reference names; refuses paths that leave the images root."""
-    if reference.startswith(("http://", "https://")):
-        raise ImageError(f"{reference}: image URLs are not supported yet; give a local path")
-    root = images_root.resolve()
-    path = (root / reference).resolve()
-    if not path.is_relative_to(root):
-        raise ImageError(f"{reference}: path leaves the images folder {root}")
-    return path
+    image: Image.Image | None = None
+    fingerprint: str = ""
+    error: RowError | None = None
 
 
 class Indexer:
     """Indexes feeds into one store with one encoder."""
 
-    def __init__(self, encoder: Encoder, store: ProductStore, batch_size: int = 32, workers: int = 4) -> None:
+    def __init__(self, encoder: Encoder, store: ProductStore, fetcher: ImageFetcher | None = None,
+                 batch_size: int = 32, workers: int = 4) -> None:
         self.encoder = encoder
         self.store = store
+        self.fetcher = fetcher or ImageFetcher(Path(store.location).parent / "image-cache")
         self.batch_size = batch_size
         self.workers = workers
 
-    def index_feed(self, feed: Path | str, images_root: Path | str | None = None,
-                   column_map: Mapping[str, str] | None = None, progress: Progress | None = None) -> IndexSummary:
-        """Index every valid row of a feed; bad rows and unreadable images are skipped with a reason."""
+    def index_feed(self, feed: Path | str, images_root: Path | str | None = None, prune: bool = False,
+                   progress: Progress | None = None, **read_options) -> IndexSummary:
+        """Index a feed file; images are relative to `images_root` (default: the feed's folder)."""
         feed = Path(feed)
-        root = Path(images_root) if images_root else feed.parent
-        summary = IndexSummary()
-        seen: dict[str, int] = {}
+        return self.index(read_feed(feed, **read_options), images_root or feed.parent, prune, progress)
+
+    def index(self, items: Iterable[FeedItem], images_root: Path | str, prune: bool = False,
+              progress: Progress | None = None) -> IndexSummary:
+        """Index every valid row; bad rows and unusable pictures are skipped with a reason. With `prune`,
+        products of the store that the feed no longer lists are deleted."""
+        root, summary, first_lines = Path(images_root), IndexSummary(), {}
+        in_feed: set[str] = set()
         done = 0
         with ThreadPoolExecutor(self.workers) as pool:
-            for batch in _batches(read_feed(feed, column_map), self.batch_size):
-                rows = self._unique_rows(batch, seen, summary)
-                loaded = list(pool.map(lambda row: self._load(row, root), rows))
-                self._store_batch(loaded, summary)
+            waiting: list[Future] = []
+            for batch in _batches(items, self.batch_size):
+                rows = self._new_rows(batch, first_lines, in_feed, summary)
+                loading = [pool.submit(self._load, row, root) for row in rows]
+                self._store_batch([f.result() for f in waiting], summary)  # encodes while `loading` runs
+                waiting = loading
                 done += len(batch)
                 if progress:
-                    progress(done, None)
+                    progress(done)
+            self._store_batch([f.result() for f in waiting], summary)
+        summary.skipped.sort(key=lambda skip: skip.line)
+        if prune:
+            summary.removed = self.store.delete([i for i in self.store.ids() if i not in in_feed])
         return summary
 
-    def _unique_rows(self, batch: list, seen: dict[str, int], summary: IndexSummary) -> list[FeedRow]:
+    def _new_rows(self, batch: list[FeedItem], first_lines: dict[str, int], in_feed: set[str],
+                  summary: IndexSummary) -> list[FeedRow]:
         rows = []
         for item in batch:
             if isinstance(item, RowError):
-                summary.skipped.append(str(item))
-            elif item.product.id in seen:
-                summary.skipped.append(f"line {item.line} (id {item.product.id}): duplicate id, first on line "
-                                       f"{seen[item.product.id]}")
+                in_feed.add(item.product_id)  # still listed: a bad row must not prune its product
+                summary.skipped.append(item)
+            elif item.product.id in first_lines:
+                summary.skipped.append(RowError("", item.line, item.product.id, "duplicate id, first on line "
+                                                f"{first_lines[item.product.id]}"))
             else:
-                seen[item.product.id] = item.line
+                first_lines[item.product.id] = item.line
+                in_feed.add(item.product.id)
                 rows.append(item)
         return rows
 
     def _load(self, row: FeedRow, root: Path) -> _Loaded:
+        product = row.product
         try:
-            path = resolve_image(row.product.image, root)
-            if not path.is_file():
-                raise ImageError(f"{row.product.image}: file not found under {root}")
+            location = image_location(product.image, root)
+            if isinstance(location, str):
+                path = self.fetcher.fetch(location)
+                product = replace(product, attributes={**product.attributes, "image_url": location})
+            elif location.is_file():
+                path = location
+            else:
+                raise ImageError(f"{product.image}: file not found under {root}")
             data = path.read_bytes()
-            image = load_image(data, name=row.product.image)
-        except ImageError as error:
-            return _Loaded(row, None, "", f"line {row.line} (id {row.product.id}): {error}")
-        product = Product(**{**row.product.__dict__, "image": str(path)})
+            image = load_image(data, name=product.image)
+        except (ImageError, CatalogError, OSError) as error:
+            return _Loaded(row, error=RowError("", row.line, product.id, str(error)))
         fingerprint = hashlib.sha256(data).hexdigest()[:32] + "/" + self.encoder.info.space_id
-        return _Loaded(FeedRow(row.line, product), image, fingerprint)
+        return _Loaded(FeedRow(row.line, replace(product, image=str(path))), image, fingerprint)
 
     def _store_batch(self, loaded: list[_Loaded], summary: IndexSummary) -> None:
         summary.skipped.extend(item.error for item in loaded if item.error)
@@ -124,6 +137,7 @@ class Indexer:
         if to_encode:
             vectors = self.encoder.encode_images([item.image for item in to_encode])
             self.store.upsert([i.row.product for i in to_encode], vectors, [i.fingerprint for i in to_encode])
+            summary.encoded.extend(i.row.product.id for i in to_encode)
         self.store.update_metadata([i.row.product for i in to_update], [i.fingerprint for i in to_update])
         new = sum(1 for item in to_encode if item.row.product.id not in stored)
         summary.added += new

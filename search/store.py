@@ -154,6 +154,26 @@ class ProductStore:
         return [Hit(_to_product(i, m), 1.0 - float(d))
                 for i, m, d in zip(result["ids"][0], result["metadatas"][0], result["distances"][0])]
 
+    def ids(self) -> Iterator[str]:
+        """Every stored product id, page by page."""
+        for offset in range(0, self.count(), _PAGE):
+            yield from self._collection.get(include=[], limit=_PAGE, offset=offset)["ids"]
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        got = self._collection.get(ids=list(ids), include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
+
+    def query_many(self, vectors: np.ndarray, top_k: int) -> list[list[Hit]]:
+        """The nearest products to each of several vectors, in one call."""
+        if self.count() == 0 or len(vectors) == 0:
+            return [[] for _ in vectors]
+        result = self._collection.query(query_embeddings=np.asarray(vectors, np.float32), n_results=top_k,
+                                        include=["metadatas", "distances"])
+        return [[Hit(_to_product(i, m), 1.0 - float(d)) for i, m, d in zip(ids, metas, dists)]
+                for ids, metas, dists in zip(result["ids"], result["metadatas"], result["distances"])]
+
     def products(self) -> Iterator[Product]:
         """Every stored product, page by page."""
         for offset in range(0, self.count(), _PAGE):

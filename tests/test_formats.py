@@ -57,6 +57,8 @@ def test_jsonl_with_a_column_map(tmp_path):
 def test_unknown_formats_and_missing_feeds_are_refused(tmp_path):
     with pytest.raises(CatalogError, match="does not exist"):
         list(read_feed(tmp_path / "none.csv"))
-    (tmp_path / "feed.xlsx").write_text("x")
-    with pytest.raises(CatalogError, match="unsupported format"):
+    (tmp_path / "feed.xlsx").write_bytes(b"PK\x03\x04 a zipped workbook")
+    with pytest.raises(CatalogError, match="is a zip file"):
         list(read_feed(tmp_path / "feed.xlsx"))
+    with pytest.raises(CatalogError, match="unknown feed format 'xls'"):
+        list(read_feed(tmp_path / "feed.xlsx", format="xls"))

@@ -51,11 +51,11 @@ def test_good_rows_are_indexed_and_each_bad_row_reported_with_its_line(shop):
                                  "a,Duplicate,Lumen,Mugs,1,USD,images/a.png", GOOD_ROWS[2]])
     summary = Indexer(encoder, store, batch_size=3).index_feed(folder / "feed.csv")
     assert (summary.added, store.count()) == (3, 3)
-    lines = [reason.split(",")[1].split("(")[0].strip() if reason.startswith("feed.csv") else reason.split(" (")[0]
-             for reason in summary.skipped]
-    assert lines == ["line 3", "line 5", "line 6", "line 7", "line 8"]
-    assert "file not found" in summary.skipped[1] and "damaged or truncated" in summary.skipped[2]
-    assert "leaves the images folder" in summary.skipped[3] and "duplicate id, first on line 2" in summary.skipped[4]
+    assert [skip.line for skip in summary.skipped] == [3, 5, 6, 7, 8]
+    reasons = [str(skip) for skip in summary.skipped]
+    assert reasons[0] == "feed.csv, line 3 (id x1): price 'abc' is not a number"
+    assert "file not found" in reasons[1] and "damaged or truncated" in reasons[2]
+    assert "leaves the images folder" in reasons[3] and reasons[4] == "line 8 (id a): duplicate id, first on line 2"
 
 
 def test_a_second_run_encodes_only_what_changed(shop):

@@ -1,0 +1,50 @@
+"""What every feed reader yields: a valid product with its line, or a row error saying what is wrong."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Union
+
+from catalog.product import CatalogError, Product
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A feed row that could not become a product: where it is and what is wrong."""
+
+    source: str
+    line: int
+    product_id: str
+    reason: str
+    unit: str = "line"  # "item" in XML feeds, "row" in Parquet: where a line number has no meaning
+
+    def __str__(self) -> str:
+        who = f" (id {self.product_id})" if self.product_id else ""
+        where = f"{self.source}, {self.unit}" if self.source else self.unit
+        return f"{where} {self.line}{who}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    """A valid product and the feed line it came from."""
+
+    line: int
+    product: Product
+
+
+FeedItem = Union[FeedRow, RowError]
+
+
+def to_item(record: Mapping[str, Any], source: str, line: int, unit: str = "line") -> FeedItem:
+    """Validate one record (already in our field names) into a `FeedRow`, or a `RowError` with the reason."""
+    try:
+        return FeedRow(line, Product.from_mapping(record))
+    except CatalogError as error:
+        return RowError(source, line, str(record.get("id") or "")[:40], str(error), unit)
+
+
+def renamed(row: Mapping[str, Any], column_map: Mapping[str, str]) -> dict[str, Any]:
+    """The row with the feed's columns renamed to our fields (`column_map` is field -> feed column)."""
+    if not column_map:
+        return dict(row)
+    taken = set(column_map.values())
+    return {**{k: v for k, v in row.items() if k not in taken}, **{f: row.get(c) for f, c in column_map.items()}}

@@ -1,0 +1,72 @@
+"""A feed's health report, without touching any store: what would be indexed and what is wrong."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from catalog.formats import FeedItem, RowError
+from catalog.locations import image_location
+from catalog.product import CatalogError
+
+
+@dataclass
+class FeedReport:
+    valid: int = 0
+    row_errors: list[str] = field(default_factory=list)
+    missing_images: list[str] = field(default_factory=list)
+    duplicate_ids: list[str] = field(default_factory=list)
+    image_urls: int = 0
+    currencies: Counter = field(default_factory=Counter)
+    categories: Counter = field(default_factory=Counter)
+    brands: Counter = field(default_factory=Counter)
+
+    @property
+    def problems(self) -> int:
+        return len(self.row_errors) + len(self.missing_images) + len(self.duplicate_ids)
+
+    def lines(self) -> list[str]:
+        out = [f"valid products: {self.valid}", f"rows with errors: {len(self.row_errors)}",
+               f"missing or unusable image paths: {len(self.missing_images)}",
+               f"duplicate ids: {len(self.duplicate_ids)}",
+               f"image URLs (downloaded when indexing): {self.image_urls}",
+               "currencies: " + (", ".join(f"{c} ({n})" for c, n in self.currencies.most_common()) or "none"),
+               f"brands: {len(self.brands)}, categories: {len(self.categories)}"]
+        for title, problems in (("row errors", self.row_errors), ("images", self.missing_images),
+                                ("duplicate ids", self.duplicate_ids)):
+            out.extend([f"{title}:"] + [f"  {p}" for p in problems] if problems else [])
+        if len(self.currencies) > 1:
+            out.append("note: several currencies; price filters compare numbers across them")
+        return out
+
+
+def validate(items: Iterable[FeedItem], images_root: Path) -> FeedReport:
+    report, first_lines = FeedReport(), {}
+    for item in items:
+        if isinstance(item, RowError):
+            report.row_errors.append(str(item))
+            continue
+        product = item.product
+        if product.id in first_lines:
+            report.duplicate_ids.append(f"line {item.line}: id {product.id} first on line {first_lines[product.id]}")
+            continue
+        first_lines[product.id] = item.line
+        report.valid += 1
+        report.currencies[product.currency] += 1
+        report.categories[product.category] += 1
+        report.brands[product.brand] += 1
+        _check_image(report, item.line, product.id, product.image, images_root)
+    return report
+
+
+def _check_image(report: FeedReport, line: int, product_id: str, reference: str, root: Path) -> None:
+    try:
+        location = image_location(reference, root)
+    except CatalogError as error:
+        report.missing_images.append(f"line {line} (id {product_id}): {error}")
+        return
+    if isinstance(location, str):
+        report.image_urls += 1
+    elif not location.is_file():
+        report.missing_images.append(f"line {line} (id {product_id}): image {reference} not found under {root}")

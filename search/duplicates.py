@@ -1,0 +1,38 @@
+"""Duplicate listings: different product ids whose pictures are near-identical."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from search.store import ProductStore
+
+DEFAULT_THRESHOLD = 0.985  # offline encoder: real re-saved photos score >= 0.994, distinct ones <= 0.985
+_NEIGHBOURS = 10
+_QUERY_BATCH = 256
+
+
+def find_duplicates(store: ProductStore, threshold: float = DEFAULT_THRESHOLD,
+                    ids: Iterable[str] | None = None) -> list[list[str]]:
+    """Groups (sorted, largest first) of product ids whose pictures score at least `threshold` with each
+    other, checking `ids` (default: every product) against the whole store."""
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    checked = list(ids) if ids is not None else list(store.ids())
+    for start in range(0, len(checked), _QUERY_BATCH):
+        vectors = store.vectors(checked[start:start + _QUERY_BATCH])
+        names = list(vectors)
+        neighbours = store.query_many([vectors[n] for n in names], _NEIGHBOURS) if names else []
+        for name, hits in zip(names, neighbours):
+            for hit in hits:
+                if hit.product.id != name and hit.score >= threshold:
+                    parent[root(hit.product.id)] = root(name)
+    groups: dict[str, list[str]] = {}
+    for node in parent:
+        groups.setdefault(root(node), []).append(node)
+    found = [sorted(group) for group in groups.values() if len(group) > 1]
+    return sorted(found, key=lambda group: (-len(group), group))

@@ -1,0 +1,87 @@
+"""Image URLs from feeds, downloaded once into a local cache: timeouts, retries, a size cap, and a check
+that what came back is a picture, so a re-run never downloads again."""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import httpx
+
+from search.images import MAX_BYTES, ImageError, load_image
+
+_RETRIABLE = {408, 425, 429, 500, 502, 503, 504}
+
+
+class ImageFetcher:
+    """Downloads http(s) images into `cache_dir`, keyed by URL."""
+
+    def __init__(self, cache_dir: Path | str, timeout: float = 10.0, retries: int = 2,
+                 max_bytes: int = MAX_BYTES) -> None:
+        self.cache_dir = Path(cache_dir)
+        self.timeout = timeout
+        self.retries = retries
+        self.max_bytes = max_bytes
+
+    def cached_path(self, url: str) -> Path:
+        return self.cache_dir / hashlib.sha256(url.encode()).hexdigest()[:40]
+
+    def fetch(self, url: str) -> Path:
+        """The cached file for `url`, downloading it first if needed; raises `ImageError` saying what failed."""
+        path = self.cached_path(url)
+        if path.is_file():
+            return path
+        data = self._download(url)
+        load_image(data, name=url)  # only pictures enter the cache
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+        partial.write_bytes(data)
+        partial.replace(path)
+        return path
+
+    def _download(self, url: str) -> bytes:
+        last = "no attempt made"
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(0.5 * 2 ** (attempt - 1))
+            try:
+                return self._get(url)
+            except _Retry as reason:
+                last = str(reason)
+        raise ImageError(f"{url}: {last} (tried {self.retries + 1} times)")
+
+    def _get(self, url: str) -> bytes:
+        deadline = time.monotonic() + self.timeout * 3
+        try:
+            with httpx.stream("GET", url, timeout=self.timeout, follow_redirects=True) as response:
+                self._check_response(url, response)
+                chunks, size = [], 0
+                for chunk in response.iter_bytes(65536):
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise ImageError(f"{url}: larger than the {self.max_bytes // 2**20} MiB limit")
+                    if time.monotonic() > deadline:
+                        raise _Retry(f"download took longer than {self.timeout * 3:.0f} s")
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except httpx.TimeoutException:
+            raise _Retry(f"no answer within {self.timeout:.0f} s") from None
+        except httpx.HTTPError as error:
+            raise _Retry(f"download failed ({type(error).__name__})") from None
+
+    def _check_response(self, url: str, response: httpx.Response) -> None:
+        if response.status_code in _RETRIABLE:
+            raise _Retry(f"HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise ImageError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
+        kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind and not kind.startswith("image/") and kind != "application/octet-stream":
+            raise ImageError(f"{url}: the server sent {kind}, not an image")
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_bytes:
+            raise ImageError(f"{url}: {int(length) / 2**20:.1f} MiB is over the {self.max_bytes // 2**20} MiB limit")
+
+
+class _Retry(Exception):
+    """A failure worth another attempt (timeout, connection error, 5xx, 429)."""
