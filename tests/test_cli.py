@@ -69,7 +69,7 @@ def test_errors_exit_non_zero_with_one_clear_line(tiny_store, tmp_path):
     assert "Traceback" not in result.stderr
     mismatch = run_cli("search", "query", "--store", str(tiny_store), "--model", "offline", "--image", str(bad))
     assert mismatch.returncode == 2
-    assert "test-tiny (random-seed-1234), 64-d" in mismatch.stderr and "offline (colour-shape-v1)" in mismatch.stderr
+    assert "test-tiny (random-seed-1234), 64-d" in mismatch.stderr and "offline (colour-shape-v2)" in mismatch.stderr
 
 
 def test_offline_model_finds_altered_photos(tmp_path, demo_feed):
