@@ -20,7 +20,7 @@ def tiny_store(tmp_path_factory, demo_feed):
     store = tmp_path_factory.mktemp("cli-store")
     result = run_cli("search", "index", str(demo_feed), "--store", str(store), "--model", "test-tiny")
     assert result.returncode == 0, result.stderr
-    assert "added 240, updated 0, unchanged 0, skipped 0" in result.stdout
+    assert "added 240, updated 0, unchanged 0, removed 0, skipped 0" in result.stdout
     return store
 
 
