@@ -17,6 +17,7 @@ from catalog.demo import write_demo_catalog
 from catalog.product import CatalogError
 from search.config import Settings, add_common_flags
 from search.encoder_types import EncoderError
+from search.fetch import ImageFetcher
 from search.images import ImageError
 from search.indexer import Indexer, estimate_rows
 from search.service import Query, QueryError, SearchResponse, SearchService, build_service
@@ -69,7 +70,8 @@ class Storefront:
     def _index_demo_catalog(self, service: SearchService) -> None:
         log.warning("the store is empty: building and indexing the demo catalog in %s", self.settings.demo_dir)
         feed = write_demo_catalog(self.settings.demo_dir)
-        indexer = Indexer(service.encoder, service.store, batch_size=self.settings.batch_size)
+        indexer = Indexer(service.encoder, service.store, ImageFetcher(self.settings.image_cache),
+                          batch_size=self.settings.batch_size)
         with tqdm(total=estimate_rows(feed), unit="product", desc="indexing demo catalog") as bar:
             summary = indexer.index_feed(feed, progress=lambda done: bar.update(done - bar.n))
         log.warning("demo catalog: %s", summary)

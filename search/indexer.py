@@ -54,7 +54,7 @@ class Indexer:
                  batch_size: int = 32, workers: int = 4) -> None:
         self.encoder = encoder
         self.store = store
-        self.fetcher = fetcher or ImageFetcher(Path(store.location).parent / "image-cache")
+        self.fetcher = fetcher  # None: image URLs are refused, local files only
         self.batch_size = batch_size
         self.workers = workers
 
@@ -108,6 +108,8 @@ class Indexer:
         try:
             location = image_location(product.image, root)
             if isinstance(location, str):
+                if self.fetcher is None:
+                    raise ImageError(f"{location}: image URLs need an image cache, and this run has none")
                 path = self.fetcher.fetch(location)
                 product = replace(product, attributes={**product.attributes, "image_url": location})
             elif location.is_file():

@@ -1,0 +1,117 @@
+"""Ingest throughput next to the raw encoder's, and the peak memory of an ingest, on one generated feed.
+
+    python bench/ingest.py --products 20000 --model offline
+    python bench/ingest.py --products 20000 --model ViT-B-32
+
+`ViT-B-32` here is the default preset's architecture with random weights (no download needed): it does the
+same arithmetic as the pretrained model, so it runs at the same speed. Figures go to docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from multiprocessing import Pool
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from catalog.demo import BRANDS, CATEGORIES, COLOURS, PATTERNS, Style, draw_product  # noqa: E402
+
+SAMPLE = 1000  # images the raw encoder is timed on, decoded beforehand
+
+
+def _picture(args: tuple[int, Path]) -> dict:
+    index, folder = args
+    rng = random.Random(index)
+    category = rng.choice(list(CATEGORIES))
+    colour, accent = rng.sample(list(COLOURS), 2)
+    style = Style(colour, accent, rng.choice(PATTERNS), tuple(rng.randint(215, 252) for _ in range(3)),
+                  rng.uniform(-1, 1))
+    name = f"images/p{index:06d}.jpg"
+    draw_product(category, style).save(folder / name, quality=88)
+    return {"id": f"p{index:06d}", "title": f"{colour} {category} {index}", "brand": rng.choice(BRANDS),
+            "category": category, "price": round(rng.uniform(5, 400), 2), "currency": "USD", "image": name}
+
+
+def make_feed(folder: Path, products: int) -> Path:
+    feed = folder / f"feed-{products}.csv"
+    if feed.exists():
+        return feed
+    (folder / "images").mkdir(parents=True, exist_ok=True)
+    with Pool(2) as pool:
+        rows = pool.map(_picture, [(i, folder) for i in range(products)], chunksize=200)
+    with open(feed, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return feed
+
+
+def encoder_for(model: str):
+    from search.encoder import ClipEncoder, load_encoder
+    from search.encoder_types import EncoderInfo
+
+    if model in ("offline", "test-tiny"):
+        return load_encoder(model)
+    info = EncoderInfo(model, "random-weights-benchmark", 0, "clip", False, True)
+    return ClipEncoder(model, None, info)  # random weights: same speed as pretrained, no download
+
+
+def raw_encoder_rate(feed: Path, model: str, batch: int) -> float:
+    from search.images import load_image
+
+    encoder = encoder_for(model)
+    rows = list(csv.DictReader(open(feed, encoding="utf-8")))[:SAMPLE]
+    images = [load_image(feed.parent / row["image"]) for row in rows]
+    encoder.encode_images(images[:batch])  # warm up
+    start = time.perf_counter()
+    for i in range(0, len(images), batch):
+        encoder.encode_images(images[i:i + batch])
+    return len(images) / (time.perf_counter() - start)
+
+
+def ingest(feed: Path, model: str, batch: int) -> dict:
+    """Runs in its own process so that its peak memory is its own."""
+    from search.indexer import Indexer
+    from search.store import ProductStore
+
+    encoder = encoder_for(model)
+    with tempfile.TemporaryDirectory() as store_dir:
+        store = ProductStore(store_dir, encoder.info, for_indexing=True)
+        start = time.perf_counter()
+        summary = Indexer(encoder, store, batch_size=batch).index_feed(feed)
+        seconds = time.perf_counter() - start
+    return {"added": summary.added, "seconds": seconds, "rate": summary.added / seconds,
+            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--products", type=int, default=20000)
+    parser.add_argument("--model", default="offline")
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "bench-ingest"))
+    parser.add_argument("--phase", choices=["all", "ingest"], default="all", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    feed = make_feed(Path(args.workdir), args.products)
+    if args.phase == "ingest":
+        print(json.dumps(ingest(feed, args.model, args.batch)))
+        return
+    raw = raw_encoder_rate(feed, args.model, args.batch)
+    child = subprocess.run([sys.executable, __file__, "--phase", "ingest", "--products", str(args.products),
+                            "--model", args.model, "--batch", str(args.batch), "--workdir", args.workdir],
+                           capture_output=True, text=True, check=True)
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    print(f"| {args.model} | {args.products:,} | {args.batch} | {raw:.1f} | {result['rate']:.1f} | "
+          f"{result['rate'] / raw:.2f} | {result['peak_mib']:.0f} | {result['seconds']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
