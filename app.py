@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from catalog.demo import write_demo_catalog
 from catalog.product import CatalogError
-from search.config import Settings, add_common_flags
+from search.config import ConfigError, Settings, add_common_flags
 from search.encoder_types import EncoderError
 from search.fetch import ImageFetcher
 from search.images import ImageError
@@ -24,7 +24,7 @@ from search.service import Query, QueryError, SearchResponse, SearchService, bui
 from search.store import StoreError
 
 log = logging.getLogger("storefront")
-FRIENDLY_ERRORS = (ImageError, EncoderError, QueryError, StoreError, CatalogError)
+FRIENDLY_ERRORS = (ImageError, EncoderError, QueryError, StoreError, CatalogError, ConfigError)
 CSS = """
 .banner {background: #fff4e5; border: 1px solid #f0b866; border-radius: 8px; padding: 10px 14px;}
 .banner p {margin: 0; color: #7a4b00;}
@@ -162,7 +162,14 @@ def _page_header(storefront: Storefront):
     return header
 
 
-demo = build_demo(Storefront(Settings.from_env()))
+def _settings_from_env() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as error:
+        raise SystemExit(f"error: {error}") from None
+
+
+demo = build_demo(Storefront(_settings_from_env()))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -172,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, help="port to listen on (env PRODUCT_SEARCH_PORT, default 7860)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for all)")
     args = parser.parse_args(argv)
-    storefront = Storefront(Settings.from_env().with_args(args))
+    storefront = Storefront(_settings_from_env().with_args(args))
     try:
         storefront.service()  # load the model and fill an empty store before the first shopper arrives
     except FRIENDLY_ERRORS as error:

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from catalog.feed_flags import add_feed_flags, feed_options
 from catalog.product import CatalogError
-from search.config import Settings, add_common_flags
+from search.config import ConfigError, Settings, add_common_flags
 from search.duplicates import find_duplicates
 from search.encoder_types import EncoderError
 from search.fetch import ImageFetcher
@@ -21,7 +21,7 @@ from search.ranking import Filters
 from search.service import Query, QueryError, SearchService, build_service
 from search.store import StoreError
 
-USER_ERRORS = (CatalogError, ImageError, EncoderError, StoreError, QueryError, OSError)
+USER_ERRORS = (CatalogError, ConfigError, ImageError, EncoderError, StoreError, QueryError, OSError)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,8 +58,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_env().with_args(args)
     try:
+        settings = Settings.from_env().with_args(args)
         service = build_service(settings, for_indexing=args.command == "index")
         if service.encoder.info.notice:
             print(f"warning: {service.encoder.info.notice}", file=sys.stderr)
@@ -101,10 +101,9 @@ def _duplicates(service: SearchService, settings: Settings, args: argparse.Names
 
 
 def _query(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
-    weight = args.text_weight if args.text_weight is not None else settings.text_weight
     filters = Filters(tuple(args.brand), tuple(args.category), args.min_price, args.max_price, args.in_stock)
-    response = service.search(Query(args.image, args.text, weight), filters, settings.top_k,
-                              args.min_score if args.min_score is not None else settings.min_score)
+    response = service.search(Query(args.image, args.text, settings.text_weight), filters, settings.top_k,
+                              settings.min_score)
     rows = [{"id": h.product.id, "title": h.product.title, "brand": h.product.brand,
              "category": h.product.category, "price": h.product.price, "currency": h.product.currency,
              "score": round(h.score, 6)} for h in response.hits]

@@ -16,6 +16,10 @@ MODEL_PRESETS: dict[str, tuple[str, str | None]] = {
 ENV_PREFIX = "PRODUCT_SEARCH_"
 
 
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used; the message names the setting."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that can be configured. Environment: PRODUCT_SEARCH_<FIELD> (upper case)."""
@@ -43,7 +47,7 @@ class Settings:
                 try:
                     values[field.name] = _convert(field.type, raw)
                 except ValueError:
-                    raise ValueError(f"{ENV_PREFIX}{field.name.upper()}={raw!r} is not a valid {field.type}") from None
+                    raise ConfigError(f"{ENV_PREFIX}{field.name.upper()}={raw!r} is not a valid {field.type}") from None
         return cls(**values)
 
     def with_args(self, args: argparse.Namespace) -> "Settings":

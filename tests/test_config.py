@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from search.config import Settings
+from search.config import ConfigError, Settings
 
 
 def test_environment_overrides_defaults_and_flags_override_environment():
@@ -17,5 +17,5 @@ def test_environment_overrides_defaults_and_flags_override_environment():
 
 
 def test_a_bad_environment_value_names_the_variable():
-    with pytest.raises(ValueError, match="PRODUCT_SEARCH_PORT='eighty' is not a valid int"):
+    with pytest.raises(ConfigError, match="PRODUCT_SEARCH_PORT='eighty' is not a valid int"):
         Settings.from_env({"PRODUCT_SEARCH_PORT": "eighty"})

@@ -94,7 +94,7 @@ MERCHANT_ROWS = [
 ]
 
 
-def test_merchant_tsv(tmp_path):
+def test_merchant_tsv(tmp_path, tiny_encoder):
     feed = tmp_path / "merchant.txt"
     columns = ["id", "title", "brand", "price", "sale_price", "image_link", "link", "availability",
                "product_type", "google_product_category"]
@@ -102,6 +102,11 @@ def test_merchant_tsv(tmp_path):
     feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert detect_format(feed) == "merchant-tsv"
     _check_merchant(list(read_feed(feed)), unit="line", bad_line=4)
+    Image.new("RGB", (40, 40), "teal").save(tmp_path / "a.png")
+    store = ProductStore(tmp_path / "store", tiny_encoder.info, for_indexing=True)
+    summary = Indexer(tiny_encoder, store).index_feed(feed)
+    assert summary.added == 2 and [s.product_id for s in summary.skipped] == ["m3"]
+    assert store.stored(["m2"])["m2"].product.price == 39.0
 
 
 def test_merchant_xml(tmp_path):
