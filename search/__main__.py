@@ -14,6 +14,7 @@ from catalog.product import CatalogError
 from search.config import ConfigError, Settings, add_common_flags
 from search.duplicates import find_duplicates
 from search.encoder_types import EncoderError
+from search.evaluate import evaluate, plot_curve, read_labels
 from search.fetch import ImageFetcher
 from search.images import ImageError
 from search.indexer import Indexer, estimate_rows
@@ -46,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--max-price", type=float)
     query.add_argument("--in-stock", action="store_true")
     query.add_argument("--json", action="store_true", help="print the results as JSON")
+    evaluation = commands.add_parser("eval", help="recall@k, mAP@10, MRR and a threshold sweep on labelled queries")
+    evaluation.add_argument("labels", help="CSV: image, text, relevant_ids (a|b), relevant_category")
+    evaluation.add_argument("--depth", type=int, default=50, help="results retrieved per query (default 50)")
+    evaluation.add_argument("--plot", help="write the precision/recall curve to this PNG")
     commands.add_parser("stats", help="what the store holds and which model built it")
     duplicates = commands.add_parser("duplicates", help="list groups of different ids with near-identical pictures")
     duplicates.add_argument("--duplicate-threshold", type=float, help="default 0.985")
@@ -100,6 +105,16 @@ def _duplicates(service: SearchService, settings: Settings, args: argparse.Names
     return 0
 
 
+def _eval(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
+    sizes = dict(service.store.facets()["category"])
+    report = evaluate(lambda query, k: service.search(query, top_k=k, min_score=-1.0), read_labels(args.labels),
+                      sizes, args.depth)
+    print(report.table())
+    if args.plot:
+        print(f"plot: {plot_curve(report, args.plot, settings.min_score)}")
+    return 0
+
+
 def _query(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
     filters = Filters(tuple(args.brand), tuple(args.category), args.min_price, args.max_price, args.in_stock)
     response = service.search(Query(args.image, args.text, settings.text_weight), filters, settings.top_k,
@@ -139,7 +154,7 @@ def _delete(service: SearchService, settings: Settings, args: argparse.Namespace
 
 
 LABELS = {"brand": "brands:", "category": "categories:"}
-COMMANDS = {"index": _index, "query": _query, "stats": _stats, "delete": _delete, "duplicates": _duplicates}
+COMMANDS = {"eval": _eval, "index": _index, "query": _query, "stats": _stats, "delete": _delete, "duplicates": _duplicates}
 
 if __name__ == "__main__":
     sys.exit(main())

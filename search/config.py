@@ -28,6 +28,7 @@ class Settings:
     model: str = "fast"
     pretrained: str | None = None
     collection: str | None = None
+    precision: str = "auto"
     demo_dir: Path = Path("data/demo-catalog")
     image_cache: Path = Path("data/image-cache")
     duplicate_threshold: float = 0.985
@@ -76,3 +77,6 @@ def add_common_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pretrained", help="pretrained tag or local weights file for an open_clip name "
                                              f"(env {ENV_PREFIX}PRETRAINED)")
     parser.add_argument("--collection", help="collection name (default: one per model)")
+    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"],
+                        help="CLIP arithmetic: auto picks bf16 on CPUs with native bfloat16 (env "
+                             f"{ENV_PREFIX}PRECISION)")

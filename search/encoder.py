@@ -36,7 +36,7 @@ class ClipEncoder:
     """An open_clip model: batch image and text encoding to L2-normalised float32."""
 
     def __init__(self, model_name: str, weights: str | None, info: EncoderInfo,
-                 preprocess_overrides: dict | None = None) -> None:
+                 preprocess_overrides: dict | None = None, precision: str = "auto") -> None:
         kwargs = {"force_preprocess_cfg": preprocess_overrides} if preprocess_overrides else {}
         if weights is None:  # the test model: random weights, the same in every process
             with torch.random.fork_rng():
@@ -45,36 +45,55 @@ class ClipEncoder:
         else:
             model, _, self._preprocess = open_clip.create_model_and_transforms(
                 model_name, pretrained=weights or None, require_pretrained=True, **kwargs)
-        self._model = model.eval()
+        self._dtype = torch.bfloat16 if use_bfloat16(precision) else torch.float32
+        self._model = model.eval().to(self._dtype)
         self._tokenizer = open_clip.get_tokenizer(model_name)
         # Measured rather than read from a config: hub and custom-text models keep it in different places.
         dim = int(self.encode_images([Image.new("RGB", (32, 32))]).shape[1])
-        self.info = replace(info, dim=dim)
+        self.info = replace(info, dim=dim, precision="bf16" if self._dtype == torch.bfloat16 else "fp32")
 
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
-        batch = torch.stack([self._preprocess(image) for image in images])
+        batch = torch.stack([self._preprocess(image) for image in images]).to(self._dtype)
         with torch.inference_mode():
-            return self._model.encode_image(batch, normalize=True).float().numpy()
+            return _unit_float32(self._model.encode_image(batch))
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         with torch.inference_mode():
-            return self._model.encode_text(self._tokenizer(list(texts)), normalize=True).float().numpy()
+            return _unit_float32(self._model.encode_text(self._tokenizer(list(texts))))
 
 
-def load_encoder(model: str = "fast", pretrained: str | None = None) -> Encoder:
+def _unit_float32(features: torch.Tensor) -> np.ndarray:
+    """Normalised in float32 even when the model ran in bfloat16, so unit length holds to 1e-6."""
+    return torch.nn.functional.normalize(features.float(), dim=-1).numpy()
+
+
+def use_bfloat16(precision: str) -> bool:
+    """`bf16`, `fp32`, or `auto`: bfloat16 where the CPU has native bfloat16 arithmetic (AVX512-BF16, AMX)."""
+    if precision not in ("auto", "bf16", "fp32"):
+        raise EncoderError(f"precision {precision!r}: use auto, bf16 or fp32")
+    if precision != "auto":
+        return precision == "bf16"
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def load_encoder(model: str = "fast", pretrained: str | None = None, precision: str = "auto") -> Encoder:
     """The encoder for a preset, open_clip name, `hf-hub:` name, `offline` or `test-tiny`."""
     if model == OFFLINE_MODEL:
         return ColourShapeEncoder()
     if model == TEST_MODEL and not pretrained:
         info = EncoderInfo(TEST_MODEL, "random-seed-1234", 0, "clip", pretrained_weights=False,
                            supports_text=True, notice="test model with random weights: results are meaningless")
-        return ClipEncoder(TEST_MODEL, None, info)
+        return ClipEncoder(TEST_MODEL, None, info, precision=precision)
     model_name, tag = MODEL_PRESETS.get(model, (model, None))
     tag = pretrained or tag
     try:
         weights, overrides = _resolve_weights(model_name, tag)
         info = EncoderInfo(model_name, _weights_label(tag), 0, "clip", pretrained_weights=True, supports_text=True)
-        return ClipEncoder(model_name, weights, info, overrides)
+        return ClipEncoder(model_name, weights, info, overrides, precision)
     except EncoderUnavailable as error:
         notice = f"{error}. Using the offline colour-and-shape encoder instead: it matches by colour and shape " \
                  "only, and text search is off."

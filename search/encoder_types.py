@@ -32,6 +32,7 @@ class EncoderInfo:
     pretrained_weights: bool
     supports_text: bool
     notice: str | None = None  # why this encoder is not the one asked for, or what its results mean
+    precision: str = "fp32"  # the arithmetic the model runs in: fp32 or bf16
 
     @property
     def label(self) -> str:

@@ -12,6 +12,7 @@ from search.config import Settings
 from search.encoder import load_encoder
 from search.encoder_types import Encoder
 from search.images import load_image
+from search.query_cache import EmbeddingCache, image_key, text_key
 from search.ranking import Filters, above_threshold, blend, to_where
 from search.store import Hit, ProductStore
 
@@ -33,6 +34,7 @@ class Query:
 class SearchResponse:
     hits: list[Hit]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    cached: bool = False  # the query's vectors came from the cache: nothing was decoded or encoded
 
 
 @contextmanager
@@ -45,9 +47,10 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 class SearchService:
     """Search by photo, text or both; more like a stored product."""
 
-    def __init__(self, encoder: Encoder, store: ProductStore) -> None:
+    def __init__(self, encoder: Encoder, store: ProductStore, cache: EmbeddingCache | None = None) -> None:
         self.encoder = encoder
         self.store = store
+        self.cache = cache or EmbeddingCache()
 
     def search(self, query: Query, filters: Filters = Filters(), top_k: int = 12,
                min_score: float = 0.0) -> SearchResponse:
@@ -55,14 +58,41 @@ class SearchService:
         text = (query.text or "").strip()
         if query.image is None and not text:
             raise QueryError("give a photo, a text, or both to search with")
-        timings: dict[str, float] = {}
+        timings = {"decode": 0.0, "encode": 0.0}
+        parts = []  # (vector, came from the cache) for the photo and the text
+        if query.image is not None:
+            parts.append(self._image_vector(query.image, timings))
+        if text:
+            parts.append(self._text_vector(text, timings))
+        image_vector = parts[0][0] if query.image is not None else None
+        text_vector = parts[-1][0] if text else None
+        response = self._nearest(blend(image_vector, text_vector, query.text_weight), filters, top_k, min_score,
+                                 timings)
+        response.cached = all(from_cache for _, from_cache in parts)
+        return response
+
+    def _image_vector(self, source: Any, timings: dict[str, float]) -> tuple[np.ndarray, bool]:
+        key = image_key(source)
+        vector = self.cache.get(key) if key else None
+        if vector is not None:
+            return vector, True
         with _timed(timings, "decode"):
-            image = load_image(query.image) if query.image is not None else None
+            image = load_image(source)
         with _timed(timings, "encode"):
-            image_vector = self.encoder.encode_images([image])[0] if image is not None else None
-            text_vector = self.encoder.encode_texts([text])[0] if text else None
-            vector = blend(image_vector, text_vector, query.text_weight)
-        return self._nearest(vector, filters, top_k, min_score, timings)
+            vector = self.encoder.encode_images([image])[0]
+        if key:
+            self.cache.put(key, vector)
+        return vector, False
+
+    def _text_vector(self, text: str, timings: dict[str, float]) -> tuple[np.ndarray, bool]:
+        vector = self.cache.get(text_key(text))
+        if vector is not None:
+            return vector, True
+        start = time.perf_counter()
+        vector = self.encoder.encode_texts([text])[0]
+        timings["encode"] += round((time.perf_counter() - start) * 1000, 2)
+        self.cache.put(text_key(text), vector)
+        return vector, False
 
     def more_like_this(self, product_id: str, filters: Filters = Filters(), top_k: int = 12,
                        min_score: float = 0.0) -> SearchResponse:
@@ -84,6 +114,6 @@ class SearchService:
 
 def build_service(settings: Settings, for_indexing: bool = False) -> SearchService:
     """The encoder and store that the settings name, ready to search (or to index into)."""
-    encoder = load_encoder(settings.model, settings.pretrained)
+    encoder = load_encoder(settings.model, settings.pretrained, settings.precision)
     store = ProductStore(settings.store, encoder.info, settings.collection, for_indexing=for_indexing)
     return SearchService(encoder, store)

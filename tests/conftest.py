@@ -10,6 +10,9 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Float32 everywhere in tests, so results are the same on CPUs with and without bfloat16;
+# the bfloat16 path has tests of its own.
+os.environ.setdefault("PRODUCT_SEARCH_PRECISION", "fp32")
 
 import pytest  # noqa: E402
 
@@ -30,7 +33,7 @@ def demo_feed(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_encoder():
-    return load_encoder("test-tiny")
+    return load_encoder("test-tiny", precision="fp32")
 
 
 @pytest.fixture(scope="session")

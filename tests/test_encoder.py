@@ -29,7 +29,7 @@ def test_tiny_clip_encodes_images_and_text_to_unit_vectors(tiny_encoder):
 
 def test_tiny_clip_is_identical_in_every_process(tiny_encoder):
     code = ("import json; from PIL import Image; from search.encoder import load_encoder; "
-            "print(json.dumps(load_encoder('test-tiny').encode_images([Image.new('RGB', (80, 60), 'red')])[0]"
+            "print(json.dumps(load_encoder('test-tiny', precision='fp32').encode_images([Image.new('RGB', (80, 60), 'red')])[0]"
             ".tolist()))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -40,7 +40,7 @@ def test_tiny_clip_is_identical_in_every_process(tiny_encoder):
 def test_weights_from_a_local_file_go_through_the_pretrained_path(tmp_path, tiny_encoder):
     weights = tmp_path / "tiny.pt"
     torch.save(tiny_encoder._model.state_dict(), weights)
-    loaded = load_encoder("test-tiny", str(weights))
+    loaded = load_encoder("test-tiny", str(weights), precision="fp32")
     assert isinstance(loaded, ClipEncoder) and loaded.info.pretrained_weights
     assert loaded.info.pretrained == "tiny.pt"
     np.testing.assert_allclose(loaded.encode_images(PICTURES), tiny_encoder.encode_images(PICTURES), atol=1e-5)
@@ -75,3 +75,18 @@ def test_offline_encoder_compares_pictures_but_refuses_text(offline_encoder):
     assert vectors[0] @ vectors[1] < 0.99
     with pytest.raises(TextSearchUnavailable, match="text search needs a CLIP model"):
         offline_encoder.encode_texts(["red mug"])
+
+
+def test_bfloat16_path_gives_unit_vectors_close_to_float32(demo_feed, tiny_encoder):
+    pictures = [Image.open(p).convert("RGB") for p in sorted((demo_feed.parent / "images").glob("*.png"))[:24]]
+    fast = load_encoder("test-tiny", precision="bf16")
+    assert fast.info.precision == "bf16" and tiny_encoder.info.precision == "fp32"
+    low, full = fast.encode_images(pictures), tiny_encoder.encode_images(pictures)
+    _check_unit_rows(low, 24, tiny_encoder.info.dim)
+    assert float((low * full).sum(axis=1).min()) >= 0.99
+    assert fast.encode_texts(["red mug"]).dtype == np.float32
+
+
+def test_precision_names_are_checked():
+    with pytest.raises(EncoderError, match="precision 'fp8': use auto, bf16 or fp32"):
+        load_encoder("test-tiny", precision="fp8")

@@ -39,7 +39,7 @@ def test_a_killed_run_is_completed_by_running_again(tmp_path, demo_feed, rows_do
     added, unchanged = map(int, re.search(r"added (\d+), updated 0, unchanged (\d+)", result.stdout).groups())
     assert added + unchanged == 240 and unchanged >= rows_done - 8
 
-    encoder = load_encoder("test-tiny")
+    encoder = load_encoder("test-tiny", precision="fp32")
     store = ProductStore(store_dir, encoder.info)
     catalog = [row.product for row in read_feed(demo_feed)]
     assert store.count() == 240 and sorted(store.ids()) == sorted(p.id for p in catalog)

@@ -73,3 +73,30 @@ def test_more_like_this_uses_the_stored_vector_and_leaves_the_product_out(tiny_s
 def test_an_empty_query_is_refused(tiny_service):
     with pytest.raises(QueryError, match="give a photo, a text, or both"):
         tiny_service.search(Query(text="   "))
+
+
+class CountingEncoder:
+    def __init__(self, inner):
+        self.inner, self.info, self.images, self.texts = inner, inner.info, 0, 0
+
+    def encode_images(self, images):
+        self.images += len(images)
+        return self.inner.encode_images(images)
+
+    def encode_texts(self, texts):
+        self.texts += len(texts)
+        return self.inner.encode_texts(texts)
+
+
+def test_the_same_photo_or_text_is_never_encoded_twice(tiny_service, catalog, demo_feed):
+    from search.service import SearchService
+
+    encoder = CountingEncoder(tiny_service.encoder)
+    service = SearchService(encoder, tiny_service.store)
+    photo = demo_feed.parent / catalog[2].image
+    first = service.search(Query(image=photo, text="red mug"), top_k=5, min_score=-1)
+    again = service.search(Query(image=photo.read_bytes(), text="red mug", text_weight=0.8), top_k=5, min_score=-1)
+    assert (encoder.images, encoder.texts) == (1, 1)
+    assert not first.cached and again.cached and again.timings_ms["encode"] == 0.0
+    service.more_like_this(catalog[2].id, top_k=3)
+    assert (encoder.images, encoder.texts) == (1, 1), "more like this uses the stored vector"

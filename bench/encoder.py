@@ -1,0 +1,62 @@
+"""Image encoder throughput in float32 and bfloat16 over batch sizes, and how close bfloat16 embeddings are
+to float32 ones on real product photos.
+
+    python bench/encoder.py [--model ViT-B-32] [--photos ../shared/data/fashion-photos] [--count 256]
+
+The model has random weights (no download): the arithmetic, so the speed, is the pretrained model's. The
+cosine check is a property of the arithmetic too, but is repeated on real photos as the issue asks.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from search.encoder import ClipEncoder  # noqa: E402
+from search.encoder_types import EncoderInfo  # noqa: E402
+from search.images import load_image  # noqa: E402
+
+BATCHES = (1, 8, 16, 32, 64)
+
+
+def rate(encoder: ClipEncoder, images: list, batch: int) -> float:
+    encoder.encode_images(images[:batch])  # warm up
+    start = time.perf_counter()
+    for i in range(0, len(images), batch):
+        encoder.encode_images(images[i:i + batch])
+    return len(images) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="ViT-B-32")
+    parser.add_argument("--photos", default=str(Path(__file__).resolve().parents[2] / "shared/data/fashion-photos"))
+    parser.add_argument("--count", type=int, default=256)
+    args = parser.parse_args()
+    paths = sorted((Path(args.photos) / "images").glob("*.jpg"))[:args.count]
+    images = [load_image(p) for p in paths]
+    info = EncoderInfo(args.model, "random-weights-benchmark", 0, "clip", False, True)
+    encoders = {p: ClipEncoder(args.model, None, info, precision=p) for p in ("fp32", "bf16")}
+    print(f"{len(images)} real photos, {args.model}, torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print("| batch | fp32 img/s | bf16 img/s | bf16 / fp32 |\n| --- | --- | --- | --- |")
+    best = {}
+    for batch in BATCHES:
+        fp32, bf16 = rate(encoders["fp32"], images, batch), rate(encoders["bf16"], images, batch)
+        best[batch] = (fp32, bf16)
+        print(f"| {batch} | {fp32:.1f} | {bf16:.1f} | {bf16 / fp32:.2f} |")
+    full = np.concatenate([encoders["fp32"].encode_images(images[i:i + 32]) for i in range(0, len(images), 32)])
+    low = np.concatenate([encoders["bf16"].encode_images(images[i:i + 32]) for i in range(0, len(images), 32)])
+    cosines = (full * low).sum(axis=1)
+    fastest = max(best, key=lambda b: best[b][1])
+    print(f"\nbf16 vs fp32 cosine over {len(images)} photos: min {cosines.min():.4f}, mean {cosines.mean():.4f}")
+    print(f"fastest bf16 batch: {fastest} ({best[fastest][1]:.1f} img/s)")
+
+
+if __name__ == "__main__":
+    main()

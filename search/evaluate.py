@@ -1,0 +1,141 @@
+"""Retrieval quality on labelled queries: recall@k, mAP@10, MRR, and precision/recall over score thresholds,
+so the product team can see what a minimum-score setting costs."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from catalog.product import CatalogError, Product
+from search.service import Query, SearchResponse
+
+K_VALUES = (1, 5, 10)
+THRESHOLDS = tuple(round(t, 2) for t in np.linspace(0.0, 1.0, 21))
+
+
+@dataclass(frozen=True)
+class LabelledQuery:
+    """A query and what counts as a right answer: given product ids, or any product of a category."""
+
+    query: Query
+    relevant_ids: frozenset[str] = frozenset()
+    relevant_category: str | None = None
+
+    def is_relevant(self, product: Product) -> bool:
+        return product.id in self.relevant_ids or product.category == self.relevant_category
+
+
+@dataclass
+class EvalReport:
+    queries: int
+    recall: dict[int, float]
+    map_at_10: float
+    mrr: float
+    curve: list[tuple[float, float, float]] = field(default_factory=list)  # (threshold, precision, recall)
+
+    def table(self) -> str:
+        lines = [f"queries: {self.queries}",
+                 " | ".join(f"recall@{k} {v:.3f}" for k, v in self.recall.items())
+                 + f" | mAP@10 {self.map_at_10:.3f} | MRR {self.mrr:.3f}",
+                 "", "| min score | precision | recall |", "| --- | --- | --- |"]
+        lines += [f"| {t:.2f} | {p:.3f} | {r:.3f} |" for t, p, r in self.curve]
+        return "\n".join(lines)
+
+
+def recall_at_k(relevant: Sequence[bool], total_relevant: int, k: int) -> float:
+    """Share of all right answers found in the first k results."""
+    return sum(relevant[:k]) / total_relevant if total_relevant else 0.0
+
+
+def average_precision_at_k(relevant: Sequence[bool], total_relevant: int, k: int = 10) -> float:
+    """Mean of the precision at each rank (up to k) where a right answer stands."""
+    hits, total = 0, 0.0
+    for rank, is_right in enumerate(relevant[:k], start=1):
+        if is_right:
+            hits += 1
+            total += hits / rank
+    return total / min(total_relevant, k) if total_relevant else 0.0
+
+
+def reciprocal_rank(relevant: Sequence[bool]) -> float:
+    return next((1.0 / rank for rank, is_right in enumerate(relevant, start=1) if is_right), 0.0)
+
+
+def threshold_curve(runs: Sequence[tuple[Sequence[float], Sequence[bool], int]],
+                    thresholds: Sequence[float] = THRESHOLDS) -> list[tuple[float, float, float]]:
+    """Precision and recall over all queries when results scoring under each threshold are dropped."""
+    curve = []
+    total_relevant = sum(total for _, _, total in runs)
+    for threshold in thresholds:
+        kept = right = 0
+        for scores, relevant, _ in runs:
+            for score, is_right in zip(scores, relevant):
+                if score >= threshold:
+                    kept += 1
+                    right += is_right
+        precision = right / kept if kept else 1.0
+        curve.append((float(threshold), precision, right / total_relevant if total_relevant else 0.0))
+    return curve
+
+
+def evaluate(search: Callable[[Query, int], SearchResponse], labelled: Sequence[LabelledQuery],
+             category_sizes: dict[str, int], depth: int = 50) -> EvalReport:
+    """Run every labelled query through `search` (query, top_k) and score the rankings."""
+    runs = []
+    for item in labelled:
+        hits = search(item.query, depth).hits
+        total = len(item.relevant_ids) + (category_sizes.get(item.relevant_category or "", 0)
+                                          if item.relevant_category else 0)
+        runs.append(([h.score for h in hits], [item.is_relevant(h.product) for h in hits], total))
+    count = len(runs) or 1
+    return EvalReport(
+        queries=len(runs),
+        recall={k: sum(recall_at_k(r, t, k) for _, r, t in runs) / count for k in K_VALUES},
+        map_at_10=sum(average_precision_at_k(r, t) for _, r, t in runs) / count,
+        mrr=sum(reciprocal_rank(r) for _, r, _ in runs) / count,
+        curve=threshold_curve(runs))
+
+
+def read_labels(path: Path | str) -> list[LabelledQuery]:
+    """A CSV with columns image (relative to the file), text, relevant_ids (separated by |), relevant_category."""
+    path = Path(path)
+    labelled = []
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            image = (row.get("image") or "").strip()
+            text = (row.get("text") or "").strip()
+            ids = frozenset(i.strip() for i in (row.get("relevant_ids") or "").split("|") if i.strip())
+            category = (row.get("relevant_category") or "").strip() or None
+            if not (image or text) or not (ids or category):
+                raise CatalogError(f"{path.name}, line {line}: needs an image or a text, and relevant_ids or a "
+                                   "relevant_category")
+            labelled.append(LabelledQuery(Query(image=path.parent / image if image else None, text=text or None),
+                                          ids, category))
+    return labelled
+
+
+def plot_curve(report: EvalReport, out: Path | str, current_threshold: float | None = None) -> Path:
+    """Precision and recall against the minimum score, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    thresholds, precision, recall = zip(*report.curve)
+    figure, axes = pyplot.subplots(figsize=(6, 3.6), dpi=120)
+    axes.plot(thresholds, precision, label="precision", color="#4f46e5")
+    axes.plot(thresholds, recall, label="recall", color="#f59e0b")
+    if current_threshold is not None:
+        axes.axvline(current_threshold, color="#6b7280", linestyle="--", label="current threshold")
+    axes.set_xlabel("minimum score")
+    axes.set_ylim(0, 1.02)
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower left")
+    axes.set_title(f"{report.queries} queries: precision and recall by minimum score")
+    figure.tight_layout()
+    figure.savefig(out)
+    pyplot.close(figure)
+    return Path(out)
