@@ -33,3 +33,45 @@ def test_uploading_a_photo_shows_product_cards_with_brand_and_price(page, launch
     assert cards.count() == 12
     assert page.locator("#results img").first.evaluate("img => img.naturalWidth") > 0
     page.screenshot(path=str(tmp_path / "shopper.png"), full_page=True)
+
+
+def _captions(page):
+    return [c.inner_text() for c in page.locator("#results .caption-label").all()]
+
+
+def test_brand_filter_threshold_and_more_like_this(page, launched_app, tmp_path):
+    url, demo_dir = launched_app
+    page.goto(url)
+    expect(page.get_by_text("test model with random weights")).to_be_visible(timeout=60_000)
+    page.locator("input[type=file]").first.set_input_files(str(demo_dir / "images" / "demo-0105.png"))
+    expect(page.locator("#results .caption-label").first).to_contain_text("Kestrel", timeout=60_000)
+
+    page.locator("#brand-filter input").click()
+    page.get_by_role("option", name="Sora (").click()
+    page.keyboard.press("Escape")
+    expect(page.locator("#status")).to_contain_text("products", timeout=30_000)
+    page.wait_for_function("() => [...document.querySelectorAll('#results .caption-label')]"
+                           ".every(c => c.innerText.split('\\n')[1].startsWith('Sora'))", timeout=30_000)
+    sora_count = len(_captions(page))
+    assert sora_count > 0 and all(c.splitlines()[1].startswith("Sora ·") for c in _captions(page))
+
+    slider = page.locator("#min-score input[type=number]")
+    slider.fill("0.999")
+    slider.press("Enter")
+    page.locator("#min-score input[type=range]").dispatch_event("pointerup")
+    expect(page.locator("#status")).to_contain_text("No product scores above", timeout=30_000)
+    assert len(_captions(page)) < sora_count
+
+    slider.fill("0")
+    slider.press("Enter")
+    page.locator("#min-score input[type=range]").dispatch_event("pointerup")
+    expect(page.locator("#results .caption-label").first).to_be_visible(timeout=30_000)
+    page.get_by_text("Upload, snap or paste").click()  # leave the slider's box, as a shopper's next click does
+    page.wait_for_timeout(1000)
+    first_title = _captions(page)[0].splitlines()[0]
+    page.locator("#results .thumbnail-item").first.click()
+    expect(page.locator("#details").first).to_contain_text(first_title, timeout=30_000)
+    page.screenshot(path=str(tmp_path / "details.png"), full_page=True)
+    page.locator("#more-like-this").click()
+    expect(page.locator("#status")).to_contain_text("More like", timeout=30_000)
+    assert first_title not in [c.splitlines()[0] for c in _captions(page)]
