@@ -5,7 +5,8 @@ import sys
 import pytest
 from gradio_client import Client, handle_file
 
-from app import Storefront, _page_header
+from app import _page_header
+from storefront import Storefront
 from conftest import ROOT
 from search.config import Settings
 
