@@ -54,6 +54,7 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
                 text_weight = gr.Slider(0, 1, value=settings.text_weight, step=0.05, label="Photo ↔ text blend",
                                         info="0 = photo only, 1 = text only")
                 button = gr.Button("Search", variant="primary")
+                _examples(storefront, photo)
                 with gr.Accordion("Filters", open=True):
                     brands = gr.Dropdown(multiselect=True, label="Brand", elem_id="brand-filter",
                                          allow_custom_value=True)
@@ -81,8 +82,9 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
         outputs = [gallery, status, shown_ids]
         search = storefront.search
         button.click(search, inputs, outputs, api_name="search")
-        for change in (photo.upload, text.submit, min_score.release, top_k.release, brands.change,
-                       categories.change, min_price.submit, max_price.submit, in_stock.change):
+        photo.change(_unless_cleared(search), inputs, outputs, api_name=False)  # upload, snapshot, paste, example
+        for change in (text.submit, min_score.release, top_k.release, brands.change, categories.change,
+                       min_price.submit, max_price.submit, in_stock.change):
             change(search, inputs, outputs, api_name=False)
         gallery.select(_select(storefront), shown_ids, [selected_id, details, details_box], api_name=False)
         more.click(storefront.more_like_this, [selected_id, top_k, min_score, *filters], outputs,
@@ -91,6 +93,20 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
         page.load(_page_header(storefront), None, [banner, model_line, text, text_weight, brands, categories],
                   api_name=False)
     return page
+
+
+def _examples(storefront: Storefront, photo: gr.Image) -> None:
+    """A few catalog pictures to try, one per category, when the demo catalog is on disk."""
+    pictures = storefront.example_photos()
+    if pictures:
+        gr.Examples([[p] for p in pictures], inputs=[photo], label="Or try one of these", examples_per_page=10)
+
+
+def _unless_cleared(handler):
+    """Search when a photo arrives; leave the results as they are when it is removed."""
+    def run(image, *rest):
+        return handler(image, *rest) if image else (gr.skip(), gr.skip(), gr.skip())
+    return run
 
 
 def _api_only_endpoints(storefront, photo, text, text_weight, top_k, min_score, filters, outputs) -> None:

@@ -51,6 +51,18 @@ class Storefront:
             summary = indexer.index_feed(feed, progress=lambda done: bar.update(done - bar.n))
         log.warning("demo catalog: %s", summary)
 
+    def example_photos(self, count: int = 5) -> list[str]:
+        """Catalog pictures to try, one per category, from the store (whatever catalog it holds)."""
+        if self._service is None:
+            return []  # not loaded yet (the page built at import): no examples rather than a slow import
+        first_of_category: dict[str, str] = {}
+        for product in self.service().store.products():
+            if Path(product.image).is_file():
+                first_of_category.setdefault(product.category, product.image)
+            if len(first_of_category) == count:
+                break
+        return list(first_of_category.values())
+
     def image_folders(self) -> list[str]:
         """Folders holding the catalog's pictures: the only files the page may serve."""
         folders = {str(Path(p.image).parent) for p in self.service().store.products()}

@@ -113,3 +113,9 @@ def test_details_and_more_like_this(storefront):
     gallery, status, ids = storefront.more_like_this("demo-0105", 5, -1.0)
     assert len(ids) == 5 and "demo-0105" not in ids and status.startswith("More like demo-0105: 5 products")
     assert storefront.more_like_this(None, 5, 0.0)[1].startswith("⚠️ click a product first")
+
+
+def test_examples_are_one_picture_per_category(storefront):
+    pictures = storefront.example_photos()
+    stored = {p.image: p.category for p in storefront.service().store.products()}
+    assert len(pictures) == 5 and len({stored[p] for p in pictures}) == 5

@@ -75,3 +75,12 @@ def test_brand_filter_threshold_and_more_like_this(page, launched_app, tmp_path)
     page.locator("#more-like-this").click()
     expect(page.locator("#status")).to_contain_text("More like", timeout=30_000)
     assert first_title not in [c.splitlines()[0] for c in _captions(page)]
+
+
+def test_an_example_photo_searches_at_once(page, launched_app):
+    url, _ = launched_app
+    page.goto(url)
+    expect(page.get_by_text("Or try one of these")).to_be_visible(timeout=60_000)
+    page.locator("img[src*='demo-']").nth(1).click()
+    expect(page.locator("#status")).to_contain_text("12 products", timeout=30_000)
+    assert page.locator("#results .caption-label").count() == 12
