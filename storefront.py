@@ -75,7 +75,8 @@ class Storefront:
     def model_line(self) -> str:
         info = self.service().encoder.info
         weights = "pretrained weights" if info.pretrained_weights else "no pretrained weights"
-        return f"Model: {info.label} · {weights} · {self.service().store.count()} products"
+        arithmetic = f" · {info.precision}" if info.kind == "clip" else ""
+        return f"Model: {info.label} · {weights}{arithmetic} · {self.service().store.count()} products"
 
     def facet_choices(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """Brand and category choices labelled with how many products each has, computed once."""

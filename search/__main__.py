@@ -137,7 +137,8 @@ def _stats(service: SearchService, settings: Settings, args: argparse.Namespace)
     info, store = service.encoder.info, service.store
     facets = store.facets()
     print(f"store:       {store.location} (collection {store.name})")
-    print(f"model:       {info.label}, {info.dim}-d, "
+    arithmetic = f", {info.precision}" if info.kind == "clip" else ""
+    print(f"model:       {info.label}, {info.dim}-d{arithmetic}, "
           + ("pretrained weights" if info.pretrained_weights else f"{info.kind}, no pretrained weights"))
     print(f"products:    {store.count()}")
     for name in ("brand", "category"):

@@ -20,7 +20,7 @@ def storefront(tmp_path_factory):
 def test_first_use_fills_an_empty_store_with_the_demo_catalog(storefront):
     assert storefront.service().store.count() == 240
     assert "test model with random weights" in storefront.banner()
-    assert storefront.model_line().endswith("240 products")
+    assert storefront.model_line().endswith("no pretrained weights · fp32 · 240 products")
 
 
 def test_search_gives_cards_with_brand_price_and_match(storefront):

@@ -53,7 +53,7 @@ def test_query_filters_and_json_fields(tiny_store, demo_feed):
 
 def test_stats_and_delete(tiny_store):
     stats = run_cli("search", "stats", "--store", str(tiny_store), "--model", "test-tiny")
-    assert "products:    240" in stats.stdout and "no pretrained weights" in stats.stdout
+    assert "products:    240" in stats.stdout and "64-d, fp32, clip, no pretrained weights" in stats.stdout
     assert "categories:  " in stats.stdout
     deleted = run_cli("search", "delete", "demo-0000", "ghost", "--store", str(tiny_store), "--model", "test-tiny")
     assert deleted.returncode == 1 and "deleted 1 of 2 products" in deleted.stdout
