@@ -14,7 +14,7 @@ from search.config import Settings
 @pytest.fixture(scope="module")
 def storefront(tmp_path_factory):
     home = tmp_path_factory.mktemp("storefront")
-    return Storefront(Settings(store=home / "store", model="test-tiny", demo_dir=home / "demo"))
+    return Storefront(Settings(store=home / "store", model="test-tiny", demo_dir=home / "demo", precision="fp32"))
 
 
 def test_first_use_fills_an_empty_store_with_the_demo_catalog(storefront):
