@@ -142,17 +142,11 @@ class ProductStore:
                 for i, m in zip(got["ids"], got["metadatas"])}
 
     def vector(self, product_id: str) -> np.ndarray | None:
-        got = self._collection.get(ids=[product_id], include=["embeddings"])
-        return np.asarray(got["embeddings"][0], dtype=np.float32) if got["ids"] else None
+        return self.vectors([product_id]).get(product_id)
 
     def query(self, vector: np.ndarray, top_k: int, where: dict | None = None) -> list[Hit]:
         """The nearest products to a unit vector, best first, score = cosine similarity."""
-        if self.count() == 0:
-            return []
-        result = self._collection.query(query_embeddings=[np.asarray(vector, np.float32)], n_results=top_k,
-                                        where=where, include=["metadatas", "distances"])
-        return [Hit(_to_product(i, m), 1.0 - float(d))
-                for i, m, d in zip(result["ids"][0], result["metadatas"][0], result["distances"][0])]
+        return self.query_many([vector], top_k, where)[0]
 
     def ids(self) -> Iterator[str]:
         """Every stored product id, page by page."""
@@ -165,12 +159,12 @@ class ProductStore:
         got = self._collection.get(ids=list(ids), include=["embeddings"])
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
 
-    def query_many(self, vectors: np.ndarray, top_k: int) -> list[list[Hit]]:
-        """The nearest products to each of several vectors, in one call."""
+    def query_many(self, vectors: Sequence[np.ndarray], top_k: int, where: dict | None = None) -> list[list[Hit]]:
+        """The nearest products to each of several unit vectors, in one call."""
         if self.count() == 0 or len(vectors) == 0:
             return [[] for _ in vectors]
         result = self._collection.query(query_embeddings=np.asarray(vectors, np.float32), n_results=top_k,
-                                        include=["metadatas", "distances"])
+                                        where=where, include=["metadatas", "distances"])
         return [[Hit(_to_product(i, m), 1.0 - float(d)) for i, m, d in zip(ids, metas, dists)]
                 for ids, metas, dists in zip(result["ids"], result["metadatas"], result["distances"])]
 
