@@ -1,4 +1,5 @@
-"""The storefront page: a shopper's photo in, a ranked gallery of products out.
+"""The storefront page: a shopper's photo in, a ranked gallery of products out; a Tuning tab for the product
+team and, with an admin password configured, an Admin tab.
 
 `demo` is built at import (as a Hugging Face Space expects); the model and store load on first use.
 `python app.py [--store DIR] [--model NAME] [--port N]` serves it.
@@ -10,12 +11,21 @@ import logging
 
 import gradio as gr
 
+from page import admin as admin_tab
+from page import handlers
+from page import shop as shop_tab
+from page import tuning as tuning_tab
+from page.labels import I18N, T
 from search.config import ConfigError, Settings, add_common_flags
 from storefront import FRIENDLY_ERRORS, Storefront
+from storefront.admin import Admin
+from storefront.text import LANGUAGES
+from storefront.tuning import ThresholdCurve
 
 CSS = """
 .banner {background: #fff4e5; border: 1px solid #f0b866; border-radius: 8px; padding: 10px 14px;}
 .banner p {margin: 0; color: #7a4b00;}
+#language {max-width: 300px;}
 #details {padding: 4px 14px 12px; border-radius: 8px;}
 #results .grid-wrap {max-height: none; height: auto; overflow: visible;}
 #results .thumbnail-item {display: flex; flex-direction: column; aspect-ratio: auto; height: auto;
@@ -25,130 +35,139 @@ CSS = """
                          text-align: left; background: none; border: none; box-shadow: none;
                          padding: 8px 10px 10px; font-size: 0.9rem; line-height: 1.35; overflow: visible;}
 """
-
-
-class PhotoInput(gr.Image):
-    """gr.Image that hands over the uploaded file untouched: `load_image` checks it and explains what is wrong,
-    where gr.Image's own decoding would fail with a generic error, and no re-encoded copy is written."""
-
-    def preprocess(self, payload):  # type: ignore[override]
-        return payload.path if payload is not None else None
-
-    def get_block_name(self) -> str:
-        return "image"  # render with gr.Image's own front end
+# Gradio picks the page's language from the browser; the switch changes it in place through Gradio's own
+# locale store (the module that owns it is already loaded; importing it again returns the same instance).
+SWITCH_LANGUAGE_JS = """async (choice) => {
+  const code = choice === '中文' ? 'zh-CN' : 'en';
+  const core = performance.getEntriesByType('resource').map(e => e.name).find(n => /\\/core-[^/]*\\.js$/.test(n));
+  if (core) { (await import(core)).changeLocale(code); }
+  return choice;
+}"""
+BROWSER_LANGUAGE_JS = "() => (document.documentElement.lang || navigator.language).startsWith('zh') ? '中文' : 'English'"
 
 
 def build_demo(storefront: Storefront) -> gr.Blocks:
-    """The page. Handlers only call `storefront`."""
-    settings = storefront.settings
+    """The page. Handlers only call `storefront` (through `page.handlers`)."""
+    settings, admin = storefront.settings, Admin(storefront)
     with gr.Blocks(title="Visual product search") as page:
-        gr.Markdown("# Visual product search\nUpload, snap or paste a photo to find the most similar products.")
+        with gr.Row(equal_height=True):
+            gr.Markdown(T("title"))
+            lang = gr.Radio(list(LANGUAGES), value="English", label=T("language"), elem_id="language", scale=0,
+                            min_width=280)
         banner = gr.Markdown(elem_classes="banner", visible=False)
-        shown_ids = gr.State([])
         selected_id = gr.Textbox(visible=False, label="Product id")  # a real input, so the API can name a product
-        with gr.Row():
-            with gr.Column(scale=1, min_width=300):
-                photo = PhotoInput(sources=["upload", "webcam", "clipboard"], type="filepath", label="Your photo",
-                                   height=300)
-                text = gr.Textbox(label="Describe it (optional)", placeholder="e.g. red leather handbag")
-                text_weight = gr.Slider(0, 1, value=settings.text_weight, step=0.05, label="Photo ↔ text blend",
-                                        info="0 = photo only, 1 = text only")
-                button = gr.Button("Search", variant="primary")
-                _examples(storefront, photo)
-                with gr.Accordion("Filters", open=True):
-                    brands = gr.Dropdown(multiselect=True, label="Brand", elem_id="brand-filter",
-                                         allow_custom_value=True)
-                    categories = gr.Dropdown(multiselect=True, label="Category", elem_id="category-filter",
-                                             allow_custom_value=True)
-                    with gr.Row():
-                        min_price = gr.Number(None, label="Min price", info="0 = any", minimum=0,
-                                              elem_id="min-price")
-                        max_price = gr.Number(None, label="Max price", info="0 = any", minimum=0,
-                                              elem_id="max-price")
-                    in_stock = gr.Checkbox(label="In stock only")
-                top_k = gr.Slider(1, 48, value=settings.top_k, step=1, label="How many results")
-                min_score = gr.Slider(0, 1, value=settings.min_score, step=0.01, label="Minimum match",
-                                      elem_id="min-score")
-                model_line = gr.Markdown()
-            with gr.Column(scale=2):
-                status = gr.Markdown("Results appear here.", elem_id="status")
-                gallery = gr.Gallery(label="Most similar products", show_label=False, columns=4, height="auto",
-                                     object_fit="contain", elem_id="results", allow_preview=False)
-                with gr.Group(visible=False, elem_id="details") as details_box:
-                    details = gr.Markdown()
-                    more = gr.Button("More like this", variant="primary", elem_id="more-like-this")
-        filters = [brands, categories, min_price, max_price, in_stock]
-        inputs = [photo, text, text_weight, top_k, min_score, *filters]
-        outputs = [gallery, status, shown_ids]
-        search = storefront.search
-        button.click(search, inputs, outputs, api_name="search")
-        photo.change(_unless_cleared(search), inputs, outputs, api_name=False)  # upload, snapshot, paste, example
-        for change in (text.submit, min_score.release, top_k.release, brands.change, categories.change,
-                       min_price.submit, max_price.submit, in_stock.change):
-            change(search, inputs, outputs, api_name=False)
-        gallery.select(_select(storefront), shown_ids, [selected_id, details, details_box], api_name=False)
-        more.click(storefront.more_like_this, [selected_id, top_k, min_score, *filters], outputs,
-                   api_name="more_like_this")
-        _api_only_endpoints(storefront, photo, text, text_weight, top_k, min_score, filters, outputs)
-        page.load(_page_header(storefront), None, [banner, model_line, text, text_weight, brands, categories],
-                  api_name=False)
+        with gr.Tabs():
+            with gr.Tab(T("shop"), id="shop"):
+                shop = shop_tab.build(settings, storefront.example_photos())
+            with gr.Tab(T("tuning"), id="tuning", elem_id="tuning-tab") as tuning_page:
+                tuning = tuning_tab.build(settings, admin.enabled)
+            if admin.enabled:
+                with gr.Tab(T("admin"), id="admin"):
+                    admin_view = admin_tab.build(settings.model)
+        _shop_events(storefront, shop, tuning, lang, selected_id)
+        curve = ThresholdCurve(storefront)
+        tuning_page.select(curve.figure, tuning.min_score, tuning.curve, api_name=False)
+        tuning.min_score.release(curve.figure, tuning.min_score, tuning.curve, api_name=False)
+        _api_endpoints(storefront, shop, tuning, selected_id)
+        header_outputs = [banner, shop.model_line, shop.text, shop.text_weight, shop.brands, shop.categories,
+                          shop.colours]
+        _admin_events(admin, tuning, shop, header_outputs, admin_view if admin.enabled else None)
+        page.load(handlers.header(storefront), None, header_outputs, api_name=False)
+        page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
     return page
 
 
-def _examples(storefront: Storefront, photo: gr.Image) -> None:
-    """A few catalog pictures to try, one per category, when the demo catalog is on disk."""
-    pictures = storefront.example_photos()
-    if pictures:
-        gr.Examples([[p] for p in pictures], inputs=[photo], label="Or try one of these", examples_per_page=10)
+def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id) -> None:
+    """Every way a search starts on the page, and what a click on a card, a chip or a corner of the photo does."""
+    ranking = [tuning.min_score, tuning.top_k, tuning.rerank_weight]
+    shown_ids = gr.State([])
+    outputs = [shop.gallery, shop.status, shown_ids, shop.chips, tuning.preview, tuning.histogram, tuning.timings]
+    query_photo = gr.State(None)  # what is searched: the shopper's photo, or the part of it they chose
+    first_corner = gr.State(None)
+    search = handlers.page_search(storefront)
+    search_inputs = [query_photo, shop.text, shop.text_weight, *ranking, *shop.filters, lang]
+    crop_outputs = [query_photo, first_corner, shop.crop_preview, shop.crop_hint, shop.whole_photo]
+    triggers = [  # (event, handler, inputs, outputs) run before the search
+        (shop.photo.change, handlers.take_photo, [shop.photo, lang], crop_outputs),  # upload, snapshot, paste...
+        (shop.whole_photo.click, handlers.take_photo, [shop.photo, lang], crop_outputs),
+        (shop.photo.select, handlers.click_corner(storefront), [shop.photo, first_corner, lang], crop_outputs),
+        (lang.change, None, [lang], None)]
+    for event, handler, inputs, before_outputs in triggers:
+        js = SWITCH_LANGUAGE_JS if event == lang.change else None
+        event(handler, inputs, before_outputs, js=js, api_name=False).then(search, search_inputs, outputs,
+                                                                             api_name=False)
+    for event in (shop.button.click, shop.text.submit, shop.brands.change, shop.categories.change,
+                  shop.colours.change, shop.min_price.submit, shop.max_price.submit, shop.in_stock.change):
+        event(search, search_inputs, outputs, api_name=False)
+    for slider in ranking:  # live: the results follow the slider as it moves
+        slider.change(search, search_inputs, outputs, api_name=False, trigger_mode="always_last",
+                      show_progress="hidden")
+    shop.chips.change(handlers.apply_chip, [shop.chips, shop.categories, shop.colours],
+                      [shop.categories, shop.colours], api_name=False)
+    for event in (shop.url.submit, shop.load_url.click):
+        event(handlers.load_url(storefront), shop.url, [shop.photo, shop.status], api_name=False)
+    shop.gallery.select(handlers.select_product(storefront), [shown_ids, lang],
+                        [selected_id, shop.details, shop.details_box], api_name=False)
+    shop.more.click(handlers.page_more_like_this(storefront), [selected_id, *ranking, *shop.filters, lang],
+                    outputs, api_name=False)
 
 
-def _unless_cleared(handler):
-    """Search when a photo arrives; leave the results as they are when it is removed."""
-    def run(image, *rest):
-        return handler(image, *rest) if image else (gr.skip(), gr.skip(), gr.skip())
-    return run
-
-
-def _api_only_endpoints(storefront, photo, text, text_weight, top_k, min_score, filters, outputs) -> None:
-    """Named endpoints for search by photo, by text and by both (for gradio_client), on hidden triggers."""
+def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
+    """Named endpoints for gradio_client: search by photo, by text, by both, and more like a product."""
+    photo = shop.photo
     trigger = gr.Button(visible=False)
+    colours_and_rerank = [shop.colours, tuning.rerank_weight]
+    filters = [shop.brands, shop.categories, shop.min_price, shop.max_price, shop.in_stock]
+    outputs = [shop.gallery, shop.status]
 
-    def by_photo(image, k, score, *chosen):
-        return storefront.search(image, "", 0.0, k, score, *chosen)
+    def run(image, text, weight, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0):
+        chosen = handlers.filters(brands, categories, colours, low, high, stock)
+        result = storefront.search(image, text, weight, k, score, chosen, rerank or 0.0)
+        return handlers.shown(result, score, "en")[:2]
 
-    def by_text(words, k, score, *chosen):
-        return storefront.search(None, words, 1.0, k, score, *chosen)
+    def by_photo(image, k, score, *rest):
+        return run(image, "", 0.0, k, score, *rest)
 
-    trigger.click(by_photo, [photo, top_k, min_score, *filters], outputs, api_name="search_image")
-    trigger.click(by_text, [text, top_k, min_score, *filters], outputs, api_name="search_text")
-    trigger.click(storefront.search, [photo, text, text_weight, top_k, min_score, *filters], outputs,
-                  api_name="search_both")
+    def by_text(words, k, score, *rest):
+        return run(None, words, 1.0, k, score, *rest)
+
+    def more(product_id, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0):
+        chosen = handlers.filters(brands, categories, colours, low, high, stock)
+        result = storefront.more_like_this(product_id, k, score, chosen, rerank or 0.0)
+        return handlers.shown(result, score, "en")[:2]
+
+    ranking = [tuning.top_k, tuning.min_score]
+    both = [photo, shop.text, shop.text_weight, *ranking, *filters, *colours_and_rerank]
+    trigger.click(run, both, outputs, api_name="search")
+    trigger.click(run, both, outputs, api_name="search_both")
+    trigger.click(by_photo, [photo, *ranking, *filters, *colours_and_rerank], outputs, api_name="search_image")
+    trigger.click(by_text, [shop.text, *ranking, *filters, *colours_and_rerank], outputs, api_name="search_text")
+    trigger.click(more, [selected_id, *ranking, *filters, *colours_and_rerank], outputs, api_name="more_like_this")
 
 
-def _select(storefront: Storefront):
-    def select(ids: list[str], event: gr.SelectData) -> tuple[str, str, dict]:
-        if not ids or event.index is None or event.index >= len(ids):
-            return "", "", gr.update(visible=False)
-        product_id = ids[event.index]
-        return product_id, storefront.details(product_id), gr.update(visible=True)
-    return select
-
-
-def _page_header(storefront: Storefront):
-    """The banner, the model line, the filter choices, and the text inputs only where the encoder reads text."""
-    def header() -> tuple:
-        text = storefront.banner()
-        reads_text = storefront.service().encoder.info.supports_text
-        brand_choices, category_choices = storefront.facet_choices()
-        return (gr.update(value=text, visible=bool(text)), storefront.model_line(),
-                gr.update(visible=reads_text), gr.update(visible=reads_text),
-                gr.update(choices=brand_choices), gr.update(choices=category_choices))
-    return header
+def _admin_events(admin: Admin, tuning, shop, header_outputs, view) -> None:
+    """Admin actions: on the page when enabled, and always as API endpoints that check the password."""
+    run = handlers.admin_handlers(admin)
+    if view is None:  # no Admin tab: the endpoints still exist, and refuse
+        trigger, password = gr.Button(visible=False), gr.Textbox(visible=False)
+        trigger.click(run["save_defaults"], [password, tuning.top_k, tuning.min_score, shop.text_weight,
+                                             tuning.rerank_weight], tuning.saved, api_name="save_defaults")
+        return
+    tuning.save.click(run["save_defaults"], [tuning.password, tuning.top_k, tuning.min_score, shop.text_weight,
+                                             tuning.rerank_weight], tuning.saved, api_name="save_defaults")
+    view.refresh.click(run["admin_stats"], view.password, view.stats, api_name="admin_stats")
+    refresh_header = handlers.header(admin.storefront)
+    view.index.click(run["admin_ingest"], [view.password, view.feed, view.images_root], view.ingest_result,
+                     api_name="admin_ingest").then(refresh_header, None, header_outputs, api_name=False)
+    view.delete.click(run["admin_delete"], [view.password, view.delete_ids], view.delete_result,
+                      api_name="admin_delete").then(refresh_header, None, header_outputs, api_name=False)
+    view.switch.click(run["admin_switch_preset"], [view.password, view.preset], view.switch_result,
+                      api_name="admin_switch_preset").then(refresh_header, None, header_outputs, api_name=False)
 
 
 def _settings_from_env() -> Settings:
     try:
-        return Settings.from_env()
+        return Settings.from_env().with_saved()
     except ConfigError as error:
         raise SystemExit(f"error: {error}") from None
 
@@ -168,9 +187,10 @@ def main(argv: list[str] | None = None) -> None:
         storefront.service()  # load the model and fill an empty store before the first shopper arrives
     except FRIENDLY_ERRORS as error:
         raise SystemExit(f"error: {error}") from None
+    gr.set_static_paths(storefront.image_folders())  # catalog pictures are served as they are, never copied
     demo = build_demo(storefront)
     demo.queue(default_concurrency_limit=2).launch(
-        server_name=args.host, server_port=storefront.settings.port, allowed_paths=storefront.image_folders(),
+        server_name=args.host, server_port=storefront.settings.port, i18n=I18N,
         theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, show_error=False)
 
 

@@ -59,6 +59,14 @@ class Product:
             attributes=extra,
         )
 
+    @property
+    def colour(self) -> str:
+        """The product's colour attribute (`colour`, `color`, `base_colour`, `baseColour`...), or ""."""
+        for name, value in self.attributes.items():
+            if name.lower().replace("_", "").endswith(("colour", "color")):
+                return value.strip().title()
+        return ""
+
     def price_label(self) -> str:
         """The price as a shopper reads it, e.g. `49.90 EUR`."""
         decimals = 0 if self.currency in {"JPY", "KRW", "VND", "CLP", "HUF", "IDR"} else 2

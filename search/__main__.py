@@ -19,7 +19,7 @@ from search.fetch import ImageFetcher
 from search.images import ImageError
 from search.indexer import Indexer, estimate_rows
 from search.ranking import Filters
-from search.service import Query, QueryError, SearchService, build_service
+from search.service import Query, QueryError, SearchService, build_service, describe
 from search.store import StoreError
 
 USER_ERRORS = (CatalogError, ConfigError, ImageError, EncoderError, StoreError, QueryError, OSError)
@@ -134,17 +134,8 @@ def _query(service: SearchService, settings: Settings, args: argparse.Namespace)
 
 
 def _stats(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
-    info, store = service.encoder.info, service.store
-    facets = store.facets()
-    print(f"store:       {store.location} (collection {store.name})")
-    arithmetic = f", {info.precision}" if info.kind == "clip" else ""
-    print(f"model:       {info.label}, {info.dim}-d{arithmetic}, "
-          + ("pretrained weights" if info.pretrained_weights else f"{info.kind}, no pretrained weights"))
-    print(f"products:    {store.count()}")
-    for name in ("brand", "category"):
-        print(f"{LABELS[name]:<12} " + ", ".join(f"{k} ({v})" for k, v in facets[name].most_common()))
-    for other in store.other_spaces():
-        print(f"also holds:  {other}")
+    for label, value in describe(service):
+        print(f"{label + ':':<12} {value}")
     return 0
 
 
@@ -154,7 +145,6 @@ def _delete(service: SearchService, settings: Settings, args: argparse.Namespace
     return 0 if deleted == len(args.ids) else 1
 
 
-LABELS = {"brand": "brands:", "category": "categories:"}
 COMMANDS = {"eval": _eval, "index": _index, "query": _query, "stats": _stats, "delete": _delete, "duplicates": _duplicates}
 
 if __name__ == "__main__":

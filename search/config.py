@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -14,6 +15,8 @@ MODEL_PRESETS: dict[str, tuple[str, str | None]] = {
     "multilingual": ("xlm-roberta-base-ViT-B-32", "laion5b_s13b_b90k"),
 }
 ENV_PREFIX = "PRODUCT_SEARCH_"
+# What an admin may save from the page as everyone's defaults (kept in `saved_settings`)
+SAVABLE = ("top_k", "min_score", "text_weight", "rerank_weight", "model")
 
 
 class ConfigError(ValueError):
@@ -36,7 +39,10 @@ class Settings:
     top_k: int = 12
     min_score: float = 0.0
     text_weight: float = 0.5
+    rerank_weight: float = 0.0
     batch_size: int = 32
+    admin_password: str | None = None  # without it the page has no Admin tab and admin actions are refused
+    saved_settings: Path = Path("data/saved-settings.json")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -50,6 +56,31 @@ class Settings:
                 except ValueError:
                     raise ConfigError(f"{ENV_PREFIX}{field.name.upper()}={raw!r} is not a valid {field.type}") from None
         return cls(**values)
+
+    def with_saved(self) -> "Settings":
+        """Override with the defaults an admin saved from the page, if any."""
+        path = self.saved_settings
+        if not path.is_file():
+            return self
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            types = {f.name: f.type for f in fields(self)}
+            return replace(self, **{k: _convert(types[k], v) for k, v in saved.items() if k in SAVABLE})
+        except (ValueError, TypeError, AttributeError) as error:
+            raise ConfigError(f"{path}: saved settings are unreadable ({error}); fix or delete the file") from None
+
+    def save(self, **values: object) -> "Settings":
+        """These settings with `values` applied, written to `saved_settings` for the next start."""
+        unknown = set(values) - set(SAVABLE)
+        if unknown:
+            raise ConfigError(f"cannot save {', '.join(sorted(unknown))}: only {', '.join(SAVABLE)} can be saved")
+        updated = replace(self, **values)
+        path = self.saved_settings
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".part")
+        partial.write_text(json.dumps({k: getattr(updated, k) for k in SAVABLE}, indent=2), encoding="utf-8")
+        partial.replace(path)
+        return updated
 
     def with_args(self, args: argparse.Namespace) -> "Settings":
         """Override with the CLI flags that were given (those left at None are ignored)."""

@@ -3,9 +3,10 @@ so the product team can see what a minimum-score setting costs."""
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -117,15 +118,36 @@ def read_labels(path: Path | str) -> list[LabelledQuery]:
     return labelled
 
 
-def plot_curve(report: EvalReport, out: Path | str, current_threshold: float | None = None) -> Path:
-    """Precision and recall against the minimum score, as a PNG."""
+def sample_queries(products: Iterable[Product], per_category: int = 4, with_text: bool = True
+                   ) -> tuple[list[LabelledQuery], dict[str, int]]:
+    """Labelled queries drawn from the catalog itself, for a threshold curve without hand labels: a few product
+    photos per category, and the category's name as text, each counting any product of that category as right.
+    Also returns the category sizes."""
+    sizes: Counter = Counter()
+    photos: dict[str, list[str]] = {}
+    for product in products:
+        sizes[product.category] += 1
+        chosen = photos.setdefault(product.category, [])
+        if len(chosen) < per_category and not product.image.startswith(("http://", "https://")):
+            chosen.append(product.image)
+    labelled = [LabelledQuery(Query(image=image), relevant_category=category)
+                for category, images in sorted(photos.items()) for image in images]
+    if with_text:
+        labelled += [LabelledQuery(Query(text=f"a photo of a {category.lower()}"), relevant_category=category)
+                     for category in sorted(sizes)]
+    return labelled, dict(sizes)
+
+
+def curve_figure(report: EvalReport, current_threshold: float | None = None):
+    """Precision and recall against the minimum score, as a matplotlib figure."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib import pyplot
+    from matplotlib.figure import Figure
 
     thresholds, precision, recall = zip(*report.curve)
-    figure, axes = pyplot.subplots(figsize=(6, 3.6), dpi=120)
+    figure = Figure(figsize=(6, 3.6), dpi=120)
+    axes = figure.subplots()
     axes.plot(thresholds, precision, label="precision", color="#4f46e5")
     axes.plot(thresholds, recall, label="recall", color="#f59e0b")
     if current_threshold is not None:
@@ -136,6 +158,10 @@ def plot_curve(report: EvalReport, out: Path | str, current_threshold: float | N
     axes.legend(loc="lower left")
     axes.set_title(f"{report.queries} queries: precision and recall by minimum score")
     figure.tight_layout()
-    figure.savefig(out)
-    pyplot.close(figure)
+    return figure
+
+
+def plot_curve(report: EvalReport, out: Path | str, current_threshold: float | None = None) -> Path:
+    """Precision and recall against the minimum score, as a PNG."""
+    curve_figure(report, current_threshold).savefig(out)
     return Path(out)

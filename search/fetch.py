@@ -6,6 +6,7 @@ import hashlib
 import os
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
 
@@ -32,7 +33,7 @@ class ImageFetcher:
         path = self.cached_path(url)
         if path.is_file():
             return path
-        data = self._download(url)
+        data = self.download(url)
         load_image(data, name=url)  # only pictures enter the cache
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.name}.{os.getpid()}.part")
@@ -40,7 +41,12 @@ class ImageFetcher:
         partial.replace(path)
         return path
 
-    def _download(self, url: str) -> bytes:
+    def download(self, url: str) -> bytes:
+        """The bytes at an http(s) URL, in memory only; raises `ImageError` saying what failed."""
+        scheme = urlparse(url).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise ImageError(f"{url}: only http:// and https:// image addresses are accepted"
+                             + (f", not {scheme}://" if scheme else ""))
         last = "no attempt made"
         for attempt in range(self.retries + 1):
             if attempt:

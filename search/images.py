@@ -136,3 +136,23 @@ def _to_8bit(image: Image.Image) -> Image.Image:
 def _over_white(image: Image.Image) -> Image.Image:
     background = Image.new("RGBA", image.size, (255, 255, 255, 255))
     return Image.alpha_composite(background, image)
+
+
+def crop(image: Image.Image, corners: tuple[tuple[float, float], tuple[float, float]],
+         shown_size: tuple[int, int]) -> Image.Image:
+    """The part of `image` between two opposite corners given in pixels of the picture as the browser showed
+    it (`shown_size`, which may be larger than `image` after `load_image` shrank it)."""
+    (x1, y1), (x2, y2) = corners
+    sx, sy = image.width / shown_size[0], image.height / shown_size[1]
+    box = (round(min(x1, x2) * sx), round(min(y1, y2) * sy), round(max(x1, x2) * sx), round(max(y1, y2) * sy))
+    box = (max(box[0], 0), max(box[1], 0), min(box[2], image.width), min(box[3], image.height))
+    if box[2] - box[0] < MIN_SIDE or box[3] - box[1] < MIN_SIDE:
+        raise ImageError("the crop is too small: click two opposite corners of the item")
+    return image.crop(box)
+
+
+def shown_size(path: str | Path) -> tuple[int, int]:
+    """A picture's size as a browser shows it: turned by its EXIF orientation, as `load_image` turns it."""
+    with Image.open(path) as picture:
+        turned = picture.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+        return (picture.height, picture.width) if turned else picture.size

@@ -13,7 +13,7 @@ from PIL import Image
 
 from catalog.formats import FeedItem, FeedRow, RowError, read_feed
 from catalog.locations import image_location
-from catalog.product import CatalogError
+from catalog.product import CatalogError, Product
 from search.encoder_types import Encoder
 from search.fetch import ImageFetcher
 from search.images import ImageError, load_image
@@ -144,6 +144,13 @@ class Indexer:
         new = sum(1 for item in to_encode if item.row.product.id not in stored)
         summary.added += new
         summary.updated += len(to_encode) - new + len(to_update)
+
+
+def rows_of(products: Iterable[Product]) -> Iterator[FeedRow]:
+    """Stored products as feed rows again (pictures from URLs by their URL), to index them with another model."""
+    for line, product in enumerate(products, start=1):
+        source = product.attributes.get("image_url")
+        yield FeedRow(line, replace(product, image=source) if source else product)
 
 
 def estimate_rows(feed: Path | str) -> int:

@@ -18,6 +18,7 @@ class Filters:
     min_price: float | None = None
     max_price: float | None = None
     in_stock_only: bool = False
+    colours: tuple[str, ...] = ()
 
 
 def to_where(filters: Filters) -> dict[str, Any] | None:
@@ -27,6 +28,8 @@ def to_where(filters: Filters) -> dict[str, Any] | None:
         clauses.append({"brand": {"$in": list(filters.brands)}})
     if filters.categories:
         clauses.append({"category": {"$in": list(filters.categories)}})
+    if filters.colours:
+        clauses.append({"colour": {"$in": list(filters.colours)}})
     if filters.min_price is not None:
         clauses.append({"price": {"$gte": float(filters.min_price)}})
     if filters.max_price is not None:
@@ -55,6 +58,22 @@ def _unit(vector: np.ndarray) -> np.ndarray:
     if norm == 0.0:
         raise ValueError("the image and text vectors cancel out; move the blend slider")
     return (vector / norm).astype(np.float32)
+
+
+def rerank(hits: Sequence[Hit], weight: float) -> list[Hit]:
+    """Hits reordered by `(1 - weight) * similarity + weight * business`, where the business signal is half
+    "in stock" and half how close the price is to the best match's price. Scores stay the similarities."""
+    if weight <= 0 or len(hits) < 2:
+        return list(hits)
+    anchor = hits[0].product.price
+
+    def business(hit: Hit) -> float:
+        price = hit.product.price
+        closeness = 1.0 - abs(price - anchor) / max(price, anchor) if max(price, anchor) > 0 else 1.0
+        return 0.5 * float(hit.product.in_stock) + 0.5 * closeness
+
+    weight = min(float(weight), 1.0)
+    return sorted(hits, key=lambda hit: (1 - weight) * hit.score + weight * business(hit), reverse=True)
 
 
 def above_threshold(hits: Sequence[Hit], min_score: float) -> list[Hit]:

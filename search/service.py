@@ -13,8 +13,12 @@ from search.encoder import load_encoder
 from search.encoder_types import Encoder
 from search.images import load_image
 from search.query_cache import EmbeddingCache, image_key, text_key
-from search.ranking import Filters, above_threshold, blend, to_where
+from search.ranking import Filters, above_threshold, blend, rerank, to_where
 from search.store import Hit, ProductStore
+
+
+RERANK_POOL = 3
+MAX_POOL = 300
 
 
 class QueryError(ValueError):
@@ -35,6 +39,7 @@ class SearchResponse:
     hits: list[Hit]
     timings_ms: dict[str, float] = field(default_factory=dict)
     cached: bool = False  # the query's vectors came from the cache: nothing was decoded or encoded
+    image_vector: np.ndarray | None = None  # the photo's own vector, for reading what the photo shows
 
 
 @contextmanager
@@ -53,8 +58,9 @@ class SearchService:
         self.cache = cache or EmbeddingCache()
 
     def search(self, query: Query, filters: Filters = Filters(), top_k: int = 12,
-               min_score: float = 0.0) -> SearchResponse:
-        """Ranked products for the query, best first, none scoring under `min_score`."""
+               min_score: float = 0.0, rerank_weight: float = 0.0) -> SearchResponse:
+        """Ranked products for the query, best first, none scoring under `min_score`; `rerank_weight` > 0
+        blends business signals into the order (see `ranking.rerank`)."""
         text = (query.text or "").strip()
         if query.image is None and not text:
             raise QueryError("give a photo, a text, or both to search with")
@@ -67,8 +73,9 @@ class SearchService:
         image_vector = parts[0][0] if query.image is not None else None
         text_vector = parts[-1][0] if text else None
         response = self._nearest(blend(image_vector, text_vector, query.text_weight), filters, top_k, min_score,
-                                 timings)
+                                 timings, rerank_weight)
         response.cached = all(from_cache for _, from_cache in parts)
+        response.image_vector = image_vector
         return response
 
     def _image_vector(self, source: Any, timings: dict[str, float]) -> tuple[np.ndarray, bool]:
@@ -95,21 +102,40 @@ class SearchService:
         return vector, False
 
     def more_like_this(self, product_id: str, filters: Filters = Filters(), top_k: int = 12,
-                       min_score: float = 0.0) -> SearchResponse:
+                       min_score: float = 0.0, rerank_weight: float = 0.0) -> SearchResponse:
         """Products nearest a stored product's own vector (never re-encoded), without the product itself."""
         timings: dict[str, float] = {}
         vector = self.store.vector(product_id)
         if vector is None:
             raise QueryError(f"no product with id {product_id!r} in the catalog")
-        response = self._nearest(vector, filters, top_k + 1, min_score, timings)
-        response.hits = [h for h in response.hits if h.product.id != product_id][:top_k]
+        response = self._nearest(vector, filters, top_k, min_score, timings, rerank_weight, exclude=product_id)
+        response.image_vector = vector
         return response
 
     def _nearest(self, vector: np.ndarray, filters: Filters, top_k: int, min_score: float,
-                 timings: dict[str, float]) -> SearchResponse:
+                 timings: dict[str, float], rerank_weight: float = 0.0, exclude: str | None = None) -> SearchResponse:
+        """The store's nearest products but `exclude`; re-ranking draws from a pool of 3x the results asked for."""
+        top_k = max(1, int(top_k))
+        wanted = top_k + (exclude is not None)
+        pool = max(wanted, min(top_k * RERANK_POOL, MAX_POOL)) if rerank_weight > 0 else wanted
         with _timed(timings, "search"):
-            hits = self.store.query(vector, max(1, int(top_k)), to_where(filters))
-        return SearchResponse(above_threshold(hits, min_score), timings)
+            hits = self.store.query(vector, pool, to_where(filters))
+            hits = rerank([h for h in above_threshold(hits, min_score) if h.product.id != exclude], rerank_weight)
+        return SearchResponse(hits[:top_k], timings)
+
+
+def describe(service: SearchService) -> list[tuple[str, str]]:
+    """What the store holds and which model embeds it, as (label, value) lines for `stats` and the Admin tab."""
+    info, store = service.encoder.info, service.store
+    facets = store.facets()
+    arithmetic = f", {info.precision}" if info.kind == "clip" else ""
+    weights = "pretrained weights" if info.pretrained_weights else f"{info.kind}, no pretrained weights"
+    lines = [("store", f"{store.location} (collection {store.name})"),
+             ("model", f"{info.label}, {info.dim}-d{arithmetic}, {weights}"), ("products", str(store.count()))]
+    for name, label in (("brand", "brands"), ("category", "categories"), ("colour", "colours")):
+        lines.append((label, ", ".join(f"{k} ({v})" for k, v in facets[name].most_common()) or "none"))
+    lines += [("also holds", other) for other in store.other_spaces()]
+    return lines
 
 
 def build_service(settings: Settings, for_indexing: bool = False) -> SearchService:

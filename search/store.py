@@ -14,7 +14,7 @@ import numpy as np
 from catalog.product import Product
 from search.encoder_types import EncoderInfo
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a `colour` field, so the page can filter by colour
 COLLECTION_PREFIX = "products-"
 _PAGE = 5000
 
@@ -137,7 +137,7 @@ class ProductStore:
         """What the store holds for these ids (missing ids are absent from the result)."""
         if not ids:
             return {}
-        got = self._collection.get(ids=list(ids), include=["metadatas"])
+        got = self._collection.get(ids=list(dict.fromkeys(ids)), include=["metadatas"])  # Chroma refuses repeats
         return {i: StoredItem(_to_product(i, m), str(m.get("fingerprint", "")))
                 for i, m in zip(got["ids"], got["metadatas"])}
 
@@ -175,12 +175,14 @@ class ProductStore:
             yield from (_to_product(i, m) for i, m in zip(page["ids"], page["metadatas"]))
 
     def facets(self) -> dict[str, Counter]:
-        """Counts of products per brand and per category."""
-        brands, categories = Counter(), Counter()
+        """Counts of products per brand, category and colour (products without a colour are not counted)."""
+        counts: dict[str, Counter] = {"brand": Counter(), "category": Counter(), "colour": Counter()}
         for product in self.products():
-            brands[product.brand] += 1
-            categories[product.category] += 1
-        return {"brand": brands, "category": categories}
+            counts["brand"][product.brand] += 1
+            counts["category"][product.category] += 1
+            if product.colour:
+                counts["colour"][product.colour] += 1
+        return counts
 
     def other_spaces(self) -> list[str]:
         """The embedding spaces of the store's other product collections, for `stats`."""
@@ -191,7 +193,7 @@ class ProductStore:
 def _to_metadata(product: Product, fingerprint: str) -> dict[str, Any]:
     return {"title": product.title, "brand": product.brand, "category": product.category,
             "price": float(product.price), "currency": product.currency, "image": product.image,
-            "url": product.url, "in_stock": bool(product.in_stock), "fingerprint": fingerprint,
+            "url": product.url, "in_stock": bool(product.in_stock), "colour": product.colour, "fingerprint": fingerprint,
             "attributes": json.dumps(product.attributes, ensure_ascii=False, sort_keys=True)}
 
 

@@ -24,6 +24,7 @@ from search.store import ProductStore  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FASHION = ROOT.parent / "shared" / "data" / "fashion-photos"
+ADMIN_PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +79,9 @@ def launched_app(tmp_path_factory):
     """`python app.py` with the tiny model on an empty store: it builds and indexes the demo catalog."""
     home = tmp_path_factory.mktemp("app")
     port = free_port()
-    env = {**os.environ, "PRODUCT_SEARCH_DEMO_DIR": str(home / "demo"), "PRODUCT_SEARCH_MODEL": "test-tiny"}
+    env = {**os.environ, "PRODUCT_SEARCH_DEMO_DIR": str(home / "demo"), "PRODUCT_SEARCH_MODEL": "test-tiny",
+           "PRODUCT_SEARCH_ADMIN_PASSWORD": ADMIN_PASSWORD,
+           "PRODUCT_SEARCH_SAVED_SETTINGS": str(home / "saved-settings.json")}
     process = subprocess.Popen([sys.executable, "app.py", "--store", str(home / "store"), "--port", str(port)],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(home / "app.log", "w"))
     try:

@@ -1,14 +1,22 @@
+import functools
 import re
 import subprocess
 import sys
+import threading
+from types import SimpleNamespace
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from gradio_client import Client, handle_file
+from PIL import Image
 
-from app import _page_header
-from storefront import Storefront
-from conftest import ROOT
+from catalog.demo import BRANDS
+from conftest import ADMIN_PASSWORD, ROOT
+from page import handlers
 from search.config import Settings
+from search.images import ImageError
+from search.ranking import Filters
+from storefront import Storefront
 
 
 @pytest.fixture(scope="module")
@@ -23,27 +31,118 @@ def test_first_use_fills_an_empty_store_with_the_demo_catalog(storefront):
     assert storefront.model_line().endswith("no pretrained weights · fp32 · 240 products")
 
 
+def _photo(storefront, number="0105"):
+    return str(storefront.settings.demo_dir / "images" / f"demo-{number}.png")
+
+
 def test_search_gives_cards_with_brand_price_and_match(storefront):
-    photo = storefront.settings.demo_dir / "images" / "demo-0105.png"
-    gallery, status, ids = storefront.search(str(photo), "", 0.5, 6, 0.0)
-    assert len(gallery) == 6 and status.startswith("6 products") and ids[0] == "demo-0105"
-    picture, caption = gallery[0]
+    result = storefront.search(_photo(storefront), "", 0.5, 6, 0.0)
+    assert len(result.gallery) == 6 and result.status == "6 products" and result.ids[0] == "demo-0105"
+    picture, caption = result.gallery[0]
     assert picture.endswith("demo-0105.png")
-    assert re.fullmatch(r"Kestrel Red Striped Coffee Mug\nKestrel · 25\.00 USD · 100% match", caption)
+    assert re.fullmatch(r"Kestrel Red Striped Coffee Mug\nKestrel · 25\.00 USD\n100% match( · same .*)?", caption)
+    assert set(result.timings_ms) == {"decode", "encode", "search", "page"}
+    assert result.scores == sorted(result.scores, reverse=True)
 
 
 def test_bad_input_becomes_a_message_not_a_traceback(storefront, tmp_path):
     bad = tmp_path / "cat.jpg"
     bad.write_bytes(b"<html>not an image</html>")
-    assert storefront.search(str(bad), "", 0.5, 6, 0.0) == ([], f"⚠️ {bad}: not an image format we can read "
-                                                               "(JPEG, PNG, WebP, GIF, BMP, TIFF)", [])
-    assert storefront.search(None, "", 0.5, 6, 0.0)[1] == "⚠️ give a photo, a text, or both to search with"
+    result = storefront.search(str(bad), "", 0.5, 6, 0.0)
+    assert (result.gallery, result.ids) == ([], [])
+    assert result.status == f"⚠️ {bad}: not an image format we can read (JPEG, PNG, WebP, GIF, BMP, TIFF)"
+    assert storefront.search(None, "", 0.5, 6, 0.0).status == "⚠️ give a photo, a text, or both to search with"
 
 
 def test_a_threshold_above_every_score_explains_the_empty_result(storefront):
-    photo = storefront.settings.demo_dir / "images" / "demo-0105.png"
-    gallery, status, _ = storefront.search(str(photo), "", 0.5, 6, 1.01)
-    assert gallery == [] and "No product scores above the 101% match threshold" in status
+    result = storefront.search(_photo(storefront), "", 0.5, 6, 1.01)
+    assert result.gallery == [] and "No product scores above the 101% match threshold" in result.status
+    chinese = storefront.search(_photo(storefront), "", 0.5, 6, 1.01, lang="zh-CN")
+    assert chinese.status == "没有商品的匹配度高于 101% 的阈值：请调低阈值以查看更多结果。"
+
+
+def test_the_photo_is_read_into_category_and_colour_chips(storefront):
+    result = storefront.search(_photo(storefront), "", 0.5, 6, 0.0)
+    kinds = [g.kind for g in result.guesses]
+    assert kinds == ["category"] * 3 + ["colour"] * 2
+    facets = storefront.facet_choices()
+    assert {g.label for g in result.guesses if g.kind == "category"} <= {name for _, name in facets["category"]}
+    assert {g.label for g in result.guesses if g.kind == "colour"} <= {name for _, name in facets["colour"]}
+    assert all(0 <= g.probability <= 1 for g in result.guesses)
+    assert storefront.search(None, "striped mug", 1.0, 3, -1.0).guesses == []  # nothing to read without a photo
+
+
+def test_why_it_matched_names_what_a_product_shares_with_the_photo(storefront):
+    result = storefront.search(_photo(storefront), "", 0.5, 48, -1.0)
+    top_category = next(g.label for g in result.guesses if g.kind == "category")
+    stored = storefront.service().store.stored(result.ids)
+    for product_id, (_, caption) in zip(result.ids, result.gallery):
+        shares = stored[product_id].product.category == top_category
+        assert (f"same category ({top_category})" in caption) == shares
+
+
+def test_an_image_address_is_loaded_over_http_and_other_schemes_are_refused(storefront, image_server):
+    picture = storefront.load_url(f"{image_server}/images/demo-0105.png")
+    assert picture.size == Image.open(_photo(storefront)).size
+    with pytest.raises(ImageError, match="only http:// and https:// image addresses"):
+        storefront.load_url(f"file://{_photo(storefront)}")
+    with pytest.raises(ImageError, match="HTTP 404"):
+        storefront.load_url(f"{image_server}/images/nothing.png")
+    assert handlers.load_url(storefront)("ftp://example.com/a.png")[1].startswith("⚠️ ftp://example.com/a.png: only")
+
+
+class QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def image_server(storefront):
+    storefront.service()  # the demo catalog is written on first use
+    serve = functools.partial(QuietFiles, directory=str(storefront.settings.demo_dir))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), serve)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_two_clicked_corners_crop_the_photo_in_its_shown_pixels(storefront, tmp_path):
+    photo = tmp_path / "two-halves.png"
+    picture = Image.new("RGB", (2400, 600), "red")
+    picture.paste((0, 0, 255), (1200, 0, 2400, 600))
+    picture.save(photo)
+    part = storefront.crop(str(photo), (2300, 500), (1300, 100))  # any two opposite corners, in shown pixels
+    assert part.size == (round(1000 * 1024 / 2400), round(400 * 1024 / 2400))  # load_image shrank it to 1024 wide
+    assert part.getcolors() == [(part.width * part.height, (0, 0, 255))]
+    with pytest.raises(ImageError, match="the crop is too small"):
+        storefront.crop(str(photo), (10, 10), (12, 300))
+
+
+def test_the_crop_is_searched_and_the_whole_photo_again_on_request(storefront):
+    photo = _photo(storefront)
+    click = handlers.click_corner(storefront)
+    first = click(photo, None, "en", SimpleNamespace(index=[40, 40]))
+    assert first[1] == (40, 40) and first[3].startswith("✂️ Now click the opposite corner")
+    part, corner, preview, hint, whole = click(photo, [40, 40], "en", SimpleNamespace(index=[200, 180]))
+    assert part.size == (160, 140) and corner is None and preview["visible"] and whole["visible"]
+    cropped = storefront.search(part, "", 0.5, 3, -1.0)
+    assert cropped.scores[0] < storefront.search(photo, "", 0.5, 3, -1.0).scores[0]  # not the photo itself
+    assert handlers.take_photo(photo, "en")[:2] == (photo, None)
+
+
+def test_a_clicked_chip_becomes_a_filter():
+    assert handlers.apply_chip("category:Mugs", ["Caps"], []) == (["Caps", "Mugs"], handlers.UNCHANGED)
+    assert handlers.apply_chip("colour:Red", None, None) == (handlers.UNCHANGED, ["Red"])
+    assert handlers.apply_chip(None, ["Caps"], []) == (handlers.UNCHANGED, handlers.UNCHANGED)
+
+
+def test_full_rerank_weight_puts_every_in_stock_product_first(storefront):
+    plain = storefront.search(_photo(storefront), "", 0.5, 12, 0.0)
+    reranked = storefront.search(_photo(storefront), "", 0.5, 12, 0.0, rerank_weight=1.0)
+    stored = storefront.service().store.stored(plain.ids + reranked.ids)
+    stock = [stored[i].product.in_stock for i in reranked.ids]
+    assert False in [stored[i].product.in_stock for i in plain.ids]  # the plain order mixes them
+    assert len(reranked.ids) == 12 and stock == sorted(stock, reverse=True)
 
 
 def test_gradio_client_named_endpoints(launched_app):
@@ -61,6 +160,9 @@ def test_gradio_client_named_endpoints(launched_app):
     assert len(both) <= 2 and not status.startswith("⚠️")
     similar, status = client.predict("demo-0105", 3, 0.0, [], [], None, None, False, api_name="/more_like_this")
     assert len(similar) == 3 and status.startswith("More like demo-0105")
+    red, status = client.predict(photo, 48, 0.0, [], ["Mugs"], None, None, False, ["Red"], 0.5,
+                                 api_name="/search_image")
+    assert red and all(item["caption"].splitlines()[0].startswith(tuple(f"{b} Red " for b in BRANDS)) for item in red)
 
 
 def test_gradio_client_image_search_returns_brand_and_price(launched_app):
@@ -73,11 +175,20 @@ def test_gradio_client_image_search_returns_brand_and_price(launched_app):
     assert all(re.search(r" · \d+\.\d\d USD", item["caption"]) for item in gallery)
 
 
+def test_admin_endpoints_refuse_a_caller_without_the_password(launched_app):
+    client = Client(launched_app[0], verbose=False)
+    assert client.predict("guess", 5, 0.9, 0.5, 0.0, api_name="/save_defaults") == "⚠️ wrong admin password"
+    assert client.predict("", "demo-0001", api_name="/admin_delete") == "⚠️ wrong admin password"
+    assert client.predict("guess", api_name="/admin_stats") == "⚠️ wrong admin password"
+    stats = client.predict(ADMIN_PASSWORD, api_name="/admin_stats")
+    assert "- **products**: 240" in stats  # nothing was deleted by the refused call
+
+
 def test_text_inputs_are_hidden_when_the_encoder_cannot_read_text(storefront, tmp_path):
     offline = Storefront(Settings(store=tmp_path / "store", model="offline", demo_dir=storefront.settings.demo_dir))
-    banner, _, text, weight, _, _ = _page_header(offline)()
+    banner, _, text, weight, *_ = handlers.header(offline)()
     assert banner["visible"] is False and text["visible"] is False and weight["visible"] is False
-    assert _page_header(storefront)()[2]["visible"] is True
+    assert handlers.header(storefront)()[2]["visible"] is True
 
 
 def test_a_store_of_another_model_is_refused_not_filled_with_the_demo(storefront, tmp_path):
@@ -89,20 +200,21 @@ def test_a_store_of_another_model_is_refused_not_filled_with_the_demo(storefront
 
 
 def test_filters_apply_in_the_store_and_the_empty_state_says_what_to_change(storefront):
-    photo = storefront.settings.demo_dir / "images" / "demo-0105.png"
-    gallery, status, ids = storefront.search(str(photo), "", 0.5, 48, -1.0, ["Sora"], None, 20, 60, True)
-    assert ids and all(" · Sora · " in f" · {caption.splitlines()[1]}" for _, caption in gallery)
-    stored = storefront.service().store.stored(ids)
+    chosen = Filters(brands=("Sora",), min_price=20, max_price=60, in_stock_only=True)
+    result = storefront.search(_photo(storefront), "", 0.5, 48, -1.0, chosen)
+    assert result.ids and all(caption.splitlines()[1].startswith("Sora · ") for _, caption in result.gallery)
+    stored = storefront.service().store.stored(result.ids)
     assert all(p.product.brand == "Sora" and 20 <= p.product.price <= 60 and p.product.in_stock
                for p in stored.values())
-    assert storefront.search(str(photo), "", 0.5, 6, 0.999, ["Sora"])[1].startswith(
+    assert storefront.search(_photo(storefront), "", 0.5, 6, 0.999, Filters(brands=("Sora",))).status.startswith(
         "No product scores above the 99.9% match threshold: lower it or remove a filter")
 
 
-def test_brand_choices_carry_honest_counts(storefront):
-    brands, categories = storefront.facet_choices()
-    assert sum(int(label.rsplit("(", 1)[1].rstrip(")")) for label, _ in brands) == 240
-    assert ("Mugs (24)", "Mugs") in categories
+def test_facet_choices_carry_honest_counts(storefront):
+    facets = storefront.facet_choices()
+    assert sum(int(label.rsplit("(", 1)[1].rstrip(")")) for label, _ in facets["brand"]) == 240
+    assert ("Mugs (24)", "Mugs") in facets["category"]
+    assert sum(int(label.rsplit("(", 1)[1].rstrip(")")) for label, _ in facets["colour"]) == 240
 
 
 def test_details_and_more_like_this(storefront):
@@ -110,9 +222,13 @@ def test_details_and_more_like_this(storefront):
     assert "### Kestrel Red Striped Coffee Mug" in details and "- **Price**: 25.00 USD" in details
     assert "[View the product page ↗](https://shop.example.com/products/demo-0105)" in details
     assert "- **Colour**: Red" in details
-    gallery, status, ids = storefront.more_like_this("demo-0105", 5, -1.0)
-    assert len(ids) == 5 and "demo-0105" not in ids and status.startswith("More like demo-0105: 5 products")
-    assert storefront.more_like_this(None, 5, 0.0)[1].startswith("⚠️ click a product first")
+    assert "- **价格**: 25.00 USD" in storefront.details("demo-0105", "zh-CN")
+    similar = storefront.more_like_this("demo-0105", 5, -1.0)
+    assert len(similar.ids) == 5 and "demo-0105" not in similar.ids
+    assert similar.status.startswith("More like demo-0105: 5 products")
+    reranked = storefront.more_like_this("demo-0105", 5, -1.0, rerank_weight=0.5)
+    assert len(reranked.ids) == 5 and "demo-0105" not in reranked.ids
+    assert storefront.more_like_this(None, 5, 0.0).status.startswith("⚠️ click a product first")
 
 
 def test_examples_are_one_picture_per_category(storefront):

@@ -19,3 +19,25 @@ def test_environment_overrides_defaults_and_flags_override_environment():
 def test_a_bad_environment_value_names_the_variable():
     with pytest.raises(ConfigError, match="PRODUCT_SEARCH_PORT='eighty' is not a valid int"):
         Settings.from_env({"PRODUCT_SEARCH_PORT": "eighty"})
+
+
+def test_saved_defaults_survive_a_restart_and_flags_still_win(tmp_path):
+    settings = Settings(saved_settings=tmp_path / "saved.json")
+    saved = settings.save(top_k=7, min_score=0.25, rerank_weight=0.4)
+    assert (saved.top_k, saved.min_score, saved.rerank_weight) == (7, 0.25, 0.4)
+    restarted = Settings.from_env({"PRODUCT_SEARCH_SAVED_SETTINGS": str(tmp_path / "saved.json"),
+                                   "PRODUCT_SEARCH_TOP_K": "30"}).with_saved()
+    assert (restarted.top_k, restarted.min_score, restarted.rerank_weight) == (7, 0.25, 0.4)
+    flags = argparse.Namespace(store=None, model="offline")
+    assert restarted.with_args(flags).model == "offline"
+
+
+def test_only_tuning_and_the_model_can_be_saved_and_a_broken_file_is_named(tmp_path):
+    settings = Settings(saved_settings=tmp_path / "saved.json")
+    with pytest.raises(ConfigError, match="cannot save store"):
+        settings.save(store=tmp_path)
+    (tmp_path / "saved.json").write_text("{not json")
+    with pytest.raises(ConfigError, match="saved.json: saved settings are unreadable"):
+        settings.with_saved()
+    assert Settings(saved_settings=tmp_path / "absent.json").with_saved() == Settings(
+        saved_settings=tmp_path / "absent.json")

@@ -10,6 +10,8 @@ if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from conftest import ROOT  # noqa: E402
+
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]
 
@@ -22,59 +24,104 @@ def page(launched_app):
         browser.close()
 
 
-def test_uploading_a_photo_shows_product_cards_with_brand_and_price(page, launched_app, tmp_path):
-    url, demo_dir = launched_app
+# `SAVE_SCREENSHOTS=1 pytest tests/test_page.py` refreshes the pictures in docs/ that the README shows.
+SCREENSHOTS = ROOT / "docs" if os.environ.get("SAVE_SCREENSHOTS") else None
+
+
+def _screenshot(page, tmp_path, name):
+    page.screenshot(path=str((SCREENSHOTS or tmp_path) / name), full_page=True)
+
+
+def _open(page, url):
     page.goto(url)
     expect(page.get_by_text("test model with random weights")).to_be_visible(timeout=60_000)
-    page.locator("input[type=file]").first.set_input_files(str(demo_dir / "images" / "demo-0105.png"))
-    cards = page.locator("#results .caption-label")
-    expect(cards.first).to_contain_text("Kestrel Red Striped Coffee Mug", timeout=60_000)
-    expect(cards.first).to_contain_text("Kestrel · 25.00 USD · 100% match")
-    assert cards.count() == 12
-    assert page.locator("#results img").first.evaluate("img => img.naturalWidth") > 0
-    page.screenshot(path=str(tmp_path / "shopper.png"), full_page=True)
+
+
+def _upload(page, picture):
+    page.locator("#photo input[type=file]").first.set_input_files(str(picture))
+    expect(page.locator("#status")).to_contain_text("products", timeout=60_000)
 
 
 def _captions(page):
     return [c.inner_text() for c in page.locator("#results .caption-label").all()]
 
 
+def test_uploading_a_photo_shows_product_cards_with_brand_and_price(page, launched_app, tmp_path):
+    url, demo_dir = launched_app
+    _open(page, url)
+    _upload(page, demo_dir / "images" / "demo-0105.png")
+    cards = page.locator("#results .caption-label")
+    expect(cards.first).to_contain_text("Kestrel Red Striped Coffee Mug", timeout=60_000)
+    expect(cards.first).to_contain_text("Kestrel · 25.00 USD")
+    expect(cards.first).to_contain_text("100% match")
+    assert cards.count() == 12
+    assert page.locator("#results img").first.evaluate("img => img.naturalWidth") > 0
+    expect(page.locator("#chips label").first).to_be_visible()  # what the photo was read as
+    _screenshot(page, tmp_path, "shopper.png")
+
+
 def test_brand_filter_threshold_and_more_like_this(page, launched_app, tmp_path):
     url, demo_dir = launched_app
-    page.goto(url)
-    expect(page.get_by_text("test model with random weights")).to_be_visible(timeout=60_000)
-    page.locator("input[type=file]").first.set_input_files(str(demo_dir / "images" / "demo-0105.png"))
-    expect(page.locator("#results .caption-label").first).to_contain_text("Kestrel", timeout=60_000)
+    _open(page, url)
+    _upload(page, demo_dir / "images" / "demo-0105.png")
 
     page.locator("#brand-filter input").click()
     page.get_by_role("option", name="Sora (").click()
     page.keyboard.press("Escape")
-    expect(page.locator("#status")).to_contain_text("products", timeout=30_000)
     page.wait_for_function("() => [...document.querySelectorAll('#results .caption-label')]"
                            ".every(c => c.innerText.split('\\n')[1].startsWith('Sora'))", timeout=30_000)
     sora_count = len(_captions(page))
     assert sora_count > 0 and all(c.splitlines()[1].startswith("Sora ·") for c in _captions(page))
 
-    slider = page.locator("#min-score input[type=number]")
-    slider.fill("0.999")
-    slider.press("Enter")
-    page.locator("#min-score input[type=range]").dispatch_event("pointerup")
-    expect(page.locator("#status")).to_contain_text("No product scores above", timeout=30_000)
-    assert len(_captions(page)) < sora_count
+    page.get_by_role("tab", name="Tuning").click()
+    threshold = page.locator("#min-score input[type=number]")
+    threshold.fill("0.999")
+    threshold.press("Enter")
+    expect(page.locator("#histogram")).to_be_visible()
+    page.wait_for_function("() => document.querySelector('#status').textContent.includes('No product scores above')",
+                           timeout=30_000)
+    assert page.locator("#preview .thumbnail-item").count() < sora_count
+    threshold.fill("0")
+    threshold.press("Enter")
+    expect(page.locator("#preview .thumbnail-item").first).to_be_visible(timeout=30_000)
+    expect(page.locator("#timings")).to_contain_text("encode")
+    _screenshot(page, tmp_path, "tuning.png")
 
-    slider.fill("0")
-    slider.press("Enter")
-    page.locator("#min-score input[type=range]").dispatch_event("pointerup")
+    page.get_by_role("tab", name="Shop").click()
     expect(page.locator("#results .caption-label").first).to_be_visible(timeout=30_000)
-    page.get_by_text("Upload, snap or paste").click()  # leave the slider's box, as a shopper's next click does
-    page.wait_for_timeout(1000)
     first_title = _captions(page)[0].splitlines()[0]
     page.locator("#results .thumbnail-item").first.click()
     expect(page.locator("#details").first).to_contain_text(first_title, timeout=30_000)
-    page.screenshot(path=str(tmp_path / "details.png"), full_page=True)
+    _screenshot(page, tmp_path, "details.png")
     page.locator("#more-like-this").click()
     expect(page.locator("#status")).to_contain_text("More like", timeout=30_000)
     assert first_title not in [c.splitlines()[0] for c in _captions(page)]
+
+
+def test_a_recognised_category_chip_filters_the_results(page, launched_app):
+    url, demo_dir = launched_app
+    _open(page, url)
+    _upload(page, demo_dir / "images" / "demo-0203.png")
+    chip = page.locator("#chips label").first
+    category = chip.inner_text().split(" · ")[0]
+    chip.click()
+    expect(page.locator("#category-filter")).to_contain_text(category, timeout=30_000)
+    page.wait_for_function("n => document.querySelectorAll('#results .caption-label').length <= n", arg=12,
+                           timeout=30_000)
+
+
+def test_switching_to_chinese_translates_the_page_and_the_results(page, launched_app, tmp_path):
+    url, demo_dir = launched_app
+    _open(page, url)
+    _upload(page, demo_dir / "images" / "demo-0105.png")
+    page.get_by_text("中文").click()
+    expect(page.get_by_text("以图搜商品")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="搜索")).to_be_visible()
+    expect(page.locator("#status")).to_contain_text("件商品", timeout=30_000)
+    expect(page.locator("#results .caption-label").first).to_contain_text("匹配度")
+    _screenshot(page, tmp_path, "shopper-zh.png")
+    page.get_by_text("English").click()
+    expect(page.get_by_text("Visual product search")).to_be_visible(timeout=30_000)
 
 
 def test_an_example_photo_searches_at_once(page, launched_app):

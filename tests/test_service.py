@@ -20,6 +20,7 @@ FILTERS = [
     Filters(min_price=20, max_price=60),
     Filters(in_stock_only=True, categories=("Watches",)),
     Filters(brands=("Kestrel",), min_price=50, in_stock_only=True),
+    Filters(colours=("Red", "Navy"), categories=("Mugs", "Sneakers")),
 ]
 
 
@@ -29,7 +30,8 @@ def _expected(catalog, filters):
             and (not filters.categories or p.category in filters.categories)
             and (filters.min_price is None or p.price >= filters.min_price)
             and (filters.max_price is None or p.price <= filters.max_price)
-            and (not filters.in_stock_only or p.in_stock)}
+            and (not filters.in_stock_only or p.in_stock)
+            and (not filters.colours or p.colour in filters.colours)}
 
 
 @pytest.mark.parametrize("filters", FILTERS)

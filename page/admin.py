@@ -1,0 +1,50 @@
+"""The admins' tab (only when an admin password is configured): feed upload with progress, deletion, store
+statistics, and the model preset switch."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from page.labels import T
+from storefront.admin import PRESETS
+
+
+@dataclass
+class AdminView:
+    password: gr.Textbox
+    stats: gr.Markdown
+    refresh: gr.Button
+    feed: gr.File
+    images_root: gr.Textbox
+    index: gr.Button
+    ingest_result: gr.Markdown
+    delete_ids: gr.Textbox
+    delete: gr.Button
+    delete_result: gr.Markdown
+    preset: gr.Dropdown
+    switch: gr.Button
+    switch_result: gr.Markdown
+
+
+def build(current_model: str) -> AdminView:
+    password = gr.Textbox(label=T("password"), type="password", elem_id="admin-password")
+    with gr.Row():
+        with gr.Column():
+            feed = gr.File(label=T("feed"), file_types=[".csv", ".tsv", ".txt", ".jsonl", ".json", ".parquet",
+                                                         ".xml"], elem_id="feed")
+            images_root = gr.Textbox(label=T("images_root"))
+            index = gr.Button(T("index"), variant="primary")
+            ingest_result = gr.Markdown(elem_id="ingest-result")
+            delete_ids = gr.Textbox(label=T("delete_ids"), lines=2)
+            delete = gr.Button(T("delete"), variant="stop")
+            delete_result = gr.Markdown()
+        with gr.Column():
+            refresh = gr.Button(T("stats"))
+            stats = gr.Markdown(elem_id="stats")
+            preset = gr.Dropdown(list(PRESETS), value=current_model if current_model in PRESETS else None,
+                                 label=T("preset"), info=f"now: {current_model}", allow_custom_value=True)
+            switch = gr.Button(T("switch"))
+            switch_result = gr.Markdown()
+    return AdminView(password, stats, refresh, feed, images_root, index, ingest_result, delete_ids, delete,
+                     delete_result, preset, switch, switch_result)

@@ -1,0 +1,145 @@
+"""Thin adapters between the page's components and the storefront: component values in, component updates out."""
+from __future__ import annotations
+
+import gradio as gr
+
+from search.images import ImageError
+from search.ranking import Filters
+from storefront import ShopResult, Storefront, results
+from storefront.admin import Admin, AdminRefused
+from storefront.text import language, say
+from storefront.tuning import score_histogram, timings_table
+
+UNCHANGED = gr.skip()
+
+
+def filters(brands, categories, colours, min_price, max_price, in_stock) -> Filters:
+    """The page's filters; an empty or zero price box means no limit (gr.Number shows an empty box as 0)."""
+    return Filters(tuple(brands or ()), tuple(categories or ()), min_price or None, max_price or None,
+                   bool(in_stock), tuple(colours or ()))
+
+
+def shown(result: ShopResult, min_score: float, lang: str) -> tuple:
+    """Updates for: gallery, status, shown ids, chips, tuning preview, histogram, timings."""
+    timing = results.timings_line(result.timings_ms, lang)
+    status = f"{result.status} · {timing}" if timing and result.ids else (
+        f"{result.status} ({timing})" if timing else result.status)
+    chips = [(f"{g.label} · {results.percent(g.probability)}", f"{g.kind}:{g.label}") for g in result.guesses]
+    return (result.gallery, status, result.ids, gr.update(choices=chips, value=None, visible=bool(chips)),
+            result.gallery, score_histogram(result.scores, min_score), timings_table(result.timings_ms))
+
+
+def page_search(storefront: Storefront):
+    """Search from the page; nothing happens while there is neither a photo nor a text."""
+    def search(photo, text, text_weight, min_score, top_k, rerank_weight, *rest):
+        *chosen, lang = rest
+        if photo is None and not (text or "").strip():
+            return (UNCHANGED,) * 7
+        result = storefront.search(photo, text, text_weight, top_k, min_score, filters(*chosen), rerank_weight,
+                                   language(lang))
+        return shown(result, min_score, language(lang))
+    return search
+
+
+def page_more_like_this(storefront: Storefront):
+    def more(product_id, min_score, top_k, rerank_weight, *rest):
+        *chosen, lang = rest
+        result = storefront.more_like_this(product_id, top_k, min_score, filters(*chosen), rerank_weight,
+                                           language(lang))
+        return shown(result, min_score, language(lang))
+    return more
+
+
+def select_product(storefront: Storefront):
+    def select(ids: list[str], lang: str, event: gr.SelectData) -> tuple[str, str, dict]:
+        if not ids or event.index is None or event.index >= len(ids):
+            return "", "", gr.update(visible=False)
+        product_id = ids[event.index]
+        return product_id, storefront.details(product_id, language(lang)), gr.update(visible=True)
+    return select
+
+
+def take_photo(path: str | None, lang: str) -> tuple:
+    """A new photo is what gets searched, whole.
+    Updates: query photo, first corner, crop preview, crop hint, the "whole photo" button."""
+    return path, None, gr.update(value=None, visible=False), say(lang, "crop_hint"), gr.update(visible=False)
+
+
+def click_corner(storefront: Storefront):
+    """Two clicks on the photo, at opposite corners of an item, crop the search to that item."""
+    def click(photo: str | None, first: list | None, lang: str, event: gr.SelectData) -> tuple:
+        if not photo or not event.index:
+            return (UNCHANGED,) * 5
+        corner = tuple(event.index)
+        if first is None:
+            return UNCHANGED, corner, UNCHANGED, say(lang, "crop_second"), UNCHANGED
+        try:
+            part = storefront.crop(photo, tuple(first), corner)
+        except ImageError as error:
+            return UNCHANGED, None, UNCHANGED, f"⚠️ {error}", UNCHANGED
+        return part, None, gr.update(value=part, visible=True), say(lang, "crop_done"), gr.update(visible=True)
+    return click
+
+
+def apply_chip(chip: str | None, categories: list[str] | None, colours: list[str] | None) -> tuple:
+    """A clicked chip ("category:Mugs" or "colour:Red") becomes that filter."""
+    if not chip or ":" not in chip:
+        return UNCHANGED, UNCHANGED
+    kind, label = chip.split(":", 1)
+    if kind == "category":
+        return sorted({*(categories or ()), label}), UNCHANGED
+    return UNCHANGED, sorted({*(colours or ()), label})
+
+
+def load_url(storefront: Storefront):
+    """The picture at the address goes into the photo box (where it can be cropped), which starts the search."""
+    def load(url: str) -> tuple:
+        try:
+            return storefront.load_url(url), UNCHANGED
+        except ImageError as error:
+            return UNCHANGED, f"⚠️ {error}"
+    return load
+
+
+def header(storefront: Storefront):
+    """The banner, the model line, the filter choices, and the text inputs only where the encoder reads text."""
+    def update() -> tuple:
+        text = storefront.banner()
+        reads_text = storefront.service().encoder.info.supports_text
+        facets = storefront.facet_choices()
+        return (gr.update(value=text, visible=bool(text)), storefront.model_line(),
+                gr.update(visible=reads_text), gr.update(visible=reads_text),
+                *(gr.update(choices=facets[kind]) for kind in ("brand", "category", "colour")))
+    return update
+
+
+def guarded(admin: Admin, call, catalog_changes: bool = False) -> str:
+    """Run an admin action; a refusal (no or wrong password) is a message, never a traceback."""
+    try:
+        message = call()
+    except AdminRefused as error:
+        return f"⚠️ {error}"
+    if catalog_changes:
+        gr.set_static_paths(admin.storefront.image_folders())  # new pictures can be served at once
+    return message
+
+
+def admin_handlers(admin: Admin) -> dict:
+    """The admin tab's handlers, by the name of their API endpoint."""
+    def stats(password):
+        return guarded(admin, lambda: admin.stats(password))
+
+    def ingest(password, feed, images_root, progress=gr.Progress()):
+        return guarded(admin, lambda: admin.ingest(password, feed, images_root, progress=progress), True)
+
+    def delete(password, ids):
+        return guarded(admin, lambda: admin.delete(password, ids), True)
+
+    def switch_preset(password, preset, progress=gr.Progress()):
+        return guarded(admin, lambda: admin.switch_preset(password, preset, progress=progress), True)
+
+    def save_defaults(password, top_k, min_score, text_weight, rerank_weight):
+        return guarded(admin, lambda: admin.save_defaults(password, top_k, min_score, text_weight, rerank_weight))
+
+    return {"admin_stats": stats, "admin_ingest": ingest, "admin_delete": delete,
+            "admin_switch_preset": switch_preset, "save_defaults": save_defaults}

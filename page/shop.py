@@ -1,0 +1,84 @@
+"""The shopper's tab: the photo (two clicks crop it), an image address, a text, filters, and the gallery of products."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from page.inputs import PhotoInput
+from page.labels import T
+from search.config import Settings
+from storefront.text import say
+
+
+@dataclass
+class ShopView:
+    photo: PhotoInput
+    crop_hint: gr.Markdown
+    crop_preview: gr.Image
+    whole_photo: gr.Button
+    url: gr.Textbox
+    load_url: gr.Button
+    text: gr.Textbox
+    text_weight: gr.Slider
+    button: gr.Button
+    brands: gr.Dropdown
+    categories: gr.Dropdown
+    colours: gr.Dropdown
+    min_price: gr.Number
+    max_price: gr.Number
+    in_stock: gr.Checkbox
+    model_line: gr.Markdown
+    chips: gr.Radio
+    status: gr.Markdown
+    gallery: gr.Gallery
+    details_box: gr.Group
+    details: gr.Markdown
+    more: gr.Button
+
+    @property
+    def filters(self) -> list:
+        return [self.brands, self.categories, self.colours, self.min_price, self.max_price, self.in_stock]
+
+
+def build(settings: Settings, examples: list[str]) -> ShopView:
+    with gr.Row():
+        with gr.Column(scale=1, min_width=320):
+            photo = PhotoInput(sources=["upload", "webcam", "clipboard"], type="filepath", label=T("photo"),
+                               height=300, elem_id="photo")
+            crop_hint = gr.Markdown(say("en", "crop_hint"), elem_id="crop-hint")
+            with gr.Row(equal_height=True):
+                crop_preview = gr.Image(label=T("crop"), visible=False, height=120, interactive=False,
+                                        elem_id="crop-preview", buttons=[])
+                whole_photo = gr.Button(T("whole_photo"), size="sm", visible=False, elem_id="whole-photo")
+            with gr.Row(equal_height=True):
+                url = gr.Textbox(label=T("url"), placeholder=T("url_placeholder"), scale=4, elem_id="image-url")
+                load_url = gr.Button(T("load"), scale=1, min_width=70)
+            text = gr.Textbox(label=T("text"), placeholder=T("text_placeholder"), elem_id="query-text")
+            text_weight = gr.Slider(0, 1, value=settings.text_weight, step=0.05, label=T("blend"),
+                                    info=T("blend_info"))
+            button = gr.Button(T("search"), variant="primary")
+            if examples:
+                gr.Examples([[p] for p in examples], inputs=[photo], label=T("examples"), examples_per_page=10)
+            with gr.Accordion(T("filters"), open=True):
+                brands = gr.Dropdown(multiselect=True, label=T("brand"), elem_id="brand-filter",
+                                     allow_custom_value=True)
+                categories = gr.Dropdown(multiselect=True, label=T("category"), elem_id="category-filter",
+                                         allow_custom_value=True)
+                colours = gr.Dropdown(multiselect=True, label=T("colour"), elem_id="colour-filter",
+                                      allow_custom_value=True)
+                with gr.Row():
+                    min_price = gr.Number(None, label=T("min_price"), info=T("any"), minimum=0, elem_id="min-price")
+                    max_price = gr.Number(None, label=T("max_price"), info=T("any"), minimum=0, elem_id="max-price")
+                in_stock = gr.Checkbox(label=T("in_stock"))
+            model_line = gr.Markdown(elem_id="model-line")
+        with gr.Column(scale=2):
+            chips = gr.Radio([], label=T("recognised"), visible=False, elem_id="chips")
+            status = gr.Markdown(T("results_here"), elem_id="status")
+            gallery = gr.Gallery(label=T("results"), show_label=False, columns=4, height="auto",
+                                 object_fit="contain", elem_id="results", allow_preview=False)
+            with gr.Group(visible=False, elem_id="details") as details_box:
+                details = gr.Markdown()
+                more = gr.Button(T("more"), variant="primary", elem_id="more-like-this")
+    return ShopView(photo, crop_hint, crop_preview, whole_photo, url, load_url, text, text_weight, button, brands, categories, colours, min_price,
+                    max_price, in_stock, model_line, chips, status, gallery, details_box, details, more)

@@ -1,0 +1,183 @@
+"""What the page does, as plain functions of the search service: no Gradio here, so every handler is
+tested directly. Errors the shopper can fix come back as a message, never as a traceback."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from tqdm import tqdm
+
+from catalog.demo import write_demo_catalog
+from catalog.product import CatalogError
+from search.config import ConfigError, Settings
+from search.encoder_types import EncoderError
+from search.fetch import ImageFetcher
+from search.images import ImageError, crop, load_image, shown_size
+from search.indexer import Indexer, estimate_rows
+from search.ranking import Filters
+from search.recognise import Guess, Recogniser
+from search.service import Query, QueryError, SearchResponse, SearchService, build_service
+from search.store import StoreError
+from storefront import results
+from storefront.text import say
+
+log = logging.getLogger("storefront")
+FRIENDLY_ERRORS = (ImageError, EncoderError, QueryError, StoreError, CatalogError, ConfigError)
+URL_TIMEOUT_S = 8.0
+
+
+@dataclass
+class ShopResult:
+    """One search as the page shows it."""
+
+    gallery: list[tuple[str, str]] = field(default_factory=list)
+    status: str = ""
+    ids: list[str] = field(default_factory=list)
+    guesses: list[Guess] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def problem(cls, message: str) -> "ShopResult":
+        return cls(status=f"⚠️ {message}")
+
+
+class Storefront:
+    """The page's view of the search service: created on first use, the demo catalog indexed if empty."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._service: SearchService | None = None
+        self._recogniser: Recogniser | None = None
+        self._facets: dict[str, list[tuple[str, str]]] | None = None
+        self._lock = threading.Lock()
+
+    def service(self) -> SearchService:
+        """Raises `StoreMismatchError` for a store that holds only other models' products: filling it with the
+        demo catalog would quietly show shoppers demo products instead of the merchant's."""
+        with self._lock:
+            if self._service is None:
+                self._service = build_service(self.settings)
+                if self._service.store.count() == 0:
+                    self._index_demo_catalog(self._service)
+            return self._service
+
+    def replace_service(self, service: SearchService, settings: Settings) -> None:
+        """Serve from another model's complete collection from now on (the admin's preset switch)."""
+        with self._lock:
+            self._service, self.settings = service, settings
+        self.catalog_changed()
+
+    def catalog_changed(self) -> None:
+        """Forget what was computed from the catalog (facet counts, recognition labels)."""
+        self._facets = None
+        self._recogniser = None
+
+    def _index_demo_catalog(self, service: SearchService) -> None:
+        log.warning("the store is empty: building and indexing the demo catalog in %s", self.settings.demo_dir)
+        feed = write_demo_catalog(self.settings.demo_dir)
+        indexer = Indexer(service.encoder, service.store, ImageFetcher(self.settings.image_cache),
+                          batch_size=self.settings.batch_size)
+        with tqdm(total=estimate_rows(feed), unit="product", desc="indexing demo catalog") as bar:
+            summary = indexer.index_feed(feed, progress=lambda done: bar.update(done - bar.n))
+        log.warning("demo catalog: %s", summary)
+
+    def example_photos(self, count: int = 5) -> list[str]:
+        """Catalog pictures to try, one per category, from the store (whatever catalog it holds)."""
+        if self._service is None:
+            return []  # not loaded yet (the page built at import): no examples rather than a slow import
+        first_of_category: dict[str, str] = {}
+        for product in self.service().store.products():
+            if Path(product.image).is_file():
+                first_of_category.setdefault(product.category, product.image)
+            if len(first_of_category) == count:
+                break
+        return list(first_of_category.values())
+
+    def image_folders(self) -> list[str]:
+        """Folders holding the catalog's pictures: the only files the page may serve."""
+        folders = {str(Path(p.image).resolve().parent) for p in self.service().store.products()}
+        return sorted(folders | {str(Path(self.settings.demo_dir).resolve()), str(self.settings.image_cache.resolve())})
+
+    def banner(self) -> str:
+        info = self.service().encoder.info
+        return f"⚠️ **{info.notice}**" if info.notice else ""
+
+    def model_line(self) -> str:
+        info = self.service().encoder.info
+        weights = "pretrained weights" if info.pretrained_weights else "no pretrained weights"
+        arithmetic = f" · {info.precision}" if info.kind == "clip" else ""
+        return f"Model: {info.label} · {weights}{arithmetic} · {self.service().store.count()} products"
+
+    def facet_choices(self) -> dict[str, list[tuple[str, str]]]:
+        """Brand, category and colour choices labelled with how many products each has, computed once."""
+        if self._facets is None:
+            facets = self.service().store.facets()
+            self._facets = {kind: [(f"{name} ({count})", name) for name, count in sorted(counts.items())]
+                            for kind, counts in facets.items()}
+        return self._facets
+
+    def recogniser(self) -> Recogniser:
+        if self._recogniser is None:
+            facets = self.facet_choices()
+            self._recogniser = Recogniser(self.service().encoder, [name for _, name in facets["category"]],
+                                          [name for _, name in facets["colour"]])
+        return self._recogniser
+
+    def load_url(self, url: str) -> Image.Image:
+        """The picture at a shopper's image URL, in memory only; raises `ImageError` saying what is wrong."""
+        url = (url or "").strip()
+        if not url:
+            raise ImageError("paste the address of a picture first")
+        fetcher = ImageFetcher(self.settings.image_cache, timeout=URL_TIMEOUT_S, retries=0)
+        return load_image(fetcher.download(url), name=url)
+
+    def crop(self, photo: str, first: tuple[float, float], second: tuple[float, float]) -> Image.Image:
+        """The part of the shopper's photo between two clicked corners; raises `ImageError`."""
+        image = load_image(photo)  # says what is wrong with a bad file before its size is read
+        return crop(image, (first, second), shown_size(photo))
+
+    def search(self, image: Any, text: str = "", text_weight: float = 0.5, top_k: float = 12,
+               min_score: float = 0.0, filters: Filters = Filters(), rerank_weight: float = 0.0,
+               lang: str = "en") -> ShopResult:
+        """A search by photo, text or both, as the page shows it; errors become the status line."""
+        try:
+            query = Query(image=image, text=text or None, text_weight=text_weight)
+            response = self.service().search(query, filters, int(top_k), min_score, rerank_weight)
+        except FRIENDLY_ERRORS as error:
+            return ShopResult.problem(str(error))
+        return self._shown(response, min_score, filters, lang)
+
+    def more_like_this(self, product_id: str | None, top_k: float = 12, min_score: float = 0.0,
+                       filters: Filters = Filters(), rerank_weight: float = 0.0, lang: str = "en") -> ShopResult:
+        """Products like a shown product, from its stored vector."""
+        if not product_id:
+            return ShopResult.problem(say(lang, "pick_first"))
+        try:
+            response = self.service().more_like_this(product_id, filters, int(top_k), min_score, rerank_weight)
+        except FRIENDLY_ERRORS as error:
+            return ShopResult.problem(str(error))
+        shown = self._shown(response, min_score, filters, lang)
+        shown.status = say(lang, "more_like", id=product_id) + shown.status
+        return shown
+
+    def _shown(self, response: SearchResponse, min_score: float, filters: Filters, lang: str) -> ShopResult:
+        start = time.perf_counter()
+        vector = response.image_vector
+        guesses = self.recogniser().read(vector) if vector is not None else []
+        shown = ShopResult(results.gallery(response, guesses, lang), results.status(response, min_score, filters, lang),
+                           [h.product.id for h in response.hits], guesses, [h.score for h in response.hits])
+        shown.timings_ms = {**response.timings_ms, "page": round((time.perf_counter() - start) * 1000, 2)}
+        return shown
+
+    def details(self, product_id: str, lang: str = "en") -> str:
+        """Everything known of a product, as Markdown."""
+        stored = self.service().store.stored([product_id]).get(product_id)
+        if stored is None:
+            return f"⚠️ {say(lang, 'gone', id=product_id)}"
+        return results.details(stored.product, lang)

@@ -1,0 +1,124 @@
+"""What admins do from the page: index an uploaded feed, delete products, read store statistics, save the
+tuning as everyone's defaults, and switch the model preset. Every action checks the admin password itself,
+so the API refuses a caller without it as firmly as the page hides the tab."""
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from search.config import MODEL_PRESETS
+from search.encoder import OFFLINE_MODEL
+from search.fetch import ImageFetcher
+from search.indexer import Indexer, IndexSummary, estimate_rows, rows_of
+from search.service import build_service, describe
+from storefront import FRIENDLY_ERRORS, Storefront
+
+log = logging.getLogger("storefront.admin")
+Progress = Callable[[float, str], None]  # (fraction done, what is happening)
+PRESETS = (*MODEL_PRESETS, OFFLINE_MODEL)
+MAX_REPORTED_SKIPS = 50
+
+
+class AdminRefused(PermissionError):
+    """No admin password is configured, or the one given is wrong."""
+
+
+class Admin:
+    def __init__(self, storefront: Storefront) -> None:
+        self.storefront = storefront
+        self._writing = threading.Lock()  # one ingest or preset switch at a time
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.storefront.settings.admin_password)
+
+    def check(self, password: str | None) -> None:
+        expected = self.storefront.settings.admin_password
+        if not expected:
+            raise AdminRefused("admin actions are off: set PRODUCT_SEARCH_ADMIN_PASSWORD to turn them on")
+        if not hmac.compare_digest((password or "").encode(), expected.encode()):
+            raise AdminRefused("wrong admin password")
+
+    def stats(self, password: str) -> str:
+        self.check(password)
+        return "\n".join(f"- **{label}**: {value}" for label, value in describe(self.storefront.service()))
+
+    def ingest(self, password: str, feed: str | Path | None, images_root: str = "",
+               progress: Progress = lambda *_: None) -> str:
+        """Index a feed into the serving collection; images are relative to `images_root` or the feed."""
+        self.check(password)
+        if not feed:
+            return "⚠️ choose a feed file first"
+        feed = Path(feed)
+        root = Path(images_root.strip()) if images_root and images_root.strip() else feed.parent
+        if not root.is_dir():
+            return f"⚠️ images folder {root} does not exist on the server"
+        service = self.storefront.service()
+        total = max(estimate_rows(feed), 1)
+        with self._writing:
+            try:
+                summary = self._indexer(service).index_feed(
+                    feed, root, progress=lambda done: progress(min(done / total, 1.0), f"{done} of ~{total} rows"))
+            except FRIENDLY_ERRORS as error:
+                return f"⚠️ {feed.name}: {error}"
+        self.storefront.catalog_changed()
+        return _summary(feed.name, summary)
+
+    def delete(self, password: str, ids_text: str) -> str:
+        self.check(password)
+        ids = [part.strip() for part in ids_text.replace(",", "\n").splitlines() if part.strip()]
+        if not ids:
+            return "⚠️ give one or more product ids, one per line or separated by commas"
+        deleted = self.storefront.service().store.delete(ids)
+        self.storefront.catalog_changed()
+        missing = len(ids) - deleted
+        return f"Deleted {deleted} of {len(ids)} products" + (f" ({missing} not in the catalog)" if missing else "")
+
+    def save_defaults(self, password: str, top_k: float, min_score: float, text_weight: float,
+                      rerank_weight: float) -> str:
+        self.check(password)
+        settings = self.storefront.settings.save(top_k=int(top_k), min_score=float(min_score),
+                                                 text_weight=float(text_weight), rerank_weight=float(rerank_weight))
+        self.storefront.settings = settings
+        return (f"Saved as everyone's defaults in {settings.saved_settings}: {int(top_k)} results, minimum score "
+                f"{min_score:.2f}, blend {text_weight:.2f}, re-rank {rerank_weight:.2f}")
+
+    def switch_preset(self, password: str, preset: str, progress: Progress = lambda *_: None) -> str:
+        """Index the catalog with another model into its own collection while the current one keeps serving;
+        serve from the new one only once it is complete."""
+        self.check(password)
+        if preset not in PRESETS:
+            return f"⚠️ unknown preset {preset!r}: choose one of {', '.join(PRESETS)}"
+        current = self.storefront.service()
+        settings = replace(self.storefront.settings, model=preset, pretrained=None, collection=None)
+        with self._writing:
+            try:
+                service = build_service(settings, for_indexing=True)
+            except FRIENDLY_ERRORS as error:
+                return f"⚠️ {error}"
+            if preset != OFFLINE_MODEL and service.encoder.info.kind != "clip":
+                return f"⚠️ the {preset} model's weights cannot be loaded here, so nothing was changed"
+            total = max(current.store.count(), 1)
+            summary = self._indexer(service).index(  # stored pictures were checked on their way in: any folder
+                rows_of(current.store.products()), Path(Path.cwd().anchor),
+                progress=lambda done: progress(min(done / total, 1.0), f"{done} of {total} products"))
+        self.storefront.replace_service(service, settings.save(model=preset))
+        return _summary(f"{preset} ({service.encoder.info.label})", summary) + "\n\nNow serving from this model."
+
+    def _indexer(self, service) -> Indexer:
+        settings = self.storefront.settings
+        return Indexer(service.encoder, service.store, ImageFetcher(settings.image_cache),
+                       batch_size=settings.batch_size)
+
+
+def _summary(name: str, summary: IndexSummary) -> str:
+    lines = [f"**{name}**: {summary}"]
+    lines += [f"- skipped {skip}" for skip in summary.skipped[:MAX_REPORTED_SKIPS]]
+    if len(summary.skipped) > MAX_REPORTED_SKIPS:
+        lines.append(f"- … and {len(summary.skipped) - MAX_REPORTED_SKIPS} more")
+    return "\n".join(lines)
+

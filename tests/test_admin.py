@@ -1,0 +1,91 @@
+"""Admin actions, called as the page and the API call them: each checks the password itself."""
+import json
+import shutil
+
+import pytest
+
+from page import handlers
+from search.config import Settings
+from search.service import Query
+from storefront import Storefront
+from storefront.admin import Admin, AdminRefused
+
+
+@pytest.fixture()
+def admin(tmp_path, demo_feed):
+    settings = Settings(store=tmp_path / "store", model="test-tiny", demo_dir=demo_feed.parent, precision="fp32",
+                        admin_password="open sesame", saved_settings=tmp_path / "saved.json")
+    return Admin(Storefront(settings))
+
+
+def test_every_action_refuses_a_wrong_or_missing_password(admin, tmp_path):
+    for action in (lambda pw: admin.stats(pw), lambda pw: admin.delete(pw, "demo-0001"),
+                   lambda pw: admin.save_defaults(pw, 5, 0.2, 0.5, 0.0),
+                   lambda pw: admin.switch_preset(pw, "offline"), lambda pw: admin.ingest(pw, tmp_path / "f.csv")):
+        for wrong in ("", None, "open sesame "):
+            with pytest.raises(AdminRefused, match="wrong admin password"):
+                action(wrong)
+    assert handlers.admin_handlers(admin)["admin_delete"]("nope", "demo-0001") == "⚠️ wrong admin password"
+    assert admin.storefront.service().store.count() == 240  # nothing was deleted
+
+
+def test_without_a_configured_password_admin_actions_are_off(tmp_path):
+    closed = Admin(Storefront(Settings(store=tmp_path / "store", model="offline")))
+    assert not closed.enabled
+    with pytest.raises(AdminRefused, match="set PRODUCT_SEARCH_ADMIN_PASSWORD"):
+        closed.stats("anything")
+
+
+def test_an_uploaded_feed_is_indexed_with_progress_and_a_summary(admin, tmp_path, demo_feed):
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    shutil.copy(demo_feed.parent / "images" / "demo-0105.png", pictures / "mug.png")
+    feed = tmp_path / "upload.csv"  # as a browser upload lands: away from the pictures
+    feed.write_text("id,title,brand,category,price,currency,image\n"
+                    "new-1,Blue Mug,Acme,Mugs,9.5,EUR,mug.png\n"
+                    "new-2,Lost Mug,Acme,Mugs,9.5,EUR,missing.png\n"
+                    "new-3,Green Mug,Acme,Mugs,ten,EUR,mug.png\n"
+                    "new-4,Sneaky Mug,Acme,Mugs,9.5,EUR,../upload.csv\n")
+    seen = []
+    summary = admin.ingest("open sesame", feed, str(pictures), lambda fraction, what: seen.append(fraction))
+    assert summary.startswith("**upload.csv**: added 1, updated 0, unchanged 0, removed 0, skipped 3")
+    assert "line 3 (id new-2): missing.png: file not found" in summary and "line 4 (id new-3)" in summary
+    assert "line 5 (id new-4)" in summary and "leaves the images folder" in summary
+    assert seen and seen[-1] == 1.0
+    assert ("Acme (1)", "Acme") in admin.storefront.facet_choices()["brand"]  # the page's counts follow
+    assert admin.ingest("open sesame", None).startswith("⚠️ choose a feed file")
+    assert admin.ingest("open sesame", feed, str(tmp_path / "nowhere")).startswith("⚠️ images folder")
+
+
+def test_delete_stats_and_saved_defaults(admin):
+    assert admin.delete("open sesame", "demo-0001, not-there") == "Deleted 1 of 2 products (1 not in the catalog)"
+    stats = admin.stats("open sesame")
+    assert "- **products**: 239" in stats and "test-tiny (random-seed-1234), 64-d, fp32" in stats
+    message = admin.save_defaults("open sesame", 9, 0.3, 0.7, 0.25)
+    assert message.startswith("Saved as everyone's defaults")
+    saved = json.loads(admin.storefront.settings.saved_settings.read_text())
+    assert (saved["top_k"], saved["min_score"], saved["text_weight"], saved["rerank_weight"]) == (9, 0.3, 0.7, 0.25)
+    assert admin.storefront.settings.top_k == 9
+
+
+def test_switching_preset_reindexes_into_its_own_collection_then_serves_from_it(admin):
+    old = admin.storefront.service()
+    seen = []
+    message = admin.switch_preset("open sesame", "offline", progress=lambda fraction, what: seen.append(fraction))
+    assert "added 240" in message and message.endswith("Now serving from this model.")
+    assert seen[-1] == 1.0
+    new = admin.storefront.service()
+    assert new is not old and new.encoder.info.kind == "offline" and new.store.count() == 240
+    assert new.store.name != old.store.name and old.store.count() == 240  # the old collection is kept
+    photo = admin.storefront.settings.demo_dir / "images" / "demo-0105.png"
+    assert new.search(Query(image=photo), top_k=1).hits[0].product.id == "demo-0105"
+    assert json.loads(admin.storefront.settings.saved_settings.read_text())["model"] == "offline"
+    assert Settings(saved_settings=admin.storefront.settings.saved_settings).with_saved().model == "offline"
+
+
+def test_a_preset_that_cannot_load_here_changes_nothing(admin):
+    before = admin.storefront.service()
+    assert admin.switch_preset("open sesame", "nonsense").startswith("⚠️ unknown preset 'nonsense'")
+    message = admin.switch_preset("open sesame", "fast")  # no network here: its weights cannot be had
+    assert message == "⚠️ the fast model's weights cannot be loaded here, so nothing was changed"
+    assert admin.storefront.service() is before
