@@ -57,14 +57,18 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
         banner = gr.Markdown(elem_classes="banner", visible=False)
         selected_id = gr.Textbox(visible=False, label="Product id")  # a real input, so the API can name a product
         with gr.Tabs():
-            with gr.Tab(T("shop"), id="shop"):
+            with gr.Tab(T("shop"), id="shop") as shop_page:
                 shop = shop_tab.build(settings, storefront.example_photos())
             with gr.Tab(T("tuning"), id="tuning", elem_id="tuning-tab") as tuning_page:
                 tuning = tuning_tab.build(settings, admin.enabled)
             if admin.enabled:
-                with gr.Tab(T("admin"), id="admin"):
+                with gr.Tab(T("admin"), id="admin") as admin_page:
                     admin_view = admin_tab.build(settings.model)
+        tabs = {"shop": shop_page, "tuning": tuning_page, **({"admin": admin_page} if admin.enabled else {})}
         _shop_events(storefront, shop, tuning, lang, selected_id)
+        # Gradio re-translates only the open tab's name on a language switch: name them all again
+        lang.change(handlers.relabel(storefront, list(tabs)), lang,
+                    [*tabs.values(), shop.crop_hint, shop.model_line], api_name=False)
         curve = ThresholdCurve(storefront)
         tuning_page.select(curve.figure, tuning.min_score, tuning.curve, api_name=False)
         tuning.min_score.release(curve.figure, tuning.min_score, tuning.curve, api_name=False)
@@ -90,12 +94,14 @@ def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id) -> Non
     triggers = [  # (event, handler, inputs, outputs) run before the search
         (shop.photo.change, handlers.take_photo, [shop.photo, lang], crop_outputs),  # upload, snapshot, paste...
         (shop.whole_photo.click, handlers.take_photo, [shop.photo, lang], crop_outputs),
-        (shop.photo.select, handlers.click_corner(storefront), [shop.photo, first_corner, lang], crop_outputs),
         (lang.change, None, [lang], None)]
     for event, handler, inputs, before_outputs in triggers:
         js = SWITCH_LANGUAGE_JS if event == lang.change else None
         event(handler, inputs, before_outputs, js=js, api_name=False).then(search, search_inputs, outputs,
                                                                              api_name=False)
+    shop.photo.select(handlers.click_corner(storefront), [shop.photo, first_corner, lang], crop_outputs,
+                      api_name=False).then(handlers.unless_half_cropped(search), [first_corner, *search_inputs],
+                                           outputs, api_name=False)
     for event in (shop.button.click, shop.text.submit, shop.brands.change, shop.categories.change,
                   shop.colours.change, shop.min_price.submit, shop.max_price.submit, shop.in_stock.change):
         event(search, search_inputs, outputs, api_name=False)

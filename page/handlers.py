@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from page.labels import LABELS
 from search.images import ImageError
 from search.ranking import Filters
 from storefront import ShopResult, Storefront, results
@@ -81,6 +82,13 @@ def click_corner(storefront: Storefront):
     return click
 
 
+def unless_half_cropped(search):
+    """The search after a click on the photo, skipped after the first of the two corners."""
+    def run(first_corner, *inputs):
+        return (UNCHANGED,) * 7 if first_corner is not None else search(*inputs)
+    return run
+
+
 def apply_chip(chip: str | None, categories: list[str] | None, colours: list[str] | None) -> tuple:
     """A clicked chip ("category:Mugs" or "colour:Red") becomes that filter."""
     if not chip or ":" not in chip:
@@ -99,6 +107,15 @@ def load_url(storefront: Storefront):
         except ImageError as error:
             return UNCHANGED, f"⚠️ {error}"
     return load
+
+
+def relabel(storefront: Storefront, tab_keys: list[str]):
+    """After a language switch: the tabs' names, the crop hint and the model line in the new language."""
+    def run(lang: str) -> tuple:
+        code = language(lang)
+        return (*(gr.update(label=LABELS[code][key]) for key in tab_keys), say(code, "crop_hint"),
+                storefront.model_line(code))
+    return run
 
 
 def header(storefront: Storefront):

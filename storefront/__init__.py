@@ -108,11 +108,12 @@ class Storefront:
         info = self.service().encoder.info
         return f"⚠️ **{info.notice}**" if info.notice else ""
 
-    def model_line(self) -> str:
+    def model_line(self, lang: str = "en") -> str:
         info = self.service().encoder.info
-        weights = "pretrained weights" if info.pretrained_weights else "no pretrained weights"
+        weights = say(lang, "weights" if info.pretrained_weights else "no_weights")
         arithmetic = f" · {info.precision}" if info.kind == "clip" else ""
-        return f"Model: {info.label} · {weights}{arithmetic} · {self.service().store.count()} products"
+        return say(lang, "model_line", label=info.label, weights=weights, arithmetic=arithmetic,
+                   count=self.service().store.count())
 
     def facet_choices(self) -> dict[str, list[tuple[str, str]]]:
         """Brand, category and colour choices labelled with how many products each has, computed once."""

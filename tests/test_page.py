@@ -56,6 +56,8 @@ def test_uploading_a_photo_shows_product_cards_with_brand_and_price(page, launch
     expect(cards.first).to_contain_text("100% match")
     assert cards.count() == 12
     assert page.locator("#results img").first.evaluate("img => img.naturalWidth") > 0
+    source = page.locator("#results img").first.get_attribute("src")  # the catalog's own file, not a copy
+    assert f"file={demo_dir.resolve()}/images/demo-0105.png" in source
     expect(page.locator("#chips label").first).to_be_visible()  # what the photo was read as
     _screenshot(page, tmp_path, "shopper.png")
 
@@ -85,6 +87,7 @@ def test_brand_filter_threshold_and_more_like_this(page, launched_app, tmp_path)
     threshold.press("Enter")
     expect(page.locator("#preview .thumbnail-item").first).to_be_visible(timeout=30_000)
     expect(page.locator("#timings")).to_contain_text("encode")
+    expect(page.locator("#curve img")).to_be_visible(timeout=120_000)  # the threshold curve on sample queries
     _screenshot(page, tmp_path, "tuning.png")
 
     page.get_by_role("tab", name="Shop").click()
@@ -96,6 +99,22 @@ def test_brand_filter_threshold_and_more_like_this(page, launched_app, tmp_path)
     page.locator("#more-like-this").click()
     expect(page.locator("#status")).to_contain_text("More like", timeout=30_000)
     assert first_title not in [c.splitlines()[0] for c in _captions(page)]
+
+
+def test_two_clicks_on_the_photo_search_just_that_part(page, launched_app):
+    url, demo_dir = launched_app
+    _open(page, url)
+    _upload(page, demo_dir / "images" / "demo-0105.png")
+    expect(page.locator("#results .caption-label").first).to_contain_text("100% match", timeout=30_000)
+    box = page.locator("#photo img").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    expect(page.locator("#crop-hint")).to_contain_text("Now click the opposite corner", timeout=30_000)
+    page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7)
+    expect(page.locator("#crop-preview img")).to_be_visible(timeout=30_000)
+    # the part is not the catalog's own picture any more: no perfect match
+    expect(page.locator("#results .caption-label").first).not_to_contain_text("100% match", timeout=30_000)
+    page.locator("#whole-photo").click()
+    expect(page.locator("#results .caption-label").first).to_contain_text("100% match", timeout=30_000)
 
 
 def test_a_recognised_category_chip_filters_the_results(page, launched_app):
@@ -117,6 +136,8 @@ def test_switching_to_chinese_translates_the_page_and_the_results(page, launched
     page.get_by_text("中文").click()
     expect(page.get_by_text("以图搜商品")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("button", name="搜索")).to_be_visible()
+    assert page.get_by_role("tab").all_inner_texts()[:2] == ["购物", "调优"]
+    expect(page.locator("#model-line")).to_contain_text("件商品")
     expect(page.locator("#status")).to_contain_text("件商品", timeout=30_000)
     expect(page.locator("#results .caption-label").first).to_contain_text("匹配度")
     _screenshot(page, tmp_path, "shopper-zh.png")
