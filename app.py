@@ -65,7 +65,7 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
                 with gr.Tab(T("admin"), id="admin") as admin_page:
                     admin_view = admin_tab.build(settings.model)
         tabs = {"shop": shop_page, "tuning": tuning_page, **({"admin": admin_page} if admin.enabled else {})}
-        _shop_events(storefront, shop, tuning, lang, selected_id)
+        _shop_events(storefront, shop, tuning, lang, selected_id, tabs)
         # Gradio re-translates only the open tab's name on a language switch: name them all again
         lang.change(handlers.relabel(storefront, list(tabs)), lang,
                     [*tabs.values(), shop.crop_hint, shop.model_line], api_name=False)
@@ -81,17 +81,20 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
     return page
 
 
-def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id) -> None:
+def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id, tabs: dict) -> None:
     """Every way a search starts on the page, and what a click on a card, a chip or a corner of the photo does."""
     ranking = [tuning.min_score, tuning.top_k, tuning.rerank_weight]
+    tuning_open = gr.State(False)  # the tuning charts are drawn only while someone looks at them
     shown_ids = gr.State([])
     outputs = [shop.gallery, shop.status, shown_ids, shop.chips, tuning.preview, tuning.histogram, tuning.timings]
     query_photo = gr.State(None)  # what is searched: the shopper's photo, or the part of it they chose
     first_corner = gr.State(None)
     search = handlers.page_search(storefront)
-    search_inputs = [query_photo, shop.text, shop.text_weight, *ranking, *shop.filters, lang]
+    search_inputs = [query_photo, shop.text, shop.text_weight, *ranking, *shop.filters, lang, tuning_open]
     crop_outputs = [query_photo, first_corner, shop.crop_preview, shop.crop_hint, shop.whole_photo]
     triggers = [  # (event, handler, inputs, outputs) run before the search
+        (tabs["tuning"].select, lambda: True, None, tuning_open),
+        *((tab.select, lambda: False, None, tuning_open) for name, tab in tabs.items() if name != "tuning"),
         (shop.photo.change, handlers.take_photo, [shop.photo, lang], crop_outputs),  # upload, snapshot, paste...
         (shop.whole_photo.click, handlers.take_photo, [shop.photo, lang], crop_outputs),
         (lang.change, None, [lang], None)]
@@ -114,8 +117,8 @@ def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id) -> Non
         event(handlers.load_url(storefront), shop.url, [shop.photo, shop.status], api_name=False)
     shop.gallery.select(handlers.select_product(storefront), [shown_ids, lang],
                         [selected_id, shop.details, shop.details_box], api_name=False)
-    shop.more.click(handlers.page_more_like_this(storefront), [selected_id, *ranking, *shop.filters, lang],
-                    outputs, api_name=False)
+    shop.more.click(handlers.page_more_like_this(storefront),
+                    [selected_id, *ranking, *shop.filters, lang, tuning_open], outputs, api_name=False)
 
 
 def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:

@@ -20,34 +20,37 @@ def filters(brands, categories, colours, min_price, max_price, in_stock) -> Filt
                    bool(in_stock), tuple(colours or ()))
 
 
-def shown(result: ShopResult, min_score: float, lang: str) -> tuple:
-    """Updates for: gallery, status, shown ids, chips, tuning preview, histogram, timings."""
+def shown(result: ShopResult, min_score: float, lang: str, tuning_open: bool = False) -> tuple:
+    """Updates for: gallery, status, shown ids, chips, and (only while the Tuning tab is open: the histogram
+    alone costs about 100 ms) its preview, histogram and timings."""
     timing = results.timings_line(result.timings_ms, lang)
     status = f"{result.status} · {timing}" if timing and result.ids else (
         f"{result.status} ({timing})" if timing else result.status)
     chips = [(f"{g.label} · {results.percent(g.probability)}", f"{g.kind}:{g.label}") for g in result.guesses]
+    tuning = (result.gallery, score_histogram(result.scores, min_score), timings_table(result.timings_ms)) \
+        if tuning_open else (UNCHANGED,) * 3
     return (result.gallery, status, result.ids, gr.update(choices=chips, value=None, visible=bool(chips)),
-            result.gallery, score_histogram(result.scores, min_score), timings_table(result.timings_ms))
+            *tuning)
 
 
 def page_search(storefront: Storefront):
     """Search from the page; nothing happens while there is neither a photo nor a text."""
     def search(photo, text, text_weight, min_score, top_k, rerank_weight, *rest):
-        *chosen, lang = rest
+        *chosen, lang, tuning_open = rest
         if photo is None and not (text or "").strip():
             return (UNCHANGED,) * 7
         result = storefront.search(photo, text, text_weight, top_k, min_score, filters(*chosen), rerank_weight,
                                    language(lang))
-        return shown(result, min_score, language(lang))
+        return shown(result, min_score, language(lang), tuning_open)
     return search
 
 
 def page_more_like_this(storefront: Storefront):
     def more(product_id, min_score, top_k, rerank_weight, *rest):
-        *chosen, lang = rest
+        *chosen, lang, tuning_open = rest
         result = storefront.more_like_this(product_id, top_k, min_score, filters(*chosen), rerank_weight,
                                            language(lang))
-        return shown(result, min_score, language(lang))
+        return shown(result, min_score, language(lang), tuning_open)
     return more
 
 
