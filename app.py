@@ -74,7 +74,7 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
         tuning.min_score.release(curve.figure, tuning.min_score, tuning.curve, api_name=False)
         _api_endpoints(storefront, shop, tuning, selected_id)
         header_outputs = [banner, shop.model_line, shop.text, shop.text_weight, shop.brands, shop.categories,
-                          shop.colours]
+                          shop.colours, tuning.min_score, tuning.top_k, tuning.rerank_weight]
         _admin_events(admin, tuning, shop, header_outputs, admin_view if admin.enabled else None)
         page.load(handlers.header(storefront), None, header_outputs, api_name=False)
         page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)

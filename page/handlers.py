@@ -122,14 +122,16 @@ def relabel(storefront: Storefront, tab_keys: list[str]):
 
 
 def header(storefront: Storefront):
-    """The banner, the model line, the filter choices, and the text inputs only where the encoder reads text."""
+    """On page load: the banner, the model line, the filter choices, the text inputs only where the encoder reads
+    text, and the ranking settings as they stand now (an admin may have saved new defaults since the start)."""
     def update() -> tuple:
-        text = storefront.banner()
+        text, settings = storefront.banner(), storefront.settings
         reads_text = storefront.service().encoder.info.supports_text
         facets = storefront.facet_choices()
         return (gr.update(value=text, visible=bool(text)), storefront.model_line(),
-                gr.update(visible=reads_text), gr.update(visible=reads_text),
-                *(gr.update(choices=facets[kind]) for kind in ("brand", "category", "colour")))
+                gr.update(visible=reads_text), gr.update(visible=reads_text, value=settings.text_weight),
+                *(gr.update(choices=facets[kind]) for kind in ("brand", "category", "colour")),
+                settings.min_score, settings.top_k, settings.rerank_weight)
     return update
 
 
