@@ -16,8 +16,7 @@ from search.query_cache import EmbeddingCache, image_key, text_key
 from search.ranking import Filters, above_threshold, blend, rerank, to_where
 from search.store import Hit, ProductStore
 
-
-RERANK_POOL = 3
+RERANK_POOL = 3  # re-ranking picks from 3x the results asked for (at most MAX_POOL)
 MAX_POOL = 300
 
 

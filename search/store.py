@@ -17,6 +17,10 @@ from search.encoder_types import EncoderInfo
 SCHEMA_VERSION = 2  # 2: a `colour` field, so the page can filter by colour
 COLLECTION_PREFIX = "products-"
 _PAGE = 5000
+# HNSW's search breadth, fixed when a collection is created (Chroma 1.5.9 records a later change but the open index
+# keeps the old value). bench/store.py: recall@10 0.86 -> 0.99 at 10,000 products and 0.52 -> 0.86 at 100,000
+# against Chroma's default of 100, for about 1 ms more per query.
+EF_SEARCH = 400
 
 
 class StoreError(RuntimeError):
@@ -80,8 +84,8 @@ class ProductStore:
         elif collection is None and not for_indexing:
             self._refuse_other_spaces(existing)
         self._collection = self._client.get_or_create_collection(
-            self.name, configuration={"hnsw": {"space": "cosine"}}, metadata=_space_metadata(info),
-            embedding_function=None)
+            self.name, configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
+            metadata=_space_metadata(info), embedding_function=None)
 
     def _check_space(self, metadata: dict[str, Any]) -> None:
         wanted = _space_metadata(self.info)
@@ -193,7 +197,8 @@ class ProductStore:
 def _to_metadata(product: Product, fingerprint: str) -> dict[str, Any]:
     return {"title": product.title, "brand": product.brand, "category": product.category,
             "price": float(product.price), "currency": product.currency, "image": product.image,
-            "url": product.url, "in_stock": bool(product.in_stock), "colour": product.colour, "fingerprint": fingerprint,
+            "url": product.url, "in_stock": bool(product.in_stock), "colour": product.colour,
+            "fingerprint": fingerprint,
             "attributes": json.dumps(product.attributes, ensure_ascii=False, sort_keys=True)}
 
 

@@ -1,9 +1,10 @@
+import chromadb
 import numpy as np
 import pytest
 
 from catalog.product import Product
 from search.encoder_types import EncoderInfo
-from search.store import ProductStore, StoreMismatchError
+from search.store import EF_SEARCH, ProductStore, StoreMismatchError
 
 SPACE_A = EncoderInfo("model-a", "tag-1", 3, "clip", True, True)
 SPACE_B = EncoderInfo("model-b", None, 4, "offline", False, False)
@@ -51,3 +52,17 @@ def test_indexing_may_start_a_second_space_beside_the_first(tmp_path):
     ProductStore(tmp_path, SPACE_A).upsert([_product("a")], np.eye(3, dtype=np.float32)[:1], ["f1"])
     second = ProductStore(tmp_path, SPACE_B, for_indexing=True)
     assert second.count() == 0 and "model-a" in second.other_spaces()[0]
+
+
+def test_new_collections_search_wide_for_recall(tmp_path):
+    store = ProductStore(tmp_path, SPACE_A)
+    client = chromadb.PersistentClient(path=str(tmp_path), settings=chromadb.Settings(anonymized_telemetry=False))
+    assert client.get_collection(store.name).configuration["hnsw"]["ef_search"] == EF_SEARCH == 400
+
+
+def test_colour_is_a_filterable_field(tmp_path):
+    store = ProductStore(tmp_path, SPACE_A)
+    store.upsert([_product("a"), _product("b", attributes={"baseColour": "navy blue"})],
+                 np.eye(3, dtype=np.float32)[:2], ["f1", "f2"])
+    assert [h.product.id for h in store.query(np.ones(3, np.float32), 5, {"colour": {"$eq": "Navy Blue"}})] == ["b"]
+    assert store.facets()["colour"] == {"Red": 1, "Navy Blue": 1}
