@@ -21,6 +21,10 @@ from pathlib import Path
 import chromadb
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from search.exact import ExactIndex  # noqa: E402
+from search.ranking import Filters, to_where  # noqa: E402
+
 DIM, K, BRANDS = 512, 10, 50
 DEFAULT_EF = 100  # Chroma's default ef_search
 FILTER = {"brand": "brand-07", "min_price": 20.0, "max_price": 80.0}
@@ -103,8 +107,18 @@ def strategies(collection, vectors, brands, prices):
     def exact_subset(query):  # the mask is computed from in-memory metadata columns on every query
         return exact(vectors, query, filter_mask())[0]
 
+    product_index = ExactIndex(DIM)  # what the app searches with: search/exact.py, text fields as codes
+    product_index.upsert([str(i) for i in range(len(vectors))], vectors,
+                         [{"brand": f"brand-{b:02d}", "price": float(p)} for b, p in zip(brands, prices)])
+    product_where = to_where(Filters(brands=(FILTER["brand"],), min_price=FILTER["min_price"],
+                                     max_price=FILTER["max_price"]))
+
+    def product_exact(query):
+        return [int(product_index.ids[row]) for row, _ in product_index.search(query, K, product_where)]
+
     return mask, share, {"Chroma `where`": chroma_where, "over-fetch unfiltered, filter after": over_fetch,
-                         "exact NumPy over the filtered subset": exact_subset}
+                         "exact NumPy over the filtered subset": exact_subset,
+                         "the app's `ExactIndex` (search/exact.py)": product_exact}
 
 
 def measure(size: int, query_count: int, ef_search: int) -> dict:

@@ -13,6 +13,7 @@ import numpy as np
 
 from catalog.product import Product
 from search.encoder_types import EncoderInfo
+from search.exact import ExactIndex
 
 SCHEMA_VERSION = 2  # 2: a `colour` field, so the page can filter by colour
 COLLECTION_PREFIX = "products-"
@@ -21,6 +22,9 @@ _PAGE = 5000
 # keeps the old value). bench/store.py: recall@10 0.86 -> 0.99 at 10,000 products and 0.52 -> 0.86 at 100,000
 # against Chroma's default of 100, for about 1 ms more per query.
 EF_SEARCH = 400
+# Up to this many products an embedded store is searched exactly, from memory (search/exact.py); beyond, or on a
+# Chroma server (where other processes write), by Chroma's HNSW index.
+EXACT_LIMIT = 300_000
 
 
 class StoreError(RuntimeError):
@@ -86,6 +90,8 @@ class ProductStore:
         self._collection = self._client.get_or_create_collection(
             self.name, configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
             metadata=_space_metadata(info), embedding_function=None)
+        self._embedded = not self.location.startswith(("http://", "https://"))
+        self._exact: ExactIndex | None = None
 
     def _check_space(self, metadata: dict[str, Any]) -> None:
         wanted = _space_metadata(self.info)
@@ -117,24 +123,30 @@ class ProductStore:
         step = self._client.get_max_batch_size()
         for start in range(0, len(products), step):
             end = start + step
-            self._collection.upsert(
-                ids=[p.id for p in products[start:end]],
-                embeddings=np.asarray(vectors[start:end], dtype=np.float32),
-                metadatas=[_to_metadata(p, f) for p, f in zip(products[start:end], fingerprints[start:end])])
+            ids = [p.id for p in products[start:end]]
+            metadatas = [_to_metadata(p, f) for p, f in zip(products[start:end], fingerprints[start:end])]
+            embeddings = np.asarray(vectors[start:end], dtype=np.float32)
+            self._collection.upsert(ids=ids, embeddings=embeddings, metadatas=metadatas)
+            if self._exact is not None:
+                self._exact.upsert(ids, embeddings, metadatas)
 
     def update_metadata(self, products: Sequence[Product], fingerprints: Sequence[str]) -> None:
         """Replace products' details without touching their vectors."""
         if products:
-            self._collection.update(ids=[p.id for p in products],
-                                    metadatas=[_to_metadata(p, f) for p, f in zip(products, fingerprints)])
+            ids, metadatas = [p.id for p in products], [_to_metadata(p, f) for p, f in zip(products, fingerprints)]
+            self._collection.update(ids=ids, metadatas=metadatas)
+            if self._exact is not None:
+                self._exact.update_metadata(ids, metadatas)
 
     def delete(self, ids: Sequence[str]) -> int:
         """Delete products by id; return how many existed."""
         if not ids:
             return 0
-        found = self._collection.get(ids=list(ids), include=[])["ids"]
+        found = self._collection.get(ids=list(dict.fromkeys(ids)), include=[])["ids"]
         if found:
             self._collection.delete(ids=found)
+            if self._exact is not None:
+                self._exact.delete(found)
         return len(found)
 
     def stored(self, ids: Sequence[str]) -> dict[str, StoredItem]:
@@ -164,13 +176,32 @@ class ProductStore:
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
 
     def query_many(self, vectors: Sequence[np.ndarray], top_k: int, where: dict | None = None) -> list[list[Hit]]:
-        """The nearest products to each of several unit vectors, in one call."""
+        """The nearest products to each of several unit vectors: exactly from memory up to EXACT_LIMIT products
+        in an embedded store, otherwise from Chroma's approximate index."""
         if self.count() == 0 or len(vectors) == 0:
             return [[] for _ in vectors]
+        exact = self._exact_index()
+        if exact is not None:
+            return [[Hit(_to_product(exact.ids[row], exact.metadatas[row]), score) for row, score in found]
+                    for found in exact.search_many(np.asarray(vectors, np.float32), top_k, where)]
         result = self._collection.query(query_embeddings=np.asarray(vectors, np.float32), n_results=top_k,
                                         where=where, include=["metadatas", "distances"])
         return [[Hit(_to_product(i, m), 1.0 - float(d)) for i, m, d in zip(ids, metas, dists)]
                 for ids, metas, dists in zip(result["ids"], result["metadatas"], result["distances"])]
+
+    def _exact_index(self) -> ExactIndex | None:
+        """The in-memory copy, loaded on first use; loaded again if another process changed the count."""
+        count = self.count()
+        if not self._embedded or count > EXACT_LIMIT:
+            self._exact = None
+            return None
+        if self._exact is None or len(self._exact) != count:
+            exact = ExactIndex(self.info.dim)
+            for offset in range(0, count, _PAGE):
+                page = self._collection.get(include=["embeddings", "metadatas"], limit=_PAGE, offset=offset)
+                exact.upsert(page["ids"], np.asarray(page["embeddings"], np.float32), page["metadatas"])
+            self._exact = exact
+        return self._exact
 
     def products(self) -> Iterator[Product]:
         """Every stored product, page by page."""

@@ -1,0 +1,128 @@
+"""An exact, in-memory copy of a collection for search: every vector and every filterable field as NumPy arrays.
+
+bench/store.py measured why: at 100,000 products a brute-force search takes about 7 ms with recall 1.0, where
+Chroma's HNSW found 52-86% of the true top 10; and a brand + price filter applied as a NumPy mask took 0.6 ms,
+where Chroma's `where` took 250 ms. The copy costs the vectors' size in memory (200 MB at 100,000 x 512)."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+QUERY_CHUNK = 64  # vectors scored together: 64 x 100,000 scores is 25 MB
+FILTER_FIELDS = {"brand": "", "category": "", "colour": "", "price": 0.0, "in_stock": True}
+
+
+class ExactIndex:
+    """Ids, unit vectors and metadata rows of one collection, searched by dot product."""
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+        self.ids: list[str] = []
+        self.metadatas: list[dict[str, Any]] = []
+        self.vectors = np.zeros((0, dim), np.float32)
+        self._rows: dict[str, int] = {}
+        self._columns: dict[str, np.ndarray] | None = None  # built on first filtered query after a change
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
+        new_rows = []
+        for product_id, vector, metadata in zip(ids, _unit(vectors), metadatas):
+            row = self._rows.get(product_id)
+            if row is None:
+                self._rows[product_id] = len(self.ids) + len(new_rows)
+                new_rows.append((product_id, vector, metadata))
+            else:
+                self.vectors[row], self.metadatas[row] = vector, metadata
+        if new_rows:
+            self.ids += [r[0] for r in new_rows]
+            self.metadatas += [r[2] for r in new_rows]
+            self.vectors = np.vstack([self.vectors, np.stack([r[1] for r in new_rows])])
+        self._columns = None
+
+    def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
+        for product_id, metadata in zip(ids, metadatas):
+            if product_id in self._rows:
+                self.metadatas[self._rows[product_id]] = metadata
+        self._columns = None
+
+    def delete(self, ids: Sequence[str]) -> None:
+        gone = {self._rows[i] for i in ids if i in self._rows}
+        if not gone:
+            return
+        keep = [row for row in range(len(self.ids)) if row not in gone]
+        self.ids = [self.ids[row] for row in keep]
+        self.metadatas = [self.metadatas[row] for row in keep]
+        self.vectors = self.vectors[keep]
+        self._rows = {product_id: row for row, product_id in enumerate(self.ids)}
+        self._columns = None
+
+    def search(self, vector: np.ndarray, top_k: int, where: dict | None = None) -> list[tuple[int, float]]:
+        """(row, cosine score) of the top-k rows that pass `where`, best first."""
+        return self.search_many(np.asarray(vector)[None, :], top_k, where)[0]
+
+    def search_many(self, vectors: np.ndarray, top_k: int, where: dict | None = None
+                    ) -> list[list[tuple[int, float]]]:
+        """`search` for several vectors, as matrix products of a chunk of them at a time."""
+        rows = np.flatnonzero(where_mask(where, self.columns())) if where else None
+        candidates = self.vectors if rows is None else self.vectors[rows]
+        if len(candidates) == 0 or top_k < 1:
+            return [[] for _ in vectors]
+        k = min(top_k, len(candidates))
+        found = []
+        for start in range(0, len(vectors), QUERY_CHUNK):
+            scores = _unit(vectors[start:start + QUERY_CHUNK]) @ candidates.T
+            for line, top in zip(scores, np.argpartition(-scores, k - 1, axis=1)[:, :k]):
+                top = top[np.argsort(-line[top], kind="stable")]
+                picked = top if rows is None else rows[top]
+                found.append([(int(row), float(score)) for row, score in zip(picked, line[top])])
+        return found
+
+    def columns(self) -> dict[str, "Column"]:
+        if self._columns is None:
+            self._columns = {name: Column([m.get(name, default) for m in self.metadatas], default)
+                             for name, default in FILTER_FIELDS.items()}
+        return self._columns
+
+
+class Column:
+    """One filterable field of every row: numbers as they are, text as integer codes (comparing codes is about
+    10x faster than comparing strings)."""
+
+    def __init__(self, values: list, default: Any) -> None:
+        if isinstance(default, str):
+            vocabulary, codes = np.unique(np.array(values, dtype=object), return_inverse=True)
+            self.codes: dict[Any, int] | None = {value: code for code, value in enumerate(vocabulary)}
+            self.values = codes.astype(np.int32)
+        else:
+            self.codes, self.values = None, np.array(values, dtype=type(default))
+
+    def encode(self, value: Any) -> Any:
+        return value if self.codes is None else self.codes.get(value, -1)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    """Cosine, as Chroma's cosine space computes it: every vector scaled to length 1 (zero vectors stay zero)."""
+    vectors = np.asarray(vectors, np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms)
+
+
+def where_mask(where: dict, columns: dict[str, Column]) -> np.ndarray:
+    """The rows a Chroma `where` clause keeps (the subset `ranking.to_where` writes: $and, $in, $eq, $gte, $lte)."""
+    if "$and" in where:
+        return np.logical_and.reduce([where_mask(clause, columns) for clause in where["$and"]])
+    (field, condition), = where.items()
+    column = columns[field]
+    (operator, value), = condition.items() if isinstance(condition, dict) else (("$eq", condition),)
+    if operator == "$in":
+        return np.isin(column.values, [column.encode(v) for v in value])
+    if operator == "$eq":
+        return column.values == column.encode(value)
+    if operator == "$gte":
+        return column.values >= value
+    if operator == "$lte":
+        return column.values <= value
+    raise ValueError(f"filter operator {operator} is not supported by the exact index")

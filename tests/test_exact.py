@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+import search.store as store_module
+from search.exact import FILTER_FIELDS, Column, ExactIndex, where_mask
+from search.ranking import Filters, to_where
+from search.service import Query
+
+ROWS = {"brand": ["A", "B", "A", "C"], "price": [5.0, 20.0, 50.0, 80.0], "in_stock": [True, False, True, True],
+        "category": ["x"] * 4, "colour": ["Red", "Red", "", "Navy"]}
+COLUMNS = {name: Column(values, FILTER_FIELDS[name]) for name, values in ROWS.items()}
+
+
+def test_where_mask_reads_what_to_where_writes():
+    where = to_where(Filters(brands=("A", "C"), min_price=10, max_price=80, in_stock_only=True))
+    assert where_mask(where, COLUMNS).tolist() == [False, False, True, True]
+    assert where_mask(to_where(Filters(colours=("Red",))), COLUMNS).tolist() == [True, True, False, False]
+    assert not where_mask(to_where(Filters(brands=("Z",))), COLUMNS).any()  # a value no row has
+    with pytest.raises(ValueError, match=r"\$ne is not supported"):
+        where_mask({"brand": {"$ne": "A"}}, COLUMNS)
+
+
+def test_search_is_exact_cosine_and_follows_upserts_and_deletes():
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(500, 16)).astype(np.float32)
+    index = ExactIndex(16)
+    index.upsert([f"p{i}" for i in range(500)], vectors, [{"brand": "A" if i % 2 else "B", "price": float(i)}
+                                                           for i in range(500)])
+    query = rng.normal(size=16).astype(np.float32)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    truth = np.argsort(-(unit @ (query / np.linalg.norm(query))))
+    assert [row for row, _ in index.search(query, 10)] == truth[:10].tolist()
+    odd = [i for i in truth if i % 2][:5]
+    assert [row for row, _ in index.search(query, 5, {"brand": {"$eq": "A"}})] == odd
+    index.delete([f"p{truth[0]}"])
+    assert f"p{truth[0]}" not in [index.ids[row] for row, _ in index.search(query, 10)]
+    index.upsert(["new"], query[None, :] * 3, [{"brand": "C"}])
+    best_row, best_score = index.search(query, 1)[0]
+    assert index.ids[best_row] == "new" and best_score == pytest.approx(1.0)
+
+
+def test_the_store_answers_the_same_exactly_from_memory_as_from_chroma(tiny_service, demo_feed, monkeypatch):
+    photo = demo_feed.parent / "images" / "demo-0105.png"
+    for filters in (Filters(), Filters(brands=("Lumen", "Sora"), max_price=90), Filters(colours=("Red",))):
+        exact = tiny_service.search(Query(image=photo), filters, top_k=8, min_score=-1.0).hits
+        monkeypatch.setattr(store_module, "EXACT_LIMIT", 0)  # beyond the limit: Chroma's index answers
+        approximate = tiny_service.search(Query(image=photo), filters, top_k=8, min_score=-1.0).hits
+        monkeypatch.undo()
+        assert [h.product.id for h in exact] == [h.product.id for h in approximate]
+        assert [h.score for h in exact] == pytest.approx([h.score for h in approximate], abs=1e-4)
+        assert [h.product for h in exact] == [h.product for h in approximate]
