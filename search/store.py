@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ EF_SEARCH = 400
 # Up to this many products an embedded store is searched exactly, from memory (search/exact.py); beyond, or on a
 # Chroma server (where other processes write), by Chroma's HNSW index.
 EXACT_LIMIT = 300_000
+RECHECK_S = 5.0
 
 
 class StoreError(RuntimeError):
@@ -76,8 +78,9 @@ class ProductStore:
     """Products with their vectors in one Chroma collection that records its embedding space."""
 
     def __init__(self, location: str | Path, info: EncoderInfo, collection: str | None = None, *,
-                 for_indexing: bool = False) -> None:
-        """Open this encoder's collection; `for_indexing` may start one beside other models' collections."""
+                 for_indexing: bool = False, exact_limit: int = EXACT_LIMIT) -> None:
+        """Open this encoder's collection; `for_indexing` may start one beside other models' collections; up to
+        `exact_limit` products an embedded store is searched exactly, from memory."""
         self.location = str(location)
         self.info = info
         self._client = connect(location)
@@ -92,6 +95,8 @@ class ProductStore:
             metadata=_space_metadata(info), embedding_function=None)
         self._embedded = not self.location.startswith(("http://", "https://"))
         self._exact: ExactIndex | None = None
+        self._exact_checked = 0.0
+        self._exact_limit = exact_limit
 
     def _check_space(self, metadata: dict[str, Any]) -> None:
         wanted = _space_metadata(self.info)
@@ -178,9 +183,9 @@ class ProductStore:
     def query_many(self, vectors: Sequence[np.ndarray], top_k: int, where: dict | None = None) -> list[list[Hit]]:
         """The nearest products to each of several unit vectors: exactly from memory up to EXACT_LIMIT products
         in an embedded store, otherwise from Chroma's approximate index."""
-        if self.count() == 0 or len(vectors) == 0:
-            return [[] for _ in vectors]
         exact = self._exact_index()
+        if len(vectors) == 0 or (len(exact) if exact is not None else self.count()) == 0:
+            return [[] for _ in vectors]
         if exact is not None:
             return [[Hit(_to_product(exact.ids[row], exact.metadatas[row]), score) for row, score in found]
                     for found in exact.search_many(np.asarray(vectors, np.float32), top_k, where)]
@@ -190,9 +195,15 @@ class ProductStore:
                 for ids, metas, dists in zip(result["ids"], result["metadatas"], result["distances"])]
 
     def _exact_index(self) -> ExactIndex | None:
-        """The in-memory copy, loaded on first use; loaded again if another process changed the count."""
+        """The in-memory copy, loaded on first use; loaded again if another process changed the count (checked
+        at most every few seconds: Chroma's count takes about 5 ms, as long as the search itself)."""
+        if not self._embedded:
+            return None
+        if self._exact is not None and time.monotonic() < self._exact_checked + RECHECK_S:
+            return self._exact
         count = self.count()
-        if not self._embedded or count > EXACT_LIMIT:
+        self._exact_checked = time.monotonic()
+        if count > self._exact_limit:
             self._exact = None
             return None
         if self._exact is None or len(self._exact) != count:

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-import search.store as store_module
 from search.exact import FILTER_FIELDS, Column, ExactIndex, where_mask
 from search.ranking import Filters, to_where
-from search.service import Query
+from search.service import Query, SearchService
+from search.store import ProductStore
 
 ROWS = {"brand": ["A", "B", "A", "C"], "price": [5.0, 20.0, 50.0, 80.0], "in_stock": [True, False, True, True],
         "category": ["x"] * 4, "colour": ["Red", "Red", "", "Navy"]}
@@ -39,13 +39,14 @@ def test_search_is_exact_cosine_and_follows_upserts_and_deletes():
     assert index.ids[best_row] == "new" and best_score == pytest.approx(1.0)
 
 
-def test_the_store_answers_the_same_exactly_from_memory_as_from_chroma(tiny_service, demo_feed, monkeypatch):
+def test_the_store_answers_the_same_exactly_from_memory_as_from_chroma(tiny_service, demo_feed):
+    from_chroma = SearchService(tiny_service.encoder, ProductStore(  # beyond the limit: Chroma's index answers
+        tiny_service.store.location, tiny_service.encoder.info, exact_limit=0))
     photo = demo_feed.parent / "images" / "demo-0105.png"
     for filters in (Filters(), Filters(brands=("Lumen", "Sora"), max_price=90), Filters(colours=("Red",))):
         exact = tiny_service.search(Query(image=photo), filters, top_k=8, min_score=-1.0).hits
-        monkeypatch.setattr(store_module, "EXACT_LIMIT", 0)  # beyond the limit: Chroma's index answers
-        approximate = tiny_service.search(Query(image=photo), filters, top_k=8, min_score=-1.0).hits
-        monkeypatch.undo()
+        approximate = from_chroma.search(Query(image=photo), filters, top_k=8, min_score=-1.0).hits
+        assert from_chroma.store._exact is None and tiny_service.store._exact is not None
         assert [h.product.id for h in exact] == [h.product.id for h in approximate]
         assert [h.score for h in exact] == pytest.approx([h.score for h in approximate], abs=1e-4)
         assert [h.product for h in exact] == [h.product for h in approximate]

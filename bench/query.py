@@ -1,0 +1,94 @@
+"""One shopper's query, end to end, against the encoder alone: `SearchService.search` from the photo's bytes to
+ranked products, in a store of N products, unfiltered and with a brand + price filter.
+
+The store holds N synthetic products (random unit vectors in the model's space, 50 brands, log-normal prices);
+the queries are real photos from ../shared/data/fashion-photos. ViT-B-32 with random weights has the
+pretrained model's arithmetic, so its speed.
+
+    python bench/query.py [--products 100000] [--queries 40] [--precision bf16]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from catalog.product import Product  # noqa: E402
+from search.encoder import ClipEncoder  # noqa: E402
+from search.encoder_types import EncoderInfo  # noqa: E402
+from search.images import load_image  # noqa: E402
+from search.query_cache import EmbeddingCache  # noqa: E402
+from search.ranking import Filters  # noqa: E402
+from search.service import Query, SearchService  # noqa: E402
+from search.store import ProductStore  # noqa: E402
+
+PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fashion-photos" / "images"
+
+
+def fill(store: ProductStore, count: int, dim: int, seed: int = 5) -> None:
+    rng = np.random.default_rng(seed)
+    step = 5000
+    for start in range(0, count, step):
+        size = min(step, count - start)
+        vectors = rng.normal(size=(size, dim)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        products = [Product(f"p{start + i}", f"Product {start + i}", f"brand-{rng.integers(50):02d}", "Things",
+                            float(np.round(rng.lognormal(3.8, 0.7), 2)), "USD", "/nowhere.jpg")
+                    for i in range(size)]
+        store.upsert(products, vectors, ["synthetic"] * size)
+
+
+def median_ms(call, runs) -> float:
+    times = []
+    for item in runs:
+        start = time.perf_counter()
+        call(item)
+        times.append((time.perf_counter() - start) * 1000)
+    return float(np.median(times))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=40)
+    parser.add_argument("--precision", default="bf16", choices=["bf16", "fp32"])
+    args = parser.parse_args()
+    info = EncoderInfo("ViT-B-32", "random-weights-benchmark", 0, "clip", False, True)
+    encoder = ClipEncoder("ViT-B-32", None, info, precision=args.precision)
+    photos = [p.read_bytes() for p in sorted(PHOTOS.glob("*.jpg"))[:args.queries]]
+    decoded = [load_image(data) for data in photos]
+    for image in decoded[:3]:
+        encoder.encode_images([image])  # warm up
+    with tempfile.TemporaryDirectory() as folder:
+        store = ProductStore(folder, encoder.info)
+        start = time.perf_counter()
+        fill(store, args.products, encoder.info.dim)
+        print(f"{args.products:,} products stored in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        service = SearchService(encoder, store)
+        service.search(Query(image=photos[0]), top_k=12)  # loads the in-memory copy of the store
+        service.cache = EmbeddingCache()
+        encode_before = median_ms(lambda image: encoder.encode_images([image]), decoded)
+        filters = {"unfiltered": Filters(), "brand + price": Filters(brands=("brand-07",), min_price=20,
+                                                                     max_price=80)}
+        rows = []
+        for name, chosen in filters.items():
+            service.cache = EmbeddingCache()
+            total = median_ms(lambda data: service.search(Query(image=data), chosen, top_k=12), photos)
+            rows.append((name, total))
+        encode_after = median_ms(lambda image: encoder.encode_images([image]), decoded)
+    encode = (encode_before + encode_after) / 2
+    print(f"{args.products:,} products, ViT-B-32 {args.precision}, {len(photos)} real photos, median of each:\n")
+    print("| query | service, ms | encoder alone, ms | service / encoder |")
+    print("| --- | --- | --- | --- |")
+    for name, total in rows:
+        print(f"| {name} | {total:.1f} | {encode:.1f} ({encode_before:.1f} before, {encode_after:.1f} after) | "
+              f"{total / encode:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
