@@ -43,7 +43,8 @@ SWITCH_LANGUAGE_JS = """async (choice) => {
   if (core) { (await import(core)).changeLocale(code); }
   return choice;
 }"""
-BROWSER_LANGUAGE_JS = "() => (document.documentElement.lang || navigator.language).startsWith('zh') ? '中文' : 'English'"
+BROWSER_LANGUAGE_JS = """() => (document.documentElement.lang || navigator.language).startsWith('zh')
+  ? '中文' : 'English'"""
 
 
 def build_demo(storefront: Storefront) -> gr.Blocks:

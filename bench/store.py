@@ -130,7 +130,8 @@ def measure(size: int, query_count: int, ef_search: int) -> dict:
         build_s = time.perf_counter() - start
         collection.query(query_embeddings=[probe[0]], n_results=K, include=[])  # warm the index
         mask, share, filtered = strategies(collection, vectors, brands, prices)
-        row = {"size": size, "ef_search": ef_search, "build_s": round(build_s, 1), "filter_share": round(float(share), 4),
+        row = {"size": size, "ef_search": ef_search, "build_s": round(build_s, 1),
+               "filter_share": round(float(share), 4),
                "disk_mib": round(sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file()) / 2**20)}
         unfiltered_ms, numpy_ms, unfiltered_recall = _unfiltered(collection, vectors, probe)
         row["unfiltered"] = _summary(unfiltered_ms, unfiltered_recall)
@@ -165,8 +166,8 @@ def _summary(times: list[float], recalls: list[float]) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| products | ef_search | build, s | on disk, MiB | peak RSS, MiB | Chroma p50 / p95, ms | recall@10 (min) "
-             "| NumPy exact p50, ms |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| products | ef_search | build, s | on disk, MiB | peak RSS, MiB | Chroma p50 / p95, ms "
+             "| recall@10 (min) | NumPy exact p50, ms |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         u = r["unfiltered"]
         lines.append(f"| {r['size']:,} | {r['ef_search']} | {r['build_s']} | {r['disk_mib']} | {r['peak_rss_mib']:,} | "

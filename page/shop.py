@@ -80,5 +80,6 @@ def build(settings: Settings, examples: list[str]) -> ShopView:
             with gr.Group(visible=False, elem_id="details") as details_box:
                 details = gr.Markdown()
                 more = gr.Button(T("more"), variant="primary", elem_id="more-like-this")
-    return ShopView(photo, crop_hint, crop_preview, whole_photo, url, load_url, text, text_weight, button, brands, categories, colours, min_price,
-                    max_price, in_stock, model_line, chips, status, gallery, details_box, details, more)
+    return ShopView(photo, crop_hint, crop_preview, whole_photo, url, load_url, text, text_weight, button, brands,
+                    categories, colours, min_price, max_price, in_stock, model_line, chips, status, gallery,
+                    details_box, details, more)
