@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
+import torch
 
 QUERY_CHUNK = 64  # vectors scored together: 64 x 100,000 scores is 25 MB
 FILTER_FIELDS = {"brand": "", "category": "", "colour": "", "price": 0.0, "in_stock": True}
@@ -73,7 +74,7 @@ class ExactIndex:
         k = min(top_k, len(candidates))
         found = []
         for start in range(0, len(vectors), QUERY_CHUNK):
-            scores = _unit(vectors[start:start + QUERY_CHUNK]) @ candidates.T
+            scores = _scores(_unit(vectors[start:start + QUERY_CHUNK]), candidates)
             for line, top in zip(scores, np.argpartition(-scores, k - 1, axis=1)[:, :k]):
                 top = top[np.argsort(-line[top], kind="stable")]
                 picked = top if rows is None else rows[top]
@@ -101,6 +102,12 @@ class Column:
 
     def encode(self, value: Any) -> Any:
         return value if self.codes is None else self.codes.get(value, -1)
+
+
+def _scores(queries: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Dot products through torch, not NumPy: NumPy's OpenBLAS threads keep spinning for a while after a product
+    and slowed the next photo's encoding in torch's own threads from 29 to 80 ms on 2 cores."""
+    return (torch.from_numpy(queries) @ torch.from_numpy(candidates).T).numpy()
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
