@@ -36,8 +36,9 @@ def shared_with_query(product: Product, guesses: list[Guess], lang: str) -> list
 
 
 def percent(score: float) -> str:
-    """Truncated, not rounded: only an exact match reads 100%."""
-    return f"{max(0, int(score * 100))}%"
+    """Truncated, not rounded, so only an exact match reads 100% (after float32 noise: an identical picture
+    scores 0.99999...)."""
+    return f"{max(0, int(round(score, 4) * 100))}%"
 
 
 def status(response: SearchResponse, min_score: float, filters: Filters, lang: str) -> str:
