@@ -214,8 +214,15 @@ class ProductStore:
             self._exact = exact
         return self._exact
 
+    def warm(self) -> None:
+        """Load the in-memory copy now (an app does, before its first shopper), if this store has one."""
+        self._exact_index()
+
     def products(self) -> Iterator[Product]:
-        """Every stored product, page by page."""
+        """Every stored product: from the in-memory copy once it is loaded, otherwise page by page."""
+        if self._exact is not None:
+            yield from (_to_product(i, m) for i, m in zip(list(self._exact.ids), list(self._exact.metadatas)))
+            return
         for offset in range(0, self.count(), _PAGE):
             page = self._collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
             yield from (_to_product(i, m) for i, m in zip(page["ids"], page["metadatas"]))

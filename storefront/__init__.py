@@ -65,10 +65,12 @@ class Storefront:
                 self._service = build_service(self.settings)
                 if self._service.store.count() == 0:
                     self._index_demo_catalog(self._service)
+                self._service.store.warm()  # start-up's walks over the catalog then read memory, not Chroma
             return self._service
 
     def replace_service(self, service: SearchService, settings: Settings) -> None:
         """Serve from another model's complete collection from now on (the admin's preset switch)."""
+        service.store.warm()
         with self._lock:
             self._service, self.settings = service, settings
         self.catalog_changed()

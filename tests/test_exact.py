@@ -50,3 +50,10 @@ def test_the_store_answers_the_same_exactly_from_memory_as_from_chroma(tiny_serv
         assert [h.product.id for h in exact] == [h.product.id for h in approximate]
         assert [h.score for h in exact] == pytest.approx([h.score for h in approximate], abs=1e-4)
         assert [h.product for h in exact] == [h.product for h in approximate]
+
+
+def test_a_warm_store_lists_its_products_from_memory_as_they_are_in_chroma(tiny_service):
+    cold = ProductStore(tiny_service.store.location, tiny_service.encoder.info)
+    from_chroma = sorted(cold.products(), key=lambda p: p.id)
+    cold.warm()
+    assert cold._exact is not None and sorted(cold.products(), key=lambda p: p.id) == from_chroma
