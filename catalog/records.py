@@ -34,6 +34,18 @@ class FeedRow:
 FeedItem = Union[FeedRow, RowError]
 
 
+class FirstLines:
+    """Where each product id was first seen in a feed, so that a repeat can name it."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, int] = {}
+
+    def repeat_of(self, row: FeedRow) -> int | None:
+        """The line this row's id was first seen on if it is a repeat; otherwise None, and the row is remembered."""
+        first = self._lines.setdefault(row.product.id, row.line)
+        return first if first != row.line else None
+
+
 def to_item(record: Mapping[str, Any], source: str, line: int, unit: str = "line") -> FeedItem:
     """Validate one record (already in our field names) into a `FeedRow`, or a `RowError` with the reason."""
     try:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterable
 
 from catalog.formats import FeedItem, RowError
+from catalog.records import FirstLines
 from catalog.locations import image_location
 from catalog.product import CatalogError
 
@@ -42,16 +43,16 @@ class FeedReport:
 
 
 def validate(items: Iterable[FeedItem], images_root: Path) -> FeedReport:
-    report, first_lines = FeedReport(), {}
+    report, first_lines = FeedReport(), FirstLines()
     for item in items:
         if isinstance(item, RowError):
             report.row_errors.append(str(item))
             continue
         product = item.product
-        if product.id in first_lines:
-            report.duplicate_ids.append(f"line {item.line}: id {product.id} first on line {first_lines[product.id]}")
+        first = first_lines.repeat_of(item)
+        if first is not None:
+            report.duplicate_ids.append(f"line {item.line}: id {product.id} first on line {first}")
             continue
-        first_lines[product.id] = item.line
         report.valid += 1
         report.currencies[product.currency] += 1
         report.categories[product.category] += 1

@@ -13,6 +13,7 @@ from PIL import Image
 
 from catalog.formats import FeedItem, FeedRow, RowError, read_feed
 from catalog.locations import image_location
+from catalog.records import FirstLines
 from catalog.product import CatalogError, Product
 from search.encoder_types import Encoder
 from search.fetch import ImageFetcher
@@ -68,7 +69,7 @@ class Indexer:
               progress: Progress | None = None) -> IndexSummary:
         """Index every valid row; bad rows and unusable pictures are skipped with a reason. With `prune`,
         products of the store that the feed no longer lists are deleted."""
-        root, summary, first_lines = Path(images_root), IndexSummary(), {}
+        root, summary, first_lines = Path(images_root), IndexSummary(), FirstLines()
         in_feed: set[str] = set()
         done = 0
         with ThreadPoolExecutor(self.workers) as pool:
@@ -87,18 +88,16 @@ class Indexer:
             summary.removed = self.store.delete([i for i in self.store.ids() if i not in in_feed])
         return summary
 
-    def _new_rows(self, batch: list[FeedItem], first_lines: dict[str, int], in_feed: set[str],
+    def _new_rows(self, batch: list[FeedItem], first_lines: FirstLines, in_feed: set[str],
                   summary: IndexSummary) -> list[FeedRow]:
         rows = []
         for item in batch:
             if isinstance(item, RowError):
                 in_feed.add(item.product_id)  # still listed: a bad row must not prune its product
                 summary.skipped.append(item)
-            elif item.product.id in first_lines:
-                summary.skipped.append(RowError("", item.line, item.product.id, "duplicate id, first on line "
-                                                f"{first_lines[item.product.id]}"))
+            elif (first := first_lines.repeat_of(item)) is not None:
+                summary.skipped.append(RowError("", item.line, item.product.id, f"duplicate id, first on line {first}"))
             else:
-                first_lines[item.product.id] = item.line
                 in_feed.add(item.product.id)
                 rows.append(item)
         return rows
