@@ -114,7 +114,7 @@ def strategies(collection, vectors, brands, prices):
                                      max_price=FILTER["max_price"]))
 
     def product_exact(query):
-        return [int(product_index.ids[row]) for row, _ in product_index.search(query, K, product_where)]
+        return [int(i) for i, _, _ in product_index.search(query, K, product_where)]
 
     return mask, share, {"Chroma `where`": chroma_where, "over-fetch unfiltered, filter after": over_fetch,
                          "exact NumPy over the filtered subset": exact_subset,

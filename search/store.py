@@ -187,7 +187,7 @@ class ProductStore:
         if len(vectors) == 0 or (len(exact) if exact is not None else self.count()) == 0:
             return [[] for _ in vectors]
         if exact is not None:
-            return [[Hit(_to_product(exact.ids[row], exact.metadatas[row]), score) for row, score in found]
+            return [[Hit(_to_product(i, metadata), score) for i, metadata, score in found]
                     for found in exact.search_many(np.asarray(vectors, np.float32), top_k, where)]
         result = self._collection.query(query_embeddings=np.asarray(vectors, np.float32), n_results=top_k,
                                         where=where, include=["metadatas", "distances"])

@@ -29,14 +29,15 @@ def test_search_is_exact_cosine_and_follows_upserts_and_deletes():
     query = rng.normal(size=16).astype(np.float32)
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     truth = np.argsort(-(unit @ (query / np.linalg.norm(query))))
-    assert [row for row, _ in index.search(query, 10)] == truth[:10].tolist()
-    odd = [i for i in truth if i % 2][:5]
-    assert [row for row, _ in index.search(query, 5, {"brand": {"$eq": "A"}})] == odd
+    assert [i for i, _, _ in index.search(query, 10)] == [f"p{row}" for row in truth[:10]]
+    odd = [f"p{row}" for row in truth if row % 2][:5]
+    assert [i for i, _, _ in index.search(query, 5, {"brand": {"$eq": "A"}})] == odd
     index.delete([f"p{truth[0]}"])
-    assert f"p{truth[0]}" not in [index.ids[row] for row, _ in index.search(query, 10)]
+    assert f"p{truth[0]}" not in [i for i, _, _ in index.search(query, 10)]
     index.upsert(["new"], query[None, :] * 3, [{"brand": "C"}])
-    best_row, best_score = index.search(query, 1)[0]
-    assert index.ids[best_row] == "new" and best_score == pytest.approx(1.0)
+    best, metadata, best_score = index.search(query, 1)[0]
+    assert (best, metadata) == ("new", {"brand": "C"}) and best_score == pytest.approx(1.0)
+    assert len(index) == 500 and index.vectors.shape == (500, 16)  # 500 - 1 + 1, room kept beyond
 
 
 def test_the_store_answers_the_same_exactly_from_memory_as_from_chroma(tiny_service, demo_feed):
@@ -57,3 +58,14 @@ def test_a_warm_store_lists_its_products_from_memory_as_they_are_in_chroma(tiny_
     from_chroma = sorted(cold.products(), key=lambda p: p.id)
     cold.warm()
     assert cold._exact is not None and sorted(cold.products(), key=lambda p: p.id) == from_chroma
+
+
+def test_rows_added_batch_by_batch_keep_their_vectors_past_the_first_allocation():
+    rng = np.random.default_rng(4)
+    vectors = rng.normal(size=(3000, 8)).astype(np.float32)
+    index = ExactIndex(8)
+    for start in range(0, 3000, 32):
+        index.upsert([str(i) for i in range(start, min(start + 32, 3000))], vectors[start:start + 32],
+                     [{}] * len(vectors[start:start + 32]))
+    np.testing.assert_allclose(index.vectors, vectors / np.linalg.norm(vectors, axis=1, keepdims=True), rtol=1e-6)
+    assert index.search(vectors[2999], 1)[0][0] == "2999"
