@@ -20,8 +20,8 @@ SCHEMA_VERSION = 2  # 2: a `colour` field, so the page can filter by colour
 COLLECTION_PREFIX = "products-"
 _PAGE = 5000
 # HNSW's search breadth, fixed when a collection is created (Chroma 1.5.9 records a later change but the open index
-# keeps the old value). bench/store.py: recall@10 0.86 -> 0.99 at 10,000 products and 0.52 -> 0.86 at 100,000
-# against Chroma's default of 100, for about 1 ms more per query.
+# keeps the old value). bench/store.py: recall@10 0.86 -> 0.99 at 10,000 products and 0.50 -> 0.87 at 100,000
+# against Chroma's default of 100, for 1-2 ms more per query.
 EF_SEARCH = 400
 # Up to this many products an embedded store is searched exactly, from memory (search/exact.py); beyond, or on a
 # Chroma server (where other processes write), by Chroma's HNSW index.
