@@ -109,8 +109,9 @@ def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id, tabs: 
     for event in (shop.button.click, shop.text.submit, shop.brands.change, shop.categories.change,
                   shop.colours.change, shop.min_price.submit, shop.max_price.submit, shop.in_stock.change):
         event(search, search_inputs, outputs, api_name=False)
+    search_from_tuning = handlers.page_search(storefront, from_tuning=True)
     for slider in ranking:  # live: the results follow the slider as it moves
-        slider.change(search, search_inputs, outputs, api_name=False, trigger_mode="always_last",
+        slider.change(search_from_tuning, search_inputs, outputs, api_name=False, trigger_mode="always_last",
                       show_progress="hidden")
     shop.chips.change(handlers.apply_chip, [shop.chips, shop.categories, shop.colours],
                       [shop.categories, shop.colours], api_name=False)

@@ -33,15 +33,16 @@ def shown(result: ShopResult, min_score: float, lang: str, tuning_open: bool = F
             *tuning)
 
 
-def page_search(storefront: Storefront):
-    """Search from the page; nothing happens while there is neither a photo nor a text."""
+def page_search(storefront: Storefront, from_tuning: bool = False):
+    """Search from the page; nothing happens while there is neither a photo nor a text. `from_tuning`: the
+    Tuning tab's own sliders started it, so its charts are on screen whatever the tab state says yet."""
     def search(photo, text, text_weight, min_score, top_k, rerank_weight, *rest):
         *chosen, lang, tuning_open = rest
         if photo is None and not (text or "").strip():
             return (UNCHANGED,) * 7
         result = storefront.search(photo, text, text_weight, top_k, min_score, filters(*chosen), rerank_weight,
                                    language(lang))
-        return shown(result, min_score, language(lang), tuning_open)
+        return shown(result, min_score, language(lang), tuning_open or from_tuning)
     return search
 
 
