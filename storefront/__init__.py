@@ -83,11 +83,15 @@ class Storefront:
     def _index_demo_catalog(self, service: SearchService) -> None:
         log.warning("the store is empty: building and indexing the demo catalog in %s", self.settings.demo_dir)
         feed = write_demo_catalog(self.settings.demo_dir)
-        indexer = Indexer(service.encoder, service.store, ImageFetcher(self.settings.image_cache),
-                          batch_size=self.settings.batch_size)
+        indexer = self.indexer(service)
         with tqdm(total=estimate_rows(feed), unit="product", desc="indexing demo catalog") as bar:
             summary = indexer.index_feed(feed, progress=lambda done: bar.update(done - bar.n))
         log.warning("demo catalog: %s", summary)
+
+    def indexer(self, service: SearchService) -> Indexer:
+        """An indexer into `service`'s store, with these settings' image cache and batch size."""
+        return Indexer(service.encoder, service.store, ImageFetcher(self.settings.image_cache),
+                       batch_size=self.settings.batch_size)
 
     def example_photos(self, count: int = 5) -> list[str]:
         """Catalog pictures to try, one per category, from the store (whatever catalog it holds)."""

@@ -4,7 +4,6 @@ so the API refuses a caller without it as firmly as the page hides the tab."""
 from __future__ import annotations
 
 import hmac
-import logging
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -12,12 +11,10 @@ from typing import Callable
 
 from search.config import MODEL_PRESETS
 from search.encoder import OFFLINE_MODEL
-from search.fetch import ImageFetcher
-from search.indexer import Indexer, IndexSummary, estimate_rows, rows_of
+from search.indexer import IndexSummary, estimate_rows, rows_of
 from search.service import build_service, describe
 from storefront import FRIENDLY_ERRORS, Storefront
 
-log = logging.getLogger("storefront.admin")
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
 PRESETS = (*MODEL_PRESETS, OFFLINE_MODEL)
 MAX_REPORTED_SKIPS = 50
@@ -61,7 +58,7 @@ class Admin:
         total = max(estimate_rows(feed), 1)
         with self._writing:
             try:
-                summary = self._indexer(service).index_feed(
+                summary = self.storefront.indexer(service).index_feed(
                     feed, root, progress=lambda done: progress(min(done / total, 1.0), f"{done} of ~{total} rows"))
             except FRIENDLY_ERRORS as error:
                 return f"⚠️ {feed.name}: {error}"
@@ -103,16 +100,12 @@ class Admin:
             if preset != OFFLINE_MODEL and service.encoder.info.kind != "clip":
                 return f"⚠️ the {preset} model's weights cannot be loaded here, so nothing was changed"
             total = max(current.store.count(), 1)
-            summary = self._indexer(service).index(  # stored pictures were checked on their way in: any folder
+            summary = self.storefront.indexer(service).index(  # stored pictures were checked on their way in: any folder
                 rows_of(current.store.products()), Path(Path.cwd().anchor),
                 progress=lambda done: progress(min(done / total, 1.0), f"{done} of {total} products"))
         self.storefront.replace_service(service, settings.save(model=preset))
         return _summary(f"{preset} ({service.encoder.info.label})", summary) + "\n\nNow serving from this model."
 
-    def _indexer(self, service) -> Indexer:
-        settings = self.storefront.settings
-        return Indexer(service.encoder, service.store, ImageFetcher(settings.image_cache),
-                       batch_size=settings.batch_size)
 
 
 def _summary(name: str, summary: IndexSummary) -> str:
