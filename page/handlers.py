@@ -156,7 +156,7 @@ def admin_handlers(admin: Admin) -> dict:
         return guarded(admin, lambda: admin.ingest(password, feed, images_root, progress=progress), True)
 
     def delete(password, ids):
-        return guarded(admin, lambda: admin.delete(password, ids), True)
+        return guarded(admin, lambda: admin.delete(password, ids))  # a deletion brings no new picture folder
 
     def switch_preset(password, preset, progress=gr.Progress()):
         return guarded(admin, lambda: admin.switch_preset(password, preset, progress=progress), True)
