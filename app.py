@@ -17,6 +17,7 @@ from page import shop as shop_tab
 from page import tuning as tuning_tab
 from page.labels import I18N, T
 from search.config import ConfigError, Settings, add_common_flags
+from search.images import MAX_BYTES
 from storefront import FRIENDLY_ERRORS, Storefront
 from storefront.admin import Admin
 from storefront.text import LANGUAGES
@@ -35,6 +36,8 @@ CSS = """
                          text-align: left; background: none; border: none; box-shadow: none;
                          padding: 8px 10px 10px; font-size: 0.9rem; line-height: 1.35; overflow: visible;}
 """
+PHOTO_TTL_S = 3600  # a shopper's photo is forgotten an hour after its last use
+UPLOAD_SWEEP_S = 60
 # Gradio picks the page's language from the browser; the switch changes it in place through Gradio's own
 # locale store (the module that owns it is already loaded; importing it again returns the same instance).
 SWITCH_LANGUAGE_JS = """async (choice) => {
@@ -50,7 +53,8 @@ BROWSER_LANGUAGE_JS = """() => (document.documentElement.lang || navigator.langu
 def build_demo(storefront: Storefront) -> gr.Blocks:
     """The page. Handlers only call `storefront` (through `page.handlers`)."""
     settings, admin = storefront.settings, Admin(storefront)
-    with gr.Blocks(title="Visual product search") as page:
+    # The handlers delete each upload as they read it; this sweeps any whose search never came (a closed tab).
+    with gr.Blocks(title="Visual product search", delete_cache=(UPLOAD_SWEEP_S, UPLOAD_SWEEP_S)) as page:
         with gr.Row(equal_height=True):
             gr.Markdown(T("title"))
             lang = gr.Radio(list(LANGUAGES), value="English", label=T("language"), elem_id="language", scale=0,
@@ -88,22 +92,28 @@ def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id, tabs: 
     tuning_open = gr.State(False)  # the tuning charts are drawn only while someone looks at them
     shown_ids = gr.State([])
     outputs = [shop.gallery, shop.status, shown_ids, shop.chips, tuning.preview, tuning.histogram, tuning.timings]
-    query_photo = gr.State(None)  # what is searched: the shopper's photo, or the part of it they chose
-    first_corner = gr.State(None)
+    # What is searched (the shopper's photo or the part of it they chose) and the whole photo: held in memory only,
+    # forgotten an hour after the last use; the digest recognises the photo box reporting what the page put in it.
+    query_photo, whole_photo = gr.State(None, time_to_live=PHOTO_TTL_S), gr.State(None, time_to_live=PHOTO_TTL_S)
+    shown_digest, first_corner = gr.State(None), gr.State(None)
     search = handlers.page_search(storefront)
     search_inputs = [query_photo, shop.text, shop.text_weight, *ranking, *shop.filters, lang, tuning_open]
     crop_outputs = [query_photo, first_corner, shop.crop_preview, shop.crop_hint, shop.whole_photo]
+    new_photo_outputs = [shop.photo, shown_digest, query_photo, whole_photo, *crop_outputs[1:], *outputs]
+    shop.photo.change(handlers.new_photo(storefront), [shop.photo, shown_digest, *search_inputs],
+                      new_photo_outputs, api_name=False)  # upload, snapshot, paste, example, clear
+    for event in (shop.url.submit, shop.load_url.click):
+        event(handlers.load_url(storefront), [shop.url, *search_inputs[1:]], new_photo_outputs, api_name=False)
     triggers = [  # (event, handler, inputs, outputs) run before the search
         (tabs["tuning"].select, lambda: True, None, tuning_open),
         *((tab.select, lambda: False, None, tuning_open) for name, tab in tabs.items() if name != "tuning"),
-        (shop.photo.change, handlers.take_photo, [shop.photo, lang], crop_outputs),  # upload, snapshot, paste...
-        (shop.whole_photo.click, handlers.take_photo, [shop.photo, lang], crop_outputs),
+        (shop.whole_photo.click, handlers.whole_photo, [whole_photo, lang], crop_outputs),
         (lang.change, None, [lang], None)]
     for event, handler, inputs, before_outputs in triggers:
         js = SWITCH_LANGUAGE_JS if event == lang.change else None
         event(handler, inputs, before_outputs, js=js, api_name=False).then(search, search_inputs, outputs,
                                                                              api_name=False)
-    shop.photo.select(handlers.click_corner(storefront), [shop.photo, first_corner, lang], crop_outputs,
+    shop.photo.select(handlers.click_corner(storefront), [whole_photo, first_corner, lang], crop_outputs,
                       api_name=False).then(handlers.unless_half_cropped(search), [first_corner, *search_inputs],
                                            outputs, api_name=False)
     for event in (shop.button.click, shop.text.submit, shop.brands.change, shop.categories.change,
@@ -115,8 +125,6 @@ def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id, tabs: 
                       show_progress="hidden")
     shop.chips.change(handlers.apply_chip, [shop.chips, shop.categories, shop.colours],
                       [shop.categories, shop.colours], api_name=False)
-    for event in (shop.url.submit, shop.load_url.click):
-        event(handlers.load_url(storefront), shop.url, [shop.photo, shop.status], api_name=False)
     shop.gallery.select(handlers.select_product(storefront), [shown_ids, lang],
                         [selected_id, shop.details, shop.details_box], api_name=False)
     shop.more.click(handlers.page_more_like_this(storefront),
@@ -202,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
     demo = build_demo(storefront)
     demo.queue(default_concurrency_limit=2).launch(
         server_name=args.host, server_port=storefront.settings.port, i18n=I18N,
-        theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, show_error=False)
+        theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, show_error=False, max_file_size=MAX_BYTES)
 
 
 if __name__ == "__main__":

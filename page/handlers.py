@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import gradio as gr
 
+from page.inputs import as_jpeg
 from page.labels import LABELS
-from search.images import ImageError
+from search.images import ImageError, PhotoBytes
 from search.ranking import Filters
 from storefront import ShopResult, Storefront, results
 from storefront.admin import Admin, AdminRefused
@@ -64,25 +65,70 @@ def select_product(storefront: Storefront):
     return select
 
 
-def take_photo(path: str | None, lang: str) -> tuple:
-    """A new photo is what gets searched, whole.
-    Updates: query photo, first corner, crop preview, crop hint, the "whole photo" button."""
-    return path, None, gr.update(value=None, visible=False), say(lang, "crop_hint"), gr.update(visible=False)
+def _uncropped(lang: str) -> tuple:
+    """Updates for: first corner, crop preview, crop hint, the "whole photo" button."""
+    return None, gr.update(value=None, visible=False), say(lang, "crop_hint"), gr.update(visible=False)
+
+
+def _taken(read_photo, search, search_inputs: tuple, clear_on_error: bool) -> tuple:
+    """A photo read by `read_photo` becomes what is shown and searched, whole.
+    Updates: photo box, its digest, query photo, whole photo, the four of `_uncropped`, then the search's."""
+    lang = language(search_inputs[-2])
+    try:
+        image = read_photo()
+    except ImageError as error:
+        problem = shown(ShopResult.problem(str(error)), 0.0, lang)
+        kept = (None,) * 4 if clear_on_error else (UNCHANGED,) * 4
+        return (*kept, *_uncropped(lang), *problem)
+    jpeg = as_jpeg(image)
+    return (jpeg, PhotoBytes(jpeg).digest, image, image, *_uncropped(lang), *search(image, *search_inputs))
+
+
+def new_photo(storefront: Storefront):
+    """An upload, snapshot, paste or example is checked, shown back from memory and searched. The photo box also
+    reports as changed what this page put in it: that is recognised by its digest and ignored."""
+    search = page_search(storefront)
+
+    def take(upload: PhotoBytes | None, shown_digest: str | None, query, *search_inputs) -> tuple:
+        if (upload is None and query is None) or (upload is not None and upload.digest == shown_digest):
+            return (UNCHANGED,) * 15
+        if upload is None:  # the shopper cleared the photo
+            return (UNCHANGED, None, None, None, *_uncropped(language(search_inputs[-2])),
+                    *search(None, *search_inputs))
+        return _taken(lambda: storefront.photo(upload), search, search_inputs, clear_on_error=True)
+    return take
+
+
+def load_url(storefront: Storefront):
+    """The picture at a shopper's address goes into the photo box (where it can be cropped) and is searched; a bad
+    address leaves the current photo as it is."""
+    search = page_search(storefront)
+
+    def load(url: str, *search_inputs) -> tuple:
+        return _taken(lambda: storefront.load_url(url), search, search_inputs, clear_on_error=False)
+    return load
+
+
+def whole_photo(whole, lang: str) -> tuple:
+    """Back from a crop to the whole photo. Updates: query photo, then those of `_uncropped`."""
+    return whole, *_uncropped(language(lang))
 
 
 def click_corner(storefront: Storefront):
-    """Two clicks on the photo, at opposite corners of an item, crop the search to that item."""
-    def click(photo: str | None, first: list | None, lang: str, event: gr.SelectData) -> tuple:
-        if not photo or not event.index:
+    """Two clicks on the photo, at opposite corners of an item, crop the search to that item.
+    Updates: query photo, first corner, crop preview, crop hint, the "whole photo" button."""
+    def click(whole, first: list | None, lang: str, event: gr.SelectData) -> tuple:
+        if whole is None or not event.index:
             return (UNCHANGED,) * 5
         corner = tuple(event.index)
         if first is None:
             return UNCHANGED, corner, UNCHANGED, say(lang, "crop_second"), UNCHANGED
         try:
-            part = storefront.crop(photo, tuple(first), corner)
+            part = storefront.crop(whole, tuple(first), corner)
         except ImageError as error:
             return UNCHANGED, None, UNCHANGED, f"⚠️ {error}", UNCHANGED
-        return part, None, gr.update(value=part, visible=True), say(lang, "crop_done"), gr.update(visible=True)
+        return (part, None, gr.update(value=as_jpeg(part), visible=True), say(lang, "crop_done"),
+                gr.update(visible=True))
     return click
 
 
@@ -101,16 +147,6 @@ def apply_chip(chip: str | None, categories: list[str] | None, colours: list[str
     if kind == "category":
         return sorted({*(categories or ()), label}), UNCHANGED
     return UNCHANGED, sorted({*(colours or ()), label})
-
-
-def load_url(storefront: Storefront):
-    """The picture at the address goes into the photo box (where it can be cropped), which starts the search."""
-    def load(url: str) -> tuple:
-        try:
-            return storefront.load_url(url), UNCHANGED
-        except ImageError as error:
-            return UNCHANGED, f"⚠️ {error}"
-    return load
 
 
 def relabel(storefront: Storefront, tab_keys: list[str]):

@@ -1,15 +1,66 @@
-"""Photo inputs that hand the picture over untouched, so `load_image` checks it and explains what is wrong,
-where Gradio's own decoding would fail with a generic error."""
+"""Shoppers' photos in memory only: an upload, webcam snapshot or paste is read and its file deleted from Gradio's
+upload folder at once, and a photo shown back on the page travels as a data URL, never as a file on disk. The
+picture is handed over untouched, so `load_image` checks it and says what is wrong with a bad one."""
 from __future__ import annotations
 
+import base64
+import contextlib
+import io
+from pathlib import Path
+
 import gradio as gr
+from gradio.data_classes import ImageData
+from gradio.utils import get_upload_folder
+from PIL import Image
+
+from search.images import PhotoBytes
+
+SHOWN_QUALITY = 90
 
 
 class PhotoInput(gr.Image):
-    """Upload, webcam snapshot or paste: the file as it came, no re-encoded copy."""
+    """A photo box whose value reaches the handler as `PhotoBytes` and whose shown picture is a data URL."""
 
-    def preprocess(self, payload):  # type: ignore[override]
-        return payload.path if payload is not None else None
+    def preprocess(self, payload) -> PhotoBytes | None:  # type: ignore[override]
+        if payload is None:
+            return None
+        name = payload.orig_name or "photo"
+        if payload.path:
+            return PhotoBytes(_take_upload(Path(payload.path)), name)
+        if (payload.url or "").startswith("data:"):
+            return PhotoBytes(base64.b64decode(payload.url.split(",", 1)[1]), name)
+        return None
+
+    def postprocess(self, value) -> ImageData | None:  # type: ignore[override]
+        """`value`: a shopper's photo as JPEG bytes (see `as_jpeg`), or a catalog picture's path (the examples)."""
+        if not isinstance(value, bytes):
+            return super().postprocess(value)
+        return ImageData(url="data:image/jpeg;base64," + base64.b64encode(value).decode("ascii"),
+                         orig_name="photo.jpg", mime_type="image/jpeg")
 
     def get_block_name(self) -> str:
         return "image"
+
+
+def as_jpeg(image: Image.Image) -> bytes:
+    """How a photo is shown back on the page (and recognised when the photo box reports it as changed)."""
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "JPEG", quality=SHOWN_QUALITY)
+    return buffer.getvalue()
+
+
+def _take_upload(path: Path) -> bytes:
+    """The uploaded file's bytes; the file (and the folder Gradio made for it) is deleted. Files outside Gradio's
+    upload folder are only read: they are not shoppers' uploads."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return b""  # an empty photo: load_image says so
+    upload_folder = Path(get_upload_folder()).resolve()
+    resolved = path.resolve()
+    if resolved.is_relative_to(upload_folder):
+        resolved.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the folder Gradio made for it, unless another upload is in it
+            if resolved.parent != upload_folder:
+                resolved.parent.rmdir()
+    return data

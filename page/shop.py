@@ -15,7 +15,7 @@ from storefront.text import say
 class ShopView:
     photo: PhotoInput
     crop_hint: gr.Markdown
-    crop_preview: gr.Image
+    crop_preview: PhotoInput
     whole_photo: gr.Button
     url: gr.Textbox
     load_url: gr.Button
@@ -48,8 +48,8 @@ def build(settings: Settings, examples: list[str]) -> ShopView:
                                height=300, elem_id="photo")
             crop_hint = gr.Markdown(say("en", "crop_hint"), elem_id="crop-hint")
             with gr.Row(equal_height=True):
-                crop_preview = gr.Image(label=T("crop"), visible=False, height=120, interactive=False,
-                                        elem_id="crop-preview", buttons=[])
+                crop_preview = PhotoInput(label=T("crop"), visible=False, height=120, interactive=False,
+                                          elem_id="crop-preview", buttons=[])
                 whole_photo = gr.Button(T("whole_photo"), size="sm", visible=False, elem_id="whole-photo")
             with gr.Row(equal_height=True):
                 url = gr.Textbox(label=T("url"), placeholder=T("url_placeholder"), scale=4, elem_id="image-url")

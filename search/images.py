@@ -1,8 +1,10 @@
 """Turn any query or catalog input (path, bytes, PIL image, webcam array) into a safe RGB image."""
 from __future__ import annotations
 
+import hashlib
 import io
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,18 @@ class ImageError(ValueError):
     """An input is not a usable image; the message names the input and the reason."""
 
 
+@dataclass(frozen=True)
+class PhotoBytes:
+    """A shopper's photo held in memory only, with the name it came with (for messages)."""
+
+    data: bytes
+    name: str = "photo"
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
 def load_image(source: Any, name: str | None = None) -> Image.Image:
     """Return an RGB image from a path, bytes, PIL image or HxW[xC] uint8 array; raise `ImageError`."""
     label = name or _describe(source)
@@ -29,6 +43,8 @@ def load_image(source: Any, name: str | None = None) -> Image.Image:
         image = _from_array(source, label)
     elif isinstance(source, (bytes, bytearray)):
         image = _open(bytes(source), label)
+    elif isinstance(source, PhotoBytes):
+        image = _open(source.data, label)
     elif isinstance(source, (str, Path)):
         image = _open(_read_file(Path(source), label), label)
     else:
@@ -41,6 +57,8 @@ def _describe(source: Any) -> str:
         return str(source)
     if isinstance(source, (bytes, bytearray)):
         return f"uploaded data ({len(source)} bytes)"
+    if isinstance(source, PhotoBytes):
+        return source.name
     return "image"
 
 
@@ -138,21 +156,12 @@ def _over_white(image: Image.Image) -> Image.Image:
     return Image.alpha_composite(background, image)
 
 
-def crop(image: Image.Image, corners: tuple[tuple[float, float], tuple[float, float]],
-         shown_size: tuple[int, int]) -> Image.Image:
-    """The part of `image` between two opposite corners given in pixels of the picture as the browser showed
-    it (`shown_size`, which may be larger than `image` after `load_image` shrank it)."""
+def crop(image: Image.Image, corners: tuple[tuple[float, float], tuple[float, float]]) -> Image.Image:
+    """The part of `image` between two opposite corners, in the image's own pixels (the page shows the photo as
+    `load_image` made it, so a click there is a pixel here)."""
     (x1, y1), (x2, y2) = corners
-    sx, sy = image.width / shown_size[0], image.height / shown_size[1]
-    box = (round(min(x1, x2) * sx), round(min(y1, y2) * sy), round(max(x1, x2) * sx), round(max(y1, y2) * sy))
+    box = (round(min(x1, x2)), round(min(y1, y2)), round(max(x1, x2)), round(max(y1, y2)))
     box = (max(box[0], 0), max(box[1], 0), min(box[2], image.width), min(box[3], image.height))
     if box[2] - box[0] < MIN_SIDE or box[3] - box[1] < MIN_SIDE:
         raise ImageError("the crop is too small: click two opposite corners of the item")
     return image.crop(box)
-
-
-def shown_size(path: str | Path) -> tuple[int, int]:
-    """A picture's size as a browser shows it: turned by its EXIF orientation, as `load_image` turns it."""
-    with Image.open(path) as picture:
-        turned = picture.getexif().get(0x0112, 1) in (5, 6, 7, 8)
-        return (picture.height, picture.width) if turned else picture.size

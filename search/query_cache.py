@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from search.images import PhotoBytes
+
 
 class EmbeddingCache:
     """The most recently used query vectors, keyed by what was encoded (never by file name alone)."""
@@ -39,6 +41,8 @@ def image_key(source: Any) -> str | None:
     digest = hashlib.sha256()
     if isinstance(source, (bytes, bytearray)):
         digest.update(source)
+    elif isinstance(source, PhotoBytes):
+        digest.update(source.data)
     elif isinstance(source, (str, Path)):
         try:
             digest.update(Path(source).read_bytes())

@@ -17,7 +17,7 @@ from catalog.product import CatalogError
 from search.config import ConfigError, Settings
 from search.encoder_types import EncoderError
 from search.fetch import ImageFetcher
-from search.images import ImageError, crop, load_image, shown_size
+from search.images import ImageError, crop, load_image
 from search.indexer import Indexer, estimate_rows
 from search.ranking import Filters
 from search.recognise import Guess, Recogniser
@@ -144,10 +144,14 @@ class Storefront:
         fetcher = ImageFetcher(self.settings.image_cache, timeout=URL_TIMEOUT_S, retries=0)
         return load_image(fetcher.download(url), name=url)
 
-    def crop(self, photo: str, first: tuple[float, float], second: tuple[float, float]) -> Image.Image:
-        """The part of the shopper's photo between two clicked corners; raises `ImageError`."""
-        image = load_image(photo)  # says what is wrong with a bad file before its size is read
-        return crop(image, (first, second), shown_size(photo))
+    def photo(self, source: Any) -> Image.Image:
+        """A shopper's photo, checked and turned upright; raises `ImageError` saying what is wrong."""
+        return load_image(source)
+
+    def crop(self, photo: Image.Image, first: tuple[float, float], second: tuple[float, float]) -> Image.Image:
+        """The part of the shopper's photo (as `photo` gave it and the page shows it) between two clicked
+        corners; raises `ImageError`."""
+        return crop(photo, (first, second))
 
     def search(self, image: Any, text: str = "", text_weight: float = 0.5, top_k: float = 12,
                min_score: float = 0.0, filters: Filters = Filters(), rerank_weight: float = 0.0,

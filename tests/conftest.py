@@ -81,7 +81,8 @@ def launched_app(tmp_path_factory):
     port = free_port()
     env = {**os.environ, "PRODUCT_SEARCH_DEMO_DIR": str(home / "demo"), "PRODUCT_SEARCH_MODEL": "test-tiny",
            "PRODUCT_SEARCH_ADMIN_PASSWORD": ADMIN_PASSWORD,
-           "PRODUCT_SEARCH_SAVED_SETTINGS": str(home / "saved-settings.json")}
+           "PRODUCT_SEARCH_SAVED_SETTINGS": str(home / "saved-settings.json"),
+           "GRADIO_TEMP_DIR": str(home / "uploads")}  # where Gradio puts uploads: tests check none is kept
     process = subprocess.Popen([sys.executable, "app.py", "--store", str(home / "store"), "--port", str(port)],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(home / "app.log", "w"))
     try:

@@ -1,4 +1,5 @@
 import functools
+import io
 import re
 import subprocess
 import sys
@@ -88,7 +89,10 @@ def test_an_image_address_is_loaded_over_http_and_other_schemes_are_refused(stor
         storefront.load_url(f"file://{_photo(storefront)}")
     with pytest.raises(ImageError, match="HTTP 404"):
         storefront.load_url(f"{image_server}/images/nothing.png")
-    assert handlers.load_url(storefront)("ftp://example.com/a.png")[1].startswith("⚠️ ftp://example.com/a.png: only")
+    search_inputs = ("", 0.5, 0.0, 12, 0.0, [], [], [], None, None, False, "English", False)
+    updates = handlers.load_url(storefront)("ftp://example.com/a.png", *search_inputs)
+    assert updates[:4] == (handlers.UNCHANGED,) * 4  # the photo the shopper had stays
+    assert updates[9].startswith("⚠️ ftp://example.com/a.png: only")
 
 
 class QuietFiles(SimpleHTTPRequestHandler):
@@ -106,29 +110,30 @@ def image_server(storefront):
     httpd.shutdown()
 
 
-def test_two_clicked_corners_crop_the_photo_in_its_shown_pixels(storefront, tmp_path):
+def test_two_clicked_corners_crop_the_photo_as_the_page_shows_it(storefront, tmp_path):
     photo = tmp_path / "two-halves.png"
     picture = Image.new("RGB", (2400, 600), "red")
     picture.paste((0, 0, 255), (1200, 0, 2400, 600))
     picture.save(photo)
-    part = storefront.crop(str(photo), (2300, 500), (1300, 100))  # any two opposite corners, in shown pixels
-    scale = 1024 / 2400  # load_image shrank it to 1024 wide
-    assert part.size == (round(2300 * scale) - round(1300 * scale), round(500 * scale) - round(100 * scale))
-    assert part.getcolors() == [(part.width * part.height, (0, 0, 255))]
+    shown = storefront.photo(str(photo))  # shrunk to 1024 wide: the page shows (and clicks land on) this
+    assert shown.size == (1024, 256)
+    part = storefront.crop(shown, (1000, 200), (600, 40))  # any two opposite corners
+    assert part.size == (400, 160) and part.getcolors() == [(400 * 160, (0, 0, 255))]
     with pytest.raises(ImageError, match="the crop is too small"):
-        storefront.crop(str(photo), (10, 10), (12, 300))
+        storefront.crop(shown, (10, 10), (12, 300))
 
 
 def test_the_crop_is_searched_and_the_whole_photo_again_on_request(storefront):
-    photo = _photo(storefront)
+    photo = storefront.photo(_photo(storefront))
     click = handlers.click_corner(storefront)
     first = click(photo, None, "en", SimpleNamespace(index=[40, 40]))
     assert first[1] == (40, 40) and first[3].startswith("✂️ Now click the opposite corner")
     part, corner, preview, hint, whole = click(photo, [40, 40], "en", SimpleNamespace(index=[200, 180]))
     assert part.size == (160, 140) and corner is None and preview["visible"] and whole["visible"]
+    assert Image.open(io.BytesIO(preview["value"])).size == (160, 140)  # shown from memory, as JPEG bytes
     cropped = storefront.search(part, "", 0.5, 3, -1.0)
     assert cropped.scores[0] < storefront.search(photo, "", 0.5, 3, -1.0).scores[0]  # not the photo itself
-    assert handlers.take_photo(photo, "en")[:2] == (photo, None)
+    assert handlers.whole_photo(photo, "en")[:2] == (photo, None)
 
 
 def test_a_clicked_chip_becomes_a_filter():

@@ -8,6 +8,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
     pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
 
+from PIL import Image  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from conftest import ROOT  # noqa: E402
@@ -153,3 +154,33 @@ def test_an_example_photo_searches_at_once(page, launched_app):
     page.locator("img[src*='demo-']").nth(1).click()
     expect(page.locator("#status")).to_contain_text("12 products", timeout=30_000)
     assert page.locator("#results .caption-label").count() == 12
+
+
+def _images_in(folder):
+    found = []
+    for path in (p for p in folder.rglob("*") if p.is_file()):
+        try:
+            with Image.open(path):
+                found.append(path)
+        except OSError:
+            pass
+    return found
+
+
+def test_a_shoppers_photo_and_its_crop_are_never_kept_on_disk(page, launched_app, tmp_path):
+    url, demo_dir = launched_app
+    photo = tmp_path / "my-own-photo.jpg"  # not a catalog file
+    Image.open(demo_dir / "images" / "demo-0105.png").convert("RGB").rotate(3).save(photo, quality=85)
+    _open(page, url)
+    _upload(page, photo)
+    box = page.locator("#photo img").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2)
+    expect(page.locator("#crop-hint")).to_contain_text("Now click the opposite corner", timeout=30_000)
+    page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.8)
+    expect(page.locator("#crop-preview img")).to_be_visible(timeout=30_000)
+    for shown in (page.locator("#photo img").first, page.locator("#crop-preview img").first):
+        assert shown.evaluate("img => img.naturalWidth") > 0  # still on screen: from memory
+        assert shown.get_attribute("src").startswith("data:image/jpeg;base64,")
+    uploads = demo_dir.parent / "uploads"
+    assert uploads.is_dir()  # Gradio did receive uploads there...
+    assert _images_in(uploads) == []  # ...and none of them, nor the crop, is left
