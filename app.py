@@ -100,10 +100,12 @@ def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id, tabs: 
     search_inputs = [query_photo, shop.text, shop.text_weight, *ranking, *shop.filters, lang, tuning_open]
     crop_outputs = [query_photo, first_corner, shop.crop_preview, shop.crop_hint, shop.whole_photo]
     new_photo_outputs = [shop.photo, shown_digest, query_photo, whole_photo, *crop_outputs[1:], *outputs]
+    # upload, snapshot, paste, example, clear; the spinner stays off the photo, so it can be clicked at once
     shop.photo.change(handlers.new_photo(storefront), [shop.photo, shown_digest, *search_inputs],
-                      new_photo_outputs, api_name=False)  # upload, snapshot, paste, example, clear
+                      new_photo_outputs, api_name=False, show_progress_on=[shop.gallery, shop.status])
     for event in (shop.url.submit, shop.load_url.click):
-        event(handlers.load_url(storefront), [shop.url, *search_inputs[1:]], new_photo_outputs, api_name=False)
+        event(handlers.load_url(storefront), [shop.url, *search_inputs[1:]], new_photo_outputs, api_name=False,
+              show_progress_on=[shop.gallery, shop.status])
     triggers = [  # (event, handler, inputs, outputs) run before the search
         (tabs["tuning"].select, lambda: True, None, tuning_open),
         *((tab.select, lambda: False, None, tuning_open) for name, tab in tabs.items() if name != "tuning"),

@@ -15,7 +15,7 @@ from search.config import ConfigError, Settings, add_common_flags
 from search.duplicates import find_duplicates
 from search.encoder_types import EncoderError
 from search.evaluate import evaluate, plot_curve, read_labels
-from search.fetch import ImageFetcher
+from search.fetch import ImageFetcher, download_photo
 from search.images import ImageError
 from search.indexer import Indexer, estimate_rows
 from search.ranking import Filters
@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--duplicate-threshold", type=float, help="picture similarity that makes two listings "
                                                                   "duplicates (default 0.985)")
     query = commands.add_parser("query", help="search by photo, text or both")
-    query.add_argument("--image", help="path of the query photo")
+    query.add_argument("--image", help="path or http(s) address of the query photo")
     query.add_argument("--text", help="query text")
     query.add_argument("--text-weight", type=float, help="0 = photo only, 1 = text only (default 0.5)")
     query.add_argument("--top-k", type=int)
@@ -117,7 +117,8 @@ def _eval(service: SearchService, settings: Settings, args: argparse.Namespace) 
 
 def _query(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
     filters = Filters(tuple(args.brand), tuple(args.category), args.min_price, args.max_price, args.in_stock)
-    response = service.search(Query(args.image, args.text, settings.text_weight), filters, settings.top_k,
+    image = download_photo(args.image, settings.url_timeout) if "://" in (args.image or "") else args.image
+    response = service.search(Query(image, args.text, settings.text_weight), filters, settings.top_k,
                               settings.min_score)
     rows = [{"id": h.product.id, "title": h.product.title, "brand": h.product.brand,
              "category": h.product.category, "price": h.product.price, "currency": h.product.currency,

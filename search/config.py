@@ -43,6 +43,7 @@ class Settings:
     batch_size: int = 32
     admin_password: str | None = None  # without it the page has no Admin tab and admin actions are refused
     saved_settings: Path = Path("data/saved-settings.json")
+    url_timeout: float = 8.0  # seconds a shopper's image address may take to answer
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import httpx
 
-from search.images import MAX_BYTES, ImageError, load_image
+from search.images import MAX_BYTES, ImageError, PhotoBytes, load_image
 
 _RETRIABLE = {408, 425, 429, 500, 502, 503, 504}
 
@@ -18,14 +18,16 @@ _RETRIABLE = {408, 425, 429, 500, 502, 503, 504}
 class ImageFetcher:
     """Downloads http(s) images into `cache_dir`, keyed by URL."""
 
-    def __init__(self, cache_dir: Path | str, timeout: float = 10.0, retries: int = 2,
+    def __init__(self, cache_dir: Path | str | None, timeout: float = 10.0, retries: int = 2,
                  max_bytes: int = MAX_BYTES) -> None:
-        self.cache_dir = Path(cache_dir)
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.timeout = timeout
         self.retries = retries
         self.max_bytes = max_bytes
 
     def cached_path(self, url: str) -> Path:
+        if self.cache_dir is None:
+            raise ValueError("this fetcher has no cache folder: use download()")
         return self.cache_dir / hashlib.sha256(url.encode()).hexdigest()[:40]
 
     def fetch(self, url: str) -> Path:
@@ -55,7 +57,7 @@ class ImageFetcher:
                 return self._get(url)
             except _Retry as reason:
                 last = str(reason)
-        raise ImageError(f"{url}: {last} (tried {self.retries + 1} times)")
+        raise ImageError(f"{url}: {last}" + (f" (tried {self.retries + 1} times)" if self.retries else ""))
 
     def _get(self, url: str) -> bytes:
         deadline = time.monotonic() + self.timeout * 3
@@ -87,6 +89,11 @@ class ImageFetcher:
         length = response.headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_bytes:
             raise ImageError(f"{url}: {int(length) / 2**20:.1f} MiB is over the {self.max_bytes // 2**20} MiB limit")
+
+
+def download_photo(url: str, timeout: float) -> PhotoBytes:
+    """A shopper's photo at an http(s) address, in memory only and in one attempt (someone is waiting)."""
+    return PhotoBytes(ImageFetcher(None, timeout=timeout, retries=0).download(url), url)
 
 
 class _Retry(Exception):

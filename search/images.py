@@ -14,6 +14,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_PIXELS = 40_000_000  # about 6300 x 6300; more is a decompression bomb, not a product photo
 MAX_BYTES = 25 * 1024 * 1024
 MIN_SIDE = 8
+MAX_ASPECT = 20  # a 10000x20 strip is not a product photo, and would shrink to nothing
 # Large enough for any encoder here (CLIP wants 224 px), small enough to keep memory flat.
 WORKING_SIDE = 1024
 
@@ -90,9 +91,9 @@ def _open(data: bytes, label: str) -> Image.Image:
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"{label}: image has too many pixels (limit {MAX_PIXELS:,})") from None
+        raise ImageError(f"{label}: image has too many pixels (over the limit of {MAX_PIXELS:,} pixels)") from None
     except UnidentifiedImageError:
-        raise ImageError(f"{label}: not an image format we can read (JPEG, PNG, WebP, GIF, BMP, TIFF)") from None
+        raise ImageError(f"{label}: {_what_else(data)}") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageError(f"{label}: image data is damaged or truncated ({error})") from None
     return image
@@ -103,6 +104,28 @@ def _check_size(width: int, height: int, label: str) -> None:
         raise ImageError(f"{label}: {width}x{height} pixels is over the limit of {MAX_PIXELS:,} pixels")
     if min(width, height) < MIN_SIDE:
         raise ImageError(f"{label}: {width}x{height} pixels is too small (at least {MIN_SIDE} px per side)")
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise ImageError(f"{label}: {width}x{height} pixels is a strip, not a photo (its sides are more than "
+                         f"{MAX_ASPECT} times apart)")
+
+
+_MAGIC = {b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF", b"BM": "BMP", b"II*\x00": "TIFF",
+          b"MM\x00*": "TIFF"}
+
+
+def _what_else(data: bytes) -> str:
+    """What a file that is no picture we read seems to be, for the message."""
+    kind = next((name for magic, name in _MAGIC.items() if data.startswith(magic)), None)
+    if kind or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        return f"image data is damaged or truncated (a {kind or 'WebP'} file that cannot be read)"
+    start = data[:512].lstrip().lower()
+    if start.startswith(b"%pdf"):
+        return "is a PDF document, not a picture"
+    if b"<svg" in start:
+        return "is an SVG drawing: export it as PNG or JPEG"
+    if start.startswith((b"<!doctype html", b"<html")):
+        return "is a web page (HTML), not a picture"
+    return "not an image format we can read (JPEG, PNG, WebP, GIF, BMP, TIFF)"
 
 
 def _from_array(array: np.ndarray, label: str) -> Image.Image:

@@ -16,7 +16,7 @@ from catalog.demo import write_demo_catalog
 from catalog.product import CatalogError
 from search.config import ConfigError, Settings
 from search.encoder_types import EncoderError
-from search.fetch import ImageFetcher
+from search.fetch import ImageFetcher, download_photo
 from search.images import ImageError, crop, load_image
 from search.indexer import Indexer, estimate_rows
 from search.ranking import Filters
@@ -28,7 +28,6 @@ from storefront.text import say
 
 log = logging.getLogger("storefront")
 FRIENDLY_ERRORS = (ImageError, EncoderError, QueryError, StoreError, CatalogError, ConfigError)
-URL_TIMEOUT_S = 8.0
 
 
 @dataclass
@@ -141,8 +140,7 @@ class Storefront:
         url = (url or "").strip()
         if not url:
             raise ImageError("paste the address of a picture first")
-        fetcher = ImageFetcher(self.settings.image_cache, timeout=URL_TIMEOUT_S, retries=0)
-        return load_image(fetcher.download(url), name=url)
+        return load_image(download_photo(url, self.settings.url_timeout))
 
     def photo(self, source: Any) -> Image.Image:
         """A shopper's photo, checked and turned upright; raises `ImageError` saying what is wrong."""

@@ -51,7 +51,7 @@ def test_bad_input_becomes_a_message_not_a_traceback(storefront, tmp_path):
     bad.write_bytes(b"<html>not an image</html>")
     result = storefront.search(str(bad), "", 0.5, 6, 0.0)
     assert (result.gallery, result.ids) == ([], [])
-    assert result.status == f"⚠️ {bad}: not an image format we can read (JPEG, PNG, WebP, GIF, BMP, TIFF)"
+    assert result.status == f"⚠️ {bad}: is a web page (HTML), not a picture"
     assert storefront.search(None, "", 0.5, 6, 0.0).status == "⚠️ give a photo, a text, or both to search with"
 
 

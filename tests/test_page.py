@@ -1,5 +1,6 @@
 """The page in a real browser: Debian's chromium driven by Playwright."""
 import os
+import re
 import shutil
 
 import pytest
@@ -41,6 +42,8 @@ def _open(page, url):
 def _upload(page, picture):
     page.locator("#photo input[type=file]").first.set_input_files(str(picture))
     expect(page.locator("#status")).to_contain_text("products", timeout=60_000)
+    # the upload's file is gone by now: the photo box shows the photo from memory
+    expect(page.locator("#photo img").first).to_have_attribute("src", re.compile("^data:image/jpeg"))
 
 
 def _captions(page):
@@ -184,3 +187,17 @@ def test_a_shoppers_photo_and_its_crop_are_never_kept_on_disk(page, launched_app
     uploads = demo_dir.parent / "uploads"
     assert uploads.is_dir()  # Gradio did receive uploads there...
     assert _images_in(uploads) == []  # ...and none of them, nor the crop, is left
+
+
+def test_a_broken_upload_is_explained_and_the_next_photo_searched(page, launched_app, tmp_path):
+    url, demo_dir = launched_app
+    broken = tmp_path / "holiday.jpg"
+    broken.write_bytes((demo_dir / "images" / "demo-0105.png").read_bytes()[:300])
+    _open(page, url)
+    page.locator("#photo input[type=file]").first.set_input_files(str(broken))
+    expect(page.locator("#status")).to_contain_text("holiday.jpg: image data is damaged or truncated",
+                                                    timeout=60_000)
+    assert page.locator("#results .caption-label").count() == 0
+    _upload(page, demo_dir / "images" / "demo-0203.png")
+    expect(page.locator("#results .caption-label").first).to_contain_text("Alder & Co Red Sneakers",
+                                                                          timeout=30_000)

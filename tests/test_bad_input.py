@@ -1,0 +1,146 @@
+"""Every kind of bad (or merely awkward) query photo, and bad image addresses, through the library, the page's
+handler, the API of the running app and the CLI: a clear message each, and the next request still served."""
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from gradio_client import Client, handle_file
+
+from bad_photos import accepted_kinds, refused_kinds
+from page import handlers
+from search.__main__ import main as search_cli
+from search.config import Settings
+from search.images import ImageError, PhotoBytes, load_image
+from storefront import Storefront
+
+REFUSED, ACCEPTED = refused_kinds(), accepted_kinds()
+URL_TIMEOUT = 1.0
+
+
+def test_there_are_at_least_25_kinds_of_photo():
+    assert len(REFUSED) + len(ACCEPTED) >= 25 and len({k.name for k in REFUSED + ACCEPTED}) == len(REFUSED + ACCEPTED)
+
+
+@pytest.mark.parametrize("kind", REFUSED, ids=str)
+def test_a_bad_photo_is_refused_naming_the_file_and_the_reason(kind):
+    with pytest.raises(ImageError) as refusal:
+        load_image(PhotoBytes(kind.data, kind.filename))
+    assert str(refusal.value).startswith(f"{kind.filename}: ") and kind.refused in str(refusal.value)
+
+
+@pytest.mark.parametrize("kind", ACCEPTED, ids=str)
+def test_an_awkward_real_photo_is_read_upright_in_rgb(kind):
+    image = load_image(PhotoBytes(kind.data, kind.filename))
+    assert image.mode == "RGB" and image.size == kind.size
+
+
+@pytest.fixture(scope="module")
+def storefront(tiny_service, tmp_path_factory):
+    home = tmp_path_factory.mktemp("bad-input")
+    return Storefront(Settings(store=tiny_service.store.location, model="test-tiny", precision="fp32",
+                               demo_dir=home / "demo", url_timeout=URL_TIMEOUT))
+
+
+SEARCH_INPUTS = ("", 0.5, 0.0, 12, 0.0, [], [], [], None, None, False, "English", False)
+STATUS = 9  # where the status line is among new_photo's updates
+
+
+def test_the_pages_photo_box_says_what_is_wrong_with_each_kind(storefront):
+    take = handlers.new_photo(storefront)
+    for kind in REFUSED:
+        updates = take(PhotoBytes(kind.data, kind.filename), None, None, *SEARCH_INPUTS)
+        assert updates[:4] == (None,) * 4, kind  # nothing of it is kept or shown
+        assert updates[STATUS].startswith(f"⚠️ {kind.filename}: ") and kind.refused in updates[STATUS], kind
+    for kind in ACCEPTED:
+        updates = take(PhotoBytes(kind.data, kind.filename), None, None, *SEARCH_INPUTS)
+        assert updates[2].size == kind.size and updates[STATUS].startswith("12 products"), kind
+
+
+def test_the_running_app_answers_every_kind_and_goes_on_serving(launched_app, tmp_path):
+    url, demo_dir = launched_app
+    client = Client(url, verbose=False)
+    for kind in REFUSED + ACCEPTED:
+        path = tmp_path / kind.filename
+        path.write_bytes(kind.data)
+        gallery, status = client.predict(handle_file(str(path)), 3, 0.0, [], [], None, None, False,
+                                         api_name="/search_image")
+        if kind.refused:
+            assert gallery == [] and status == f"⚠️ {kind.filename}: " + status.split(": ", 1)[1], kind
+            assert kind.refused in status, kind
+        else:
+            assert len(gallery) == 3 and status.startswith("3 products"), (kind, status)
+    gallery, status = client.predict(handle_file(str(demo_dir / "images" / "demo-0105.png")), 1, 0.0, [], [],
+                                     None, None, False, api_name="/search_image")
+    assert gallery[0]["caption"].startswith("Kestrel Red Striped Coffee Mug")
+
+
+def test_the_cli_says_what_is_wrong_and_exits_2(tiny_service, tmp_path, capsys):
+    store = ["--store", tiny_service.store.location, "--model", "test-tiny", "--precision", "fp32"]
+    for kind in REFUSED[:6] + ACCEPTED[:3]:
+        path = tmp_path / kind.filename
+        path.write_bytes(kind.data)
+        code = search_cli(["query", "--image", str(path), "--top-k", "2", *store])
+        out, err = capsys.readouterr()
+        if kind.refused:
+            error = err.splitlines()[-1]  # after the warning that the test model's weights are random
+            assert code == 2 and error.startswith(f"error: {path}: ") and kind.refused in error, (kind, err)
+        else:
+            assert code == 0 and len(out.splitlines()) == 2, (kind, err)
+
+
+class Addresses(BaseHTTPRequestHandler):
+    """/slow never answers in time, /page is a web page, /photo.jpg is a photo."""
+
+    photo = ACCEPTED[0].data
+
+    def do_GET(self):  # noqa: N802 (the name http.server calls)
+        if self.path == "/slow":
+            time.sleep(URL_TIMEOUT * 3)
+        kind, body = ("image/jpeg", self.photo) if self.path == "/photo.jpg" else ("text/html", b"<html></html>")
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # /slow: the client stopped waiting, as it should
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def addresses():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Addresses)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def _bad_addresses(base):
+    return [(f"{base}/slow", f"no answer within {URL_TIMEOUT:.0f} s"),
+            (f"{base}/page", "the server sent text/html, not an image"),
+            ("file:///etc/passwd", "only http:// and https:// image addresses are accepted, not file://"),
+            ("ftp://example.com/a.jpg", "not ftp://")]
+
+
+def test_bad_image_addresses_get_a_message_on_the_page(storefront, addresses):
+    load = handlers.load_url(storefront)
+    for address, reason in _bad_addresses(addresses):
+        updates = load(address, *SEARCH_INPUTS)
+        assert updates[STATUS].startswith(f"⚠️ {address}: ") and reason in updates[STATUS], updates[STATUS]
+    assert load(f"{addresses}/photo.jpg", *SEARCH_INPUTS)[STATUS].startswith("12 products")
+
+
+def test_bad_image_addresses_get_a_message_from_the_cli(tiny_service, addresses, capsys, monkeypatch):
+    monkeypatch.setenv("PRODUCT_SEARCH_URL_TIMEOUT", str(URL_TIMEOUT))
+    store = ["--store", tiny_service.store.location, "--model", "test-tiny", "--precision", "fp32"]
+    for address, reason in _bad_addresses(addresses):
+        assert search_cli(["query", "--image", address, *store]) == 2
+        error = capsys.readouterr().err.splitlines()[-1]
+        assert error.startswith(f"error: {address}: ") and reason in error, error
+    assert search_cli(["query", "--image", f"{addresses}/photo.jpg", "--top-k", "2", *store]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
