@@ -72,7 +72,7 @@ class Indexer:
         root, summary, first_lines = Path(images_root), IndexSummary(), FirstLines()
         in_feed: set[str] = set()
         done = 0
-        with ThreadPoolExecutor(self.workers) as pool:
+        with self.store.writing(), ThreadPoolExecutor(self.workers) as pool:
             waiting: list[Future] = []
             for batch in _batches(items, self.batch_size):
                 rows = self._new_rows(batch, first_lines, in_feed, summary)
@@ -83,9 +83,9 @@ class Indexer:
                 if progress:
                     progress(done)
             self._store_batch([f.result() for f in waiting], summary)
+            if prune:
+                summary.removed = self.store.delete([i for i in self.store.ids() if i not in in_feed])
         summary.skipped.sort(key=lambda skip: skip.line)
-        if prune:
-            summary.removed = self.store.delete([i for i in self.store.ids() if i not in in_feed])
         return summary
 
     def _new_rows(self, batch: list[FeedItem], first_lines: FirstLines, in_feed: set[str],

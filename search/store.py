@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -15,6 +16,8 @@ import numpy as np
 from catalog.product import Product
 from search.encoder_types import EncoderInfo
 from search.exact import ExactIndex
+from search.store_errors import StoreBusyError, StoreError, StoreMismatchError  # noqa: F401 (imported from here)
+from search.writer_lock import WriterLock
 
 SCHEMA_VERSION = 2  # 2: a `colour` field, so the page can filter by colour
 COLLECTION_PREFIX = "products-"
@@ -27,14 +30,6 @@ EF_SEARCH = 400
 # Chroma server (where other processes write), by Chroma's HNSW index.
 EXACT_LIMIT = 300_000
 RECHECK_S = 5.0
-
-
-class StoreError(RuntimeError):
-    """The store cannot be opened or used; the message says what to do."""
-
-
-class StoreMismatchError(StoreError):
-    """The store was built with another embedding space than the encoder in use."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +89,7 @@ class ProductStore:
             self.name, configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
             metadata=_space_metadata(info), embedding_function=None)
         self._embedded = not self.location.startswith(("http://", "https://"))
+        self._writer = WriterLock(self.location) if self._embedded else None  # a server orders its own writes
         self._exact: ExactIndex | None = None
         self._exact_checked = 0.0
         self._exact_limit = exact_limit
@@ -123,22 +119,30 @@ class ProductStore:
     def count(self) -> int:
         return self._collection.count()
 
+    def writing(self):
+        """Hold the store for writing (a whole indexing run, say); raises `StoreBusyError` at once if another
+        process writes to this embedded store. Every write takes it anyway, for itself."""
+        return self._writer.held() if self._writer is not None else nullcontext()
+
     def upsert(self, products: Sequence[Product], vectors: np.ndarray, fingerprints: Sequence[str]) -> None:
         """Insert or replace products (by id) with their vectors, in batches the client accepts."""
         step = self._client.get_max_batch_size()
-        for start in range(0, len(products), step):
-            end = start + step
-            ids = [p.id for p in products[start:end]]
-            metadatas = [_to_metadata(p, f) for p, f in zip(products[start:end], fingerprints[start:end])]
-            embeddings = np.asarray(vectors[start:end], dtype=np.float32)
-            self._collection.upsert(ids=ids, embeddings=embeddings, metadatas=metadatas)
-            if self._exact is not None:
-                self._exact.upsert(ids, embeddings, metadatas)
+        with self.writing():
+            for start in range(0, len(products), step):
+                end = start + step
+                ids = [p.id for p in products[start:end]]
+                metadatas = [_to_metadata(p, f) for p, f in zip(products[start:end], fingerprints[start:end])]
+                embeddings = np.asarray(vectors[start:end], dtype=np.float32)
+                self._collection.upsert(ids=ids, embeddings=embeddings, metadatas=metadatas)
+                if self._exact is not None:
+                    self._exact.upsert(ids, embeddings, metadatas)
 
     def update_metadata(self, products: Sequence[Product], fingerprints: Sequence[str]) -> None:
         """Replace products' details without touching their vectors."""
-        if products:
-            ids, metadatas = [p.id for p in products], [_to_metadata(p, f) for p, f in zip(products, fingerprints)]
+        if not products:
+            return
+        ids, metadatas = [p.id for p in products], [_to_metadata(p, f) for p, f in zip(products, fingerprints)]
+        with self.writing():
             self._collection.update(ids=ids, metadatas=metadatas)
             if self._exact is not None:
                 self._exact.update_metadata(ids, metadatas)
@@ -149,7 +153,8 @@ class ProductStore:
             return 0
         found = self._collection.get(ids=list(dict.fromkeys(ids)), include=[])["ids"]
         if found:
-            self._collection.delete(ids=found)
+            with self.writing():
+                self._collection.delete(ids=found)
             if self._exact is not None:
                 self._exact.delete(found)
         return len(found)

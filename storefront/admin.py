@@ -70,7 +70,10 @@ class Admin:
         ids = [part.strip() for part in ids_text.replace(",", "\n").splitlines() if part.strip()]
         if not ids:
             return "⚠️ give one or more product ids, one per line or separated by commas"
-        deleted = self.storefront.service().store.delete(ids)
+        try:
+            deleted = self.storefront.service().store.delete(ids)
+        except FRIENDLY_ERRORS as error:
+            return f"⚠️ {error}"
         self.storefront.catalog_changed()
         missing = len(ids) - deleted
         return f"Deleted {deleted} of {len(ids)} products" + (f" ({missing} not in the catalog)" if missing else "")

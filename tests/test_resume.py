@@ -1,9 +1,12 @@
 """Ingestion that survives being killed, and keeps the store in step with the feed."""
+import functools
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -13,37 +16,62 @@ from search.encoder import load_encoder
 from search.service import Query, SearchService
 from search.store import ProductStore
 
-
-def _index_until(feed, store, rows_done):
-    """Start `search index` and SIGKILL it once its progress bar has passed `rows_done` rows."""
-    process = subprocess.Popen([sys.executable, "-m", "search", "index", str(feed), "--store", str(store),
-                                "--model", "test-tiny", "--batch-size", "8"], cwd=ROOT, stderr=subprocess.PIPE,
-                               stdout=subprocess.DEVNULL)
-    seen = b""
-    while process.poll() is None:
-        seen += os.read(process.stderr.fileno(), 256)
-        counts = [int(n) for n in re.findall(rb"\| *(\d+)/240", seen)]
-        if counts and max(counts) >= rows_done:
-            process.send_signal(signal.SIGKILL)
-            break
-    process.wait()
-    return process.returncode
+ROWS = 240  # the demo catalog
 
 
-@pytest.mark.parametrize("rows_done", [8, 120])
-def test_a_killed_run_is_completed_by_running_again(tmp_path, demo_feed, rows_done):
-    store_dir = tmp_path / "store"
-    assert _index_until(demo_feed, store_dir, rows_done) == -signal.SIGKILL
-    result = run_cli("search", "index", str(demo_feed), "--store", str(store_dir), "--model", "test-tiny")
-    assert result.returncode == 0, result.stderr
-    added, unchanged = map(int, re.search(r"added (\d+), updated 0, unchanged (\d+)", result.stdout).groups())
-    assert added + unchanged == 240 and unchanged >= rows_done - 8
+class QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def url_feed(demo_feed, tmp_path_factory):
+    """The demo catalog with every picture at an http address, so a run downloads, decodes, encodes and writes."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietFiles, directory=str(demo_feed.parent)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    feed = tmp_path_factory.mktemp("url-feed") / "products.csv"
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    feed.write_text(demo_feed.read_text().replace(",images/", f",{base}images/"))
+    yield feed
+    server.shutdown()
+
+
+def _index(feed, store, cache, kill_at=()):
+    runner = ["tests/kill_at.py", *kill_at, "--"] if kill_at else ["-m", "search"]
+    command = [sys.executable, *runner, "index", str(feed), "--store", str(store), "--model", "test-tiny",
+               "--batch-size", "8"]
+    env = {**os.environ, "PRODUCT_SEARCH_IMAGE_CACHE": str(cache)}
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+# Where a crash hurts: (function, its call that dies, before/after/half way through it)
+KILL_POINTS = {
+    "mid-download": ("search.fetch:ImageFetcher._get", 30, "before"),
+    "mid-decode": ("search.indexer:load_image", 50, "before"),
+    "after encoding, before the write": ("search.encoder:ClipEncoder.encode_images", 4, "after"),
+    "half of a Chroma write done": ("chromadb.api.models.Collection:Collection.upsert", 3, "half"),
+    "after the write, before the bookkeeping": ("search.store:ProductStore.upsert", 5, "after"),
+}
+
+
+@pytest.mark.parametrize("point", KILL_POINTS, ids=str)
+def test_a_run_killed_anywhere_is_completed_by_running_again(tmp_path, url_feed, point):
+    store_dir, cache = tmp_path / "store", tmp_path / "image-cache"
+    target, nth, when = KILL_POINTS[point]
+    killed = _index(url_feed, store_dir, cache, kill_at=(target, str(nth), when))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+    again = _index(url_feed, store_dir, cache)
+    assert again.returncode == 0, again.stderr
+    added, unchanged = map(int, re.search(r"added (\d+), updated 0, unchanged (\d+)", again.stdout).groups())
+    assert added + unchanged == ROWS and unchanged > 0  # the killed run's work was kept, not redone
 
     encoder = load_encoder("test-tiny", precision="fp32")
     store = ProductStore(store_dir, encoder.info)
-    catalog = [row.product for row in read_feed(demo_feed)]
-    assert store.count() == 240 and sorted(store.ids()) == sorted(p.id for p in catalog)
-    hits = SearchService(encoder, store).search(Query(image=demo_feed.parent / catalog[-1].image), top_k=1).hits
+    catalog = [row.product for row in read_feed(url_feed)]
+    assert store.count() == ROWS and sorted(store.ids()) == sorted(p.id for p in catalog)  # each exactly once
+    picture = store.stored([catalog[-1].id])[catalog[-1].id].product.image  # the downloaded copy
+    hits = SearchService(encoder, store).search(Query(image=picture), top_k=1).hits
     assert hits[0].product.id == catalog[-1].id
 
 

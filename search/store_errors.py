@@ -1,0 +1,13 @@
+"""What can go wrong with a store; each message says what to do."""
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or used; the message says what to do."""
+
+
+class StoreMismatchError(StoreError):
+    """The store was built with another embedding space than the encoder in use."""
+
+
+class StoreBusyError(StoreError):
+    """Another process is writing to the embedded store."""

@@ -1,0 +1,49 @@
+"""One writing process at a time for an embedded store: Chroma's embedded mode is not safe with several
+processes writing. The lock is an OS file lock, so it is released when its process dies, however it dies."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from filelock import FileLock, Timeout
+
+from search.store_errors import StoreBusyError
+
+LOCK_NAME = "writer.lock"
+
+
+class WriterLock:
+    """Held while indexing or deleting; re-entrant within a process (its threads share it)."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+        self._lock = FileLock(self.folder / LOCK_NAME, timeout=0, thread_local=False)
+        self._holder = self.folder / f"{LOCK_NAME}.holder"
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the lock for the block; raise `StoreBusyError` at once (never wait) if another process has it."""
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise StoreBusyError(
+                f"the store {self.folder} is being written by another process ({self._read_holder()}): wait until "
+                "it finishes or stop it; for several writing processes, run a Chroma server (README, "
+                "'Beyond one machine')") from None
+        try:
+            if self._lock.lock_counter == 1:
+                self._holder.write_text(f"pid {os.getpid()}, {' '.join(sys.argv) or 'python'}, since "
+                                        f"{time.strftime('%H:%M:%S')}", encoding="utf-8")
+            yield
+        finally:
+            self._lock.release()
+
+    def _read_holder(self) -> str:
+        try:
+            return self._holder.read_text(encoding="utf-8")
+        except OSError:
+            return "unknown"

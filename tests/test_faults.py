@@ -1,0 +1,100 @@
+"""One writer at a time on an embedded store, and an app killed mid-query that opens and answers again."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from gradio_client import Client, handle_file
+
+from conftest import ROOT, free_port, run_cli, wait_for_port
+from search.config import Settings
+from search.store import ProductStore, StoreBusyError
+from storefront import Storefront
+from storefront.admin import Admin
+
+HOLD = textwrap.dedent("""
+    import sys, time
+    from search.encoder import load_encoder
+    from search.store import ProductStore
+    store = ProductStore(sys.argv[1], load_encoder("test-tiny").info, for_indexing=True)
+    with store.writing():
+        print("holding", flush=True)
+        time.sleep(600)
+""")
+
+
+@pytest.fixture()
+def writer(tmp_path, demo_feed):
+    """A store filled with the demo catalog, and another process that holds it for writing."""
+    store = tmp_path / "store"
+    assert run_cli("search", "index", str(demo_feed), "--store", str(store), "--model", "test-tiny").returncode == 0
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(store)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "holding"
+    yield store, holder
+    holder.kill()
+    holder.wait()
+
+
+def test_a_second_writer_is_refused_at_once_naming_the_first(writer, demo_feed, tiny_encoder):
+    store, holder = writer
+    started = time.monotonic()
+    second = run_cli("search", "index", str(demo_feed), "--store", str(store), "--model", "test-tiny")
+    assert second.returncode == 2 and time.monotonic() - started < 60  # an answer, not a wait
+    assert f"is being written by another process (pid {holder.pid}, -c {store}" in second.stderr
+    deleting = run_cli("search", "delete", "demo-0001", "--store", str(store), "--model", "test-tiny")
+    assert deleting.returncode == 2 and "Chroma server" in deleting.stderr
+    with pytest.raises(StoreBusyError):
+        ProductStore(store, tiny_encoder.info).delete(["demo-0001"])
+    reading = run_cli("search", "query", "--text", "mug", "--store", str(store), "--model", "test-tiny")
+    assert reading.returncode == 0  # readers are not writers
+
+
+def test_the_admin_tab_says_the_store_is_busy(writer, demo_feed):
+    store, holder = writer
+    admin = Admin(Storefront(Settings(store=store, model="test-tiny", precision="fp32", admin_password="pw",
+                                      demo_dir=demo_feed.parent)))
+    assert admin.ingest("pw", demo_feed).startswith(f"⚠️ {demo_feed.name}: the store {store} is being written by")
+    assert admin.delete("pw", "demo-0001").startswith(f"⚠️ the store {store} is being written by")
+
+
+def test_a_killed_writer_frees_the_store(writer, demo_feed):
+    store, holder = writer
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    again = run_cli("search", "index", str(demo_feed), "--store", str(store), "--model", "test-tiny")
+    assert again.returncode == 0 and "unchanged 240" in again.stdout, again.stderr
+
+
+def _serve(home, port):
+    env = {**os.environ, "PRODUCT_SEARCH_DEMO_DIR": str(home / "demo"), "PRODUCT_SEARCH_MODEL": "test-tiny",
+           "GRADIO_TEMP_DIR": str(home / "uploads")}
+    process = subprocess.Popen([sys.executable, "app.py", "--store", str(home / "store"), "--port", str(port)],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port, process)
+    return process
+
+
+def test_an_app_killed_mid_query_opens_its_store_and_answers_again(tmp_path):
+    port = free_port()
+    app = _serve(tmp_path, port)
+    photo = handle_file(str(tmp_path / "demo" / "images" / "demo-0105.png"))
+    client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    with ThreadPoolExecutor(8) as pool:
+        queries = [pool.submit(client.predict, photo, 3, 0.0, [], [], None, None, False, api_name="/search_image")
+                   for _ in range(8)]
+        time.sleep(0.3)  # the queue is busy with them
+        app.send_signal(signal.SIGKILL)
+        app.wait()
+        assert any(not query.done() or query.exception() for query in queries)  # it died mid-query
+    app = _serve(tmp_path, port)
+    try:
+        gallery, status = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
+            photo, 3, 0.0, [], [], None, None, False, api_name="/search_image")
+        assert status.startswith("3 products") and gallery[0]["caption"].startswith("Kestrel Red Striped Coffee Mug")
+    finally:
+        app.terminate()
+        app.wait(timeout=30)
