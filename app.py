@@ -36,6 +36,11 @@ CSS = """
                          text-align: left; background: none; border: none; box-shadow: none;
                          padding: 8px 10px 10px; font-size: 0.9rem; line-height: 1.35; overflow: visible;}
 """
+# Every search (page and API) queues for the same few workers: the encoder uses every core already, so more at once
+# only interleaves them. Lighter events (a product's details, a chip, a tab) have queues of their own and never
+# wait behind a row of searches. The queue is bounded: past QUEUE_MAX waiting, a shopper is told to retry.
+SEARCHING = {"concurrency_id": "search"}
+QUEUE_MAX = 256
 PHOTO_TTL_S = 3600  # a shopper's photo is forgotten an hour after its last use
 UPLOAD_SWEEP_S = 60
 # Gradio picks the page's language from the browser; the switch changes it in place through Gradio's own
@@ -102,10 +107,10 @@ def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id, tabs: 
     new_photo_outputs = [shop.photo, shown_digest, query_photo, whole_photo, *crop_outputs[1:], *outputs]
     # upload, snapshot, paste, example, clear; the spinner stays off the photo, so it can be clicked at once
     shop.photo.change(handlers.new_photo(storefront), [shop.photo, shown_digest, *search_inputs],
-                      new_photo_outputs, api_name=False, show_progress_on=[shop.gallery, shop.status])
+                      new_photo_outputs, api_name=False, show_progress_on=[shop.gallery, shop.status], **SEARCHING)
     for event in (shop.url.submit, shop.load_url.click):
         event(handlers.load_url(storefront), [shop.url, *search_inputs[1:]], new_photo_outputs, api_name=False,
-              show_progress_on=[shop.gallery, shop.status])
+              show_progress_on=[shop.gallery, shop.status], **SEARCHING)
     triggers = [  # (event, handler, inputs, outputs) run before the search
         (tabs["tuning"].select, lambda: True, None, tuning_open),
         *((tab.select, lambda: False, None, tuning_open) for name, tab in tabs.items() if name != "tuning"),
@@ -114,23 +119,23 @@ def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id, tabs: 
     for event, handler, inputs, before_outputs in triggers:
         js = SWITCH_LANGUAGE_JS if event == lang.change else None
         event(handler, inputs, before_outputs, js=js, api_name=False).then(search, search_inputs, outputs,
-                                                                             api_name=False)
+                                                                             api_name=False, **SEARCHING)
     shop.photo.select(handlers.click_corner(storefront), [whole_photo, first_corner, lang], crop_outputs,
                       api_name=False).then(handlers.unless_half_cropped(search), [first_corner, *search_inputs],
-                                           outputs, api_name=False)
+                                           outputs, api_name=False, **SEARCHING)
     for event in (shop.button.click, shop.text.submit, shop.brands.change, shop.categories.change,
                   shop.colours.change, shop.min_price.submit, shop.max_price.submit, shop.in_stock.change):
-        event(search, search_inputs, outputs, api_name=False)
+        event(search, search_inputs, outputs, api_name=False, **SEARCHING)
     search_from_tuning = handlers.page_search(storefront, from_tuning=True)
     for slider in ranking:  # live: the results follow the slider as it moves
         slider.change(search_from_tuning, search_inputs, outputs, api_name=False, trigger_mode="always_last",
-                      show_progress="hidden")
+                      show_progress="hidden", **SEARCHING)
     shop.chips.change(handlers.apply_chip, [shop.chips, shop.categories, shop.colours],
                       [shop.categories, shop.colours], api_name=False)
     shop.gallery.select(handlers.select_product(storefront), [shown_ids, lang],
                         [selected_id, shop.details, shop.details_box], api_name=False)
     shop.more.click(handlers.page_more_like_this(storefront),
-                    [selected_id, *ranking, *shop.filters, lang, tuning_open], outputs, api_name=False)
+                    [selected_id, *ranking, *shop.filters, lang, tuning_open], outputs, api_name=False, **SEARCHING)
 
 
 def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
@@ -159,11 +164,14 @@ def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
 
     ranking = [tuning.top_k, tuning.min_score]
     both = [photo, shop.text, shop.text_weight, *ranking, *filters, *colours_and_rerank]
-    trigger.click(run, both, outputs, api_name="search")
-    trigger.click(run, both, outputs, api_name="search_both")
-    trigger.click(by_photo, [photo, *ranking, *filters, *colours_and_rerank], outputs, api_name="search_image")
-    trigger.click(by_text, [shop.text, *ranking, *filters, *colours_and_rerank], outputs, api_name="search_text")
-    trigger.click(more, [selected_id, *ranking, *filters, *colours_and_rerank], outputs, api_name="more_like_this")
+    trigger.click(run, both, outputs, api_name="search", **SEARCHING)
+    trigger.click(run, both, outputs, api_name="search_both", **SEARCHING)
+    trigger.click(by_photo, [photo, *ranking, *filters, *colours_and_rerank], outputs, api_name="search_image",
+                  **SEARCHING)
+    trigger.click(by_text, [shop.text, *ranking, *filters, *colours_and_rerank], outputs, api_name="search_text",
+                  **SEARCHING)
+    trigger.click(more, [selected_id, *ranking, *filters, *colours_and_rerank], outputs, api_name="more_like_this",
+                  **SEARCHING)
 
 
 def _admin_events(admin: Admin, tuning, shop, header_outputs, view) -> None:
@@ -210,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"error: {error}") from None
     gr.set_static_paths(storefront.image_folders())  # catalog pictures are served as they are, never copied
     demo = build_demo(storefront)
-    demo.queue(default_concurrency_limit=2).launch(
+    demo.queue(default_concurrency_limit=2, max_size=QUEUE_MAX).launch(
         server_name=args.host, server_port=storefront.settings.port, i18n=I18N,
         theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, show_error=False, max_file_size=MAX_BYTES)
 

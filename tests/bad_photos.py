@@ -43,8 +43,8 @@ def _png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims `width` x `height` pixels: a decompression bomb needs no more to be dangerous."""
     chunks = [(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)), (b"IDAT", zlib.compress(b"\0" * 64)),
               (b"IEND", b"")]
-    return b"\x89PNG\r\n\x1a\n" + b"".join(
-        struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body)) for kind, body in chunks)
+    return b"\x89PNG\r\n\x1a\n" + b"".join(struct.pack(">I", len(body)) + kind + body
+                                         + struct.pack(">I", zlib.crc32(kind + body)) for kind, body in chunks)
 
 
 def _with_orientation(orientation: int) -> bytes:
