@@ -59,3 +59,25 @@ def test_the_catalog_pictures_are_served(launched_app):
     url, demo_dir = launched_app
     answer = httpx.get(f"{url}gradio_api/file={demo_dir}/images/demo-0105.png", timeout=30)
     assert answer.status_code == 200 and answer.content[:4] == b"\x89PNG"
+
+
+def test_the_photo_box_reads_an_upload_and_deletes_it_but_never_a_file_elsewhere(tmp_path, monkeypatch):
+    from gradio.data_classes import ImageData
+
+    from page.inputs import PhotoInput
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "uploads"))
+    upload = tmp_path / "uploads" / "3f2a" / "me.jpg"
+    upload.parent.mkdir(parents=True)
+    upload.write_bytes(b"photo bytes")
+    catalog_picture = tmp_path / "catalog" / "mug.png"
+    catalog_picture.parent.mkdir()
+    catalog_picture.write_bytes(b"catalog bytes")
+    box = PhotoInput()
+    taken = box.preprocess(ImageData(path=str(upload), orig_name="me.jpg"))
+    assert (taken.data, taken.name) == (b"photo bytes", "me.jpg") and not upload.parent.exists()
+    assert box.preprocess(ImageData(path=str(catalog_picture))).data == b"catalog bytes"
+    assert catalog_picture.exists()
+    assert box.preprocess(ImageData(url="data:image/svg+xml,%3Csvg%3E", orig_name="x.svg")).data == b"<svg>"
+    shown = box.postprocess(b"\xff\xd8jpeg")
+    assert shown.path is None and shown.url == "data:image/jpeg;base64,/9hqcGVn"
