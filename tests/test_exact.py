@@ -69,3 +69,27 @@ def test_rows_added_batch_by_batch_keep_their_vectors_past_the_first_allocation(
                      [{}] * len(vectors[start:start + 32]))
     np.testing.assert_allclose(index.vectors, vectors / np.linalg.norm(vectors, axis=1, keepdims=True), rtol=1e-6)
     assert index.search(vectors[2999], 1)[0][0] == "2999"
+
+
+def test_a_large_scan_through_the_bfloat16_copy_gives_the_float32_results(monkeypatch):
+    import search.exact
+
+    rng = np.random.default_rng(11)
+    vectors = rng.normal(size=(3000, 64)).astype(np.float32)
+    queries = rng.normal(size=(20, 64)).astype(np.float32)
+    index = ExactIndex(64)
+    index.upsert([f"p{i}" for i in range(3000)], vectors, [{"brand": "AB"[i % 2], "price": float(i)}
+                                                           for i in range(3000)])
+    where = {"$and": [{"brand": {"$eq": "A"}}, {"price": {"$gte": 100.0}}]}
+    exact = [index.search_many(queries, 10), index.search_many(queries, 10, where)]
+    monkeypatch.setattr(search.exact, "COARSE_FROM", 100)
+    coarse_calls = []
+    monkeypatch.setattr(ExactIndex, "_coarse_top", lambda self, *a, original=ExactIndex._coarse_top:
+                        coarse_calls.append(1) or original(self, *a))
+    coarse = [index.search_many(queries, 10), index.search_many(queries, 10, where)]
+    assert coarse_calls  # the bfloat16 path did run
+    for plain, through_copy in zip(exact, coarse):
+        for row_plain, row_copy in zip(plain, through_copy):
+            assert [i for i, _, _ in row_copy] == [i for i, _, _ in row_plain]
+            assert [s for _, _, s in row_copy] == pytest.approx([s for _, _, s in row_plain], abs=1e-6)
+    assert all(int(i[1:]) % 2 == 0 and int(i[1:]) >= 100 for i, _, _ in coarse[1][0])
