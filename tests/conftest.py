@@ -15,6 +15,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PRODUCT_SEARCH_PRECISION", "fp32")
 
 import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from catalog.demo import write_demo_catalog  # noqa: E402
 from search.encoder import load_encoder  # noqa: E402
@@ -91,3 +92,15 @@ def launched_app(tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def images_in(folder: Path) -> list[Path]:
+    """Every file under `folder` that Pillow opens as a picture."""
+    found = []
+    for path in (p for p in folder.rglob("*") if p.is_file()):
+        try:
+            with Image.open(path):
+                found.append(path)
+        except OSError:
+            pass
+    return found

@@ -12,7 +12,7 @@ if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
 from PIL import Image  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from conftest import ROOT  # noqa: E402
+from conftest import ROOT, images_in  # noqa: E402
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]
@@ -159,17 +159,6 @@ def test_an_example_photo_searches_at_once(page, launched_app):
     assert page.locator("#results .caption-label").count() == 12
 
 
-def _images_in(folder):
-    found = []
-    for path in (p for p in folder.rglob("*") if p.is_file()):
-        try:
-            with Image.open(path):
-                found.append(path)
-        except OSError:
-            pass
-    return found
-
-
 def test_a_shoppers_photo_and_its_crop_are_never_kept_on_disk(page, launched_app, tmp_path):
     url, demo_dir = launched_app
     photo = tmp_path / "my-own-photo.jpg"  # not a catalog file
@@ -186,7 +175,7 @@ def test_a_shoppers_photo_and_its_crop_are_never_kept_on_disk(page, launched_app
         assert shown.get_attribute("src").startswith("data:image/jpeg;base64,")
     uploads = demo_dir.parent / "uploads"
     assert uploads.is_dir()  # Gradio did receive uploads there...
-    assert _images_in(uploads) == []  # ...and none of them, nor the crop, is left
+    assert images_in(uploads) == []  # ...and none of them, nor the crop, is left
 
 
 def test_a_broken_upload_is_explained_and_the_next_photo_searched(page, launched_app, tmp_path):

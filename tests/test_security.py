@@ -5,18 +5,8 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
+from conftest import images_in
 from search.images import MAX_BYTES
-
-
-def _images_in(folder):
-    found = []
-    for path in (p for p in folder.rglob("*") if p.is_file()):
-        try:
-            with Image.open(path):
-                found.append(path)
-        except OSError:
-            pass
-    return found
 
 
 def test_photos_searched_through_the_api_are_not_kept(launched_app, tmp_path):
@@ -29,7 +19,7 @@ def test_photos_searched_through_the_api_are_not_kept(launched_app, tmp_path):
                                          api_name="/search_image")
         assert len(gallery) == 3, status
     uploads = demo_dir.parent / "uploads"
-    assert uploads.is_dir() and _images_in(uploads) == []
+    assert uploads.is_dir() and images_in(uploads) == []
 
 
 def test_an_upload_over_the_size_limit_is_refused(launched_app, tmp_path):
