@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,16 +18,32 @@ LOCK_NAME = "writer.lock"
 
 
 class WriterLock:
-    """Held while indexing or deleting; re-entrant within a process (its threads share it)."""
+    """Held while indexing or deleting; re-entrant within a process, whose threads share it (the indexer writes
+    from a thread of its own). The holds are counted here, so the OS lock is taken and given back once."""
 
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
         self._lock = FileLock(self.folder / LOCK_NAME, timeout=0, thread_local=False)
         self._holder = self.folder / f"{LOCK_NAME}.holder"
+        self._holds = 0
+        self._guard = threading.Lock()
 
     @contextmanager
     def held(self) -> Iterator[None]:
         """Hold the lock for the block; raise `StoreBusyError` at once (never wait) if another process has it."""
+        with self._guard:
+            if self._holds == 0:
+                self._take()
+            self._holds += 1
+        try:
+            yield
+        finally:
+            with self._guard:
+                self._holds -= 1
+                if self._holds == 0:
+                    self._lock.release()
+
+    def _take(self) -> None:
         try:
             self._lock.acquire()
         except Timeout:
@@ -34,13 +51,8 @@ class WriterLock:
                 f"the store {self.folder} is being written by another process ({self._read_holder()}): wait until "
                 "it finishes or stop it; for several writing processes, run a Chroma server (README, "
                 "'Beyond one machine')") from None
-        try:
-            if self._lock.lock_counter == 1:
-                self._holder.write_text(f"pid {os.getpid()}, {' '.join(sys.argv) or 'python'}, since "
-                                        f"{time.strftime('%H:%M:%S')}", encoding="utf-8")
-            yield
-        finally:
-            self._lock.release()
+        self._holder.write_text(f"pid {os.getpid()}, {' '.join(sys.argv) or 'python'}, since "
+                                f"{time.strftime('%H:%M:%S')}", encoding="utf-8")
 
     def _read_holder(self) -> str:
         try:

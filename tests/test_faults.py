@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,6 +14,7 @@ from gradio_client import Client, handle_file
 from conftest import ROOT, free_port, run_cli, wait_for_port
 from search.config import Settings
 from search.store import ProductStore, StoreBusyError
+from search.writer_lock import WriterLock
 from storefront import Storefront
 from storefront.admin import Admin
 
@@ -98,3 +100,26 @@ def test_an_app_killed_mid_query_opens_its_store_and_answers_again(tmp_path):
     finally:
         app.terminate()
         app.wait(timeout=30)
+
+
+def test_threads_of_one_process_share_the_writer_lock_and_give_it_back(tmp_path):
+    lock, refused = WriterLock(tmp_path), []
+
+    def write():
+        for _ in range(300):
+            try:
+                with lock.held():
+                    pass
+            except StoreBusyError as error:
+                refused.append(error)
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert refused == []
+    with WriterLock(tmp_path).held():  # another holder (a lock of its own, as another process has) gets it
+        with pytest.raises(StoreBusyError):
+            with lock.held():
+                pass
