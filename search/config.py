@@ -27,7 +27,7 @@ class ConfigError(ValueError):
 class Settings:
     """Everything that can be configured. Environment: PRODUCT_SEARCH_<FIELD> (upper case)."""
 
-    store: Path = Path("data/store")
+    store: Path | str = Path("data/store")  # a folder, or a Chroma server's http(s) address (kept as text)
     model: str = "fast"
     pretrained: str | None = None
     collection: str | None = None
@@ -93,7 +93,9 @@ class Settings:
 def _convert(type_name: object, raw: object) -> object:
     kind = str(type_name)
     if kind.startswith("Path"):
-        return Path(str(raw))
+        text = str(raw)
+        # Path() would fold the address's "//" into "/", and the store would open as a folder named "http:"
+        return text if "str" in kind and text.startswith(("http://", "https://")) else Path(text)
     if kind == "int":
         return int(raw)  # type: ignore[arg-type]
     if kind == "float":
@@ -103,7 +105,8 @@ def _convert(type_name: object, raw: object) -> object:
 
 def add_common_flags(parser: argparse.ArgumentParser) -> None:
     """The flags every entry point takes: where the store is and which model embeds."""
-    parser.add_argument("--store", help=f"store directory (env {ENV_PREFIX}STORE, default data/store)")
+    parser.add_argument("--store", help=f"store directory, or http://host:port of a Chroma server (env "
+                                        f"{ENV_PREFIX}STORE, default data/store)")
     parser.add_argument("--model", help="model preset (fast, quality, multilingual, offline), open_clip name, "
                                         f"hf-hub:ORG/REPO or test-tiny (env {ENV_PREFIX}MODEL, default fast)")
     parser.add_argument("--pretrained", help="pretrained tag or local weights file for an open_clip name "

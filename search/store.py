@@ -49,6 +49,9 @@ class StoredItem:
 def connect(location: str | Path) -> chromadb.api.ClientAPI:
     """A Chroma client: `http://host:port` for a server, otherwise a directory for the embedded store."""
     text = str(location)
+    if text.startswith(("http:/", "https:/")) and not text.startswith(("http://", "https://")):
+        raise StoreError(f"{text}: a server address needs two slashes after http: (it was given to Path(), which "
+                         "folds them); as a folder it would make a new, empty store")
     settings = chromadb.Settings(anonymized_telemetry=False)
     if text.startswith(("http://", "https://")):
         url = urlparse(text)

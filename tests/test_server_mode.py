@@ -41,9 +41,17 @@ def _cli(*args, store):
     return run_cli("search", *args, "--store", store, "--model", "test-tiny")
 
 
+def _server_count(server):
+    port = int(server.rsplit(":", 1)[1])
+    [collection] = chromadb.HttpClient(host="127.0.0.1", port=port).list_collections()
+    return collection.count()
+
+
 def test_index_query_and_delete_through_a_chroma_server(server, demo_feed):
     indexed = _cli("index", str(demo_feed), store=server)
     assert indexed.returncode == 0 and "added 240" in indexed.stdout, indexed.stderr
+    assert _server_count(server) == 240  # in the server, not in a folder named after its address
+    assert not (ROOT / "http:").exists()
     picture = demo_feed.parent / "images" / "demo-0105.png"
     found = _cli("query", "--image", str(picture), "--top-k", "3", store=server)
     assert found.returncode == 0 and found.stdout.splitlines()[0].split()[2] == "demo-0105"
@@ -52,7 +60,7 @@ def test_index_query_and_delete_through_a_chroma_server(server, demo_feed):
     deleted = _cli("delete", "demo-0105", "demo-nope", store=server)
     assert deleted.returncode == 1 and "deleted 1 of 2 products" in deleted.stdout  # 1: one id was unknown
     stats = _cli("stats", store=server)
-    assert re.search(r"products:\s+239\b", stats.stdout), stats.stdout
+    assert re.search(r"products:\s+239\b", stats.stdout) and _server_count(server) == 239, stats.stdout
     assert _cli("query", "--image", str(picture), store=server).stdout.split()[2] != "demo-0105"
 
 
@@ -80,3 +88,4 @@ def test_two_apps_serve_one_server_store_and_see_each_others_changes(server, dem
         for app in apps:
             app.terminate()
             app.wait(timeout=30)
+    assert _server_count(server) == 239 and not (ROOT / "http:").exists()
