@@ -17,7 +17,7 @@ from catalog.product import Product
 from search.encoder_types import EncoderInfo
 from search.exact import ExactIndex
 from search.store_errors import StoreBusyError, StoreError, StoreMismatchError  # noqa: F401 (imported from here)
-from search.writer_lock import WriterLock
+from search.writer_lock import writer_lock
 
 SCHEMA_VERSION = 2  # 2: a `colour` field, so the page can filter by colour
 COLLECTION_PREFIX = "products-"
@@ -92,7 +92,7 @@ class ProductStore:
             self.name, configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
             metadata=_space_metadata(info), embedding_function=None)
         self._embedded = not self.location.startswith(("http://", "https://"))
-        self._writer = WriterLock(self.location) if self._embedded else None  # a server orders its own writes
+        self._writer = writer_lock(self.location) if self._embedded else None  # a server orders its own writes
         self._exact: ExactIndex | None = None
         self._exact_checked = 0.0
         self._exact_limit = exact_limit

@@ -18,8 +18,9 @@ LOCK_NAME = "writer.lock"
 
 
 class WriterLock:
-    """Held while indexing or deleting; re-entrant within a process, whose threads share it (the indexer writes
-    from a thread of its own). The holds are counted here, so the OS lock is taken and given back once."""
+    """Held while indexing or deleting; re-entrant within a process, whose threads share it (an admin's ingest and
+    delete run in two of Gradio's workers). The holds are counted here, so the OS lock is taken and given back
+    once: filelock turns away a non-blocking acquire while another thread is half way through one."""
 
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
@@ -59,3 +60,15 @@ class WriterLock:
             return self._holder.read_text(encoding="utf-8")
         except OSError:
             return "unknown"
+
+
+_LOCKS: dict[Path, WriterLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def writer_lock(folder: Path | str) -> WriterLock:
+    """This process's one lock for a store folder: two stores opened on it in one process (the serving one and a
+    model switch's) share it, where two OS locks would refuse each other."""
+    key = Path(folder).resolve()
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(key, WriterLock(key))

@@ -123,3 +123,12 @@ def test_threads_of_one_process_share_the_writer_lock_and_give_it_back(tmp_path)
         with pytest.raises(StoreBusyError):
             with lock.held():
                 pass
+
+
+def test_two_stores_on_one_folder_in_one_process_write_without_refusing_each_other(tmp_path, tiny_encoder):
+    first = ProductStore(tmp_path, tiny_encoder.info, for_indexing=True)
+    second = ProductStore(tmp_path, tiny_encoder.info, collection="another", for_indexing=True)
+    with first.writing():
+        assert second.delete(["nothing"]) == 0
+        with second.writing():
+            pass
