@@ -28,6 +28,7 @@ CSS = """
 .banner p {margin: 0; color: #7a4b00;}
 #language {max-width: 300px;}
 #details {padding: 4px 14px 12px; border-radius: 8px;}
+#crop-preview img {max-height: 82px; width: auto; object-fit: contain; margin-top: 30px;}
 #results .grid-wrap {max-height: none; height: auto; overflow: visible;}
 #results .thumbnail-item {display: flex; flex-direction: column; aspect-ratio: auto; height: auto;
                           background: #fff;}
