@@ -77,7 +77,7 @@ def test_the_running_app_answers_every_kind_and_goes_on_serving(launched_app, tm
 
 def test_the_cli_says_what_is_wrong_and_exits_2(tiny_service, tmp_path, capsys):
     store = ["--store", tiny_service.store.location, "--model", "test-tiny", "--precision", "fp32"]
-    for kind in REFUSED[:6] + ACCEPTED[:3]:
+    for kind in REFUSED + ACCEPTED:
         path = tmp_path / kind.filename
         path.write_bytes(kind.data)
         code = search_cli(["query", "--image", str(path), "--top-k", "2", *store])
