@@ -1,6 +1,5 @@
 import hashlib
 
-from catalog.demo import write_demo_catalog
 from catalog.formats import FeedRow, read_feed
 from conftest import run_cli
 

@@ -11,7 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from catalog.formats import read_feed
-from conftest import ROOT, run_cli
+from conftest import ROOT
 from search.encoder import load_encoder
 from search.service import Query, SearchService
 from search.store import ProductStore
