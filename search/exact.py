@@ -13,9 +13,9 @@ import numpy as np
 import torch
 
 QUERY_CHUNK = 64  # vectors scored together: 64 x 100,000 scores is 25 MB
-# From this many candidate rows a scan first reads a bfloat16 copy of the vectors (half the memory traffic: 3 ms
+# From this many candidate rows a scan first reads a bfloat16 copy of the vectors (half the memory traffic: 5 ms
 # instead of 7 at 100,000 x 512 on 2 cores), then scores its best COARSE_POOL rows again exactly in float32: the
-# result is the exact one unless a true top-k row falls outside the pool (bench/store.py measures how often).
+# result is the exact one unless a true top-k row falls outside the pool (bench/exact.py: recall 1.0 up to 1M).
 COARSE_FROM = 20_000
 COARSE_POOL = 256
 FILTER_FIELDS = {"brand": "", "category": "", "colour": "", "price": 0.0, "in_stock": True}
