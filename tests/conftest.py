@@ -75,17 +75,22 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 240) ->
     raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
 
 
+def start_app(store: Path | str, port: int, demo_dir: Path, folder: Path, **env: str) -> subprocess.Popen:
+    """`python app.py` with the tiny model on 127.0.0.1:`port`, not yet listening (see `wait_for_port`); Gradio's
+    uploads go to `folder`/uploads (tests check none is kept) and its log to `folder`/app-PORT.log."""
+    env = {**os.environ, "PRODUCT_SEARCH_DEMO_DIR": str(demo_dir), "PRODUCT_SEARCH_MODEL": "test-tiny",
+           "GRADIO_TEMP_DIR": str(folder / "uploads"), **env}
+    return subprocess.Popen([sys.executable, "app.py", "--store", str(store), "--port", str(port)], cwd=ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=open(folder / f"app-{port}.log", "w"))
+
+
 @pytest.fixture(scope="session")
 def launched_app(tmp_path_factory):
     """`python app.py` with the tiny model on an empty store: it builds and indexes the demo catalog."""
     home = tmp_path_factory.mktemp("app")
     port = free_port()
-    env = {**os.environ, "PRODUCT_SEARCH_DEMO_DIR": str(home / "demo"), "PRODUCT_SEARCH_MODEL": "test-tiny",
-           "PRODUCT_SEARCH_ADMIN_PASSWORD": ADMIN_PASSWORD,
-           "PRODUCT_SEARCH_SAVED_SETTINGS": str(home / "saved-settings.json"),
-           "GRADIO_TEMP_DIR": str(home / "uploads")}  # where Gradio puts uploads: tests check none is kept
-    process = subprocess.Popen([sys.executable, "app.py", "--store", str(home / "store"), "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(home / "app.log", "w"))
+    process = start_app(home / "store", port, home / "demo", home, PRODUCT_SEARCH_ADMIN_PASSWORD=ADMIN_PASSWORD,
+                        PRODUCT_SEARCH_SAVED_SETTINGS=str(home / "saved-settings.json"))
     try:
         wait_for_port(port, process)
         yield f"http://127.0.0.1:{port}/", home / "demo"

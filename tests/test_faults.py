@@ -1,5 +1,4 @@
 """One writer at a time on an embedded store, and an app killed mid-query that opens and answers again."""
-import os
 import signal
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from gradio_client import Client, handle_file
 
-from conftest import ROOT, free_port, run_cli, wait_for_port
+from conftest import ROOT, free_port, run_cli, start_app, wait_for_port
 from search.config import Settings
 from search.store import ProductStore, StoreBusyError
 from search.writer_lock import WriterLock
@@ -72,10 +71,7 @@ def test_a_killed_writer_frees_the_store(writer, demo_feed):
 
 
 def _serve(home, port):
-    env = {**os.environ, "PRODUCT_SEARCH_DEMO_DIR": str(home / "demo"), "PRODUCT_SEARCH_MODEL": "test-tiny",
-           "GRADIO_TEMP_DIR": str(home / "uploads")}
-    process = subprocess.Popen([sys.executable, "app.py", "--store", str(home / "store"), "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = start_app(home / "store", port, home / "demo", home)
     wait_for_port(port, process)
     return process
 

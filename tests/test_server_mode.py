@@ -1,16 +1,14 @@
 """Server mode: the CLIs and the app on a real `chroma run` server instead of the embedded store."""
-import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 
 import chromadb
 import pytest
 from gradio_client import Client, handle_file
 
-from conftest import ROOT, free_port, run_cli, wait_for_port
+from conftest import ROOT, free_port, run_cli, start_app, wait_for_port
 
 CHROMA = shutil.which("chroma")
 if CHROMA is None:
@@ -67,11 +65,7 @@ def test_index_query_and_delete_through_a_chroma_server(server, demo_feed):
 def test_two_apps_serve_one_server_store_and_see_each_others_changes(server, demo_feed, tmp_path):
     _cli("index", str(demo_feed), store=server)  # whatever an earlier test deleted is back
     ports = [free_port(), free_port()]
-    env = {**os.environ, "PRODUCT_SEARCH_MODEL": "test-tiny", "PRODUCT_SEARCH_DEMO_DIR": str(demo_feed.parent),
-           "GRADIO_TEMP_DIR": str(tmp_path / "uploads")}
-    apps = [subprocess.Popen([sys.executable, "app.py", "--store", server, "--port", str(port)], cwd=ROOT, env=env,
-                             stdout=subprocess.DEVNULL, stderr=open(tmp_path / f"app-{port}.log", "w"))
-            for port in ports]
+    apps = [start_app(server, port, demo_feed.parent, tmp_path) for port in ports]
     try:
         for app, port in zip(apps, ports):
             wait_for_port(port, app)
