@@ -31,8 +31,14 @@ class ColourShapeEncoder:
             pretrained_weights=False, supports_text=False, notice=notice,
         )
 
+    def prepare(self, image: Image.Image) -> np.ndarray:
+        return describe(image)  # all of this encoder's work is per picture
+
+    def encode_prepared(self, prepared: Sequence[np.ndarray]) -> np.ndarray:
+        return np.stack(list(prepared)).astype(np.float32)
+
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
-        return np.stack([describe(image) for image in images]).astype(np.float32)
+        return self.encode_prepared([self.prepare(image) for image in images])
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         raise TextSearchUnavailable(

@@ -52,10 +52,16 @@ class ClipEncoder:
         dim = int(self.encode_images([Image.new("RGB", (32, 32))]).shape[1])
         self.info = replace(info, dim=dim, precision="bf16" if self._dtype == torch.bfloat16 else "fp32")
 
-    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
-        batch = torch.stack([self._preprocess(image) for image in images]).to(self._dtype)
+    def prepare(self, image: Image.Image) -> torch.Tensor:
+        """The model's input for one picture: resized, cropped and normalised as the model was trained."""
+        return self._preprocess(image).to(self._dtype)
+
+    def encode_prepared(self, prepared: Sequence[torch.Tensor]) -> np.ndarray:
         with torch.inference_mode():
-            return _unit_float32(self._model.encode_image(batch))
+            return _unit_float32(self._model.encode_image(torch.stack(list(prepared))))
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        return self.encode_prepared([self.prepare(image) for image in images])
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         with torch.inference_mode():

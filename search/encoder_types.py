@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 from PIL import Image
@@ -50,6 +50,14 @@ class Encoder(Protocol):
 
     info: EncoderInfo
 
-    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray: ...
+    def prepare(self, image: Image.Image) -> Any:
+        """The per-picture part of encoding (resizing, normalising...), apart so that the indexer can run it on
+        its loader threads while the model encodes the batch before."""
+
+    def encode_prepared(self, prepared: Sequence[Any]) -> np.ndarray:
+        """Vectors of pictures that went through `prepare`, in one batch."""
+
+    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        """`encode_prepared` of every picture `prepare`d."""
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray: ...

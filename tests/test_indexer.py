@@ -1,8 +1,10 @@
 import shutil
 
+import numpy as np
 import pytest
 from PIL import Image
 
+from search.images import load_image
 from search.indexer import Indexer
 from search.store import ProductStore
 
@@ -13,11 +15,15 @@ class CountingEncoder:
     """Wraps the real tiny encoder and counts the images it is asked to encode."""
 
     def __init__(self, inner):
-        self.inner, self.info, self.encoded = inner, inner.info, 0
+        self.inner, self.info, self.encoded, self.prepared = inner, inner.info, 0, 0
 
-    def encode_images(self, images):
-        self.encoded += len(images)
-        return self.inner.encode_images(images)
+    def prepare(self, image):
+        self.prepared += 1
+        return self.inner.prepare(image)
+
+    def encode_prepared(self, prepared):
+        self.encoded += len(prepared)
+        return self.inner.encode_prepared(prepared)
 
     def encode_texts(self, texts):
         return self.inner.encode_texts(texts)
@@ -66,13 +72,29 @@ def test_a_second_run_encodes_only_what_changed(shop):
     assert indexer.index_feed(feed).added == 3 and encoder.encoded == 3
 
     again = indexer.index_feed(feed)
-    assert (again.unchanged, encoder.encoded) == (3, 3)
+    assert (again.unchanged, encoder.encoded, encoder.prepared) == (3, 3, 3)  # not even decoded again
 
     shutil.copy(folder / "images" / "c.png", folder / "images" / "a.png")  # a's picture changed
     _write(feed, [GOOD_ROWS[0], GOOD_ROWS[1].replace(",12,", ",15,"), GOOD_ROWS[2]])  # b's price changed
     changed = indexer.index_feed(feed)
     assert (changed.updated, changed.unchanged, encoder.encoded) == (2, 1, 4)
     assert store.stored(["b"])["b"].product.price == 15.0
+
+
+@pytest.mark.parametrize("kind", ["tiny", "offline"])
+def test_stored_vectors_are_what_the_encoder_makes_of_each_picture(shop, kind, tiny_encoder, offline_encoder):
+    folder = shop[0]
+    encoder = {"tiny": tiny_encoder, "offline": offline_encoder}[kind]
+    store = ProductStore(folder / kind, encoder.info, for_indexing=True)
+    pictures = ["a", "b", "c"]
+    _write(folder / "feed.csv", [f"r{i},Item {i},Sora,Mugs,{i + 1},USD,images/{pictures[i % 3]}.png"
+                                 for i in range(10)])
+    summary = Indexer(encoder, store, batch_size=1).index_feed(folder / "feed.csv")  # writes of 4, 4 and 2
+    assert summary.added == store.count() == 10
+    stored = store.vectors([f"r{i}" for i in range(10)])
+    expected = encoder.encode_images([load_image(folder / "images" / f"{p}.png") for p in pictures])
+    for i in range(10):
+        np.testing.assert_allclose(stored[f"r{i}"], expected[i % 3], atol=1e-5)
 
 
 def test_images_are_stored_as_absolute_paths(shop):

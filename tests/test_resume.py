@@ -44,11 +44,12 @@ def _index(feed, store, cache, kill_at=()):
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
-# Where a crash hurts: (function, its call that dies, before/after/half way through it)
+# Where a crash hurts: (function, its call that dies, before/after/half way through it), each late enough that
+# some of the killed run's work was written (every 4 batches of 8)
 KILL_POINTS = {
-    "mid-download": ("search.fetch:ImageFetcher._get", 30, "before"),
+    "mid-download": ("search.fetch:ImageFetcher._get", 60, "before"),
     "mid-decode": ("search.indexer:load_image", 50, "before"),
-    "after encoding, before the write": ("search.encoder:ClipEncoder.encode_images", 4, "after"),
+    "after encoding, before the write": ("search.encoder:ClipEncoder.encode_prepared", 6, "after"),
     "half of a Chroma write done": ("chromadb.api.models.Collection:Collection.upsert", 3, "half"),
     "after the write, before the bookkeeping": ("search.store:ProductStore.upsert", 5, "after"),
 }
