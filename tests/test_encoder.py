@@ -87,6 +87,21 @@ def test_bfloat16_path_gives_unit_vectors_close_to_float32(demo_feed, tiny_encod
     assert fast.encode_texts(["red mug"]).dtype == np.float32
 
 
+def test_encoding_matches_open_clips_own_preprocessing(demo_feed, tiny_encoder):
+    """The encoder resizes each picture itself and normalises whole batches: the same input as open_clip's
+    preprocessing, picture by picture (a photo, a drawing and a non-square picture)."""
+    import open_clip
+
+    pictures = [Image.open(p).convert("RGB") for p in sorted((demo_feed.parent / "images").glob("*.png"))[:2]]
+    pictures.append(Image.effect_mandelbrot((300, 170), (-2, -1.2, 1, 1.2), 60).convert("RGB"))
+    with torch.random.fork_rng():
+        torch.manual_seed(1234)  # the test model's weights, as load_encoder makes them
+        model, _, preprocess = open_clip.create_model_and_transforms("test-tiny")
+    with torch.inference_mode():
+        theirs = torch.nn.functional.normalize(model.eval().encode_image(torch.stack([preprocess(p) for p in pictures])))
+    np.testing.assert_allclose(tiny_encoder.encode_images(pictures), theirs.numpy(), atol=1e-5)
+
+
 def test_precision_names_are_checked():
     with pytest.raises(EncoderError, match="precision 'fp8': use auto, bf16 or fp32"):
         load_encoder("test-tiny", precision="fp8")
