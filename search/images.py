@@ -87,6 +87,8 @@ def _open(data: bytes, label: str) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             _check_size(image.width, image.height, label)
+            if image.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale what is at least twice WORKING_SIDE
+                image.draft(None, (WORKING_SIDE, WORKING_SIDE))
             image.load()
     except ImageError:
         raise

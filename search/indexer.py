@@ -3,8 +3,10 @@ encoder works on the previous batch, unchanged products skipped, so an interrupt
 running it again.
 
 Decoding and resizing a batch's pictures is done between two batches, on every core at once, and not beside
-the model: the model's threads wait for each other, so a core lent to a decoder stalls both (bench/ingest.py:
-0.84 of the raw encoder's rate with decoding beside the model, ... with it between batches)."""
+the model: the model's threads wait for each other, so a core lent to a decoder stalls both (one decoder
+thread took the model from 158 to 105 images/s on 2 cores, even at the lowest priority). Chroma's upsert
+holds the GIL throughout, so writing from a thread of its own stalls everything else as well: writes are
+batched instead. See docs/benchmarks.md, "Ingestion"."""
 from __future__ import annotations
 
 import hashlib

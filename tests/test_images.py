@@ -89,3 +89,23 @@ def test_animated_images_use_the_first_frame():
 
 def test_large_photos_are_shrunk_for_the_encoder():
     assert max(load_image(Image.new("RGB", (4000, 3000))).size) == 1024
+
+
+def test_large_jpegs_are_decoded_at_a_reduced_scale_with_the_same_result(monkeypatch):
+    """A 12-megapixel phone photo is decoded at half scale (4x fewer pixels) when only 1024 px are kept; the
+    picture that comes out, orientation applied, is the full decode's to within a few levels."""
+    from PIL.JpegImagePlugin import JpegImageFile
+
+    photo = Image.effect_mandelbrot((4032, 3024), (-2.2, -1.2, 1, 1.2), 80).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = _bytes(photo, "JPEG", quality=90, exif=exif)
+    decoded_sizes, load = [], JpegImageFile.load
+    monkeypatch.setattr(JpegImageFile, "load", lambda self: decoded_sizes.append(self.size) or load(self))
+
+    image = load_image(data)
+    full = photo.rotate(-90, expand=True)
+    full.thumbnail((1024, 1024), Image.Resampling.BILINEAR)
+    assert decoded_sizes[0] == (2016, 1512) and image.size == full.size == (768, 1024)
+    difference = np.abs(np.asarray(image, np.int16) - np.asarray(full, np.int16))
+    assert difference.mean() < 3
