@@ -31,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from catalog.demo import BRANDS, CATEGORIES, COLOURS, PATTERNS, Style, draw_product  # noqa: E402
 
 SAMPLE = 1000  # images the raw encoder is timed on, decoded beforehand
-INTERLEAVED_SAMPLE = 320  # images of each raw run between two slices
 
 
 def _picture(args: tuple[int, Path]) -> dict:
@@ -98,12 +97,12 @@ def interleaved_ratios(feed: Path, model: str, batch: int, slice_size: int) -> l
     with tempfile.TemporaryDirectory() as store_dir:
         indexer = Indexer(encoder, ProductStore(store_dir, encoder.info, for_indexing=True), batch_size=batch)
         for number, start in enumerate(range(0, len(items), slice_size)):
-            raw = lambda: raw_encoder_rate(feed, model, batch, rows[start:start + slice_size], encoder)
-            raw_first = raw() if number % 2 == 0 else None
+            pictures = rows[start:start + slice_size]
+            raw_first = raw_encoder_rate(feed, model, batch, pictures, encoder) if number % 2 == 0 else None
             began = time.perf_counter()
             added = indexer.index(items[start:start + slice_size], feed.parent).added
             rate = added / (time.perf_counter() - began)
-            ratios.append(rate / (raw_first or raw()))
+            ratios.append(rate / (raw_first or raw_encoder_rate(feed, model, batch, pictures, encoder)))
     return ratios
 
 

@@ -51,8 +51,8 @@ class Encoder(Protocol):
     info: EncoderInfo
 
     def prepare(self, image: Image.Image) -> Any:
-        """The per-picture part of encoding (resizing, normalising...), apart so that the indexer can run it on
-        its loader threads while the model encodes the batch before."""
+        """The per-picture part of encoding (resizing, cropping...), apart so that the indexer can run it for a
+        whole batch on every core at once."""
 
     def encode_prepared(self, prepared: Sequence[Any]) -> np.ndarray:
         """Vectors of pictures that went through `prepare`, in one batch."""

@@ -98,8 +98,9 @@ def test_encoding_matches_open_clips_own_preprocessing(demo_feed, tiny_encoder):
         torch.manual_seed(1234)  # the test model's weights, as load_encoder makes them
         model, _, preprocess = open_clip.create_model_and_transforms("test-tiny")
     with torch.inference_mode():
-        theirs = torch.nn.functional.normalize(model.eval().encode_image(torch.stack([preprocess(p) for p in pictures])))
-    np.testing.assert_allclose(tiny_encoder.encode_images(pictures), theirs.numpy(), atol=1e-5)
+        theirs = model.eval().encode_image(torch.stack([preprocess(picture) for picture in pictures]))
+    np.testing.assert_allclose(tiny_encoder.encode_images(pictures),
+                               torch.nn.functional.normalize(theirs).numpy(), atol=1e-5)
 
 
 def test_precision_names_are_checked():
