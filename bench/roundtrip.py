@@ -2,14 +2,16 @@
 decoding, encoding, searching and laying out the page (the status line's own timings).
 
 Starts `python app.py` on a fresh store (the demo catalog), on 127.0.0.1, and sends real photos to
-`/search_image`. The gallery's pictures are not downloaded (a browser fetches them in parallel, from the
-catalog's folder as they are).
+`/search_image`, in turn as an upload (`handle_file`: a request of its own before the search) and inline as a
+data URL. The gallery's pictures are not downloaded (a browser fetches them in parallel, from the catalog's
+folder as they are).
 
     python bench/roundtrip.py [--model offline|test-tiny] [--queries 40]
 """
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import re
 import subprocess
@@ -55,33 +57,48 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=40)
     parser.add_argument("--port", type=int, default=7911)
     args = parser.parse_args()
-    photos = sorted(PHOTOS.glob("*.jpg"))[:args.queries + 3]
+    photos = sorted(PHOTOS.glob("*.jpg"))[:2 * (args.queries + 3)]
+    halves = photos[:args.queries + 3], photos[args.queries + 3:]  # other photos for each way: no cache hits
     with tempfile.TemporaryDirectory() as home:
         app = start_app(Path(home), args.model, args.port)
         try:
             client = connect(f"http://127.0.0.1:{args.port}/", app)
 
-            def search(photo: Path) -> tuple:
+            def upload(photo: Path) -> tuple:
                 return client.predict(handle_file(str(photo)), 12, 0.0, [], [], None, None, False,
                                       api_name="/search_image")
 
-            for photo in photos[:3]:
-                search(photo)  # warm up
-            round_trips, inside = [], []
-            for photo in photos[3:]:
-                start = time.perf_counter()
-                _, status = search(photo)
-                round_trips.append((time.perf_counter() - start) * 1000)
-                inside.append(server_ms(status))
+            def inline(photo: Path) -> tuple:
+                data_url = "data:image/jpeg;base64," + base64.b64encode(photo.read_bytes()).decode("ascii")
+                return client.predict({"url": data_url, "orig_name": photo.name, "meta": {"_type": "gradio.FileData"}},
+                                      12, 0.0, [], [], None, None, False, api_name="/search_image")
+
+            rows = [(name, *measure(search, half))
+                    for (name, search), half in zip((("upload", upload), ("inline", inline)), halves)]
         finally:
             app.terminate()
             app.wait(timeout=30)
-    trip, spent = float(np.median(round_trips)), float(np.median(inside))
-    overhead = np.array(round_trips) - np.array(inside)
-    print(f"model {args.model}, {len(round_trips)} real photos, medians:\n")
-    print("| round trip, ms | server: decode + encode + search + page, ms | round trip - server, ms (p50 / p95) |")
-    print("| --- | --- | --- |")
-    print(f"| {trip:.1f} | {spent:.1f} | {np.median(overhead):.1f} / {np.percentile(overhead, 95):.1f} |")
+    print(f"model {args.model}, {args.queries} real photos:\n")
+    print("| photo sent | round trip, ms (p50) | server: decode + encode + search + page, ms (p50) "
+          "| round trip - server, ms (p50 / p95) |")
+    print("| --- | --- | --- | --- |")
+    for name, round_trips, inside in rows:
+        overhead = np.array(round_trips) - np.array(inside)
+        print(f"| {name} | {np.median(round_trips):.1f} | {np.median(inside):.1f} | {np.median(overhead):.1f} / "
+              f"{np.percentile(overhead, 95):.1f} |")
+
+
+def measure(search, photos: list[Path]) -> tuple[list[float], list[float]]:
+    """Round trips and the server's own time, in ms, after 3 searches to warm up."""
+    for photo in photos[:3]:
+        search(photo)
+    round_trips, inside = [], []
+    for photo in photos[3:]:
+        start = time.perf_counter()
+        _, status = search(photo)
+        round_trips.append((time.perf_counter() - start) * 1000)
+        inside.append(server_ms(status))
+    return round_trips, inside
 
 
 if __name__ == "__main__":

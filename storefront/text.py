@@ -8,6 +8,7 @@ LANGUAGES = {"English": "en", "中文": "zh-CN"}  # what the switch shows -> Gra
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "results": "{count} products",
+        "one_result": "1 product",
         "none_above": "No product scores above the {threshold} match threshold: lower it{hint} to see more.",
         "hint_filter": " or remove a filter",
         "match": "match",
@@ -30,6 +31,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "zh-CN": {
         "results": "{count} 件商品",
+        "one_result": "1 件商品",
         "none_above": "没有商品的匹配度高于 {threshold} 的阈值：请调低阈值{hint}以查看更多结果。",
         "hint_filter": "或移除筛选条件",
         "match": "匹配",
