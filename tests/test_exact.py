@@ -93,3 +93,25 @@ def test_a_large_scan_through_the_bfloat16_copy_gives_the_float32_results(monkey
             assert [i for i, _, _ in row_copy] == [i for i, _, _ in row_plain]
             assert [s for _, _, s in row_copy] == pytest.approx([s for _, _, s in row_plain], abs=1e-6)
     assert all(int(i[1:]) % 2 == 0 and int(i[1:]) >= 100 for i, _, _ in coarse[1][0])
+
+
+def test_chromas_count_is_asked_only_after_the_database_changed(tmp_path, tiny_encoder, monkeypatch):
+    """The count took 56 ms at 100,000 products: a store nobody writes to never asks it again; a write by
+    another writer (another process, or as here another store object) is seen at the next query."""
+    import search.store
+    from catalog.product import Product
+
+    monkeypatch.setattr(search.store, "RECHECK_S", 0.0)
+    vectors = np.eye(4, tiny_encoder.info.dim, dtype=np.float32)
+    products = [Product(f"p{i}", f"Item {i}", "Sora", "Mugs", 1.0 + i, "USD", "/x.png") for i in range(4)]
+    shop = ProductStore(tmp_path, tiny_encoder.info)
+    shop.upsert(products[:3], vectors[:3], ["f"] * 3)
+    shop.warm()
+    counts, count = [], shop.count
+    monkeypatch.setattr(shop, "count", lambda: counts.append(1) or count())
+    for _ in range(3):
+        shop.query(vectors[0], 1)
+    assert counts == []
+
+    ProductStore(tmp_path, tiny_encoder.info).upsert(products[3:], vectors[3:], ["f"])
+    assert shop.query(vectors[3], 1)[0].product.id == "p3" and counts == [1]
