@@ -210,10 +210,12 @@ class ProductStore:
         has changed since, and then at most every few seconds."""
         if not self._embedded:
             return None
-        if self._exact_version is not None and (self._disk_version() == self._exact_version
-                                                or time.monotonic() < self._exact_checked + RECHECK_S):
+        if self._exact_version is not None and time.monotonic() < self._exact_checked + RECHECK_S:
             return self._exact  # None for a store too large to hold: Chroma's index answers
-        self._exact_version = self._disk_version()  # before the count: a write meanwhile is seen next time
+        version = self._disk_version()  # read before the count: a write meanwhile is seen next time
+        if version == self._exact_version:
+            return self._exact
+        self._exact_version = version
         count = self.count()
         self._exact_checked = time.monotonic()
         if count > self._exact_limit:

@@ -46,7 +46,8 @@ def status(response: SearchResponse, min_score: float, filters: Filters, lang: s
         hint = say(lang, "hint_filter") if filters != Filters() else ""
         threshold = f"{round(min_score * 100, 1):g}%"
         return say(lang, "none_above", threshold=threshold, hint=hint)
-    return say(lang, "results", count=len(response.hits)) if len(response.hits) != 1 else say(lang, "one_result")
+    count = len(response.hits)
+    return say(lang, "one_result") if count == 1 else say(lang, "results", count=count)
 
 
 def timings_line(timings_ms: dict[str, float], lang: str) -> str:
