@@ -1,5 +1,5 @@
 """The app's in-memory index (search/exact.py) at 10k, 100k and 1M products: query time and recall@10 against
-float32 NumPy brute force, unfiltered (where large scans go through the bfloat16 copy and re-score its best
+float32 NumPy brute force, unfiltered (where one query's large scan goes through the 4-bit copy and re-scores its best
 rows in float32) and with a brand + price filter, with the memory the index takes.
 
 Same synthetic catalog as bench/store.py (clustered 512-d unit vectors, 50 brands, log-normal prices).
@@ -36,12 +36,12 @@ def measure(size: int, query_count: int) -> dict:
     for name, clause, keep in (("unfiltered", None, None), ("brand + price", where, mask)):
         # NumPy's and torch's thread pools are not interleaved: each slowed the other when they were
         truths, numpy_ms = zip(*(exact(vectors, query, keep) for query in probe))
-        index.search(probe[0], K, clause)  # builds the bfloat16 copy or the filter columns
+        index.search(probe[0], K, clause)  # builds the 4-bit copy or the filter columns
         found, times = zip(*(timed(lambda: index.search(query, K, clause)) for query in probe))
         recalls = [recall([int(i) for i, _, _ in hits], truth) for hits, truth in zip(found, truths)]
         row[name] = (np.percentile(times, 50), np.percentile(times, 95), np.median(numpy_ms), np.mean(recalls),
                      np.min(recalls))
-    coarse = index._coarse.numel() * 2 if index._coarse is not None else 0
+    coarse = index._coarse.nbytes if index._coarse is not None else 0
     row["memory_mib"] = (index.vectors.nbytes + coarse) / 2**20
     return row
 

@@ -3,7 +3,7 @@
 bench/store.py measured why: at 100,000 products a brute-force search takes about 7 ms with recall 1.0, where
 Chroma's HNSW found 50-87% of the true top 10; and a brand + price filter applied as a NumPy mask took 0.6 ms,
 where Chroma's `where` took 250 ms. The copy costs the vectors' size in memory (200 MB at 100,000 x 512), and
-1.5 times that once a large scan made its bfloat16 copy (bench/exact.py: 5 ms at 100,000, recall still 1.0)."""
+1.16 times that once a large scan made its 4-bit copy (search/coarse.py)."""
 from __future__ import annotations
 
 import threading
@@ -12,12 +12,15 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from search import coarse
+
 QUERY_CHUNK = 64  # vectors scored together: 64 x 100,000 scores is 25 MB
-# From this many candidate rows a scan first reads a bfloat16 copy of the vectors (half the memory traffic: 5 ms
-# instead of 7 at 100,000 x 512 on 2 cores), then scores its best COARSE_POOL rows again exactly in float32: the
-# result is the exact one unless a true top-k row falls outside the pool (bench/exact.py: recall 1.0 up to 1M).
+# From this many candidate rows one query's scan first reads a 4-bit copy of the vectors (search/coarse.py: a
+# sixth of the memory traffic, 2 ms instead of 7 at 100,000 x 512 on 2 cores), then scores its best COARSE_POOL
+# rows again exactly in float32: the result is the exact one unless a true top-k row falls outside the pool
+# (docs/benchmarks.md: none did, on five kinds of catalog, with a pool of 256; twice that costs 0.2 ms more).
 COARSE_FROM = 20_000
-COARSE_POOL = 256
+COARSE_POOL = 512
 FILTER_FIELDS = {"brand": "", "category": "", "colour": "", "price": 0.0, "in_stock": True}
 
 
@@ -32,7 +35,8 @@ class ExactIndex:
         self._matrix = np.zeros((1024, dim), np.float32)  # grown by doubling, so adding rows is cheap
         self._rows: dict[str, int] = {}
         self._columns: dict[str, Column] | None = None  # built on first filtered query after a change
-        self._coarse: torch.Tensor | None = None  # the bfloat16 copy, built on first large scan after a change
+        self._coarse: coarse.Int4Copy | None = None  # built on the first large scan
+        self._coarse_fresh_rows = 0  # how many first rows the copy holds as they are
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -44,17 +48,23 @@ class ExactIndex:
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
         with self._lock:
-            for product_id, vector, metadata in zip(ids, _unit(vectors), metadatas):
-                row = self._rows.get(product_id)
-                if row is None:
-                    row = self._rows[product_id] = len(self.ids)
-                    self._make_room(row + 1)
-                    self.ids.append(product_id)
-                    self.metadatas.append(metadata)
-                else:
-                    self.metadatas[row] = metadata
+            rows = [self._row_for(product_id, metadata) for product_id, metadata in zip(ids, metadatas)]
+            for row, vector in zip(rows, _unit(vectors)):
                 self._matrix[row] = vector
-            self._columns = self._coarse = None
+            self._columns = None
+            self._coarse_fresh_rows = min([self._coarse_fresh_rows, *rows])
+
+    def _row_for(self, product_id: str, metadata: dict[str, Any]) -> int:
+        """The product's row, with its new metadata: its old row, or a new one at the end."""
+        row = self._rows.get(product_id)
+        if row is None:
+            row = self._rows[product_id] = len(self.ids)
+            self._make_room(row + 1)
+            self.ids.append(product_id)
+            self.metadatas.append(metadata)
+        else:
+            self.metadatas[row] = metadata
+        return row
 
     def _make_room(self, rows: int) -> None:
         if rows > len(self._matrix):
@@ -67,7 +77,7 @@ class ExactIndex:
             for product_id, metadata in zip(ids, metadatas):
                 if product_id in self._rows:
                     self.metadatas[self._rows[product_id]] = metadata
-            self._columns = self._coarse = None
+            self._columns = None
 
     def delete(self, ids: Sequence[str]) -> None:
         with self._lock:
@@ -101,7 +111,7 @@ class ExactIndex:
         found = []
         for start in range(0, len(vectors), QUERY_CHUNK):
             queries = _unit(vectors[start:start + QUERY_CHUNK])
-            tops = self._coarse_top(queries, k, rows) if count >= COARSE_FROM and k <= COARSE_POOL \
+            tops = self._coarse_top(queries[0], k, rows) if self._coarse_pays(queries, k, count) \
                 else self._exact_top(queries, k, rows)
             found.extend([(self.ids[row], self.metadatas[row], float(score)) for row, score in zip(*top)]
                          for top in tops)
@@ -116,23 +126,29 @@ class ExactIndex:
             tops.append((top if rows is None else rows[top], line[top]))
         return tops
 
-    def _coarse_top(self, queries: np.ndarray, k: int, rows: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
-        """`_exact_top` through the bfloat16 copy: the best COARSE_POOL rows of it, scored again in float32."""
+    @staticmethod
+    def _coarse_pays(queries: np.ndarray, k: int, count: int) -> bool:
+        """One query among many rows: a batch of queries is a matrix product, bound by arithmetic, not by memory,
+        and the int4 kernel computes it much slower than float32 (45 ms instead of 10 for 64 x 100,000)."""
+        return coarse.AVAILABLE and len(queries) == 1 and count >= COARSE_FROM and k <= COARSE_POOL
+
+    def _coarse_top(self, query: np.ndarray, k: int, rows: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """`_exact_top` of one query through the 4-bit copy: its best COARSE_POOL rows, scored again in float32."""
         if self._coarse is None:
-            self._coarse = torch.from_numpy(self.vectors).to(torch.bfloat16)
-        low = torch.from_numpy(queries).to(torch.bfloat16)
-        # one query: a matrix-vector product, which torch runs about twice as fast as the same as a matrix product
-        approx = (torch.mv(self._coarse, low[0])[None, :] if len(low) == 1 else low @ self._coarse.T).float()
+            self._coarse = coarse.Int4Copy(self.vectors)
+        elif self._coarse_fresh_rows < len(self.ids):
+            self._coarse.update(self.vectors, self._coarse_fresh_rows)
+        self._coarse_fresh_rows = len(self.ids)
+        approx = self._coarse.scores(query)
         if rows is not None:  # rows the filter leaves out can never be picked
             passing = torch.zeros(len(self.ids), dtype=torch.bool)
             passing[torch.from_numpy(rows)] = True
-            approx[:, ~passing] = -torch.inf
-        tops = []
-        for query, pool in zip(queries, torch.topk(approx, COARSE_POOL, dim=1).indices.numpy()):
-            exact = _scores(query[None, :], self.vectors[pool])[0]
-            order = np.argsort(-exact, kind="stable")[:k]
-            tops.append((pool[order], exact[order]))
-        return tops
+            approx[~passing] = -torch.inf
+        candidates = len(self.ids) if rows is None else len(rows)
+        pool = torch.topk(approx, min(COARSE_POOL, candidates)).indices.numpy()
+        exact = _scores(query[None, :], self.vectors[pool])[0]
+        order = np.argsort(-exact, kind="stable")[:k]
+        return [(pool[order], exact[order])]
 
     def columns(self) -> dict[str, "Column"]:
         if self._columns is None:

@@ -71,7 +71,7 @@ def test_rows_added_batch_by_batch_keep_their_vectors_past_the_first_allocation(
     assert index.search(vectors[2999], 1)[0][0] == "2999"
 
 
-def test_a_large_scan_through_the_bfloat16_copy_gives_the_float32_results(monkeypatch):
+def test_a_large_scan_through_the_4_bit_copy_gives_the_float32_results(monkeypatch):
     import search.exact
 
     rng = np.random.default_rng(11)
@@ -83,16 +83,76 @@ def test_a_large_scan_through_the_bfloat16_copy_gives_the_float32_results(monkey
     where = {"$and": [{"brand": {"$eq": "A"}}, {"price": {"$gte": 100.0}}]}
     exact = [index.search_many(queries, 10), index.search_many(queries, 10, where)]
     monkeypatch.setattr(search.exact, "COARSE_FROM", 100)
+    monkeypatch.setattr(search.exact, "COARSE_POOL", 200)
     coarse_calls = []
     monkeypatch.setattr(ExactIndex, "_coarse_top", lambda self, *a, original=ExactIndex._coarse_top:
                         coarse_calls.append(1) or original(self, *a))
-    coarse = [index.search_many(queries, 10), index.search_many(queries, 10, where)]
-    assert coarse_calls  # the bfloat16 path did run
+    coarse = [[index.search(query, 10, chosen) for query in queries] for chosen in (None, where)]
+    assert len(coarse_calls) == 40 and index.search_many(queries, 10) == exact[0]  # a batch goes exact
+    assert len(coarse_calls) == 40
     for plain, through_copy in zip(exact, coarse):
         for row_plain, row_copy in zip(plain, through_copy):
             assert [i for i, _, _ in row_copy] == [i for i, _, _ in row_plain]
             assert [s for _, _, s in row_copy] == pytest.approx([s for _, _, s in row_plain], abs=1e-6)
     assert all(int(i[1:]) % 2 == 0 and int(i[1:]) >= 100 for i, _, _ in coarse[1][0])
+
+
+def test_the_4_bit_copy_follows_appended_and_changed_rows_without_packing_the_rest_again(monkeypatch):
+    import search.exact
+    from search.coarse import Int4Copy
+
+    monkeypatch.setattr(search.exact, "COARSE_FROM", 100)
+    monkeypatch.setattr(search.exact, "COARSE_POOL", 50)
+    rng = np.random.default_rng(13)
+    vectors = rng.normal(size=(1000, 32)).astype(np.float32)
+    index = ExactIndex(32)
+    index.upsert([str(i) for i in range(990)], vectors[:990], [{}] * 990)
+    query = rng.normal(size=32).astype(np.float32)
+    index.search(query, 5)
+    copy, repacked_from = index._coarse, []
+    monkeypatch.setattr(Int4Copy, "update", lambda self, vectors, row, original=Int4Copy.update:
+                        repacked_from.append(row) or original(self, vectors, row))
+    index.upsert([str(i) for i in range(990, 1000)], vectors[990:], [{}] * 10)  # an ingest's next batch
+    index.upsert(["500"], query[None, :], [{}])  # a product whose photo changed now matches best
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit[500] = query / np.linalg.norm(query)
+    truth = [str(row) for row in np.argsort(-(unit @ unit[500]))[:5]]
+    assert [i for i, _, _ in index.search(query, 5)] == truth and truth[0] == "500"
+    assert index._coarse is copy and repacked_from == [500]
+
+
+@pytest.mark.parametrize("rows, dim", [(1000, 512), (37, 320), (20, 100)])
+def test_the_4_bit_copy_scores_every_row_within_its_error_whatever_the_shape(rows, dim):
+    """Rows are packed 64 at a time and values in groups of 32: other shapes are padded, and the padding never
+    shows. Scores come shifted by the query's product with the mean row, the same for every row."""
+    from search.coarse import Int4Copy
+
+    rng = np.random.default_rng(rows)
+    vectors = rng.normal(size=(rows, dim)).astype(np.float32) + 2 * rng.normal(size=dim).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    query = vectors[3] + 0.3 / np.sqrt(dim) * rng.normal(size=dim).astype(np.float32)
+    query /= np.linalg.norm(query)
+    scores = Int4Copy(vectors).scores(query).numpy()
+    truth = (vectors - vectors.mean(axis=0)) @ query
+    assert scores.shape == (rows,)
+    assert np.abs(scores - truth).max() < 0.03
+    assert np.abs(scores - truth).mean() < 0.005
+    assert np.argmax(scores) == 3
+
+
+def test_without_the_int4_kernel_a_large_scan_is_exact_in_float32(monkeypatch):
+    import search.coarse
+    import search.exact
+
+    rng = np.random.default_rng(12)
+    vectors = rng.normal(size=(400, 32)).astype(np.float32)
+    index = ExactIndex(32)
+    index.upsert([str(i) for i in range(400)], vectors, [{}] * 400)
+    monkeypatch.setattr(search.exact, "COARSE_FROM", 100)
+    monkeypatch.setattr(search.coarse, "AVAILABLE", False)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert [i for i, _, _ in index.search(vectors[7], 5)] == [str(r) for r in np.argsort(-(unit @ unit[7]))[:5]]
+    assert index._coarse is None
 
 
 def test_chromas_count_is_asked_only_after_the_database_changed(tmp_path, tiny_encoder, monkeypatch):
