@@ -43,13 +43,17 @@ def fill(store: ProductStore, count: int, dim: int, seed: int = 5) -> None:
         store.upsert(products, vectors, ["synthetic"] * size)
 
 
-def median_ms(call, runs) -> float:
-    times = []
-    for item in runs:
-        start = time.perf_counter()
-        call(item)
-        times.append((time.perf_counter() - start) * 1000)
-    return float(np.median(times))
+def interleaved_ms(calls: dict, items: list, rounds: int = 2) -> dict[str, float]:
+    """Median ms of each call over the items, the calls taken in turn on each item, in a rotating order, so that
+    the machine's speed drifting (tens of % within minutes here) falls on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    names = list(calls)
+    for turn, item in enumerate(items * rounds):
+        for name in names[turn % len(names):] + names[:turn % len(names)]:
+            start = time.perf_counter()
+            calls[name](item)
+            times[name].append((time.perf_counter() - start) * 1000)
+    return {name: float(np.median(values)) for name, values in times.items()}
 
 
 def main() -> None:
@@ -69,25 +73,20 @@ def main() -> None:
         start = time.perf_counter()
         fill(store, args.products, encoder.info.dim)
         print(f"{args.products:,} products stored in {time.perf_counter() - start:.0f} s", file=sys.stderr)
-        service = SearchService(encoder, store)
+        service = SearchService(encoder, store, EmbeddingCache(size=0))  # every query encodes its photo
         service.search(Query(image=photos[0]), top_k=12)  # loads the in-memory copy of the store
-        service.cache = EmbeddingCache()
-        encode_before = median_ms(lambda image: encoder.encode_images([image]), decoded)
-        filters = {"unfiltered": Filters(), "brand + price": Filters(brands=("brand-07",), min_price=20,
-                                                                     max_price=80)}
-        rows = []
-        for name, chosen in filters.items():
-            service.cache = EmbeddingCache()
-            total = median_ms(lambda data: service.search(Query(image=data), chosen, top_k=12), photos)
-            rows.append((name, total))
-        encode_after = median_ms(lambda image: encoder.encode_images([image]), decoded)
-    encode = (encode_before + encode_after) / 2
+        brand_and_price = Filters(brands=("brand-07",), min_price=20, max_price=80)
+        medians = interleaved_ms({
+            "encoder alone": lambda i: encoder.encode_images([decoded[i]]),
+            "unfiltered": lambda i: service.search(Query(image=photos[i]), top_k=12),
+            "brand + price": lambda i: service.search(Query(image=photos[i]), brand_and_price, top_k=12),
+        }, list(range(len(photos))))
+    encode = medians.pop("encoder alone")
     print(f"{args.products:,} products, ViT-B-32 {args.precision}, {len(photos)} real photos, median of each:\n")
     print("| query | service, ms | encoder alone, ms | service / encoder |")
     print("| --- | --- | --- | --- |")
-    for name, total in rows:
-        print(f"| {name} | {total:.1f} | {encode:.1f} ({encode_before:.1f} before, {encode_after:.1f} after) | "
-              f"{total / encode:.2f} |")
+    for name, total in medians.items():
+        print(f"| {name} | {total:.1f} | {encode:.1f} | {total / encode:.2f} |")
 
 
 if __name__ == "__main__":
