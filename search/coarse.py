@@ -3,8 +3,8 @@
 One shopper's query against 100,000 x 512 vectors is a matrix-vector product bound by memory speed: 200 MB in
 float32, 100 MB as a bfloat16 copy (5 ms right after the photo's encoding, on 2 cores). This copy keeps 4 bits a
 value, with a scale and an offset for every group of 32 (32 MB in all), and is scored by torch's int4 weight-only
-kernel, the one CPU language-model decoding uses: 2 ms. Its scores are off by up to about 0.02, so ExactIndex
-scores its best rows again in float32 (docs/benchmarks.md, "The app's index at scale": recall 1.0)."""
+kernel, the one CPU language-model decoding uses: 2 ms. Its scores are off by up to about 0.03, so ExactIndex
+scores its best rows again in float32 (docs/benchmarks.md, "The 4-bit copy's error": how many it takes)."""
 from __future__ import annotations
 
 import numpy as np
@@ -23,7 +23,8 @@ class Int4Copy:
         self.rows, dim = vectors.shape
         self._dim = -(-dim // GROUP) * GROUP
         # Quantising each row's difference from the mean spends the 16 levels on what tells rows apart; the
-        # query's dot product with the mean is the same for every row, so the ranking does not change.
+        # query's dot product with the mean is the same for every row, so the ranking does not change (nor
+        # does it when rows added later are quantised against this same, older mean).
         self._mean = vectors.mean(axis=0) if self.rows else np.zeros(dim, np.float32)
         self._packed = torch.empty((0, self._dim // 2), dtype=torch.uint8)
         self._scales_and_offsets = torch.empty((self._dim // GROUP, 0, 2), dtype=torch.bfloat16)

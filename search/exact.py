@@ -134,12 +134,7 @@ class ExactIndex:
 
     def _coarse_top(self, query: np.ndarray, k: int, rows: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
         """`_exact_top` of one query through the 4-bit copy: its best COARSE_POOL rows, scored again in float32."""
-        if self._coarse is None:
-            self._coarse = coarse.Int4Copy(self.vectors)
-        elif self._coarse_fresh_rows < len(self.ids):
-            self._coarse.update(self.vectors, self._coarse_fresh_rows)
-        self._coarse_fresh_rows = len(self.ids)
-        approx = self._coarse.scores(query)
+        approx = self._fresh_coarse().scores(query)
         if rows is not None:  # rows the filter leaves out can never be picked
             passing = torch.zeros(len(self.ids), dtype=torch.bool)
             passing[torch.from_numpy(rows)] = True
@@ -149,6 +144,15 @@ class ExactIndex:
         exact = _scores(query[None, :], self.vectors[pool])[0]
         order = np.argsort(-exact, kind="stable")[:k]
         return [(pool[order], exact[order])]
+
+    def _fresh_coarse(self) -> coarse.Int4Copy:
+        """The 4-bit copy, built on first use, its changed rows packed again since."""
+        if self._coarse is None:
+            self._coarse = coarse.Int4Copy(self.vectors)
+        elif self._coarse_fresh_rows < len(self.ids):
+            self._coarse.update(self.vectors, self._coarse_fresh_rows)
+        self._coarse_fresh_rows = len(self.ids)
+        return self._coarse
 
     def columns(self) -> dict[str, "Column"]:
         if self._columns is None:
