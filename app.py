@@ -16,6 +16,7 @@ from page import handlers
 from page import shop as shop_tab
 from page import tuning as tuning_tab
 from page.labels import I18N, T
+from page.latest import LatestSearch
 from search.config import ConfigError, Settings, add_common_flags
 from search.images import MAX_BYTES
 from storefront import FRIENDLY_ERRORS, Storefront
@@ -102,15 +103,16 @@ def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id, tabs: 
     # forgotten an hour after the last use; the digest recognises the photo box reporting what the page put in it.
     query_photo, whole_photo = gr.State(None, time_to_live=PHOTO_TTL_S), gr.State(None, time_to_live=PHOTO_TTL_S)
     shown_digest, first_corner = gr.State(None), gr.State(None)
-    search = handlers.page_search(storefront)
+    latest = LatestSearch()  # what a session's older searches, finishing last, must not overwrite
+    search = handlers.page_search(storefront, latest)
     search_inputs = [query_photo, shop.text, shop.text_weight, *ranking, *shop.filters, lang, tuning_open]
     crop_outputs = [query_photo, first_corner, shop.crop_preview, shop.crop_hint, shop.whole_photo]
     new_photo_outputs = [shop.photo, shown_digest, query_photo, whole_photo, *crop_outputs[1:], *outputs]
     # upload, snapshot, paste, example, clear; the spinner stays off the photo, so it can be clicked at once
-    shop.photo.change(handlers.new_photo(storefront), [shop.photo, shown_digest, *search_inputs],
+    shop.photo.change(handlers.new_photo(storefront, latest), [shop.photo, shown_digest, *search_inputs],
                       new_photo_outputs, api_name=False, show_progress_on=[shop.gallery, shop.status], **SEARCHING)
     for event in (shop.url.submit, shop.load_url.click):
-        event(handlers.load_url(storefront), [shop.url, *search_inputs[1:]], new_photo_outputs, api_name=False,
+        event(handlers.load_url(storefront, latest), [shop.url, *search_inputs[1:]], new_photo_outputs, api_name=False,
               show_progress_on=[shop.gallery, shop.status], **SEARCHING)
     triggers = [  # (event, handler, inputs, outputs) run before the search
         (tabs["tuning"].select, lambda: True, None, tuning_open),
@@ -127,7 +129,7 @@ def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id, tabs: 
     for event in (shop.button.click, shop.text.submit, shop.brands.change, shop.categories.change,
                   shop.colours.change, shop.min_price.submit, shop.max_price.submit, shop.in_stock.change):
         event(search, search_inputs, outputs, api_name=False, **SEARCHING)
-    search_from_tuning = handlers.page_search(storefront, from_tuning=True)
+    search_from_tuning = handlers.page_search(storefront, latest, from_tuning=True)
     for slider in ranking:  # live: the results follow the slider as it moves
         slider.change(search_from_tuning, search_inputs, outputs, api_name=False, trigger_mode="always_last",
                       show_progress="hidden", **SEARCHING)
@@ -135,7 +137,7 @@ def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id, tabs: 
                       [shop.categories, shop.colours], api_name=False)
     shop.gallery.select(handlers.select_product(storefront), [shown_ids, lang],
                         [selected_id, shop.details, shop.details_box], api_name=False)
-    shop.more.click(handlers.page_more_like_this(storefront),
+    shop.more.click(handlers.page_more_like_this(storefront, latest),
                     [selected_id, *ranking, *shop.filters, lang, tuning_open], outputs, api_name=False, **SEARCHING)
 
 

@@ -1,10 +1,13 @@
 """Thin adapters between the page's components and the storefront: component values in, component updates out."""
 from __future__ import annotations
 
+from functools import partial
+
 import gradio as gr
 
 from page.inputs import as_jpeg
 from page.labels import LABELS
+from page.latest import LatestSearch
 from search.images import ImageError, PhotoBytes
 from search.ranking import Filters
 from storefront import ShopResult, Storefront, results
@@ -34,24 +37,32 @@ def shown(result: ShopResult, min_score: float, lang: str, tuning_open: bool = F
             *tuning)
 
 
-def page_search(storefront: Storefront, from_tuning: bool = False):
+def page_search(storefront: Storefront, latest: LatestSearch, from_tuning: bool = False, always_shown: bool = False):
     """Search from the page; nothing happens while there is neither a photo nor a text. `from_tuning`: the
-    Tuning tab's own sliders started it, so its charts are on screen whatever the tab state says yet."""
-    def search(photo, text, text_weight, min_score, top_k, rerank_weight, *rest):
+    Tuning tab's own sliders started it, so its charts are on screen whatever the tab state says yet. The results
+    are not shown if a newer search of the session started meanwhile, unless `always_shown` (a new photo's: its
+    results must follow the photo whatever started after it)."""
+    def search(request: gr.Request, photo, text, text_weight, min_score, top_k, rerank_weight, *rest):
         *chosen, lang, tuning_open = rest
         if photo is None and not (text or "").strip():
             return (UNCHANGED,) * 7
+        ticket = latest.start(request)
         result = storefront.search(photo, text, text_weight, top_k, min_score, filters(*chosen), rerank_weight,
                                    language(lang))
+        if not (always_shown or latest.is_newest(request, ticket)):
+            return (UNCHANGED,) * 7
         return shown(result, min_score, language(lang), tuning_open or from_tuning)
     return search
 
 
-def page_more_like_this(storefront: Storefront):
-    def more(product_id, min_score, top_k, rerank_weight, *rest):
+def page_more_like_this(storefront: Storefront, latest: LatestSearch):
+    def more(request: gr.Request, product_id, min_score, top_k, rerank_weight, *rest):
         *chosen, lang, tuning_open = rest
+        ticket = latest.start(request)
         result = storefront.more_like_this(product_id, top_k, min_score, filters(*chosen), rerank_weight,
                                            language(lang))
+        if not latest.is_newest(request, ticket):
+            return (UNCHANGED,) * 7
         return shown(result, min_score, language(lang), tuning_open)
     return more
 
@@ -84,28 +95,28 @@ def _taken(read_photo, search, search_inputs: tuple, clear_on_error: bool) -> tu
     return (jpeg, PhotoBytes(jpeg).digest, image, image, *_uncropped(lang), *search(image, *search_inputs))
 
 
-def new_photo(storefront: Storefront):
+def new_photo(storefront: Storefront, latest: LatestSearch):
     """An upload, snapshot, paste or example is checked, shown back from memory and searched. The photo box also
     reports as changed what this page put in it: that is recognised by its digest and ignored."""
-    search = page_search(storefront)
+    search = page_search(storefront, latest, always_shown=True)
 
-    def take(upload: PhotoBytes | None, shown_digest: str | None, query, *search_inputs) -> tuple:
+    def take(request: gr.Request, upload: PhotoBytes | None, shown_digest: str | None, query, *search_inputs) -> tuple:
         if (upload is None and query is None) or (upload is not None and upload.digest == shown_digest):
             return (UNCHANGED,) * 15
         if upload is None:  # the shopper cleared the photo
             return (UNCHANGED, None, None, None, *_uncropped(language(search_inputs[-2])),
-                    *search(None, *search_inputs))
-        return _taken(lambda: storefront.photo(upload), search, search_inputs, clear_on_error=True)
+                    *search(request, None, *search_inputs))
+        return _taken(lambda: storefront.photo(upload), partial(search, request), search_inputs, clear_on_error=True)
     return take
 
 
-def load_url(storefront: Storefront):
+def load_url(storefront: Storefront, latest: LatestSearch):
     """The picture at a shopper's address goes into the photo box (where it can be cropped) and is searched; a bad
     address leaves the current photo as it is."""
-    search = page_search(storefront)
+    search = page_search(storefront, latest, always_shown=True)
 
-    def load(url: str, *search_inputs) -> tuple:
-        return _taken(lambda: storefront.load_url(url), search, search_inputs, clear_on_error=False)
+    def load(request: gr.Request, url: str, *search_inputs) -> tuple:
+        return _taken(lambda: storefront.load_url(url), partial(search, request), search_inputs, clear_on_error=False)
     return load
 
 
@@ -134,8 +145,8 @@ def click_corner(storefront: Storefront):
 
 def unless_half_cropped(search):
     """The search after a click on the photo, skipped after the first of the two corners."""
-    def run(first_corner, *inputs):
-        return (UNCHANGED,) * 7 if first_corner is not None else search(*inputs)
+    def run(request: gr.Request, first_corner, *inputs):
+        return (UNCHANGED,) * 7 if first_corner is not None else search(request, *inputs)
     return run
 
 

@@ -8,6 +8,7 @@ import threading
 from types import SimpleNamespace
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
+import gradio as gr
 import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
@@ -15,8 +16,9 @@ from PIL import Image
 from catalog.demo import BRANDS
 from conftest import ADMIN_PASSWORD, ROOT
 from page import handlers
+from page.latest import LatestSearch
 from search.config import Settings
-from search.images import ImageError
+from search.images import ImageError, PhotoBytes
 from search.ranking import Filters
 from storefront import Storefront
 
@@ -91,9 +93,47 @@ def test_an_image_address_is_loaded_over_http_and_other_schemes_are_refused(stor
     with pytest.raises(ImageError, match="HTTP 404"):
         storefront.load_url(f"{image_server}/images/nothing.png")
     search_inputs = ("", 0.5, 0.0, 12, 0.0, [], [], [], None, None, False, "English", False)
-    updates = handlers.load_url(storefront)("ftp://example.com/a.png", *search_inputs)
+    updates = handlers.load_url(storefront, LatestSearch())(gr.Request(session_hash="s"), "ftp://example.com/a.png",
+                                                            *search_inputs)
     assert updates[:4] == (handlers.UNCHANGED,) * 4  # the photo the shopper had stays
     assert updates[9].startswith("⚠️ ftp://example.com/a.png: only")
+
+
+def test_an_older_search_finishing_last_does_not_overwrite_a_newer_ones_results(storefront, monkeypatch):
+    """Opening the Tuning tab searches (threshold 0 here) and the threshold typed at once searches again (0.999,
+    which only the photo's own two products pass): run side by side, the older one finishing last must leave the
+    page as the newer one set it. Another shopper's search, and a new photo's, are shown whatever started after."""
+    storefront.service()  # the demo catalog is written on first use
+    latest, photo = LatestSearch(), _photo(storefront)
+    upload = PhotoBytes(open(photo, "rb").read(), "p.png")
+    search, new_photo = handlers.page_search(storefront, latest), handlers.new_photo(storefront, latest)
+    started, newer_done, searched = threading.Semaphore(0), threading.Event(), storefront.search
+
+    def held_back(*args):  # the searches at threshold 0 finish only after the newer one
+        if args[4] == 0.0:
+            started.release()
+            newer_done.wait(60)
+        return searched(*args)
+    monkeypatch.setattr(storefront, "search", held_back)
+    inputs = ("", 0.5, 0.0, 12, 0.0, [], [], [], None, None, False, "English", True)  # min score, top k, rerank
+    older, other_shopper, new_photo_updates = [], [], []
+    shopper, someone_else = gr.Request(session_hash="shopper"), gr.Request(session_hash="someone-else")
+    threads = [threading.Thread(target=lambda: older.extend(search(shopper, photo, *inputs))),
+               threading.Thread(target=lambda: other_shopper.extend(search(someone_else, photo, *inputs))),
+               threading.Thread(target=lambda: new_photo_updates.extend(
+                   new_photo(shopper, upload, None, None, *inputs)))]
+    for thread in threads:
+        thread.start()
+    for _ in threads:
+        assert started.acquire(timeout=60)  # all three have started their search
+    newer = search(shopper, photo, "", 0.5, 0.999, 12, 0.0, [], [], [], None, None, False, "English", True)
+    newer_done.set()
+    for thread in threads:
+        thread.join(60)
+    assert newer[1].startswith("2 products") and len(newer[4]) == 2  # status; the Tuning tab's preview
+    assert older == [handlers.UNCHANGED] * 7
+    assert other_shopper[1].startswith("12 products") and len(other_shopper[4]) == 12
+    assert new_photo_updates[9].startswith("12 products")  # a new photo's own results are always shown
 
 
 class QuietFiles(SimpleHTTPRequestHandler):

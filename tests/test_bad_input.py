@@ -4,11 +4,13 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import gradio as gr
 import pytest
 from gradio_client import Client, handle_file
 
 from bad_photos import accepted_kinds, refused_kinds
 from page import handlers
+from page.latest import LatestSearch
 from search.__main__ import main as search_cli
 from search.config import Settings
 from search.images import ImageError, PhotoBytes, load_image
@@ -44,16 +46,17 @@ def storefront(tiny_service, tmp_path_factory):
 
 SEARCH_INPUTS = ("", 0.5, 0.0, 12, 0.0, [], [], [], None, None, False, "English", False)
 STATUS = 9  # where the status line is among new_photo's updates
+SESSION = gr.Request(session_hash="one-shopper")
 
 
 def test_the_pages_photo_box_says_what_is_wrong_with_each_kind(storefront):
-    take = handlers.new_photo(storefront)
+    take = handlers.new_photo(storefront, LatestSearch())
     for kind in REFUSED:
-        updates = take(PhotoBytes(kind.data, kind.filename), None, None, *SEARCH_INPUTS)
+        updates = take(SESSION, PhotoBytes(kind.data, kind.filename), None, None, *SEARCH_INPUTS)
         assert updates[:4] == (None,) * 4, kind  # nothing of it is kept or shown
         assert updates[STATUS].startswith(f"⚠️ {kind.filename}: ") and kind.refused in updates[STATUS], kind
     for kind in ACCEPTED:
-        updates = take(PhotoBytes(kind.data, kind.filename), None, None, *SEARCH_INPUTS)
+        updates = take(SESSION, PhotoBytes(kind.data, kind.filename), None, None, *SEARCH_INPUTS)
         assert updates[2].size == kind.size and updates[STATUS].startswith("12 products"), kind
 
 
@@ -128,11 +131,11 @@ def _bad_addresses(base):
 
 
 def test_bad_image_addresses_get_a_message_on_the_page(storefront, addresses):
-    load = handlers.load_url(storefront)
+    load = handlers.load_url(storefront, LatestSearch())
     for address, reason in _bad_addresses(addresses):
-        updates = load(address, *SEARCH_INPUTS)
+        updates = load(SESSION, address, *SEARCH_INPUTS)
         assert updates[STATUS].startswith(f"⚠️ {address}: ") and reason in updates[STATUS], updates[STATUS]
-    assert load(f"{addresses}/photo.jpg", *SEARCH_INPUTS)[STATUS].startswith("12 products")
+    assert load(SESSION, f"{addresses}/photo.jpg", *SEARCH_INPUTS)[STATUS].startswith("12 products")
 
 
 def test_bad_image_addresses_get_a_message_from_the_cli(tiny_service, addresses, capsys, monkeypatch):
