@@ -3,7 +3,8 @@ ranked products, in a store of N products, unfiltered and with a brand + price f
 
 The store holds N synthetic products (random unit vectors in the model's space, 50 brands, log-normal prices);
 the queries are real photos from ../shared/data/fashion-photos. ViT-B-32 with random weights has the
-pretrained model's arithmetic, so its speed.
+pretrained model's arithmetic, so its speed. The encoder alone and the two queries are timed in turn on each
+photo, so the machine's drift falls on all three alike.
 
     python bench/query.py [--products 100000] [--queries 40] [--precision bf16]
 """
