@@ -8,7 +8,7 @@ from pathlib import Path
 
 from catalog.demo import write_demo_catalog
 from catalog.feed_flags import add_feed_flags, feed_options
-from catalog.formats import read_feed
+from catalog.formats import read_feed, title_hint
 from catalog.product import CatalogError
 from catalog.validate import validate
 
@@ -26,7 +26,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         feed = Path(args.feed)
-        report = validate(read_feed(feed, **feed_options(args)), Path(args.images_root or feed.parent))
+        options = feed_options(args)
+        report = validate(read_feed(feed, **options), Path(args.images_root or feed.parent))
+        report.hints += [hint] if (hint := title_hint(feed, options["column_map"])) else []
     except (CatalogError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

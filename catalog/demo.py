@@ -28,6 +28,19 @@ COLOURS = {
 }
 PATTERNS = ("Solid", "Striped", "Dotted", "Checked")
 MATERIALS = ("cotton", "leather", "ceramic", "steel", "canvas", "recycled polyester", "linen", "glass")
+# The words Chinese shoppers type for each: the demo catalog carries them as title_zh, category_zh, colour_zh...
+CHINESE = {
+    "Red": "红色", "Navy": "藏青色", "Forest Green": "墨绿色", "Mustard": "芥末黄", "Black": "黑色", "White": "白色",
+    "Grey": "灰色", "Pink": "粉色", "Orange": "橙色", "Teal": "蓝绿色", "Purple": "紫色", "Beige": "米色",
+    "Brown": "棕色", "Sky Blue": "天蓝色",
+    "Solid": "纯色", "Striped": "条纹", "Dotted": "波点", "Checked": "格子",
+    "cotton": "棉", "leather": "皮革", "ceramic": "陶瓷", "steel": "不锈钢", "canvas": "帆布",
+    "recycled polyester": "再生涤纶", "linen": "亚麻", "glass": "玻璃",
+    "Shirts": "衬衫", "Mugs": "马克杯", "Sneakers": "运动鞋", "Handbags": "手提包", "Lamps": "台灯",
+    "Caps": "棒球帽", "Watches": "手表", "Backpacks": "背包", "Sunglasses": "太阳镜", "Bottles": "水杯",
+    "Oxford Shirt": "牛津衬衫", "Coffee Mug": "咖啡马克杯", "Tote Bag": "托特包", "Table Lamp": "台灯",
+    "Baseball Cap": "棒球帽", "Analog Watch": "指针手表", "Backpack": "背包", "Water Bottle": "水杯",
+}
 
 
 @dataclass(frozen=True)
@@ -216,6 +229,7 @@ def demo_products() -> list[tuple[Product, Style]]:
         for p_index, style in enumerate(_styles(rng)):
             product_id = f"demo-{c_index:02d}{p_index:02d}"
             pattern = "" if style.pattern == "Solid" else f"{style.pattern} "
+            pattern_zh = "" if style.pattern == "Solid" else CHINESE[style.pattern]
             brand = rng.choice(BRANDS)
             product = Product(
                 id=product_id,
@@ -227,15 +241,21 @@ def demo_products() -> list[tuple[Product, Style]]:
                 image=f"images/{product_id}.png",
                 url=f"https://shop.example.com/products/{product_id}",
                 in_stock=rng.random() < 0.85,
-                attributes={"colour": style.colour, "pattern": style.pattern.lower(),
-                            "material": rng.choice(MATERIALS)},
+                attributes=_attributes(style, rng.choice(MATERIALS),
+                                       f"{brand} {CHINESE[style.colour]}{pattern_zh}{CHINESE[noun]}", category),
             )
             items.append((product, style))
     return items
 
 
+def _attributes(style: Style, material: str, title_zh: str, category: str) -> dict[str, str]:
+    return {"colour": style.colour, "pattern": style.pattern.lower(), "material": material,
+            "title_zh": title_zh, "category_zh": CHINESE[category], "colour_zh": CHINESE[style.colour],
+            "pattern_zh": CHINESE[style.pattern], "material_zh": CHINESE[material]}
+
+
 FEED_COLUMNS = ("id", "title", "brand", "category", "price", "currency", "image", "url", "in_stock",
-                "colour", "pattern", "material")
+                "colour", "pattern", "material", "title_zh", "category_zh", "colour_zh", "pattern_zh", "material_zh")
 
 
 def write_demo_catalog(out_dir: Path | str) -> Path:

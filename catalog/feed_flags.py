@@ -14,6 +14,8 @@ def add_feed_flags(parser: argparse.ArgumentParser) -> None:
                         help="read FIELD from the feed's COLUMN, e.g. --map title=productDisplayName")
     parser.add_argument("--currency", help="currency for rows without one (Shopify exports have none; default USD)")
     parser.add_argument("--shopify-variants", action="store_true", help="one product per Shopify variant")
+    parser.add_argument("--image-pattern", metavar="PATTERN",
+                        help="the picture of a row without an image column, from its fields: e.g. 'images/{id}.jpg'")
     parser.add_argument("--images-root", help="folder that image paths are relative to (default: the feed's)")
 
 
@@ -26,4 +28,4 @@ def feed_options(args: argparse.Namespace) -> dict:
             raise CatalogError(f"--map {pair!r}: write it as FIELD=COLUMN, e.g. title=productDisplayName")
         column_map[field.strip()] = column.strip()
     return {"column_map": column_map, "format": args.format, "currency": args.currency,
-            "shopify_variants": args.shopify_variants}
+            "shopify_variants": args.shopify_variants, "image_pattern": args.image_pattern}

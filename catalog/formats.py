@@ -11,7 +11,7 @@ from catalog.delimited import decode, header_of, read_rows
 from catalog.product import CatalogError
 from catalog.records import FeedItem, FeedRow, RowError, renamed, to_item
 
-__all__ = ["FORMATS", "FeedItem", "FeedRow", "RowError", "detect_format", "read_feed"]
+__all__ = ["FORMATS", "FeedItem", "FeedRow", "RowError", "detect_format", "read_feed", "title_hint"]
 FORMATS = ("csv", "jsonl", "parquet", "shopify", "merchant-tsv", "merchant-xml")
 
 
@@ -37,9 +37,11 @@ def detect_format(path: Path) -> str:
 
 
 def read_feed(path: Path | str, column_map: Mapping[str, str] | None = None, *, format: str | None = None,
-              currency: str | None = None, shopify_variants: bool = False) -> Iterator[FeedItem]:
+              currency: str | None = None, shopify_variants: bool = False,
+              image_pattern: str | None = None) -> Iterator[FeedItem]:
     """Products from a feed file. `column_map` maps our field names to the feed's columns (generic formats);
-    `currency` fills a missing currency (Shopify exports carry none)."""
+    `currency` fills a missing currency (Shopify exports carry none); `image_pattern` names the picture of a row
+    without an image column from its fields, e.g. `images/{id}.jpg`."""
     path = Path(path)
     if not path.is_file():
         raise CatalogError(f"feed {path} does not exist")
@@ -56,10 +58,11 @@ def read_feed(path: Path | str, column_map: Mapping[str, str] | None = None, *, 
                "parquet": lambda: _read_parquet(path)}
     if format not in readers:
         raise CatalogError(f"unknown feed format {format!r}; known: {', '.join(FORMATS)}")
-    return _mapped(readers[format](), path.name, column_map or {}, currency)
+    return _mapped(readers[format](), path.name, column_map or {}, currency, image_pattern)
 
 
-def _mapped(rows: Iterator, source: str, column_map: Mapping[str, str], currency: str | None) -> Iterator[FeedItem]:
+def _mapped(rows: Iterator, source: str, column_map: Mapping[str, str], currency: str | None,
+            image_pattern: str | None) -> Iterator[FeedItem]:
     for row in rows:
         if isinstance(row, RowError):
             yield row
@@ -68,7 +71,35 @@ def _mapped(rows: Iterator, source: str, column_map: Mapping[str, str], currency
         record = renamed(cells, column_map)
         if currency and not record.get("currency"):
             record["currency"] = currency
+        if image_pattern and not record.get("image"):
+            try:
+                record["image"] = image_pattern.format_map(_Fields(record))
+            except CatalogError as error:
+                yield RowError(source, line, str(record.get("id") or "")[:40], str(error), unit)
+                continue
         yield to_item(record, source, line, unit)
+
+
+class _Fields(dict):
+    """A row's fields for `--image-pattern`: a name the row lacks is a row error, not a KeyError."""
+
+    def __missing__(self, name: str) -> str:
+        raise CatalogError(f"--image-pattern names {{{name}}}, which this row has no value for")
+
+
+def title_hint(path: Path | str, column_map: Mapping[str, str] | None = None) -> str | None:
+    """For a CSV/TSV feed with no `title` column and no map for it: which column could serve, in a sentence."""
+    path = Path(path)
+    if (column_map and "title" in column_map) or detect_format(path) != "csv":
+        return None
+    header = header_of(path)
+    if "title" in header:
+        return None
+    likely = [name for name in header if any(word in name.lower() for word in ("name", "title", "display"))]
+    if likely:
+        return (f"the feed has no title column, so products are shown without titles; {likely[0]!r} looks like "
+                f"one: add --map title={likely[0]}")
+    return "the feed has no title column, so products are shown without titles: map one with --map title=COLUMN"
 
 
 def _generic(rows: Iterator) -> Iterator:

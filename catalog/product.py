@@ -12,6 +12,9 @@ CURRENCIES = frozenset(
     "TRY ILS THB MYR IDR PHP VND RUB UAH RON CLP COP PEN ARS EGP NGN KES".split()
 )
 CORE_FIELDS = ("id", "title", "brand", "category", "price", "currency", "image", "url", "in_stock")
+OPTIONAL_FIELDS = ("title", "brand", "category", "price", "currency")
+# A feed may carry a field in other languages as extra columns named `<field>_<suffix>` (title_zh, category_zh...)
+LANGUAGE_SUFFIXES = {"zh-CN": "zh", "zh": "zh"}
 MAX_TEXT = 1000
 _ID_PATTERN = re.compile(r"^[^\x00-\x1f]{1,128}$")
 _TRUE = {"1", "true", "yes", "y", "in stock", "in_stock", "instock", "available", "t"}
@@ -28,12 +31,12 @@ class Product:
     """One sellable item. `id` is the primary key everywhere."""
 
     id: str
-    title: str
-    brand: str
-    category: str
-    price: float
-    currency: str
-    image: str
+    title: str = ""  # every field but the id and the picture is optional: "" (or None) when the feed has none
+    brand: str = ""
+    category: str = ""
+    price: float | None = None
+    currency: str = ""
+    image: str = ""
     url: str = ""
     in_stock: bool = True
     attributes: dict[str, str] = field(default_factory=dict)
@@ -48,12 +51,12 @@ class Product:
         }
         return cls(
             id=parse_id(row.get("id")),
-            title=required_text(row.get("title"), "title"),
-            brand=required_text(row.get("brand"), "brand"),
-            category=required_text(row.get("category"), "category"),
+            title=optional_text(row.get("title"), "title"),
+            brand=optional_text(row.get("brand"), "brand"),
+            category=optional_text(row.get("category"), "category"),
             price=parse_price(row.get("price")),
             currency=parse_currency(row.get("currency")),
-            image=required_text(row.get("image"), "image"),
+            image=_image(row.get("image")),
             url=optional_text(row.get("url"), "url"),
             in_stock=parse_bool(row.get("in_stock"), "in_stock"),
             attributes=extra,
@@ -68,9 +71,24 @@ class Product:
         return ""
 
     def price_label(self) -> str:
-        """The price as a shopper reads it, e.g. `49.90 EUR`."""
+        """The price as a shopper reads it, e.g. `49.90 EUR`; "" when the product has no price."""
+        if self.price is None:
+            return ""
         decimals = 0 if self.currency in {"JPY", "KRW", "VND", "CLP", "HUF", "IDR"} else 2
-        return f"{self.price:,.{decimals}f} {self.currency}"
+        return f"{self.price:,.{decimals}f} {self.currency}".rstrip()
+
+    def localized(self, name: str, lang: str) -> str:
+        """A text field (`title`, `category`, `colour` or an attribute) in the shopper's language: the feed's
+        `<name>_zh` column for Chinese where it has one, otherwise the field as it is."""
+        base = self.colour if name == "colour" else getattr(self, name, None)
+        if base is None:
+            base = self.attributes.get(name, "")
+        suffix = LANGUAGE_SUFFIXES.get(lang)
+        return (self.attributes.get(f"{name}_{suffix}") if suffix else None) or base
+
+    def missing(self) -> list[str]:
+        """The optional core fields this product has no value for."""
+        return [name for name in OPTIONAL_FIELDS if getattr(self, name) in ("", None)]
 
 
 def is_missing(value: Any) -> bool:
@@ -100,6 +118,13 @@ def required_text(value: Any, name: str) -> str:
     return clean_text(value, name)
 
 
+def _image(value: Any) -> str:
+    if is_missing(value):
+        raise CatalogError("image is missing (a feed without an image column needs --map image=COLUMN, or "
+                           "--image-pattern 'images/{id}.jpg' for pictures named by id)")
+    return clean_text(value, "image")
+
+
 def parse_id(value: Any) -> str:
     if is_missing(value):
         raise CatalogError("id is missing")
@@ -111,9 +136,9 @@ def parse_id(value: Any) -> str:
     return text
 
 
-def parse_price(value: Any) -> float:
+def parse_price(value: Any) -> float | None:
     if is_missing(value):
-        raise CatalogError("price is missing")
+        return None
     try:
         price = float(str(value).strip().replace(",", ""))
     except ValueError:
@@ -125,7 +150,7 @@ def parse_price(value: Any) -> float:
 
 def parse_currency(value: Any) -> str:
     if is_missing(value):
-        raise CatalogError("currency is missing")
+        return ""
     code = str(value).strip().upper()
     if code not in CURRENCIES:
         raise CatalogError(f"currency {code[:20]!r} is not a known ISO 4217 code")

@@ -22,6 +22,8 @@ class FeedReport:
     currencies: Counter = field(default_factory=Counter)
     categories: Counter = field(default_factory=Counter)
     brands: Counter = field(default_factory=Counter)
+    missing_fields: Counter = field(default_factory=Counter)  # optional fields products lack: warnings, not errors
+    hints: list[str] = field(default_factory=list)  # about the feed as a whole (a column that could serve...)
 
     @property
     def problems(self) -> int:
@@ -34,6 +36,9 @@ class FeedReport:
                f"image URLs (downloaded when indexing): {self.image_urls}",
                "currencies: " + (", ".join(f"{c} ({n})" for c, n in self.currencies.most_common()) or "none"),
                f"brands: {len(self.brands)}, categories: {len(self.categories)}"]
+        out += [f"warning: {n} of {self.valid} products have no {name} (shown without one, never filtered as "
+                "blank)" for name, n in self.missing_fields.items()]
+        out += [f"hint: {hint}" for hint in self.hints]
         for title, problems in (("row errors", self.row_errors), ("images", self.missing_images),
                                 ("duplicate ids", self.duplicate_ids)):
             out.extend([f"{title}:"] + [f"  {p}" for p in problems] if problems else [])
@@ -54,9 +59,11 @@ def validate(items: Iterable[FeedItem], images_root: Path) -> FeedReport:
             report.duplicate_ids.append(f"line {item.line}: id {product.id} first on line {first}")
             continue
         report.valid += 1
-        report.currencies[product.currency] += 1
-        report.categories[product.category] += 1
-        report.brands[product.brand] += 1
+        report.missing_fields.update(product.missing())
+        for counts, value in ((report.currencies, product.currency), (report.categories, product.category),
+                              (report.brands, product.brand)):
+            if value:
+                counts[value] += 1
         _check_image(report, item.line, product.id, product.image, images_root)
     return report
 

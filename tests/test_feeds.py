@@ -143,10 +143,16 @@ def test_parquet_and_jsonl_feeds(tmp_path):
                                  "currency": "USD", "image": "a.png"}]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "feed.parquet")
     (tmp_path / "feed.data").write_text("\n".join(json.dumps(r) for r in rows))
-    for name, unit in (("feed.parquet", "row"), ("feed.data", "line")):
+    for name in ("feed.parquet", "feed.data"):
         items = list(read_feed(tmp_path / name, {"id": "sku", "title": "name"}))
         assert items[0].product.title == "Mug"
-        assert (items[1].line, items[1].unit, items[1].reason) == (2, unit, "price is missing")
+        assert (items[1].line, items[1].product.price) == (2, None)  # a missing price is absent, not an error
+    (tmp_path / "bad.data").write_text(json.dumps({**rows[0], "price": "abc"}))
+    pq.write_table(pa.Table.from_pylist([{**rows[0], "price": -1.0}]), tmp_path / "bad.parquet")
+    for name, unit, reason in (("bad.data", "line", "price 'abc' is not a number"),
+                               ("bad.parquet", "row", "at least 0")):
+        [error] = list(read_feed(tmp_path / name, {"id": "sku", "title": "name"}))
+        assert (error.line, error.unit) == (1, unit) and reason in error.reason
 
 
 def test_validate_reports_without_a_store(shopify_feed, tmp_path):

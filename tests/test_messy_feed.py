@@ -10,13 +10,13 @@ GOOD = [
     "g2,Plain Mug,Lumen,Mugs,9,usd,img/b.png,,",                         # empty optional cells
     'g3,"Tote ""Classic""",Sora,Bags,1,200.00,EUR,img/c.png,,true',      # placeholder, replaced below
     "g4,Caf\u00e9 Cap,Sora,Caps,15,EUR,img/d.png,https://shop.example.com/g4,0",
+    "g5,,Lumen,Mugs,9,USD,img/a.png,,",                                  # no title: optional
+    "g6,No brand,N/A,Mugs,,,img/b.png,,",                                # no brand, price or currency: optional
 ]
 BAD = {  # reason fragment -> row
     "has 10 fields": "b1,Mug, with comma,Lumen,Mugs,9,USD,img/a.png,,",
     "has 7 fields": "b2,Short,Lumen,Mugs,9,USD,img/a.png",
     "id is missing": ",No id,Lumen,Mugs,9,USD,img/a.png,,",
-    "title is missing": "b4,,Lumen,Mugs,9,USD,img/a.png,,",
-    "brand is missing": "b5,No brand,N/A,Mugs,9,USD,img/a.png,,",
     "price 'nine' is not a number": "b6,Word price,Lumen,Mugs,nine,USD,img/a.png,,",
     "must be a finite number of at least 0": "b7,Negative,Lumen,Mugs,-4,USD,img/a.png,,",
     "currency 'DOLLARS' is not a known": "b8,Bad currency,Lumen,Mugs,9,dollars,img/a.png,,",
@@ -44,8 +44,10 @@ def test_every_bad_row_is_reported_once_and_every_good_row_indexed(tmp_path, tin
     store = ProductStore(tmp_path / "store", tiny_encoder.info, for_indexing=True)
     summary = Indexer(tiny_encoder, store, batch_size=5).index_feed(feed)
 
-    assert store.count() == summary.added == 4
-    stored = store.stored(["g1", "g3", "g4"])
+    assert store.count() == summary.added == 6
+    stored = store.stored(["g1", "g3", "g4", "g5", "g6"])
+    assert stored["g5"].product.title == "" and stored["g6"].product.brand == ""
+    assert stored["g6"].product.price is None and stored["g6"].product.currency == ""
     assert stored["g1"].product.title == "Mug, large" and stored["g1"].product.url == ""
     assert stored["g3"].product.title == 'Tote "Classic"' and stored["g3"].product.price == 1200.0
     assert stored["g4"].product.title == "Caf\u00e9 Cap" and not stored["g4"].product.in_stock
