@@ -86,7 +86,7 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
         tuning.min_score.release(curve.figure, tuning.min_score, tuning.curve, api_name=False)
         _api_endpoints(storefront, shop, tuning, selected_id)
         header_outputs = [banner, shop.model_line, shop.text, shop.text_weight, shop.brands, shop.categories,
-                          shop.colours, tuning.min_score, tuning.top_k, tuning.rerank_weight]
+                          shop.colours, *tuning.sliders]
         _admin_events(admin, tuning, shop, header_outputs, admin_view if admin.enabled else None)
         page.load(handlers.header(storefront), None, header_outputs, api_name=False)
         page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
@@ -95,7 +95,7 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
 
 def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id, tabs: dict) -> None:
     """Every way a search starts on the page, and what a click on a card, a chip or a corner of the photo does."""
-    ranking = [tuning.min_score, tuning.top_k, tuning.rerank_weight]
+    ranking = tuning.sliders  # min score, top k, re-rank weight, keyword weight
     tuning_open = gr.State(False)  # the tuning charts are drawn only while someone looks at them
     shown_ids = gr.State([])
     outputs = [shop.gallery, shop.status, shown_ids, shop.chips, tuning.preview, tuning.histogram, tuning.timings]
@@ -145,13 +145,15 @@ def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
     """Named endpoints for gradio_client: search by photo, by text, by both, and more like a product."""
     photo = shop.photo
     trigger = gr.Button(visible=False)
-    colours_and_rerank = [shop.colours, tuning.rerank_weight]
+    colours_and_rerank = [shop.colours, tuning.rerank_weight, tuning.keyword_weight]  # added later: at the end
     filters = [shop.brands, shop.categories, shop.min_price, shop.max_price, shop.in_stock]
     outputs = [shop.gallery, shop.status]
 
-    def run(image, text, weight, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0):
+    def run(image, text, weight, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0,
+            keyword_weight=None):
         chosen = handlers.filters(brands, categories, colours, low, high, stock)
-        result = storefront.search(image, text, weight, k, score, chosen, rerank or 0.0)
+        result = storefront.search(image, text, weight, k, score, chosen, rerank or 0.0,
+                                   keyword_weight=keyword_weight)
         return handlers.shown(result, score, "en")[:2]
 
     def by_photo(image, k, score, *rest):
@@ -160,7 +162,7 @@ def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
     def by_text(words, k, score, *rest):
         return run(None, words, 1.0, k, score, *rest)
 
-    def more(product_id, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0):
+    def more(product_id, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0, keyword_weight=None):
         chosen = handlers.filters(brands, categories, colours, low, high, stock)
         result = storefront.more_like_this(product_id, k, score, chosen, rerank or 0.0)
         return handlers.shown(result, score, "en")[:2]
@@ -183,10 +185,12 @@ def _admin_events(admin: Admin, tuning, shop, header_outputs, view) -> None:
     if view is None:  # no Admin tab: the endpoints still exist, and refuse
         trigger, password = gr.Button(visible=False), gr.Textbox(visible=False)
         trigger.click(run["save_defaults"], [password, tuning.top_k, tuning.min_score, shop.text_weight,
-                                             tuning.rerank_weight], tuning.saved, api_name="save_defaults")
+                                             tuning.rerank_weight, tuning.keyword_weight], tuning.saved,
+                      api_name="save_defaults")
         return
     tuning.save.click(run["save_defaults"], [tuning.password, tuning.top_k, tuning.min_score, shop.text_weight,
-                                             tuning.rerank_weight], tuning.saved, api_name="save_defaults")
+                                             tuning.rerank_weight, tuning.keyword_weight], tuning.saved,
+                      api_name="save_defaults")
     view.refresh.click(run["admin_stats"], view.password, view.stats, api_name="admin_stats")
     refresh_header = handlers.header(admin.storefront)
     view.index.click(run["admin_ingest"], [view.password, view.feed, view.images_root], view.ingest_result,

@@ -42,13 +42,14 @@ def page_search(storefront: Storefront, latest: LatestSearch, from_tuning: bool 
     Tuning tab's own sliders started it, so its charts are on screen whatever the tab state says yet. The results
     are not shown if a newer search of the session started meanwhile, unless `always_shown` (a new photo's: its
     results must follow the photo whatever started after it)."""
-    def search(request: gr.Request, photo, text, text_weight, min_score, top_k, rerank_weight, *rest):
+    def search(request: gr.Request, photo, text, text_weight, min_score, top_k, rerank_weight, keyword_weight,
+               *rest):
         *chosen, lang, tuning_open = rest
         if photo is None and not (text or "").strip():
             return (UNCHANGED,) * 7
         ticket = latest.start(request)
         result = storefront.search(photo, text, text_weight, top_k, min_score, filters(*chosen), rerank_weight,
-                                   language(lang))
+                                   language(lang), keyword_weight=keyword_weight)
         if not (always_shown or latest.is_newest(request, ticket)):
             return (UNCHANGED,) * 7
         return shown(result, min_score, language(lang), tuning_open or from_tuning)
@@ -56,7 +57,7 @@ def page_search(storefront: Storefront, latest: LatestSearch, from_tuning: bool 
 
 
 def page_more_like_this(storefront: Storefront, latest: LatestSearch):
-    def more(request: gr.Request, product_id, min_score, top_k, rerank_weight, *rest):
+    def more(request: gr.Request, product_id, min_score, top_k, rerank_weight, keyword_weight, *rest):
         *chosen, lang, tuning_open = rest
         ticket = latest.start(request)
         result = storefront.more_like_this(product_id, top_k, min_score, filters(*chosen), rerank_weight,
@@ -170,16 +171,16 @@ def relabel(storefront: Storefront, tab_keys: list[str]):
 
 
 def header(storefront: Storefront):
-    """On page load: the banner, the model line, the filter choices, the text inputs only where the encoder reads
-    text, and the ranking settings as they stand now (an admin may have saved new defaults since the start)."""
+    """On page load: the banner, the model line, the filter choices, and the text and ranking settings as they
+    stand now (an admin may have saved new defaults since the start). The text box is always there: a model that
+    reads no text still searches the text's words."""
     def update() -> tuple:
         text, settings = storefront.banner(), storefront.settings
-        reads_text = storefront.service().encoder.info.supports_text
         facets = storefront.facet_choices()
         return (gr.update(value=text, visible=bool(text)), storefront.model_line(),
-                gr.update(visible=reads_text), gr.update(visible=reads_text, value=settings.text_weight),
+                gr.update(visible=True), gr.update(visible=True, value=settings.text_weight),
                 *(gr.update(choices=facets[kind]) for kind in ("brand", "category", "colour")),
-                settings.min_score, settings.top_k, settings.rerank_weight)
+                settings.min_score, settings.top_k, settings.rerank_weight, settings.keyword_weight)
     return update
 
 
@@ -208,8 +209,9 @@ def admin_handlers(admin: Admin) -> dict:
     def switch_preset(password, preset, progress=gr.Progress()):
         return guarded(admin, lambda: admin.switch_preset(password, preset, progress=progress), True)
 
-    def save_defaults(password, top_k, min_score, text_weight, rerank_weight):
-        return guarded(admin, lambda: admin.save_defaults(password, top_k, min_score, text_weight, rerank_weight))
+    def save_defaults(password, top_k, min_score, text_weight, rerank_weight, keyword_weight=None):
+        return guarded(admin, lambda: admin.save_defaults(password, top_k, min_score, text_weight, rerank_weight,
+                                                          keyword_weight))
 
     return {"admin_stats": stats, "admin_ingest": ingest, "admin_delete": delete,
             "admin_switch_preset": switch_preset, "save_defaults": save_defaults}

@@ -20,6 +20,8 @@ LABELS: dict[str, dict[str, str]] = {
         "top_k": "How many results", "min_score": "Minimum match score",
         "rerank": "Business re-ranking weight", "rerank_info": "0 = similarity only; more puts in-stock products and "
                                                             "prices near the best match first",
+        "keyword_weight": "Keyword weight", "keyword_info": "The share of a text's score that comes from its words "
+                                                            "(brand, title, model number); the rest from CLIP",
         "preview": "Current results", "histogram": "#### Scores of the current results", "timings": "#### Time per stage of the last search",
         "curve": "#### What a threshold costs: precision and recall on sample queries drawn from the catalog",
         "password": "Admin password", "save_defaults": "Save as everyone's defaults",
@@ -44,6 +46,7 @@ LABELS: dict[str, dict[str, str]] = {
         "results": "最相似的商品", "more": "更多相似商品",
         "top_k": "结果数量", "min_score": "最低匹配分数",
         "rerank": "业务重排序权重", "rerank_info": "0 = 只按相似度；越大越优先有货和价格接近最佳匹配的商品",
+        "keyword_weight": "关键词权重", "keyword_info": "文字查询分数中来自关键词（品牌、标题、型号）的比例；其余来自 CLIP",
         "preview": "当前结果", "histogram": "#### 当前结果的分数分布", "timings": "#### 上次搜索各阶段耗时",
         "curve": "#### 阈值的代价：目录样例查询的精确率与召回率",
         "password": "管理员密码", "save_defaults": "保存为所有人的默认设置",

@@ -15,6 +15,7 @@ class TuningView:
     min_score: gr.Slider
     top_k: gr.Slider
     rerank_weight: gr.Slider
+    keyword_weight: gr.Slider
     password: gr.Textbox
     save: gr.Button
     saved: gr.Markdown
@@ -25,7 +26,7 @@ class TuningView:
 
     @property
     def sliders(self) -> list[gr.Slider]:
-        return [self.min_score, self.top_k, self.rerank_weight]
+        return [self.min_score, self.top_k, self.rerank_weight, self.keyword_weight]
 
 
 def build(settings: Settings, admin_enabled: bool) -> TuningView:
@@ -36,6 +37,8 @@ def build(settings: Settings, admin_enabled: bool) -> TuningView:
             top_k = gr.Slider(1, 48, value=settings.top_k, step=1, label=T("top_k"), elem_id="top-k")
             rerank_weight = gr.Slider(0, 1, value=settings.rerank_weight, step=0.05, label=T("rerank"),
                                       info=T("rerank_info"), elem_id="rerank")
+            keyword_weight = gr.Slider(0, 1, value=settings.keyword_weight, step=0.05, label=T("keyword_weight"),
+                                       info=T("keyword_info"), elem_id="keyword-weight")
             with gr.Group(visible=admin_enabled):
                 password = gr.Textbox(label=T("password"), type="password", elem_id="tuning-password")
                 save = gr.Button(T("save_defaults"), elem_id="save-defaults")
@@ -49,4 +52,4 @@ def build(settings: Settings, admin_enabled: bool) -> TuningView:
                                  allow_preview=False, elem_id="preview")
     gr.Markdown(T("curve"))
     curve = gr.Plot(show_label=False, elem_id="curve")
-    return TuningView(min_score, top_k, rerank_weight, password, save, saved, preview, histogram, timings, curve)
+    return TuningView(min_score, top_k, rerank_weight, keyword_weight, password, save, saved, preview, histogram, timings, curve)

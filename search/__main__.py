@@ -10,6 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from catalog.feed_flags import add_feed_flags, feed_options
+from catalog.formats import title_hint
 from catalog.product import CatalogError
 from search.config import ConfigError, Settings, add_common_flags
 from search.duplicates import find_duplicates
@@ -19,7 +20,7 @@ from search.fetch import ImageFetcher, download_photo
 from search.images import ImageError
 from search.indexer import Indexer, estimate_rows
 from search.ranking import Filters
-from search.service import Query, QueryError, SearchService, build_service, describe
+from search.service import KEYWORDS_ONLY, Query, QueryError, SearchService, build_service, describe
 from search.store import StoreError
 
 USER_ERRORS = (CatalogError, ConfigError, ImageError, EncoderError, StoreError, QueryError, OSError)
@@ -41,8 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--text-weight", type=float, help="0 = photo only, 1 = text only (default 0.5)")
     query.add_argument("--top-k", type=int)
     query.add_argument("--min-score", type=float)
+    query.add_argument("--keyword-weight", type=float, help="share of the text's score from its words (BM25); "
+                                                            "0 = CLIP only, 1 = words only (default 0.5)")
+    query.add_argument("--rerank-weight", type=float, help="business re-ranking weight (default 0)")
     query.add_argument("--brand", action="append", default=[])
     query.add_argument("--category", action="append", default=[])
+    query.add_argument("--colour", "--color", action="append", default=[], dest="colour")
     query.add_argument("--min-price", type=float)
     query.add_argument("--max-price", type=float)
     query.add_argument("--in-stock", action="store_true")
@@ -51,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluation.add_argument("labels", help="CSV: image, text, relevant_ids (a|b), relevant_category")
     evaluation.add_argument("--depth", type=int, default=50, help="results retrieved per query (default 50)")
     evaluation.add_argument("--plot", help="write the precision/recall curve to this PNG")
+    evaluation.add_argument("--keyword-weight", type=float, help="the hybrid run's keyword weight (default 0.5)")
     commands.add_parser("stats", help="what the store holds and which model built it")
     duplicates = commands.add_parser("duplicates", help="list groups of different ids with near-identical pictures")
     duplicates.add_argument("--duplicate-threshold", type=float, help="default 0.985")
@@ -77,9 +83,12 @@ def main(argv: list[str] | None = None) -> int:
 def _index(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
     fetcher = ImageFetcher(settings.image_cache)
     indexer = Indexer(service.encoder, service.store, fetcher, batch_size=settings.batch_size)
+    options = feed_options(args)
+    if hint := title_hint(args.feed, options["column_map"]):
+        print(f"hint: {hint}", file=sys.stderr)
     with tqdm(total=estimate_rows(args.feed), unit="row", desc="indexing") as bar:
         summary = indexer.index_feed(args.feed, args.images_root, args.prune,
-                                     lambda done: bar.update(done - bar.n), **feed_options(args))
+                                     lambda done: bar.update(done - bar.n), **options)
     summary.duplicates = find_duplicates(service.store, settings.duplicate_threshold, summary.encoded)
     print(summary)
     for reason in summary.skipped:
@@ -106,29 +115,46 @@ def _duplicates(service: SearchService, settings: Settings, args: argparse.Names
 
 
 def _eval(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
+    """The labelled queries as given; the text queries also by their words alone, by CLIP alone and hybrid."""
     sizes = dict(service.store.facets()["category"])
-    report = evaluate(lambda query, k: service.search(query, top_k=k, min_score=-1.0), read_labels(args.labels),
-                      sizes, args.depth)
+    labelled = read_labels(args.labels)
+    report = evaluate(_searching(service, settings.keyword_weight), labelled, sizes, args.depth)
     print(report.table())
+    texts = [item for item in labelled if item.query.text and item.query.image is None]
+    if texts:
+        print(f"\ntext queries ({len(texts)}), searched three ways:")
+        for name, weight in (("keywords only", 1.0), ("vectors only", 0.0),
+                             (f"hybrid (keyword weight {settings.keyword_weight:g})", settings.keyword_weight)):
+            if weight < 1 and not service.encoder.info.supports_text:
+                print(f"{name}: this model reads no text")
+                continue
+            print(f"{name}: {evaluate(_searching(service, weight), texts, sizes, args.depth).summary()}")
     if args.plot:
         print(f"plot: {plot_curve(report, args.plot, settings.min_score)}")
     return 0
 
 
+def _searching(service: SearchService, keyword_weight: float):
+    return lambda query, k: service.search(query, top_k=k, min_score=-1.0, keyword_weight=keyword_weight)
+
+
 def _query(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
-    filters = Filters(tuple(args.brand), tuple(args.category), args.min_price, args.max_price, args.in_stock)
+    filters = Filters(tuple(args.brand), tuple(args.category), args.min_price, args.max_price, args.in_stock,
+                      tuple(args.colour))
     image = download_photo(args.image, settings.url_timeout) if "://" in (args.image or "") else args.image
     response = service.search(Query(image, args.text, settings.text_weight), filters, settings.top_k,
-                              settings.min_score)
-    rows = [{"id": h.product.id, "title": h.product.title, "brand": h.product.brand,
-             "category": h.product.category, "price": h.product.price, "currency": h.product.currency,
-             "score": round(h.score, 6)} for h in response.hits]
-    if args.json:
+                              settings.min_score, settings.rerank_weight, keyword_weight=settings.keyword_weight)
+    if response.keywords_only:
+        print(f"note: {KEYWORDS_ONLY[response.keywords_only]}", file=sys.stderr)
+    rows = [{"id": h.product.id, "title": h.product.title or None, "brand": h.product.brand or None,
+             "category": h.product.category or None, "price": h.product.price, "currency": h.product.currency or None,
+             "score": round(h.score, 6), "matched_words": list(h.matched)} for h in response.hits]
+    if args.json:  # a field the product has no value for is null, never an invented "" or 0
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        for rank, row in enumerate(rows, start=1):
-            print(f"{rank:>3}. {row['score']:.3f}  {row['id']}  {row['title']} | {row['brand']} | "
-                  f"{row['price']:.2f} {row['currency']}")
+        for rank, (row, hit) in enumerate(zip(rows, response.hits), start=1):
+            facts = " | ".join(part for part in (hit.product.title, hit.product.brand, hit.product.price_label()) if part)
+            print(f"{rank:>3}. {row['score']:.3f}  {row['id']}  {facts}")
         print(f"{len(rows)} results; " + ", ".join(f"{k} {v:.0f} ms" for k, v in response.timings_ms.items()),
               file=sys.stderr)
     return 0

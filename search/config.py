@@ -16,7 +16,7 @@ MODEL_PRESETS: dict[str, tuple[str, str | None]] = {
 }
 ENV_PREFIX = "PRODUCT_SEARCH_"
 # What an admin may save from the page as everyone's defaults (kept in `saved_settings`)
-SAVABLE = ("top_k", "min_score", "text_weight", "rerank_weight", "model")
+SAVABLE = ("top_k", "min_score", "text_weight", "rerank_weight", "keyword_weight", "model")
 
 
 class ConfigError(ValueError):
@@ -40,6 +40,8 @@ class Settings:
     min_score: float = 0.0
     text_weight: float = 0.5
     rerank_weight: float = 0.0
+    # The text's words' share of a text query's score (BM25, fused with the CLIP text vector); the rest is CLIP's
+    keyword_weight: float = 0.5
     batch_size: int = 32
     admin_password: str | None = None  # without it the page has no Admin tab and admin actions are refused
     saved_settings: Path = Path("data/saved-settings.json")

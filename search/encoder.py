@@ -124,8 +124,8 @@ def load_encoder(model: str = "fast", pretrained: str | None = None, precision: 
         info = EncoderInfo(model_name, _weights_label(tag), 0, "clip", pretrained_weights=True, supports_text=True)
         return ClipEncoder(model_name, weights, info, overrides, precision)
     except EncoderUnavailable as error:
-        notice = f"{error}. Using the offline colour-and-shape encoder instead: it matches by colour and shape " \
-                 "only, and text search is off."
+        notice = f"{error}. Using the offline colour-and-shape encoder instead: photos are matched by colour and " \
+                 "shape only, and text is searched by keyword."
         log.warning(notice)
         return ColourShapeEncoder(notice=notice)
 

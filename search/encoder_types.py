@@ -9,6 +9,10 @@ import numpy as np
 from PIL import Image
 
 
+# Words in an open_clip model name that mark a multilingual text tower (xlm-roberta-base-ViT-B-32, mt5...)
+MULTILINGUAL_HINTS = ("xlm", "mt5", "multilingual", "chinese")
+
+
 class EncoderError(RuntimeError):
     """The encoder cannot do what was asked; the message says why."""
 
@@ -33,6 +37,12 @@ class EncoderInfo:
     supports_text: bool
     notice: str | None = None  # why this encoder is not the one asked for, or what its results mean
     precision: str = "fp32"  # the arithmetic the model runs in: fp32 or bf16
+
+    @property
+    def reads_cjk(self) -> bool:
+        """Whether the text tower was trained on Chinese, Japanese or Korean (the multilingual preset's is)."""
+        name = self.model.lower()
+        return self.supports_text and any(word in name for word in MULTILINGUAL_HINTS)
 
     @property
     def label(self) -> str:

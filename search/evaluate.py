@@ -37,10 +37,12 @@ class EvalReport:
     mrr: float
     curve: list[tuple[float, float, float]] = field(default_factory=list)  # (threshold, precision, recall)
 
+    def summary(self) -> str:
+        return " | ".join(f"recall@{k} {v:.3f}" for k, v in self.recall.items()) + \
+            f" | mAP@10 {self.map_at_10:.3f} | MRR {self.mrr:.3f}"
+
     def table(self) -> str:
-        lines = [f"queries: {self.queries}",
-                 " | ".join(f"recall@{k} {v:.3f}" for k, v in self.recall.items())
-                 + f" | mAP@10 {self.map_at_10:.3f} | MRR {self.mrr:.3f}",
+        lines = [f"queries: {self.queries}", self.summary(),
                  "", "| min score | precision | recall |", "| --- | --- | --- |"]
         lines += [f"| {t:.2f} | {p:.3f} | {r:.3f} |" for t, p, r in self.curve]
         return "\n".join(lines)

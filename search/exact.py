@@ -21,7 +21,8 @@ QUERY_CHUNK = 64  # vectors scored together: 64 x 100,000 scores is 25 MB
 # (docs/benchmarks.md: none did, on five kinds of catalog, with a pool of 256; twice that costs 0.2 ms more).
 COARSE_FROM = 20_000
 COARSE_POOL = 512
-FILTER_FIELDS = {"brand": "", "category": "", "colour": "", "price": 0.0, "in_stock": True}
+# A missing price is NaN, which no price limit passes (as in Chroma, where the key is absent)
+FILTER_FIELDS = {"brand": "", "category": "", "colour": "", "price": float("nan"), "in_stock": True}
 
 
 class ExactIndex:
@@ -71,6 +72,11 @@ class ExactIndex:
             grown = np.zeros((max(rows, 2 * len(self._matrix)), self.dim), np.float32)
             grown[:len(self.ids)] = self.vectors
             self._matrix = grown
+
+    def vectors_of(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these ids (ids not held are left out)."""
+        with self._lock:
+            return {i: self._matrix[self._rows[i]].copy() for i in ids if i in self._rows}
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
         with self._lock:

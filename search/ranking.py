@@ -69,7 +69,10 @@ def rerank(hits: Sequence[Hit], weight: float) -> list[Hit]:
 
     def business(hit: Hit) -> float:
         price = hit.product.price
-        closeness = 1.0 - abs(price - anchor) / max(price, anchor) if max(price, anchor) > 0 else 1.0
+        if price is None or anchor is None:
+            closeness = 0.5  # unknown: neither lifted nor pushed down
+        else:
+            closeness = 1.0 - abs(price - anchor) / max(price, anchor) if max(price, anchor) > 0 else 1.0
         return 0.5 * float(hit.product.in_stock) + 0.5 * closeness
 
     weight = min(float(weight), 1.0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterator
 
 import numpy as np
@@ -11,11 +11,20 @@ import numpy as np
 from search.config import Settings
 from search.encoder import load_encoder
 from search.encoder_types import Encoder
+from search.hybrid import FUSIONS
 from search.images import load_image
 from search.query_cache import EmbeddingCache, image_key, text_key
 from search.ranking import Filters, above_threshold, blend, rerank, to_where
 from search.store import Hit, ProductStore
+from search.words import has_cjk
 
+# Why a text was searched by its words alone (`SearchResponse.keywords_only`), for the CLI; the page has its own
+# words for these in each language
+KEYWORDS_ONLY = {
+    "offline": "the text was searched by its words (title, brand, category, colour): this model reads no text",
+    "script": "the text was searched by its words alone: this model cannot read that language; the `multilingual` "
+              "preset does",
+}
 RERANK_POOL = 3  # re-ranking picks from 3x the results asked for (at most MAX_POOL)
 MAX_POOL = 300
 
@@ -39,6 +48,17 @@ class SearchResponse:
     timings_ms: dict[str, float] = field(default_factory=dict)
     cached: bool = False  # the query's vectors came from the cache: nothing was decoded or encoded
     image_vector: np.ndarray | None = None  # the photo's own vector, for reading what the photo shows
+    # Why the text was searched by its words alone: "offline" (the encoder reads no text) or "script" (the model
+    # cannot read the text's script, e.g. Chinese on an English CLIP); None when the text went through CLIP too
+    keywords_only: str | None = None
+
+
+@dataclass(frozen=True)
+class Keywords:
+    """The text part of a query as searched by its words, and its share of the fused score."""
+
+    text: str
+    share: float
 
 
 @contextmanager
@@ -56,26 +76,41 @@ class SearchService:
         self.store = store
         self.cache = cache or EmbeddingCache()
 
-    def search(self, query: Query, filters: Filters = Filters(), top_k: int = 12,
-               min_score: float = 0.0, rerank_weight: float = 0.0) -> SearchResponse:
+    def search(self, query: Query, filters: Filters = Filters(), top_k: int = 12, min_score: float = 0.0,
+               rerank_weight: float = 0.0, keyword_weight: float = 0.0, fusion: str = "weighted") -> SearchResponse:
         """Ranked products for the query, best first, none scoring under `min_score`; `rerank_weight` > 0
-        blends business signals into the order (see `ranking.rerank`)."""
+        blends business signals into the order (see `ranking.rerank`). The text is also searched by its words
+        (BM25), fused with the vectors' ranking by `fusion` with `keyword_weight` of the text's share; a text that
+        the encoder cannot read (the offline encoder, Chinese on an English CLIP) is searched by its words alone."""
         text = (query.text or "").strip()
         if query.image is None and not text:
             raise QueryError("give a photo, a text, or both to search with")
         timings = {"decode": 0.0, "encode": 0.0}
+        keywords_only = self._unreadable(text)
         parts = []  # (vector, came from the cache) for the photo and the text
         if query.image is not None:
             parts.append(self._image_vector(query.image, timings))
-        if text:
+        if text and not keywords_only:
             parts.append(self._text_vector(text, timings))
         image_vector = parts[0][0] if query.image is not None else None
-        text_vector = parts[-1][0] if text else None
-        response = self._nearest(blend(image_vector, text_vector, query.text_weight), filters, top_k, min_score,
-                                 timings, rerank_weight)
+        text_vector = parts[-1][0] if text and not keywords_only else None
+        vector = blend(image_vector, text_vector, query.text_weight) if parts else None
+        keywords = Keywords(text, _keyword_share(query, keyword_weight, keywords_only, image_vector)) if text else None
+        response = self._nearest(vector, filters, top_k, min_score, timings, rerank_weight, keywords=keywords,
+                                 fusion=fusion)
         response.cached = all(from_cache for _, from_cache in parts)
         response.image_vector = image_vector
+        response.keywords_only = keywords_only
         return response
+
+    def _unreadable(self, text: str) -> str | None:
+        """Why the encoder cannot embed this text, or None when it can."""
+        info = self.encoder.info
+        if text and not info.supports_text:
+            return "offline"
+        if has_cjk(text) and not info.reads_cjk:
+            return "script"
+        return None
 
     def _image_vector(self, source: Any, timings: dict[str, float]) -> tuple[np.ndarray, bool]:
         key = image_key(source)
@@ -111,16 +146,48 @@ class SearchService:
         response.image_vector = vector
         return response
 
-    def _nearest(self, vector: np.ndarray, filters: Filters, top_k: int, min_score: float,
-                 timings: dict[str, float], rerank_weight: float = 0.0, exclude: str | None = None) -> SearchResponse:
-        """The store's nearest products but `exclude`; re-ranking draws from a pool of 3x the results asked for."""
+    def _nearest(self, vector: np.ndarray | None, filters: Filters, top_k: int, min_score: float,
+                 timings: dict[str, float], rerank_weight: float = 0.0, exclude: str | None = None,
+                 keywords: Keywords | None = None, fusion: str = "weighted") -> SearchResponse:
+        """The store's nearest products but `exclude`, fused with the keyword side when there is one; re-ranking
+        draws from a pool of 3x the results asked for."""
         top_k = max(1, int(top_k))
         wanted = top_k + (exclude is not None)
-        pool = max(wanted, min(top_k * RERANK_POOL, MAX_POOL)) if rerank_weight > 0 else wanted
+        pool = max(wanted, min(top_k * RERANK_POOL, MAX_POOL)) if rerank_weight > 0 or keywords else wanted
+        where = to_where(filters)
         with _timed(timings, "search"):
-            hits = self.store.query(vector, pool, to_where(filters))
+            hits = self.store.query(vector, pool, where) if vector is not None else []
+            if keywords and keywords.share > 0:
+                hits = self._fused(vector, hits, keywords, pool, where, FUSIONS[fusion])
             hits = rerank([h for h in above_threshold(hits, min_score) if h.product.id != exclude], rerank_weight)
         return SearchResponse(hits[:top_k], timings)
+
+    def _fused(self, vector: np.ndarray | None, vector_hits: list[Hit], keywords: Keywords, pool: int,
+               where: dict | None, fusion) -> list[Hit]:
+        """Both sides' candidates, each scored on both sides, in one ranking."""
+        keyword_hits = self.store.keyword_search(keywords.text, pool, where)
+        if vector is None or keywords.share >= 1:
+            return fusion([], keyword_hits, 1.0)
+        seen = {h.product.id for h in vector_hits}
+        only_words = [h for h in keyword_hits if h.product.id not in seen]
+        cosines = self.store.vectors([h.product.id for h in only_words])
+        vector_side = vector_hits + [replace(h, score=float(cosines[h.product.id] @ vector), matched=())
+                                     for h in only_words if h.product.id in cosines]
+        found = {h.product.id for h in keyword_hits}
+        scores = self.store.keyword_scores(keywords.text, [i for i in seen if i not in found])
+        keyword_side = keyword_hits + [replace(h, score=scores[h.product.id], matched=self.store.matched(
+            keywords.text, h.product)) for h in vector_hits if scores.get(h.product.id, 0.0) > 0]
+        vector_side.sort(key=lambda hit: -hit.score)
+        keyword_side.sort(key=lambda hit: -hit.score)
+        return fusion(vector_side, keyword_side, keywords.share)
+
+
+def _keyword_share(query: Query, keyword_weight: float, keywords_only: str | None,
+                   image_vector: np.ndarray | None) -> float:
+    """How much of the fused score the text's words carry: all of it for a text CLIP cannot read alone; the
+    text's share of the blend for one beside a photo; otherwise `keyword_weight` of the text's share."""
+    text_share = 1.0 if image_vector is None else min(max(float(query.text_weight), 0.0), 1.0)
+    return text_share if keywords_only else float(keyword_weight) * text_share
 
 
 def describe(service: SearchService) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ import numpy as np
 from catalog.product import Product
 from search.encoder_types import EncoderInfo
 from search.exact import ExactIndex
+from search.keyword_index import KeywordHit, KeywordIndex, matched_words
 from search.store_errors import StoreBusyError, StoreError, StoreMismatchError  # noqa: F401 (imported from here)
 from search.writer_lock import writer_lock
 
@@ -37,6 +38,7 @@ RECHECK_S = 5.0
 class Hit:
     product: Product
     score: float
+    matched: tuple[str, ...] = ()  # the query's words the product holds, when keywords took part
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,9 @@ class ProductStore:
         self._exact_checked = 0.0
         self._exact_version: tuple | None = None  # the database file's `_disk_version` when last checked
         self._exact_limit = exact_limit
+        self._exact_generation = 0  # how many times the exact index was loaded from the store
+        self._keywords: KeywordIndex | None = None
+        self._keywords_source: tuple = ()  # what the keyword index was built from: see `_keyword_index`
 
     def _check_space(self, metadata: dict[str, Any]) -> None:
         wanted = _space_metadata(self.info)
@@ -141,6 +146,8 @@ class ProductStore:
                 self._collection.upsert(ids=ids, embeddings=embeddings, metadatas=metadatas)
                 if self._exact is not None:
                     self._exact.upsert(ids, embeddings, metadatas)
+                if self._keywords is not None:
+                    self._keywords.upsert(ids, metadatas)
 
     def update_metadata(self, products: Sequence[Product], fingerprints: Sequence[str]) -> None:
         """Replace products' details without touching their vectors."""
@@ -151,6 +158,8 @@ class ProductStore:
             self._collection.update(ids=ids, metadatas=metadatas)
             if self._exact is not None:
                 self._exact.update_metadata(ids, metadatas)
+            if self._keywords is not None:
+                self._keywords.upsert(ids, metadatas)
 
     def delete(self, ids: Sequence[str]) -> int:
         """Delete products by id; return how many existed."""
@@ -162,6 +171,8 @@ class ProductStore:
                 self._collection.delete(ids=found)
             if self._exact is not None:
                 self._exact.delete(found)
+            if self._keywords is not None:
+                self._keywords.delete(found)
         return len(found)
 
     def stored(self, ids: Sequence[str]) -> dict[str, StoredItem]:
@@ -187,6 +198,8 @@ class ProductStore:
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}
+        if self._exact is not None:
+            return self._exact.vectors_of(ids)
         got = self._collection.get(ids=list(ids), include=["embeddings"])
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
 
@@ -227,6 +240,7 @@ class ProductStore:
                 page = self._collection.get(include=["embeddings", "metadatas"], limit=_PAGE, offset=offset)
                 exact.upsert(page["ids"], np.asarray(page["embeddings"], np.float32), page["metadatas"])
             self._exact = exact
+            self._exact_generation += 1
         return self._exact
 
     def _disk_version(self) -> tuple:
@@ -247,26 +261,70 @@ class ProductStore:
         return tuple(version)
 
     def warm(self) -> None:
-        """Load the in-memory copy now (an app does, before its first shopper), if this store has one."""
+        """Load the in-memory copies now (an app does, before its first shopper)."""
         self._exact_index()
+        self._keyword_index().knows("")
+
+    def keyword_search(self, text: str, top_k: int, where: dict | None = None) -> list[Hit]:
+        """The products holding the text's words best (BM25), passing `where`; `score` is the BM25 score."""
+        return [self._keyword_hit(text, found) for found in self._keyword_index().search(text, top_k, where)]
+
+    def keyword_scores(self, text: str, ids: Sequence[str]) -> dict[str, float]:
+        """BM25 scores of these products for the text (0 where a product holds none of its words)."""
+        return self._keyword_index().scores(text, ids)
+
+    def reads_keywords(self, text: str) -> bool:
+        """Whether any product holds any word of the text."""
+        return self._keyword_index().knows(text)
+
+    def matched(self, text: str, product: Product) -> tuple[str, ...]:
+        """The text's words that the product holds."""
+        return tuple(matched_words(text, product.id, _to_metadata(product, "")))
+
+    def keyword_ids(self) -> set[str]:
+        """The ids the keyword index holds (for checks that it and the store agree)."""
+        return self._keyword_index().ids()
+
+    def _keyword_hit(self, text: str, found: KeywordHit) -> Hit:
+        return Hit(_to_product(found.product_id, found.metadata), found.score,
+                   tuple(matched_words(text, found.product_id, found.metadata)))
+
+    def _keyword_index(self) -> KeywordIndex:
+        """The keyword index, built from the store on first use and again whenever the store changed under it:
+        from the exact index's rows whenever that is loaded again (another process wrote), otherwise (a Chroma
+        server, or a store too large to hold) when the count changed, asked at most every RECHECK_S seconds."""
+        exact = self._exact_index()
+        if exact is not None:
+            source: tuple = ("exact", self._exact_generation)
+        elif self._keywords is not None and time.monotonic() < self._keywords_source[-1] + RECHECK_S:
+            return self._keywords
+        else:
+            source = ("count", self.count(), time.monotonic())
+        if self._keywords is None or source[:2] != self._keywords_source[:2]:
+            rows = zip(list(exact.ids), list(exact.metadatas)) if exact is not None else self._metadata_pages()
+            self._keywords = KeywordIndex(rows)
+        self._keywords_source = source
+        return self._keywords
+
+    def _metadata_pages(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        for offset in range(0, self.count(), _PAGE):
+            page = self._collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            yield from zip(page["ids"], page["metadatas"])
 
     def products(self) -> Iterator[Product]:
         """Every stored product: from the in-memory copy once it is loaded, otherwise page by page."""
         if self._exact is not None:
             yield from (_to_product(i, m) for i, m in zip(list(self._exact.ids), list(self._exact.metadatas)))
             return
-        for offset in range(0, self.count(), _PAGE):
-            page = self._collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
-            yield from (_to_product(i, m) for i, m in zip(page["ids"], page["metadatas"]))
+        yield from (_to_product(i, m) for i, m in self._metadata_pages())
 
     def facets(self) -> dict[str, Counter]:
-        """Counts of products per brand, category and colour (products without a colour are not counted)."""
+        """Counts of products per brand, category and colour, of the products that have one."""
         counts: dict[str, Counter] = {"brand": Counter(), "category": Counter(), "colour": Counter()}
-        for product in self.products():
-            counts["brand"][product.brand] += 1
-            counts["category"][product.category] += 1
-            if product.colour:
-                counts["colour"][product.colour] += 1
+        for product in self.products():  # a product without a value is counted nowhere: no blank choice
+            for name, value in (("brand", product.brand), ("category", product.category), ("colour", product.colour)):
+                if value:
+                    counts[name][value] += 1
         return counts
 
     def other_spaces(self) -> list[str]:
@@ -276,15 +334,20 @@ class ProductStore:
 
 
 def _to_metadata(product: Product, fingerprint: str) -> dict[str, Any]:
-    return {"title": product.title, "brand": product.brand, "category": product.category,
-            "price": float(product.price), "currency": product.currency, "image": product.image,
+    """A product as Chroma metadata. A product without a price has no `price` key (Chroma stores no None), so a
+    price filter leaves it out rather than read it as 0."""
+    price = {} if product.price is None else {"price": float(product.price)}
+    return {"title": product.title, "brand": product.brand, "category": product.category, **price,
+            "currency": product.currency, "image": product.image,
             "url": product.url, "in_stock": bool(product.in_stock), "colour": product.colour,
             "fingerprint": fingerprint,
             "attributes": json.dumps(product.attributes, ensure_ascii=False, sort_keys=True)}
 
 
 def _to_product(product_id: str, metadata: dict[str, Any]) -> Product:
-    return Product(id=product_id, title=metadata["title"], brand=metadata["brand"], category=metadata["category"],
-                   price=float(metadata["price"]), currency=metadata["currency"], image=metadata["image"],
+    price = metadata.get("price")
+    return Product(id=product_id, title=metadata.get("title", ""), brand=metadata.get("brand", ""),
+                   category=metadata.get("category", ""), price=None if price is None else float(price),
+                   currency=metadata.get("currency", ""), image=metadata["image"],
                    url=metadata.get("url", ""), in_stock=bool(metadata.get("in_stock", True)),
                    attributes=json.loads(metadata.get("attributes") or "{}"))

@@ -153,11 +153,14 @@ class Storefront:
 
     def search(self, image: Any, text: str = "", text_weight: float = 0.5, top_k: float = 12,
                min_score: float = 0.0, filters: Filters = Filters(), rerank_weight: float = 0.0,
-               lang: str = "en") -> ShopResult:
-        """A search by photo, text or both, as the page shows it; errors become the status line."""
+               lang: str = "en", *, keyword_weight: float | None = None) -> ShopResult:
+        """A search by photo, text or both, as the page shows it; errors become the status line. The keyword
+        weight is the settings' unless given."""
+        weight = self.settings.keyword_weight if keyword_weight is None else keyword_weight
         try:
             query = Query(image=image, text=text or None, text_weight=text_weight)
-            response = self.service().search(query, filters, int(top_k), min_score, rerank_weight)
+            response = self.service().search(query, filters, int(top_k), min_score, rerank_weight,
+                                             keyword_weight=weight)
         except FRIENDLY_ERRORS as error:
             return ShopResult.problem(str(error))
         return self._shown(response, min_score, filters, lang)

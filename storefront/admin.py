@@ -79,13 +79,16 @@ class Admin:
         return f"Deleted {deleted} of {len(ids)} products" + (f" ({missing} not in the catalog)" if missing else "")
 
     def save_defaults(self, password: str, top_k: float, min_score: float, text_weight: float,
-                      rerank_weight: float) -> str:
+                      rerank_weight: float, keyword_weight: float | None = None) -> str:
         self.check(password)
+        keyword_weight = self.storefront.settings.keyword_weight if keyword_weight is None else keyword_weight
         settings = self.storefront.settings.save(top_k=int(top_k), min_score=float(min_score),
-                                                 text_weight=float(text_weight), rerank_weight=float(rerank_weight))
+                                                 text_weight=float(text_weight), rerank_weight=float(rerank_weight),
+                                                 keyword_weight=float(keyword_weight))
         self.storefront.settings = settings
         return (f"Saved as everyone's defaults in {settings.saved_settings}: {int(top_k)} results, minimum score "
-                f"{min_score:.2f}, blend {text_weight:.2f}, re-rank {rerank_weight:.2f}")
+                f"{min_score:.2f}, blend {text_weight:.2f}, re-rank {rerank_weight:.2f}, keyword weight "
+                f"{keyword_weight:.2f}")
 
     def switch_preset(self, password: str, preset: str, progress: Progress = lambda *_: None) -> str:
         """Index the catalog with another model into its own collection while the current one keeps serving;

@@ -1,4 +1,5 @@
 """Server mode: the CLIs and the app on a real `chroma run` server instead of the embedded store."""
+import json
 import re
 import shutil
 import subprocess
@@ -9,6 +10,8 @@ import pytest
 from gradio_client import Client, handle_file
 
 from conftest import ROOT, free_port, run_cli, start_app, wait_for_port
+from search.encoder import load_encoder
+from search.store import ProductStore
 
 CHROMA = shutil.which("chroma")
 if CHROMA is None:
@@ -60,6 +63,11 @@ def test_index_query_and_delete_through_a_chroma_server(server, demo_feed):
     stats = _cli("stats", store=server)
     assert re.search(r"products:\s+239\b", stats.stdout) and _server_count(server) == 239, stats.stdout
     assert _cli("query", "--image", str(picture), store=server).stdout.split()[2] != "demo-0105"
+    store = ProductStore(server, load_encoder("test-tiny", precision="fp32").info)
+    assert store.keyword_ids() == set(store.ids()) and "demo-0105" not in store.keyword_ids()
+    brand_query = _cli("query", "--text", "Kestrel backpack", "--top-k", "1", "--json", store=server)
+    [first] = json.loads(brand_query.stdout)
+    assert first["brand"] == "Kestrel" and first["category"] == "Backpacks", brand_query.stdout
 
 
 def test_two_apps_serve_one_server_store_and_see_each_others_changes(server, demo_feed, tmp_path):
