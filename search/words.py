@@ -46,8 +46,10 @@ def terms(text: str) -> list[str]:
 
 def words(text: str) -> list[Word]:
     """The text's words, each with its terms."""
-    folded = unicodedata.normalize("NFKC", text or "").casefold()
-    return [Word(match.group(), _terms_of(match.group())) for match in _TOKEN.finditer(folded)]
+    normal = unicodedata.normalize("NFKC", text or "")
+    folded = normal.casefold()
+    shown = normal if len(normal) == len(folded) else folded  # casefolding rarely changes a length (ß -> ss)
+    return [Word(shown[match.start():match.end()], _terms_of(match.group())) for match in _TOKEN.finditer(folded)]
 
 
 _LEARNED: set[str] = set()

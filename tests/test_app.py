@@ -207,6 +207,10 @@ def test_gradio_client_named_endpoints(launched_app):
     assert len(both) <= 2 and not status.startswith("⚠️")
     similar, status = client.predict("demo-0105", 3, 0.0, [], [], None, None, False, api_name="/more_like_this")
     assert len(similar) == 3 and status.startswith("More like demo-0105")
+    brand, _ = client.predict("Kestrel backpack", 3, 0.0, [], [], None, None, False, [], 0.0, 1.0,
+                              api_name="/search_text")  # keyword weight 1: the words alone
+    assert all(item["caption"].startswith("Kestrel ") and "Backpack" in item["caption"].splitlines()[0]
+               for item in brand)
     red, status = client.predict(photo, 48, 0.0, [], ["Mugs"], None, None, False, ["Red"], 0.5,
                                  api_name="/search_image")
     assert red and all(item["caption"].splitlines()[0].startswith(tuple(f"{b} Red " for b in BRANDS)) for item in red)
@@ -244,11 +248,18 @@ def test_admin_endpoints_refuse_a_caller_without_the_password(launched_app):
     assert "- **products**: 240" in stats  # nothing was deleted by the refused call
 
 
-def test_text_inputs_are_hidden_when_the_encoder_cannot_read_text(storefront, tmp_path):
+def test_an_encoder_that_reads_no_text_still_searches_the_texts_words(storefront, tmp_path):
     offline = Storefront(Settings(store=tmp_path / "store", model="offline", demo_dir=storefront.settings.demo_dir))
     banner, _, text, weight, *_ = handlers.header(offline)()
-    assert banner["visible"] is False and text["visible"] is False and weight["visible"] is False
-    assert handlers.header(storefront)()[2]["visible"] is True
+    assert banner["visible"] is False and text["visible"] is True and weight["visible"] is True
+    result = offline.search(None, "navy backpack", 1.0, 3, 0.0)
+    assert result.gallery[0][1].startswith(tuple(f"{brand} Navy " for brand in BRANDS))
+    assert "Backpack" in result.gallery[0][1].splitlines()[0] and "words: navy, backpack" in result.gallery[0][1]
+    assert "this model reads no text" in result.status
+    chinese = offline.search(None, "藏青色背包", 1.0, 3, 0.0, lang="zh-CN")
+    assert chinese.gallery[0][1].splitlines()[0].endswith("藏青色背包") and "关键词：藏青色, 背包" in chinese.gallery[0][1]
+    assert "当前模型不能理解文字" in chinese.status
+    assert offline.search(None, "zeppelin", 1.0, 3, 0.0).status.startswith("No product's title, brand")
 
 
 def test_a_store_of_another_model_is_refused_not_filled_with_the_demo(storefront, tmp_path):
@@ -282,7 +293,9 @@ def test_details_and_more_like_this(storefront):
     assert "### Kestrel Red Striped Coffee Mug" in details and "- **Price**: 25.00 USD" in details
     assert "[View the product page ↗](https://shop.example.com/products/demo-0105)" in details
     assert "- **Colour**: Red" in details
-    assert "- **价格**: 25.00 USD" in storefront.details("demo-0105", "zh-CN")
+    chinese = storefront.details("demo-0105", "zh-CN")
+    assert "### Kestrel 红色条纹咖啡马克杯" in chinese and "- **价格**: 25.00 USD" in chinese
+    assert "- **颜色**: 红色" in chinese and "- **类别**: 马克杯" in chinese and "_zh" not in chinese.lower()
     similar = storefront.more_like_this("demo-0105", 5, -1.0)
     assert len(similar.ids) == 5 and "demo-0105" not in similar.ids
     assert similar.status.startswith("More like demo-0105: 5 products")

@@ -145,6 +145,13 @@ def test_switching_to_chinese_translates_the_page_and_the_results(page, launched
     expect(page.locator("#model-line")).to_contain_text("件商品")
     expect(page.locator("#status")).to_contain_text("件商品", timeout=30_000)
     expect(page.locator("#results .caption-label").first).to_contain_text("匹配度")
+    expect(page.locator("#results .caption-label").first).to_contain_text("Kestrel 红色条纹咖啡马克杯")
+    page.locator("#photo button[aria-label='Clear'], #photo button[title='Clear']").first.click()
+    page.locator("#query-text textarea").fill("红色马克杯")
+    page.locator("#query-text textarea").press("Enter")
+    first = page.locator("#results .caption-label").first
+    expect(first).to_contain_text("关键词：红色, 马克杯", timeout=30_000)
+    expect(page.locator("#status")).to_contain_text("仅按关键词搜索")
     _screenshot(page, tmp_path, "shopper-zh.png")
     page.get_by_text("English").click()
     expect(page.get_by_text("Visual product search")).to_be_visible(timeout=30_000)
