@@ -17,7 +17,7 @@ import numpy as np
 from catalog.product import Product
 from search.encoder_types import EncoderInfo
 from search.exact import ExactIndex
-from search.keyword_index import KeywordHit, KeywordIndex, matched_words
+from search.keyword_index import KeywordHit, KeywordIndex
 from search.store_errors import StoreBusyError, StoreError, StoreMismatchError  # noqa: F401 (imported from here)
 from search.writer_lock import writer_lock
 
@@ -267,7 +267,7 @@ class ProductStore:
 
     def keyword_search(self, text: str, top_k: int, where: dict | None = None) -> list[Hit]:
         """The products holding the text's words best (BM25), passing `where`; `score` is the BM25 score."""
-        return [self._keyword_hit(text, found) for found in self._keyword_index().search(text, top_k, where)]
+        return [self._keyword_hit(found) for found in self._keyword_index().search(text, top_k, where)]
 
     def keyword_scores(self, text: str, ids: Sequence[str]) -> dict[str, float]:
         """BM25 scores of these products for the text (0 where a product holds none of its words)."""
@@ -279,15 +279,15 @@ class ProductStore:
 
     def matched(self, text: str, product: Product) -> tuple[str, ...]:
         """The text's words that the product holds."""
-        return tuple(matched_words(text, product.id, _to_metadata(product, "")))
+        return self._keyword_index().matched(text, product.id)
 
     def keyword_ids(self) -> set[str]:
         """The ids the keyword index holds (for checks that it and the store agree)."""
         return self._keyword_index().ids()
 
-    def _keyword_hit(self, text: str, found: KeywordHit) -> Hit:
-        return Hit(_to_product(found.product_id, found.metadata), found.score,
-                   tuple(matched_words(text, found.product_id, found.metadata)))
+    @staticmethod
+    def _keyword_hit(found: KeywordHit) -> Hit:
+        return Hit(_to_product(found.product_id, found.metadata), found.score, found.matched)
 
     def _keyword_index(self) -> KeywordIndex:
         """The keyword index, built from the store on first use and again whenever the store changed under it:

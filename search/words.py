@@ -11,6 +11,7 @@ a field (a colour 芥末黄, a category 水杯) becomes a word, or 芥末黄水�
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,17 +54,22 @@ def words(text: str) -> list[Word]:
 
 
 _LEARNED: set[str] = set()
+_LEARNING = threading.Lock()
 _LEARNABLE = re.compile(rf"[{_CJK}]{{2,8}}")
 
 
-def learn_words(values: Iterable[str]) -> None:
-    """Add the catalog's own Chinese words (short values such as 芥末黄 or 马克杯) to the dictionary."""
+def learn_words(values: Iterable[str]) -> bool:
+    """Add the catalog's own Chinese words (short values such as 芥末黄 or 马克杯) to the dictionary; True when
+    one was new, so that texts cut before are cut anew."""
     new = {value for value in values if _LEARNABLE.fullmatch(value) and value not in _LEARNED}
-    for word in sorted(new):
-        rjieba.add_word(word, None, None)
-    if new:
+    if not new:
+        return False
+    with _LEARNING:
+        for word in sorted(new):
+            rjieba.add_word(word, None, None)
         _LEARNED.update(new)
         _terms_of.cache_clear()
+    return True
 
 
 def dictionary_words(run: str) -> tuple[str, ...]:

@@ -55,7 +55,7 @@ def percent(score: float) -> str:
 
 def status(response: SearchResponse, min_score: float, filters: Filters, lang: str) -> str:
     why_words = say(lang, f"keywords_{response.keywords_only}") if response.keywords_only else ""
-    return " ".join(part for part in (_count(response, min_score, filters, lang), why_words) if part)
+    return " · ".join(part for part in (_count(response, min_score, filters, lang), why_words) if part)
 
 
 def _count(response: SearchResponse, min_score: float, filters: Filters, lang: str) -> str:

@@ -65,7 +65,7 @@ def test_delete_stats_and_saved_defaults(admin):
     assert message.startswith("Saved as everyone's defaults")
     saved = json.loads(admin.storefront.settings.saved_settings.read_text())
     assert (saved["top_k"], saved["min_score"], saved["text_weight"], saved["rerank_weight"]) == (9, 0.3, 0.7, 0.25)
-    assert handlers.header(admin.storefront)()[-3:] == (0.3, 9, 0.25)  # the next page opened starts from them
+    assert handlers.header(admin.storefront)()[-4:] == (0.3, 9, 0.25, 0.5)  # the next page opened starts from them
 
 
 def test_switching_preset_reindexes_into_its_own_collection_then_serves_from_it(admin):

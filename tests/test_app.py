@@ -92,7 +92,7 @@ def test_an_image_address_is_loaded_over_http_and_other_schemes_are_refused(stor
         storefront.load_url(f"file://{_photo(storefront)}")
     with pytest.raises(ImageError, match="HTTP 404"):
         storefront.load_url(f"{image_server}/images/nothing.png")
-    search_inputs = ("", 0.5, 0.0, 12, 0.0, [], [], [], None, None, False, "English", False)
+    search_inputs = ("", 0.5, 0.0, 12, 0.0, 0.5, [], [], [], None, None, False, "English", False)
     updates = handlers.load_url(storefront, LatestSearch())(gr.Request(session_hash="s"), "ftp://example.com/a.png",
                                                             *search_inputs)
     assert updates[:4] == (handlers.UNCHANGED,) * 4  # the photo the shopper had stays
@@ -109,13 +109,13 @@ def test_an_older_search_finishing_last_does_not_overwrite_a_newer_ones_results(
     search, new_photo = handlers.page_search(storefront, latest), handlers.new_photo(storefront, latest)
     started, newer_done, searched = threading.Semaphore(0), threading.Event(), storefront.search
 
-    def held_back(*args):  # the searches at threshold 0 finish only after the newer one
+    def held_back(*args, **options):  # the searches at threshold 0 finish only after the newer one
         if args[4] == 0.0:
             started.release()
             newer_done.wait(60)
-        return searched(*args)
+        return searched(*args, **options)
     monkeypatch.setattr(storefront, "search", held_back)
-    inputs = ("", 0.5, 0.0, 12, 0.0, [], [], [], None, None, False, "English", True)  # min score, top k, rerank
+    inputs = ("", 0.5, 0.0, 12, 0.0, 0.5, [], [], [], None, None, False, "English", True)  # min score, top k, rerank, keywords
     older, other_shopper, new_photo_updates = [], [], []
     shopper, someone_else = gr.Request(session_hash="shopper"), gr.Request(session_hash="someone-else")
     threads = [threading.Thread(target=lambda: older.extend(search(shopper, photo, *inputs))),
@@ -126,7 +126,7 @@ def test_an_older_search_finishing_last_does_not_overwrite_a_newer_ones_results(
         thread.start()
     for _ in threads:
         assert started.acquire(timeout=60)  # all three have started their search
-    newer = search(shopper, photo, "", 0.5, 0.999, 12, 0.0, [], [], [], None, None, False, "English", True)
+    newer = search(shopper, photo, "", 0.5, 0.999, 12, 0.0, 0.5, [], [], [], None, None, False, "English", True)
     newer_done.set()
     for thread in threads:
         thread.join(60)

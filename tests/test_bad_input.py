@@ -44,7 +44,7 @@ def storefront(tiny_service, tmp_path_factory):
                                demo_dir=home / "demo", url_timeout=URL_TIMEOUT))
 
 
-SEARCH_INPUTS = ("", 0.5, 0.0, 12, 0.0, [], [], [], None, None, False, "English", False)
+SEARCH_INPUTS = ("", 0.5, 0.0, 12, 0.0, 0.5, [], [], [], None, None, False, "English", False)
 STATUS = 9  # where the status line is among new_photo's updates
 SESSION = gr.Request(session_hash="one-shopper")
 

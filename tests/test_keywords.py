@@ -149,3 +149,20 @@ def test_the_keyword_index_follows_every_write(tmp_path, tiny_encoder, demo_feed
     assert store.keyword_search("zeppelin", 3) == [] and store.keyword_ids() == {p.id for p in products[1:]}
     reopened = ProductStore(tmp_path / "store", tiny_encoder.info)  # another process's view: built from the store
     assert reopened.keyword_ids() == store.keyword_ids()
+
+
+def test_a_large_index_answers_from_its_last_matrix_while_the_next_is_built(monkeypatch):
+    import time
+
+    from search import keyword_index
+    monkeypatch.setattr(keyword_index, "SYNC_LIMIT", 2)
+    index = KeywordIndex([(f"p{i}", {"title": f"lamp {i}"}) for i in range(5)])
+    assert len(index.search("lamp", 10)) == 5
+    index.delete(["p0"])
+    index.upsert(["p9"], [{"title": "lamp nine"}])
+    assert "p0" not in {hit.product_id for hit in index.search("lamp", 10)}  # deleted: gone at once
+    deadline = time.monotonic() + 10
+    while "p9" not in {hit.product_id for hit in index.search("lamp", 10)}:  # added: once the matrix is rebuilt
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert {hit.product_id for hit in index.search("lamp", 10)} == {"p1", "p2", "p3", "p4", "p9"}

@@ -146,7 +146,9 @@ def test_switching_to_chinese_translates_the_page_and_the_results(page, launched
     expect(page.locator("#status")).to_contain_text("件商品", timeout=30_000)
     expect(page.locator("#results .caption-label").first).to_contain_text("匹配度")
     expect(page.locator("#results .caption-label").first).to_contain_text("Kestrel 红色条纹咖啡马克杯")
-    page.locator("#photo button[aria-label='Clear'], #photo button[title='Clear']").first.click()
+    _open(page, url)  # a new visit, with no photo: a text search alone
+    page.get_by_text("中文").click()
+    expect(page.get_by_text("以图搜商品")).to_be_visible(timeout=30_000)
     page.locator("#query-text textarea").fill("红色马克杯")
     page.locator("#query-text textarea").press("Enter")
     first = page.locator("#results .caption-label").first
