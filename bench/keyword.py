@@ -72,13 +72,11 @@ def text_queries(count: int, seed: int = 9) -> list[str]:
 def libraries(count: int) -> None:
     rows = [(p.id, _to_metadata(p, "")) for p, _ in synthetic(count)]
     queries = text_queries(200)
-    tracemalloc.start()
     start = time.perf_counter()
     index = KeywordIndex(rows)
     index.knows("")  # builds
     bm25_build = time.perf_counter() - start
-    bm25_memory = tracemalloc.get_traced_memory()[0] / 2**20
-    tracemalloc.stop()
+    bm25_memory = traced_mib(lambda: built_index(rows))
     bm25_ms = statistics.median(_timed(lambda q: index.search(q, 50), queries))
     database = sqlite3.connect(":memory:")
     database.execute("CREATE VIRTUAL TABLE products USING fts5(id UNINDEXED, body)")
@@ -97,6 +95,22 @@ def libraries(count: int) -> None:
     print("| library | build, s | memory, MiB | query p50, ms |\n| --- | --- | --- | --- |")
     print(f"| bm25s {bm25s_version()} | {bm25_build:.1f} | {bm25_memory:.0f} | {bm25_ms:.2f} |")
     print(f"| SQLite FTS5 {sqlite3.sqlite_version} | {fts_build:.1f} | (in SQLite) | {fts_ms:.2f} |")
+
+
+def built_index(rows) -> KeywordIndex:
+    index = KeywordIndex(rows)
+    index.knows("")  # builds the matrix
+    return index
+
+
+def traced_mib(build) -> float:
+    """The memory what `build` makes keeps, in MiB (tracing slows Python several times: never timed with it)."""
+    tracemalloc.start()
+    kept = build()
+    memory = tracemalloc.get_traced_memory()[0] / 2**20
+    tracemalloc.stop()
+    del kept
+    return memory
 
 
 def bm25s_version() -> str:
@@ -179,13 +193,11 @@ def speed(count: int, folder: Path) -> None:
         vectors = rng.normal(size=(len(batch), encoder.info.dim)).astype(np.float32)
         store.upsert(batch, vectors / np.linalg.norm(vectors, axis=1, keepdims=True), ["f"] * len(batch))
     store.warm()
-    tracemalloc.start()
+    rows = list(zip(list(store._exact.ids), list(store._exact.metadatas)))
     start = time.perf_counter()
-    rebuilt = KeywordIndex(zip(list(store._exact.ids), list(store._exact.metadatas)))
-    rebuilt.knows("")
+    KeywordIndex(rows).knows("")
     build = time.perf_counter() - start
-    memory = tracemalloc.get_traced_memory()[0] / 2**20
-    tracemalloc.stop()
+    memory = traced_mib(lambda: built_index(rows))
     service = SearchService(encoder, store, EmbeddingCache(size=0))
     queries = [q for q in text_queries(80) if not words.has_cjk(q)]
     medians = interleaved_ms({

@@ -19,7 +19,7 @@ import bm25s
 import numpy as np
 
 from search.exact import Column, FILTER_FIELDS, where_mask
-from search.words import learn_words, matched_parts, terms, words
+from search.words import Word, learn_words, matched_parts, terms, words
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
 SYNC_LIMIT = 20_000  # up to this many products a write's new matrix is built before the next query is answered
@@ -46,10 +46,11 @@ def product_text(product_id: str, metadata: dict[str, Any]) -> str:
     return " ".join(product_values(product_id, metadata))
 
 
-def matched_words(query: str, held: Iterable[str]) -> list[str]:
+def matched_words(query: str | list[Word], held: Iterable[str]) -> list[str]:
     """The query's words that a product holding these terms holds, as the shopper typed them."""
     held = set(held)
-    return list(dict.fromkeys(part for word in words(query) for part in matched_parts(word, held)))
+    query_words = words(query) if isinstance(query, str) else query
+    return list(dict.fromkeys(part for word in query_words for part in matched_parts(word, held)))
 
 
 class KeywordIndex:
@@ -112,9 +113,9 @@ class KeywordIndex:
             if len(found) > top_k:
                 found = found[np.argpartition(-scores[found], top_k - 1)[:top_k]]
             found = found[np.argsort(-scores[found], kind="stable")]
-            docs = [self._docs[built.ids[row]] for row in found]
-            return [KeywordHit(built.ids[row], doc.metadata, float(scores[row]), tuple(matched_words(query, doc.terms)))
-                    for row, doc in zip(found, docs)]
+            docs, query_words = [self._docs[built.ids[row]] for row in found], words(query)
+            return [KeywordHit(built.ids[row], doc.metadata, float(scores[row]),
+                               tuple(matched_words(query_words, doc.terms))) for row, doc in zip(found, docs)]
 
     def matched(self, query: str, product_id: str) -> tuple[str, ...]:
         """The query's words that this product holds."""
