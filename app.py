@@ -17,8 +17,10 @@ from page import shop as shop_tab
 from page import tuning as tuning_tab
 from page.labels import I18N, T
 from page.latest import LatestSearch
+from page.wiring import Page
 from search.config import ConfigError, Settings, add_common_flags
 from search.images import MAX_BYTES
+from search.ranking import Filters, Ranking
 from storefront import FRIENDLY_ERRORS, Storefront
 from storefront.admin import Admin
 from storefront.text import LANGUAGES
@@ -77,84 +79,95 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
                 with gr.Tab(T("admin"), id="admin") as admin_page:
                     admin_view = admin_tab.build(settings.model)
         tabs = {"shop": shop_page, "tuning": tuning_page, **({"admin": admin_page} if admin.enabled else {})}
-        _shop_events(storefront, shop, tuning, lang, selected_id, tabs)
+        parts = _parts(shop, tuning, lang=lang, banner=banner, selected_id=selected_id,
+                       **{f"tab_{key}": tab for key, tab in tabs.items()})
+        _shop_events(storefront, parts, tabs)
         # Gradio re-translates only the open tab's name on a language switch: name them all again
-        lang.change(handlers.relabel(storefront, list(tabs)), lang,
-                    [*tabs.values(), shop.crop_hint, shop.model_line], api_name=False)
+        parts.on(lang.change, handlers.relabel(storefront, list(tabs)), ["lang"],
+                 [*(f"tab_{key}" for key in tabs), "crop_hint", "model_line"], api_name=False)
         curve = ThresholdCurve(storefront)
         tuning_page.select(curve.figure, tuning.min_score, tuning.curve, api_name=False)
         tuning.min_score.release(curve.figure, tuning.min_score, tuning.curve, api_name=False)
         _api_endpoints(storefront, shop, tuning, selected_id)
-        header_outputs = [banner, shop.model_line, shop.text, shop.text_weight, shop.brands, shop.categories,
-                          shop.colours, *tuning.sliders]
-        _admin_events(admin, tuning, shop, header_outputs, admin_view if admin.enabled else None)
-        page.load(handlers.header(storefront), None, header_outputs, api_name=False)
+        _admin_events(admin, tuning, shop, parts, admin_view if admin.enabled else None)
+        parts.on(page.load, handlers.header(storefront), (), handlers.HEADER, api_name=False)
         page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
     return page
 
 
-def _shop_events(storefront: Storefront, shop, tuning, lang, selected_id, tabs: dict) -> None:
+def _parts(shop: shop_tab.ShopView, tuning: tuning_tab.TuningView, **others) -> Page:
+    """The components events read and write, by name, with the page's own state: what is searched (the shopper's
+    photo or the part of it they chose) and the whole photo, held in memory only and forgotten an hour after the
+    last use; the digest recognises the photo box reporting what the page put in it."""
+    return Page(
+        **{name: getattr(shop, name) for name in ("photo", "crop_hint", "crop_preview", "url", "text", "text_weight",
+                                                  "brands", "categories", "colours", "min_price", "max_price",
+                                                  "in_stock", "model_line", "chips", "status", "gallery",
+                                                  "details_box", "details", "url_button", "button", "more")},
+        whole_photo_button=shop.whole_photo,
+        **{name: getattr(tuning, name) for name in ("min_score", "top_k", "rerank_weight", "keyword_weight",
+                                                    "preview", "histogram", "timings")},
+        tuning_open=gr.State(False),  # the tuning charts are drawn only while someone looks at them
+        shown_ids=gr.State([]), query_photo=gr.State(None, time_to_live=PHOTO_TTL_S),
+        whole_photo=gr.State(None, time_to_live=PHOTO_TTL_S), shown_digest=gr.State(None),
+        first_corner=gr.State(None), **others)
+
+
+def _shop_events(storefront: Storefront, parts: Page, tabs: dict) -> None:
     """Every way a search starts on the page, and what a click on a card, a chip or a corner of the photo does."""
-    ranking = tuning.sliders  # min score, top k, re-rank weight, keyword weight
-    tuning_open = gr.State(False)  # the tuning charts are drawn only while someone looks at them
-    shown_ids = gr.State([])
-    outputs = [shop.gallery, shop.status, shown_ids, shop.chips, tuning.preview, tuning.histogram, tuning.timings]
-    # What is searched (the shopper's photo or the part of it they chose) and the whole photo: held in memory only,
-    # forgotten an hour after the last use; the digest recognises the photo box reporting what the page put in it.
-    query_photo, whole_photo = gr.State(None, time_to_live=PHOTO_TTL_S), gr.State(None, time_to_live=PHOTO_TTL_S)
-    shown_digest, first_corner = gr.State(None), gr.State(None)
-    latest = LatestSearch()  # what a session's older searches, finishing last, must not overwrite
+    shop, on, latest = parts.parts, parts.on, LatestSearch()  # `latest`: what older searches must not overwrite
     search = handlers.page_search(storefront, latest)
-    search_inputs = [query_photo, shop.text, shop.text_weight, *ranking, *shop.filters, lang, tuning_open]
-    crop_outputs = [query_photo, first_corner, shop.crop_preview, shop.crop_hint, shop.whole_photo]
-    new_photo_outputs = [shop.photo, shown_digest, query_photo, whole_photo, *crop_outputs[1:], *outputs]
+    searching = {"api_name": False, **SEARCHING}
     # upload, snapshot, paste, example, clear; the spinner stays off the photo, so it can be clicked at once
-    shop.photo.change(handlers.new_photo(storefront, latest), [shop.photo, shown_digest, *search_inputs],
-                      new_photo_outputs, api_name=False, show_progress_on=[shop.gallery, shop.status], **SEARCHING)
-    for event in (shop.url.submit, shop.load_url.click):
-        event(handlers.load_url(storefront, latest), [shop.url, *search_inputs[1:]], new_photo_outputs, api_name=False,
-              show_progress_on=[shop.gallery, shop.status], **SEARCHING)
-    triggers = [  # (event, handler, inputs, outputs) run before the search
-        (tabs["tuning"].select, lambda: True, None, tuning_open),
-        *((tab.select, lambda: False, None, tuning_open) for name, tab in tabs.items() if name != "tuning"),
-        (shop.whole_photo.click, handlers.whole_photo, [whole_photo, lang], crop_outputs),
-        (lang.change, None, [lang], None)]
-    for event, handler, inputs, before_outputs in triggers:
-        js = SWITCH_LANGUAGE_JS if event == lang.change else None
-        event(handler, inputs, before_outputs, js=js, api_name=False).then(search, search_inputs, outputs,
-                                                                             api_name=False, **SEARCHING)
-    shop.photo.select(handlers.click_corner(storefront), [whole_photo, first_corner, lang], crop_outputs,
-                      api_name=False).then(handlers.unless_half_cropped(search), [first_corner, *search_inputs],
-                                           outputs, api_name=False, **SEARCHING)
-    for event in (shop.button.click, shop.text.submit, shop.brands.change, shop.categories.change,
-                  shop.colours.change, shop.min_price.submit, shop.max_price.submit, shop.in_stock.change):
-        event(search, search_inputs, outputs, api_name=False, **SEARCHING)
+    on(shop["photo"].change, handlers.new_photo(storefront, latest),
+       ["photo", "shown_digest", *handlers.SEARCH_INPUTS], handlers.NEW_PHOTO,
+       show_progress_on=[shop["gallery"], shop["status"]], **searching)
+    for event in (shop["url"].submit, shop["url_button"].click):
+        on(event, handlers.load_url(storefront, latest), ["url", *handlers.SEARCH_INPUTS], handlers.NEW_PHOTO,
+           show_progress_on=[shop["gallery"], shop["status"]], **searching)
+    def then_search(event, handler=search, extra=()) -> None:
+        on(event.then, handler, [*extra, *handlers.SEARCH_INPUTS], handlers.RESULTS, **searching)
+    for name, tab in tabs.items():  # the tuning charts are drawn while the Tuning tab is open
+        then_search(on(tab.select, lambda values, request, open_=name == "tuning": {"tuning_open": open_}, (),
+                       ["tuning_open"], api_name=False))
+    then_search(on(shop["whole_photo_button"].click, handlers.whole_photo, ["whole_photo", "lang"], handlers.CROP,
+                   api_name=False))
+    then_search(shop["lang"].change(None, shop["lang"], None, js=SWITCH_LANGUAGE_JS, api_name=False))
+    then_search(parts.on_select(shop["photo"].select, handlers.click_corner(storefront),
+                                ["whole_photo", "first_corner", "lang"], handlers.CROP, api_name=False),
+                handlers.unless_half_cropped(search), extra=["first_corner"])
+    for event in (shop["button"].click, shop["text"].submit, shop["brands"].change, shop["categories"].change,
+                  shop["colours"].change, shop["min_price"].submit, shop["max_price"].submit, shop["in_stock"].change):
+        on(event, search, handlers.SEARCH_INPUTS, handlers.RESULTS, **searching)
     search_from_tuning = handlers.page_search(storefront, latest, from_tuning=True)
-    for slider in ranking:  # live: the results follow the slider as it moves
-        slider.change(search_from_tuning, search_inputs, outputs, api_name=False, trigger_mode="always_last",
-                      show_progress="hidden", **SEARCHING)
-    shop.chips.change(handlers.apply_chip, [shop.chips, shop.categories, shop.colours],
-                      [shop.categories, shop.colours], api_name=False)
-    shop.gallery.select(handlers.select_product(storefront), [shown_ids, lang],
-                        [selected_id, shop.details, shop.details_box], api_name=False)
-    shop.more.click(handlers.page_more_like_this(storefront, latest),
-                    [selected_id, *ranking, *shop.filters, lang, tuning_open], outputs, api_name=False, **SEARCHING)
+    for slider in ("min_score", "top_k", "rerank_weight", "keyword_weight"):  # live: results follow the slider
+        on(shop[slider].change, search_from_tuning, handlers.SEARCH_INPUTS, handlers.RESULTS,
+           trigger_mode="always_last", show_progress="hidden", **searching)
+    on(shop["chips"].change, handlers.apply_chip, ["chips", "categories", "colours"], ["categories", "colours"],
+       api_name=False)
+    parts.on_select(shop["gallery"].select, handlers.select_product(storefront), ["shown_ids", "lang"],
+                    ["selected_id", "details", "details_box"], api_name=False)
+    on(shop["more"].click, handlers.page_more_like_this(storefront, latest),
+       ["selected_id", *handlers.SEARCH_INPUTS], handlers.RESULTS, **searching)
 
 
 def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
-    """Named endpoints for gradio_client: search by photo, by text, by both, and more like a product."""
+    """Named endpoints for gradio_client: search by photo, by text, by both, and more like a product. Their inputs
+    are positional, in the documented order (a public contract); new inputs are only ever added at the end."""
     photo = shop.photo
     trigger = gr.Button(visible=False)
-    colours_and_rerank = [shop.colours, tuning.rerank_weight, tuning.keyword_weight]  # added later: at the end
+    colours_and_weights = [shop.colours, tuning.rerank_weight, tuning.keyword_weight]  # added later: at the end
     filters = [shop.brands, shop.categories, shop.min_price, shop.max_price, shop.in_stock]
     outputs = [shop.gallery, shop.status]
 
     def run(image, text, weight, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0,
             keyword_weight=None):
-        chosen = handlers.filters(brands, categories, colours, low, high, stock)
-        result = storefront.search(image, text, weight, k, score, chosen, rerank or 0.0,
-                                   keyword_weight=keyword_weight)
-        return handlers.shown(result, score, "en")[:2]
+        chosen = Filters(tuple(brands or ()), tuple(categories or ()), low or None, high or None, bool(stock),
+                         tuple(colours or ()))
+        saved = storefront.settings.ranking
+        ranking = Ranking.of(k, score, weight, rerank, saved.keyword_weight if keyword_weight is None else
+                             keyword_weight)
+        return _gallery_and_status(storefront.search(image, text, chosen, ranking), ranking.min_score)
 
     def by_photo(image, k, score, *rest):
         return run(image, "", 0.0, k, score, *rest)
@@ -163,42 +176,45 @@ def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
         return run(None, words, 1.0, k, score, *rest)
 
     def more(product_id, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0, keyword_weight=None):
-        chosen = handlers.filters(brands, categories, colours, low, high, stock)
-        result = storefront.more_like_this(product_id, k, score, chosen, rerank or 0.0)
-        return handlers.shown(result, score, "en")[:2]
+        chosen = Filters(tuple(brands or ()), tuple(categories or ()), low or None, high or None, bool(stock),
+                         tuple(colours or ()))
+        ranking = Ranking.of(k, score, rerank_weight=rerank)
+        return _gallery_and_status(storefront.more_like_this(product_id, chosen, ranking), ranking.min_score)
 
     ranking = [tuning.top_k, tuning.min_score]
-    both = [photo, shop.text, shop.text_weight, *ranking, *filters, *colours_and_rerank]
+    both = [photo, shop.text, shop.text_weight, *ranking, *filters, *colours_and_weights]
     trigger.click(run, both, outputs, api_name="search", **SEARCHING)
     trigger.click(run, both, outputs, api_name="search_both", **SEARCHING)
-    trigger.click(by_photo, [photo, *ranking, *filters, *colours_and_rerank], outputs, api_name="search_image",
+    trigger.click(by_photo, [photo, *ranking, *filters, *colours_and_weights], outputs, api_name="search_image",
                   **SEARCHING)
-    trigger.click(by_text, [shop.text, *ranking, *filters, *colours_and_rerank], outputs, api_name="search_text",
+    trigger.click(by_text, [shop.text, *ranking, *filters, *colours_and_weights], outputs, api_name="search_text",
                   **SEARCHING)
-    trigger.click(more, [selected_id, *ranking, *filters, *colours_and_rerank], outputs, api_name="more_like_this",
+    trigger.click(more, [selected_id, *ranking, *filters, *colours_and_weights], outputs, api_name="more_like_this",
                   **SEARCHING)
 
 
-def _admin_events(admin: Admin, tuning, shop, header_outputs, view) -> None:
-    """Admin actions: on the page when enabled, and always as API endpoints that check the password."""
+def _gallery_and_status(result, min_score: float) -> tuple:
+    updates = handlers.shown(result, min_score, "en")
+    return updates["gallery"], updates["status"]
+
+
+def _admin_events(admin: Admin, tuning, shop, parts: Page, view) -> None:
+    """Admin actions: on the page when enabled, and always as API endpoints that check the password (their inputs
+    positional, in the documented order)."""
     run = handlers.admin_handlers(admin)
+    saved = [tuning.top_k, tuning.min_score, shop.text_weight, tuning.rerank_weight, tuning.keyword_weight]
     if view is None:  # no Admin tab: the endpoints still exist, and refuse
         trigger, password = gr.Button(visible=False), gr.Textbox(visible=False)
-        trigger.click(run["save_defaults"], [password, tuning.top_k, tuning.min_score, shop.text_weight,
-                                             tuning.rerank_weight, tuning.keyword_weight], tuning.saved,
-                      api_name="save_defaults")
+        trigger.click(run["save_defaults"], [password, *saved], tuning.saved, api_name="save_defaults")
         return
-    tuning.save.click(run["save_defaults"], [tuning.password, tuning.top_k, tuning.min_score, shop.text_weight,
-                                             tuning.rerank_weight, tuning.keyword_weight], tuning.saved,
-                      api_name="save_defaults")
+    tuning.save.click(run["save_defaults"], [tuning.password, *saved], tuning.saved, api_name="save_defaults")
     view.refresh.click(run["admin_stats"], view.password, view.stats, api_name="admin_stats")
-    refresh_header = handlers.header(admin.storefront)
-    view.index.click(run["admin_ingest"], [view.password, view.feed, view.images_root], view.ingest_result,
-                     api_name="admin_ingest").then(refresh_header, None, header_outputs, api_name=False)
-    view.delete.click(run["admin_delete"], [view.password, view.delete_ids], view.delete_result,
-                      api_name="admin_delete").then(refresh_header, None, header_outputs, api_name=False)
-    view.switch.click(run["admin_switch_preset"], [view.password, view.preset], view.switch_result,
-                      api_name="admin_switch_preset").then(refresh_header, None, header_outputs, api_name=False)
+    for button, name, inputs, result in (
+            (view.index, "admin_ingest", [view.password, view.feed, view.images_root], view.ingest_result),
+            (view.delete, "admin_delete", [view.password, view.delete_ids], view.delete_result),
+            (view.switch, "admin_switch_preset", [view.password, view.preset], view.switch_result)):
+        parts.on(button.click(run[name], inputs, result, api_name=name).then, handlers.header(admin.storefront), (),
+                 handlers.HEADER, api_name=False)
 
 
 def _settings_from_env() -> Settings:

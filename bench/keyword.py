@@ -39,6 +39,7 @@ from search.encoder_types import EncoderInfo  # noqa: E402
 from search.indexer import Indexer  # noqa: E402
 from search.keyword_index import KeywordIndex, product_text  # noqa: E402
 from search.query_cache import EmbeddingCache  # noqa: E402
+from search.ranking import Ranking
 from search.service import Query, SearchService  # noqa: E402
 from search.store import ProductStore, _to_metadata  # noqa: E402
 
@@ -171,7 +172,7 @@ def fusion(folder: Path) -> None:
         for method in ("weighted", "rrf"):
             first = precise = 0
             for text, ids in queries.items():
-                hits = service.search(Query(text=text), top_k=5, keyword_weight=0.5, fusion=method).hits
+                hits = service.search(Query(text=text), ranking=Ranking(top_k=5, keyword_weight=0.5), fusion=method).hits
                 first += _first([h.product.id for h in hits], ids)
                 precise += sum(h.product.id in ids for h in hits[:len(ids)]) / min(len(ids), 5)
             print(f"| {label}, {len(queries)} | {method} | {first} | {precise / len(queries):.3f} |")
@@ -201,8 +202,8 @@ def speed(count: int, folder: Path) -> None:
     service = SearchService(encoder, store, EmbeddingCache(size=0))
     queries = [q for q in text_queries(80) if not words.has_cjk(q)]
     medians = interleaved_ms({
-        "vector only": lambda i: service.search(Query(text=queries[i]), top_k=12, keyword_weight=0.0),
-        "hybrid": lambda i: service.search(Query(text=queries[i]), top_k=12, keyword_weight=0.5),
+        "vector only": lambda i: service.search(Query(text=queries[i]), ranking=Ranking(top_k=12, keyword_weight=0.0)),
+        "hybrid": lambda i: service.search(Query(text=queries[i]), ranking=Ranking(top_k=12, keyword_weight=0.5)),
     }, list(range(len(queries))))
     ingest = count / rate
     print(f"\n{count:,} products, ViT-B-32 ({encoder.info.precision}); indexing measured on the demo catalog's "

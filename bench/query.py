@@ -24,7 +24,7 @@ from search.encoder import ClipEncoder  # noqa: E402
 from search.encoder_types import EncoderInfo  # noqa: E402
 from search.images import load_image  # noqa: E402
 from search.query_cache import EmbeddingCache  # noqa: E402
-from search.ranking import Filters  # noqa: E402
+from search.ranking import Filters, Ranking  # noqa: E402
 from search.service import Query, SearchService  # noqa: E402
 from search.store import ProductStore  # noqa: E402
 
@@ -75,12 +75,12 @@ def main() -> None:
         fill(store, args.products, encoder.info.dim)
         print(f"{args.products:,} products stored in {time.perf_counter() - start:.0f} s", file=sys.stderr)
         service = SearchService(encoder, store, EmbeddingCache(size=0))  # every query encodes its photo
-        service.search(Query(image=photos[0]), top_k=12)  # loads the in-memory copy of the store
+        service.search(Query(image=photos[0]), ranking=Ranking(top_k=12))  # loads the in-memory copy of the store
         brand_and_price = Filters(brands=("brand-07",), min_price=20, max_price=80)
         medians = interleaved_ms({
             "encoder alone": lambda i: encoder.encode_images([decoded[i]]),
-            "unfiltered": lambda i: service.search(Query(image=photos[i]), top_k=12),
-            "brand + price": lambda i: service.search(Query(image=photos[i]), brand_and_price, top_k=12),
+            "unfiltered": lambda i: service.search(Query(image=photos[i]), ranking=Ranking(top_k=12)),
+            "brand + price": lambda i: service.search(Query(image=photos[i]), brand_and_price, ranking=Ranking(top_k=12)),
         }, list(range(len(photos))))
     encode = medians.pop("encoder alone")
     print(f"{args.products:,} products, ViT-B-32 {args.precision}, {len(photos)} real photos, median of each:\n")

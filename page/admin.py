@@ -46,5 +46,6 @@ def build(current_model: str) -> AdminView:
                                  label=T("preset"), info=f"now: {current_model}", allow_custom_value=True)
             switch = gr.Button(T("switch"))
             switch_result = gr.Markdown()
-    return AdminView(password, stats, refresh, feed, images_root, index, ingest_result, delete_ids, delete,
-                     delete_result, preset, switch, switch_result)
+    return AdminView(password=password, stats=stats, refresh=refresh, feed=feed, images_root=images_root, index=index,
+                     ingest_result=ingest_result, delete_ids=delete_ids, delete=delete, delete_result=delete_result,
+                     preset=preset, switch=switch, switch_result=switch_result)

@@ -18,7 +18,7 @@ class ShopView:
     crop_preview: PhotoInput
     whole_photo: gr.Button
     url: gr.Textbox
-    load_url: gr.Button
+    url_button: gr.Button
     text: gr.Textbox
     text_weight: gr.Slider
     button: gr.Button
@@ -36,10 +36,6 @@ class ShopView:
     details: gr.Markdown
     more: gr.Button
 
-    @property
-    def filters(self) -> list:
-        return [self.brands, self.categories, self.colours, self.min_price, self.max_price, self.in_stock]
-
 
 def build(settings: Settings, examples: list[str]) -> ShopView:
     with gr.Row():
@@ -53,7 +49,7 @@ def build(settings: Settings, examples: list[str]) -> ShopView:
                 whole_photo = gr.Button(T("whole_photo"), size="sm", visible=False, elem_id="whole-photo")
             with gr.Row(equal_height=True):
                 url = gr.Textbox(label=T("url"), placeholder=T("url_placeholder"), scale=4, elem_id="image-url")
-                load_url = gr.Button(T("load"), scale=1, min_width=70)
+                url_button = gr.Button(T("load"), scale=1, min_width=70)
             text = gr.Textbox(label=T("text"), placeholder=T("text_placeholder"), elem_id="query-text")
             text_weight = gr.Slider(0, 1, value=settings.text_weight, step=0.05, label=T("blend"),
                                     info=T("blend_info"))
@@ -80,6 +76,8 @@ def build(settings: Settings, examples: list[str]) -> ShopView:
             with gr.Group(visible=False, elem_id="details") as details_box:
                 details = gr.Markdown()
                 more = gr.Button(T("more"), variant="primary", elem_id="more-like-this")
-    return ShopView(photo, crop_hint, crop_preview, whole_photo, url, load_url, text, text_weight, button, brands,
-                    categories, colours, min_price, max_price, in_stock, model_line, chips, status, gallery,
-                    details_box, details, more)
+    return ShopView(photo=photo, crop_hint=crop_hint, crop_preview=crop_preview, whole_photo=whole_photo, url=url,
+                    url_button=url_button, text=text, text_weight=text_weight, button=button, brands=brands,
+                    categories=categories, colours=colours, min_price=min_price, max_price=max_price,
+                    in_stock=in_stock, model_line=model_line, chips=chips, status=status, gallery=gallery,
+                    details_box=details_box, details=details, more=more)

@@ -24,10 +24,6 @@ class TuningView:
     timings: gr.Markdown
     curve: gr.Plot
 
-    @property
-    def sliders(self) -> list[gr.Slider]:
-        return [self.min_score, self.top_k, self.rerank_weight, self.keyword_weight]
-
 
 def build(settings: Settings, admin_enabled: bool) -> TuningView:
     with gr.Row():
@@ -52,4 +48,6 @@ def build(settings: Settings, admin_enabled: bool) -> TuningView:
                                  allow_preview=False, elem_id="preview")
     gr.Markdown(T("curve"))
     curve = gr.Plot(show_label=False, elem_id="curve")
-    return TuningView(min_score, top_k, rerank_weight, keyword_weight, password, save, saved, preview, histogram, timings, curve)
+    return TuningView(min_score=min_score, top_k=top_k, rerank_weight=rerank_weight, keyword_weight=keyword_weight,
+                      password=password, save=save, saved=saved, preview=preview, histogram=histogram,
+                      timings=timings, curve=curve)

@@ -19,7 +19,7 @@ from search.evaluate import evaluate, plot_curve, read_labels
 from search.fetch import ImageFetcher, download_photo
 from search.images import ImageError
 from search.indexer import Indexer, estimate_rows
-from search.ranking import Filters
+from search.ranking import Filters, Ranking
 from search.service import KEYWORDS_ONLY, Query, QueryError, SearchService, build_service, describe
 from search.store import StoreError
 
@@ -135,15 +135,15 @@ def _eval(service: SearchService, settings: Settings, args: argparse.Namespace) 
 
 
 def _searching(service: SearchService, keyword_weight: float):
-    return lambda query, k: service.search(query, top_k=k, min_score=-1.0, keyword_weight=keyword_weight)
+    return lambda query, k: service.search(query, ranking=Ranking(top_k=k, min_score=-1.0,
+                                                                  keyword_weight=keyword_weight))
 
 
 def _query(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
     filters = Filters(tuple(args.brand), tuple(args.category), args.min_price, args.max_price, args.in_stock,
                       tuple(args.colour))
     image = download_photo(args.image, settings.url_timeout) if "://" in (args.image or "") else args.image
-    response = service.search(Query(image, args.text, settings.text_weight), filters, settings.top_k,
-                              settings.min_score, settings.rerank_weight, keyword_weight=settings.keyword_weight)
+    response = service.search(Query(image, args.text), filters, settings.ranking)
     if response.keywords_only:
         print(f"note: {KEYWORDS_ONLY[response.keywords_only]}", file=sys.stderr)
     rows = [{"id": h.product.id, "title": h.product.title or None, "brand": h.product.brand or None,

@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Mapping
 
+from search.ranking import Ranking
+
 # preset -> (open_clip model name, pretrained tag)
 MODEL_PRESETS: dict[str, tuple[str, str | None]] = {
     "fast": ("ViT-B-32", "laion2b_s34b_b79k"),
@@ -46,6 +48,11 @@ class Settings:
     admin_password: str | None = None  # without it the page has no Admin tab and admin actions are refused
     saved_settings: Path = Path("data/saved-settings.json")
     url_timeout: float = 8.0  # seconds a shopper's image address may take to answer
+
+    @property
+    def ranking(self) -> Ranking:
+        """How results are ranked unless a shopper, the product team or a caller says otherwise."""
+        return Ranking.of(self.top_k, self.min_score, self.text_weight, self.rerank_weight, self.keyword_weight)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -10,6 +10,29 @@ from search.store import Hit
 
 
 @dataclass(frozen=True)
+class Ranking:
+    """How results are ranked, one value from the settings to the page, the CLI and the API."""
+
+    top_k: int = 12  # how many results
+    min_score: float = 0.0  # none scoring under it is shown
+    text_weight: float = 0.5  # the text's share of a photo + text query (0 = photo only, 1 = text only)
+    rerank_weight: float = 0.0  # business signals blended into the order (see `rerank`)
+    keyword_weight: float = 0.5  # the share of the text's score from its words (BM25); the rest from CLIP
+
+    @classmethod
+    def of(cls, top_k: float = 12, min_score: float = 0.0, text_weight: float = 0.5, rerank_weight: float = 0.0,
+           keyword_weight: float = 0.5) -> "Ranking":
+        """From loosely typed values (a slider's float, an API caller's None): each clamped to its range."""
+        return cls(top_k=max(1, int(top_k or 12)), min_score=float(min_score or 0.0),
+                   text_weight=_fraction(text_weight, 0.5), rerank_weight=_fraction(rerank_weight, 0.0),
+                   keyword_weight=_fraction(keyword_weight, 0.5))
+
+
+def _fraction(value: float | None, default: float) -> float:
+    return default if value is None else min(max(float(value), 0.0), 1.0)
+
+
+@dataclass(frozen=True)
 class Filters:
     """What a shopper narrowed the catalog to; empty means no restriction."""
 

@@ -14,7 +14,7 @@ from search.encoder_types import Encoder
 from search.hybrid import FUSIONS
 from search.images import load_image
 from search.query_cache import EmbeddingCache, image_key, text_key
-from search.ranking import Filters, above_threshold, blend, rerank, to_where
+from search.ranking import Filters, Ranking, above_threshold, blend, rerank, to_where
 from search.store import Hit, ProductStore
 from search.words import has_cjk
 
@@ -35,11 +35,10 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Query:
-    """A photo (any input `load_image` takes), a text, or both blended by `text_weight` (0 = photo only)."""
+    """A photo (any input `load_image` takes), a text, or both (blended by the ranking's text weight)."""
 
     image: Any = None
     text: str | None = None
-    text_weight: float = 0.5
 
 
 @dataclass
@@ -76,12 +75,12 @@ class SearchService:
         self.store = store
         self.cache = cache or EmbeddingCache()
 
-    def search(self, query: Query, filters: Filters = Filters(), top_k: int = 12, min_score: float = 0.0,
-               rerank_weight: float = 0.0, keyword_weight: float = 0.0, fusion: str = "weighted") -> SearchResponse:
-        """Ranked products for the query, best first, none scoring under `min_score`; `rerank_weight` > 0
-        blends business signals into the order (see `ranking.rerank`). The text is also searched by its words
-        (BM25), fused with the vectors' ranking by `fusion` with `keyword_weight` of the text's share; a text that
-        the encoder cannot read (the offline encoder, Chinese on an English CLIP) is searched by its words alone."""
+    def search(self, query: Query, filters: Filters = Filters(), ranking: Ranking = Ranking(),
+               fusion: str = "weighted") -> SearchResponse:
+        """Ranked products for the query, best first, as `ranking` says. The text is also searched by its words
+        (BM25), fused with the vectors' ranking by `fusion` with the keyword weight's share of the text's; a text
+        that the encoder cannot read (the offline encoder, Chinese on an English CLIP) is searched by its words
+        alone."""
         text = (query.text or "").strip()
         if query.image is None and not text:
             raise QueryError("give a photo, a text, or both to search with")
@@ -94,10 +93,9 @@ class SearchService:
             parts.append(self._text_vector(text, timings))
         image_vector = parts[0][0] if query.image is not None else None
         text_vector = parts[-1][0] if text and not keywords_only else None
-        vector = blend(image_vector, text_vector, query.text_weight) if parts else None
-        keywords = Keywords(text, _keyword_share(query, keyword_weight, keywords_only, image_vector)) if text else None
-        response = self._nearest(vector, filters, top_k, min_score, timings, rerank_weight, keywords=keywords,
-                                 fusion=fusion)
+        vector = blend(image_vector, text_vector, ranking.text_weight) if parts else None
+        keywords = Keywords(text, _keyword_share(ranking, keywords_only, image_vector)) if text else None
+        response = self._nearest(vector, filters, ranking, timings, keywords=keywords, fusion=fusion)
         response.cached = all(from_cache for _, from_cache in parts)
         response.image_vector = image_vector
         response.keywords_only = keywords_only
@@ -135,23 +133,23 @@ class SearchService:
         self.cache.put(text_key(text), vector)
         return vector, False
 
-    def more_like_this(self, product_id: str, filters: Filters = Filters(), top_k: int = 12,
-                       min_score: float = 0.0, rerank_weight: float = 0.0) -> SearchResponse:
+    def more_like_this(self, product_id: str, filters: Filters = Filters(),
+                       ranking: Ranking = Ranking()) -> SearchResponse:
         """Products nearest a stored product's own vector (never re-encoded), without the product itself."""
         timings: dict[str, float] = {}
         vector = self.store.vector(product_id)
         if vector is None:
             raise QueryError(f"no product with id {product_id!r} in the catalog")
-        response = self._nearest(vector, filters, top_k, min_score, timings, rerank_weight, exclude=product_id)
+        response = self._nearest(vector, filters, ranking, timings, exclude=product_id)
         response.image_vector = vector
         return response
 
-    def _nearest(self, vector: np.ndarray | None, filters: Filters, top_k: int, min_score: float,
-                 timings: dict[str, float], rerank_weight: float = 0.0, exclude: str | None = None,
-                 keywords: Keywords | None = None, fusion: str = "weighted") -> SearchResponse:
+    def _nearest(self, vector: np.ndarray | None, filters: Filters, ranking: Ranking, timings: dict[str, float],
+                 exclude: str | None = None, keywords: Keywords | None = None,
+                 fusion: str = "weighted") -> SearchResponse:
         """The store's nearest products but `exclude`, fused with the keyword side when there is one; re-ranking
-        draws from a pool of 3x the results asked for."""
-        top_k = max(1, int(top_k))
+        and fusion draw from a pool of 3x the results asked for."""
+        top_k, rerank_weight = max(1, int(ranking.top_k)), ranking.rerank_weight
         wanted = top_k + (exclude is not None)
         pool = max(wanted, min(top_k * RERANK_POOL, MAX_POOL)) if rerank_weight > 0 or keywords else wanted
         where = to_where(filters)
@@ -159,7 +157,8 @@ class SearchService:
             hits = self.store.query(vector, pool, where) if vector is not None else []
             if keywords and keywords.share > 0:
                 hits = self._fused(vector, hits, keywords, pool, where, FUSIONS[fusion])
-            hits = rerank([h for h in above_threshold(hits, min_score) if h.product.id != exclude], rerank_weight)
+            hits = rerank([h for h in above_threshold(hits, ranking.min_score) if h.product.id != exclude],
+                          rerank_weight)
         return SearchResponse(hits[:top_k], timings)
 
     def _fused(self, vector: np.ndarray | None, vector_hits: list[Hit], keywords: Keywords, pool: int,
@@ -182,12 +181,11 @@ class SearchService:
         return fusion(vector_side, keyword_side, keywords.share)
 
 
-def _keyword_share(query: Query, keyword_weight: float, keywords_only: str | None,
-                   image_vector: np.ndarray | None) -> float:
+def _keyword_share(ranking: Ranking, keywords_only: str | None, image_vector: np.ndarray | None) -> float:
     """How much of the fused score the text's words carry: all of it for a text CLIP cannot read alone; the
-    text's share of the blend for one beside a photo; otherwise `keyword_weight` of the text's share."""
-    text_share = 1.0 if image_vector is None else min(max(float(query.text_weight), 0.0), 1.0)
-    return text_share if keywords_only else float(keyword_weight) * text_share
+    text's share of the blend for one beside a photo; otherwise the keyword weight of the text's share."""
+    text_share = 1.0 if image_vector is None else min(max(float(ranking.text_weight), 0.0), 1.0)
+    return text_share if keywords_only else float(ranking.keyword_weight) * text_share
 
 
 def describe(service: SearchService) -> list[tuple[str, str]]:

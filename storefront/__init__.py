@@ -19,7 +19,7 @@ from search.encoder_types import EncoderError
 from search.fetch import ImageFetcher, download_photo
 from search.images import ImageError, crop, load_image
 from search.indexer import Indexer, estimate_rows
-from search.ranking import Filters
+from search.ranking import Filters, Ranking
 from search.recognise import Guess, Recogniser
 from search.service import Query, QueryError, SearchResponse, SearchService, build_service
 from search.store import StoreError
@@ -151,30 +151,28 @@ class Storefront:
         corners; raises `ImageError`."""
         return crop(photo, (first, second))
 
-    def search(self, image: Any, text: str = "", text_weight: float = 0.5, top_k: float = 12,
-               min_score: float = 0.0, filters: Filters = Filters(), rerank_weight: float = 0.0,
-               lang: str = "en", *, keyword_weight: float | None = None) -> ShopResult:
-        """A search by photo, text or both, as the page shows it; errors become the status line. The keyword
-        weight is the settings' unless given."""
-        weight = self.settings.keyword_weight if keyword_weight is None else keyword_weight
+    def search(self, image: Any, text: str = "", filters: Filters = Filters(), ranking: Ranking | None = None,
+               lang: str = "en") -> ShopResult:
+        """A search by photo, text or both, as the page shows it (ranked as the settings say unless `ranking`
+        is given); errors become the status line."""
+        ranking = ranking or self.settings.ranking
         try:
-            query = Query(image=image, text=text or None, text_weight=text_weight)
-            response = self.service().search(query, filters, int(top_k), min_score, rerank_weight,
-                                             keyword_weight=weight)
+            response = self.service().search(Query(image=image, text=text or None), filters, ranking)
         except FRIENDLY_ERRORS as error:
             return ShopResult.problem(str(error))
-        return self._shown(response, min_score, filters, lang)
+        return self._shown(response, ranking.min_score, filters, lang)
 
-    def more_like_this(self, product_id: str | None, top_k: float = 12, min_score: float = 0.0,
-                       filters: Filters = Filters(), rerank_weight: float = 0.0, lang: str = "en") -> ShopResult:
+    def more_like_this(self, product_id: str | None, filters: Filters = Filters(), ranking: Ranking | None = None,
+                       lang: str = "en") -> ShopResult:
         """Products like a shown product, from its stored vector."""
         if not product_id:
             return ShopResult.problem(say(lang, "pick_first"))
+        ranking = ranking or self.settings.ranking
         try:
-            response = self.service().more_like_this(product_id, filters, int(top_k), min_score, rerank_weight)
+            response = self.service().more_like_this(product_id, filters, ranking)
         except FRIENDLY_ERRORS as error:
             return ShopResult.problem(str(error))
-        shown = self._shown(response, min_score, filters, lang)
+        shown = self._shown(response, ranking.min_score, filters, lang)
         shown.status = say(lang, "more_like", id=product_id) + shown.status
         return shown
 

@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 
 from search.evaluate import EvalReport, curve_figure, evaluate, sample_queries  # noqa: E402
+from search.ranking import Ranking  # noqa: E402
 
 if TYPE_CHECKING:
     from storefront import Storefront
@@ -64,4 +65,4 @@ class ThresholdCurve:
 
 def _evaluate_samples(service: "SearchService") -> EvalReport:
     labelled, sizes = sample_queries(service.store.products(), with_text=service.encoder.info.supports_text)
-    return evaluate(lambda query, depth: service.search(query, top_k=depth), labelled, sizes)
+    return evaluate(lambda query, depth: service.search(query, ranking=Ranking(top_k=depth)), labelled, sizes)

@@ -51,6 +51,14 @@ def tiny_service(tmp_path_factory, demo_feed, tiny_encoder) -> SearchService:
     return SearchService(tiny_encoder, store)
 
 
+def page_values(**changes) -> dict:
+    """What the page's search reads, by name, as a fresh page holds it (no photo, no text, no filters)."""
+    values = {"query_photo": None, "text": "", "min_score": 0.0, "top_k": 12, "text_weight": 0.5,
+              "rerank_weight": 0.0, "keyword_weight": 0.5, "brands": [], "categories": [], "colours": [],
+              "min_price": None, "max_price": None, "in_stock": False, "lang": "English", "tuning_open": False}
+    return {**values, **changes}
+
+
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """Run `python -m ...` in a fresh process, as a user would."""
     return subprocess.run([sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=600)

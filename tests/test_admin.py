@@ -6,6 +6,7 @@ import pytest
 
 from page import handlers
 from search.config import Settings
+from search.ranking import Ranking
 from search.service import Query
 from storefront import Storefront
 from storefront.admin import Admin, AdminRefused
@@ -65,7 +66,8 @@ def test_delete_stats_and_saved_defaults(admin):
     assert message.startswith("Saved as everyone's defaults")
     saved = json.loads(admin.storefront.settings.saved_settings.read_text())
     assert (saved["top_k"], saved["min_score"], saved["text_weight"], saved["rerank_weight"]) == (9, 0.3, 0.7, 0.25)
-    assert handlers.header(admin.storefront)()[-4:] == (0.3, 9, 0.25, 0.5)  # the next page opened starts from them
+    opened = handlers.header(admin.storefront)({})  # the next page opened starts from them
+    assert [opened[name] for name in ("min_score", "top_k", "rerank_weight", "keyword_weight")] == [0.3, 9, 0.25, 0.5]
 
 
 def test_switching_preset_reindexes_into_its_own_collection_then_serves_from_it(admin):
@@ -78,7 +80,7 @@ def test_switching_preset_reindexes_into_its_own_collection_then_serves_from_it(
     assert new is not old and new.encoder.info.kind == "offline" and new.store.count() == 240
     assert new.store.name != old.store.name and old.store.count() == 240  # the old collection is kept
     photo = admin.storefront.settings.demo_dir / "images" / "demo-0105.png"
-    assert new.search(Query(image=photo), top_k=1).hits[0].product.id == "demo-0105"
+    assert new.search(Query(image=photo), ranking=Ranking(top_k=1)).hits[0].product.id == "demo-0105"
     assert json.loads(admin.storefront.settings.saved_settings.read_text())["model"] == "offline"
     assert Settings(saved_settings=admin.storefront.settings.saved_settings).with_saved().model == "offline"
 

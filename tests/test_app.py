@@ -14,12 +14,12 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from catalog.demo import BRANDS
-from conftest import ADMIN_PASSWORD, ROOT
+from conftest import ADMIN_PASSWORD, ROOT, page_values
 from page import handlers
 from page.latest import LatestSearch
 from search.config import Settings
 from search.images import ImageError, PhotoBytes
-from search.ranking import Filters
+from search.ranking import Filters, Ranking
 from storefront import Storefront
 
 
@@ -40,7 +40,7 @@ def _photo(storefront, number="0105"):
 
 
 def test_search_gives_cards_with_brand_price_and_match(storefront):
-    result = storefront.search(_photo(storefront), "", 0.5, 6, 0.0)
+    result = storefront.search(_photo(storefront), "", ranking=Ranking(top_k=6))
     assert len(result.gallery) == 6 and result.status == "6 products" and result.ids[0] == "demo-0105"
     picture, caption = result.gallery[0]
     assert picture.endswith("demo-0105.png")
@@ -52,32 +52,33 @@ def test_search_gives_cards_with_brand_price_and_match(storefront):
 def test_bad_input_becomes_a_message_not_a_traceback(storefront, tmp_path):
     bad = tmp_path / "cat.jpg"
     bad.write_bytes(b"<html>not an image</html>")
-    result = storefront.search(str(bad), "", 0.5, 6, 0.0)
+    result = storefront.search(str(bad), "", ranking=Ranking(top_k=6))
     assert (result.gallery, result.ids) == ([], [])
     assert result.status == f"⚠️ {bad}: is a web page (HTML), not a picture"
-    assert storefront.search(None, "", 0.5, 6, 0.0).status == "⚠️ give a photo, a text, or both to search with"
+    assert storefront.search(None, "").status == "⚠️ give a photo, a text, or both to search with"
 
 
 def test_a_threshold_above_every_score_explains_the_empty_result(storefront):
-    result = storefront.search(_photo(storefront), "", 0.5, 6, 1.01)
+    result = storefront.search(_photo(storefront), "", ranking=Ranking(top_k=6, min_score=1.01))
     assert result.gallery == [] and "No product scores above the 101% match threshold" in result.status
-    chinese = storefront.search(_photo(storefront), "", 0.5, 6, 1.01, lang="zh-CN")
+    chinese = storefront.search(_photo(storefront), "", ranking=Ranking(top_k=6, min_score=1.01), lang="zh-CN")
     assert chinese.status == "没有商品的匹配度高于 101% 的阈值：请调低阈值以查看更多结果。"
 
 
 def test_the_photo_is_read_into_category_and_colour_chips(storefront):
-    result = storefront.search(_photo(storefront), "", 0.5, 6, 0.0)
+    result = storefront.search(_photo(storefront), "", ranking=Ranking(top_k=6))
     kinds = [g.kind for g in result.guesses]
     assert kinds == ["category"] * 3 + ["colour"] * 2
     facets = storefront.facet_choices()
     assert {g.label for g in result.guesses if g.kind == "category"} <= {name for _, name in facets["category"]}
     assert {g.label for g in result.guesses if g.kind == "colour"} <= {name for _, name in facets["colour"]}
     assert all(0 <= g.probability <= 1 for g in result.guesses)
-    assert storefront.search(None, "striped mug", 1.0, 3, -1.0).guesses == []  # nothing to read without a photo
+    text_only = Ranking(top_k=3, min_score=-1.0, text_weight=1.0)
+    assert storefront.search(None, "striped mug", ranking=text_only).guesses == []  # nothing to read without a photo
 
 
 def test_why_it_matched_names_what_a_product_shares_with_the_photo(storefront):
-    result = storefront.search(_photo(storefront), "", 0.5, 48, -1.0)
+    result = storefront.search(_photo(storefront), "", ranking=Ranking(top_k=48, min_score=-1.0))
     top_category = next(g.label for g in result.guesses if g.kind == "category")
     stored = storefront.service().store.stored(result.ids)
     for product_id, (_, caption) in zip(result.ids, result.gallery):
@@ -92,11 +93,10 @@ def test_an_image_address_is_loaded_over_http_and_other_schemes_are_refused(stor
         storefront.load_url(f"file://{_photo(storefront)}")
     with pytest.raises(ImageError, match="HTTP 404"):
         storefront.load_url(f"{image_server}/images/nothing.png")
-    search_inputs = ("", 0.5, 0.0, 12, 0.0, 0.5, [], [], [], None, None, False, "English", False)
-    updates = handlers.load_url(storefront, LatestSearch())(gr.Request(session_hash="s"), "ftp://example.com/a.png",
-                                                            *search_inputs)
-    assert updates[:4] == (handlers.UNCHANGED,) * 4  # the photo the shopper had stays
-    assert updates[9].startswith("⚠️ ftp://example.com/a.png: only")
+    updates = handlers.load_url(storefront, LatestSearch())(page_values(url="ftp://example.com/a.png"),
+                                                            gr.Request(session_hash="s"))
+    assert not {"photo", "query_photo", "whole_photo"} & set(updates)  # the photo the shopper had stays
+    assert updates["status"].startswith("⚠️ ftp://example.com/a.png: only")
 
 
 def test_an_older_search_finishing_last_does_not_overwrite_a_newer_ones_results(storefront, monkeypatch):
@@ -109,31 +109,31 @@ def test_an_older_search_finishing_last_does_not_overwrite_a_newer_ones_results(
     search, new_photo = handlers.page_search(storefront, latest), handlers.new_photo(storefront, latest)
     started, newer_done, searched = threading.Semaphore(0), threading.Event(), storefront.search
 
-    def held_back(*args, **options):  # the searches at threshold 0 finish only after the newer one
-        if args[4] == 0.0:
+    def held_back(image, text, filters, ranking, lang):  # the searches at threshold 0 finish after the newer one
+        if ranking.min_score == 0.0:
             started.release()
             newer_done.wait(60)
-        return searched(*args, **options)
+        return searched(image, text, filters, ranking, lang)
     monkeypatch.setattr(storefront, "search", held_back)
-    inputs = ("", 0.5, 0.0, 12, 0.0, 0.5, [], [], [], None, None, False, "English", True)  # min score, top k, rerank, keywords
-    older, other_shopper, new_photo_updates = [], [], []
+    values = page_values(query_photo=photo, tuning_open=True)
+    older, other_shopper, new_photo_updates = {}, {}, {}
     shopper, someone_else = gr.Request(session_hash="shopper"), gr.Request(session_hash="someone-else")
-    threads = [threading.Thread(target=lambda: older.extend(search(shopper, photo, *inputs))),
-               threading.Thread(target=lambda: other_shopper.extend(search(someone_else, photo, *inputs))),
-               threading.Thread(target=lambda: new_photo_updates.extend(
-                   new_photo(shopper, upload, None, None, *inputs)))]
+    threads = [threading.Thread(target=lambda: older.update(search(values, shopper))),
+               threading.Thread(target=lambda: other_shopper.update(search(values, someone_else))),
+               threading.Thread(target=lambda: new_photo_updates.update(
+                   new_photo({**values, "photo": upload, "shown_digest": None, "query_photo": None}, shopper)))]
     for thread in threads:
         thread.start()
     for _ in threads:
         assert started.acquire(timeout=60)  # all three have started their search
-    newer = search(shopper, photo, "", 0.5, 0.999, 12, 0.0, 0.5, [], [], [], None, None, False, "English", True)
+    newer = search({**values, "min_score": 0.999}, shopper)
     newer_done.set()
     for thread in threads:
         thread.join(60)
-    assert newer[1].startswith("2 products") and len(newer[4]) == 2  # status; the Tuning tab's preview
-    assert older == [handlers.UNCHANGED] * 7
-    assert other_shopper[1].startswith("12 products") and len(other_shopper[4]) == 12
-    assert new_photo_updates[9].startswith("12 products")  # a new photo's own results are always shown
+    assert newer["status"].startswith("2 products") and len(newer["preview"]) == 2  # the Tuning tab's too
+    assert older == {}  # nothing changed
+    assert other_shopper["status"].startswith("12 products") and len(other_shopper["preview"]) == 12
+    assert new_photo_updates["status"].startswith("12 products")  # a new photo's own results are always shown
 
 
 class QuietFiles(SimpleHTTPRequestHandler):
@@ -167,25 +167,29 @@ def test_two_clicked_corners_crop_the_photo_as_the_page_shows_it(storefront, tmp
 def test_the_crop_is_searched_and_the_whole_photo_again_on_request(storefront):
     photo = storefront.photo(_photo(storefront))
     click = handlers.click_corner(storefront)
-    first = click(photo, None, "en", SimpleNamespace(index=[40, 40]))
-    assert first[1] == (40, 40) and first[3].startswith("✂️ Now click the opposite corner")
-    part, corner, preview, hint, whole = click(photo, [40, 40], "en", SimpleNamespace(index=[200, 180]))
-    assert part.size == (160, 140) and corner is None and preview["visible"] and whole["visible"]
+    first = click({"whole_photo": photo, "first_corner": None, "lang": "en"}, SimpleNamespace(index=[40, 40]))
+    assert first["first_corner"] == (40, 40) and first["crop_hint"].startswith("✂️ Now click the opposite corner")
+    done = click({"whole_photo": photo, "first_corner": [40, 40], "lang": "en"}, SimpleNamespace(index=[200, 180]))
+    part, preview = done["query_photo"], done["crop_preview"]
+    assert part.size == (160, 140) and done["first_corner"] is None and preview["visible"]
+    assert done["whole_photo_button"]["visible"]
     assert Image.open(io.BytesIO(preview["value"])).size == (160, 140)  # shown from memory, as JPEG bytes
-    cropped = storefront.search(part, "", 0.5, 3, -1.0)
-    assert cropped.scores[0] < storefront.search(photo, "", 0.5, 3, -1.0).scores[0]  # not the photo itself
-    assert handlers.whole_photo(photo, "en")[:2] == (photo, None)
+    cropped = storefront.search(part, "", ranking=Ranking(top_k=3, min_score=-1.0))
+    assert cropped.scores[0] < storefront.search(photo, "", ranking=Ranking(top_k=3, min_score=-1.0)).scores[0]
+    back = handlers.whole_photo({"whole_photo": photo, "lang": "en"})
+    assert back["query_photo"] is photo and back["first_corner"] is None
 
 
 def test_a_clicked_chip_becomes_a_filter():
-    assert handlers.apply_chip("category:Mugs", ["Caps"], []) == (["Caps", "Mugs"], handlers.UNCHANGED)
-    assert handlers.apply_chip("colour:Red", None, None) == (handlers.UNCHANGED, ["Red"])
-    assert handlers.apply_chip(None, ["Caps"], []) == (handlers.UNCHANGED, handlers.UNCHANGED)
+    assert handlers.apply_chip({"chips": "category:Mugs", "categories": ["Caps"], "colours": []}) == \
+        {"categories": ["Caps", "Mugs"]}
+    assert handlers.apply_chip({"chips": "colour:Red", "categories": None, "colours": None}) == {"colours": ["Red"]}
+    assert handlers.apply_chip({"chips": None, "categories": ["Caps"], "colours": []}) == {}
 
 
 def test_full_rerank_weight_puts_every_in_stock_product_first(storefront):
-    plain = storefront.search(_photo(storefront), "", 0.5, 12, 0.0)
-    reranked = storefront.search(_photo(storefront), "", 0.5, 12, 0.0, rerank_weight=1.0)
+    plain = storefront.search(_photo(storefront), "", ranking=Ranking(top_k=12))
+    reranked = storefront.search(_photo(storefront), "", ranking=Ranking(top_k=12, rerank_weight=1.0))
     stored = storefront.service().store.stored(plain.ids + reranked.ids)
     stock = [stored[i].product.in_stock for i in reranked.ids]
     assert False in [stored[i].product.in_stock for i in plain.ids]  # the plain order mixes them
@@ -250,16 +254,16 @@ def test_admin_endpoints_refuse_a_caller_without_the_password(launched_app):
 
 def test_an_encoder_that_reads_no_text_still_searches_the_texts_words(storefront, tmp_path):
     offline = Storefront(Settings(store=tmp_path / "store", model="offline", demo_dir=storefront.settings.demo_dir))
-    banner, _, text, weight, *_ = handlers.header(offline)()
-    assert banner["visible"] is False and text["visible"] is True and weight["visible"] is True
-    result = offline.search(None, "navy backpack", 1.0, 3, 0.0)
+    header = handlers.header(offline)({})
+    assert header["banner"]["visible"] is False and header["text"]["visible"] and header["text_weight"]["visible"]
+    result = offline.search(None, "navy backpack", ranking=Ranking(top_k=3))
     assert result.gallery[0][1].startswith(tuple(f"{brand} Navy " for brand in BRANDS))
     assert "Backpack" in result.gallery[0][1].splitlines()[0] and "words: navy, backpack" in result.gallery[0][1]
     assert "this model reads no text" in result.status
-    chinese = offline.search(None, "藏青色背包", 1.0, 3, 0.0, lang="zh-CN")
+    chinese = offline.search(None, "藏青色背包", ranking=Ranking(top_k=3), lang="zh-CN")
     assert chinese.gallery[0][1].splitlines()[0].endswith("藏青色背包") and "关键词：藏青色, 背包" in chinese.gallery[0][1]
     assert "当前模型不能理解文字" in chinese.status
-    assert offline.search(None, "zeppelin", 1.0, 3, 0.0).status.startswith("No product's title, brand")
+    assert offline.search(None, "zeppelin").status.startswith("No product's title, brand")
 
 
 def test_a_store_of_another_model_is_refused_not_filled_with_the_demo(storefront, tmp_path):
@@ -272,12 +276,13 @@ def test_a_store_of_another_model_is_refused_not_filled_with_the_demo(storefront
 
 def test_filters_apply_in_the_store_and_the_empty_state_says_what_to_change(storefront):
     chosen = Filters(brands=("Sora",), min_price=20, max_price=60, in_stock_only=True)
-    result = storefront.search(_photo(storefront), "", 0.5, 48, -1.0, chosen)
+    result = storefront.search(_photo(storefront), "", chosen, ranking=Ranking(top_k=48, min_score=-1.0))
     assert result.ids and all(caption.splitlines()[1].startswith("Sora · ") for _, caption in result.gallery)
     stored = storefront.service().store.stored(result.ids)
     assert all(p.product.brand == "Sora" and 20 <= p.product.price <= 60 and p.product.in_stock
                for p in stored.values())
-    assert storefront.search(_photo(storefront), "", 0.5, 6, 0.999, Filters(brands=("Sora",))).status.startswith(
+    assert storefront.search(_photo(storefront), "", Filters(brands=("Sora",)),
+                             Ranking(top_k=6, min_score=0.999)).status.startswith(
         "No product scores above the 99.9% match threshold: lower it or remove a filter")
 
 
@@ -296,12 +301,12 @@ def test_details_and_more_like_this(storefront):
     chinese = storefront.details("demo-0105", "zh-CN")
     assert "### Kestrel 红色条纹咖啡马克杯" in chinese and "- **价格**: 25.00 USD" in chinese
     assert "- **颜色**: 红色" in chinese and "- **类别**: 马克杯" in chinese and "_zh" not in chinese.lower()
-    similar = storefront.more_like_this("demo-0105", 5, -1.0)
+    similar = storefront.more_like_this("demo-0105", ranking=Ranking(top_k=5, min_score=-1.0))
     assert len(similar.ids) == 5 and "demo-0105" not in similar.ids
     assert similar.status.startswith("More like demo-0105: 5 products")
-    reranked = storefront.more_like_this("demo-0105", 5, -1.0, rerank_weight=0.5)
+    reranked = storefront.more_like_this("demo-0105", ranking=Ranking(top_k=5, min_score=-1.0, rerank_weight=0.5))
     assert len(reranked.ids) == 5 and "demo-0105" not in reranked.ids
-    assert storefront.more_like_this(None, 5, 0.0).status.startswith("⚠️ click a product first")
+    assert storefront.more_like_this(None).status.startswith("⚠️ click a product first")
 
 
 def test_examples_are_one_picture_per_category(storefront):

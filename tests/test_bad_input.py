@@ -9,6 +9,7 @@ import pytest
 from gradio_client import Client, handle_file
 
 from bad_photos import accepted_kinds, refused_kinds
+from conftest import page_values
 from page import handlers
 from page.latest import LatestSearch
 from search.__main__ import main as search_cli
@@ -44,20 +45,19 @@ def storefront(tiny_service, tmp_path_factory):
                                demo_dir=home / "demo", url_timeout=URL_TIMEOUT))
 
 
-SEARCH_INPUTS = ("", 0.5, 0.0, 12, 0.0, 0.5, [], [], [], None, None, False, "English", False)
-STATUS = 9  # where the status line is among new_photo's updates
 SESSION = gr.Request(session_hash="one-shopper")
 
 
 def test_the_pages_photo_box_says_what_is_wrong_with_each_kind(storefront):
     take = handlers.new_photo(storefront, LatestSearch())
     for kind in REFUSED:
-        updates = take(SESSION, PhotoBytes(kind.data, kind.filename), None, None, *SEARCH_INPUTS)
-        assert updates[:4] == (None,) * 4, kind  # nothing of it is kept or shown
-        assert updates[STATUS].startswith(f"⚠️ {kind.filename}: ") and kind.refused in updates[STATUS], kind
+        updates = take(page_values(photo=PhotoBytes(kind.data, kind.filename), shown_digest=None), SESSION)
+        kept = ("photo", "shown_digest", "query_photo", "whole_photo")
+        assert [updates[name] for name in kept] == [None] * 4, kind  # nothing of it is kept or shown
+        assert updates["status"].startswith(f"⚠️ {kind.filename}: ") and kind.refused in updates["status"], kind
     for kind in ACCEPTED:
-        updates = take(SESSION, PhotoBytes(kind.data, kind.filename), None, None, *SEARCH_INPUTS)
-        assert updates[2].size == kind.size and updates[STATUS].startswith("12 products"), kind
+        updates = take(page_values(photo=PhotoBytes(kind.data, kind.filename), shown_digest=None), SESSION)
+        assert updates["query_photo"].size == kind.size and updates["status"].startswith("12 products"), kind
 
 
 def test_the_running_app_answers_every_kind_and_goes_on_serving(launched_app, tmp_path):
@@ -133,9 +133,10 @@ def _bad_addresses(base):
 def test_bad_image_addresses_get_a_message_on_the_page(storefront, addresses):
     load = handlers.load_url(storefront, LatestSearch())
     for address, reason in _bad_addresses(addresses):
-        updates = load(SESSION, address, *SEARCH_INPUTS)
-        assert updates[STATUS].startswith(f"⚠️ {address}: ") and reason in updates[STATUS], updates[STATUS]
-    assert load(SESSION, f"{addresses}/photo.jpg", *SEARCH_INPUTS)[STATUS].startswith("12 products")
+        updates = load(page_values(url=address), SESSION)
+        assert updates["status"].startswith(f"⚠️ {address}: ") and reason in updates["status"], updates["status"]
+        assert "query_photo" not in updates  # the photo the shopper had stays
+    assert load(page_values(url=f"{addresses}/photo.jpg"), SESSION)["status"].startswith("12 products")
 
 
 def test_bad_image_addresses_get_a_message_from_the_cli(tiny_service, addresses, capsys, monkeypatch):

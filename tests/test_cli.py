@@ -10,7 +10,7 @@ from alter import alter
 from catalog.formats import read_feed
 from conftest import run_cli
 from search.encoder import load_encoder
-from search.ranking import Filters
+from search.ranking import Filters, Ranking
 from search.service import Query, SearchService
 from search.store import ProductStore
 
@@ -28,11 +28,19 @@ def _query(store, *args):
     return run_cli("search", "query", "--store", str(store), "--model", "test-tiny", "--json", *args)
 
 
-def test_fifty_products_find_themselves_first_from_another_process(tiny_store, demo_feed):
+def test_fifty_products_find_themselves_first_from_another_process(tiny_store, demo_feed, tiny_encoder):
+    """The store the `index` process wrote, read by this process for fifty products and by two `query` processes:
+    each photo finds its own product first, with the details it was indexed with."""
     products = [row.product for row in read_feed(demo_feed)][::4][:50]
+    service = SearchService(tiny_encoder, ProductStore(tiny_store, tiny_encoder.info))
+    for product in products:
+        [best] = service.search(Query(image=demo_feed.parent / product.image), ranking=Ranking(top_k=1)).hits
+        assert best.product.id == product.id and best.score >= 0.99
+        assert (best.product.brand, best.product.price, best.product.currency) == \
+            (product.brand, product.price, product.currency)
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(lambda p: _query(tiny_store, "--image", str(demo_feed.parent / p.image),
-                                                 "--top-k", "3"), products))
+                                                 "--top-k", "3"), products[:2]))
     for product, result in zip(products, results):
         assert result.returncode == 0, result.stderr
         best = json.loads(result.stdout)[0]
@@ -87,6 +95,6 @@ def test_offline_model_finds_altered_photos(tmp_path, demo_feed):
     found = 0
     for product in products:
         photo = alter(Image.open(demo_feed.parent / product.image), rng)
-        hits = service.search(Query(image=photo), Filters(), top_k=1).hits
+        hits = service.search(Query(image=photo), Filters(), ranking=Ranking(top_k=1)).hits
         found += hits[0].product.id == product.id
     assert found / len(products) >= 0.95

@@ -9,7 +9,7 @@ from PIL import Image
 from catalog.__main__ import main as catalog_main
 from search.__main__ import main as search_main
 from search.config import Settings
-from search.ranking import Filters
+from search.ranking import Filters, Ranking
 from storefront import Storefront
 
 HEADER = "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,productDisplayName"
@@ -81,7 +81,7 @@ def test_validate_warns_of_missing_fields_and_names_a_title_column(export, capsy
 
 def test_products_without_brand_or_price_are_searched_shown_and_filtered_without_invented_values(store):
     shop = Storefront(Settings(store=store, model="offline", demo_dir=store.parent / "demo"))
-    result = shop.search(None, "silver watch", 1.0, 3, 0.0)
+    result = shop.search(None, "silver watch", ranking=Ranking(top_k=3))
     title, *rest = result.gallery[0][1].splitlines()
     assert title == "Titan Women Silver Watch"
     assert rest[0].startswith("100% match") and "words: silver, watch" in rest[0]  # no brand or price line
@@ -92,8 +92,8 @@ def test_products_without_brand_or_price_are_searched_shown_and_filtered_without
     assert "品牌" not in shop.details("59263", "zh-CN") and "- **类别**: Watches" in shop.details("59263", "zh-CN")
     facets = shop.facet_choices()
     assert facets["brand"] == [] and ("Watches (2)", "Watches") in facets["category"]
-    assert shop.search(None, "watch", 1.0, 12, 0.0, Filters(max_price=1000)).ids == []  # no price: never "under 1000"
-    assert set(shop.search(None, "watch", 1.0, 12, 0.0, Filters(categories=("Watches",))).ids) == {"59263", "51658"}
+    assert shop.search(None, "watch", Filters(max_price=1000)).ids == []  # no price: never "under 1000"
+    assert set(shop.search(None, "watch", Filters(categories=("Watches",))).ids) == {"59263", "51658"}
 
 
 def test_the_json_export_has_nulls_not_invented_values(store, capsys):

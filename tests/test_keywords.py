@@ -10,7 +10,7 @@ from catalog.demo import CHINESE, demo_products
 from search.hybrid import reciprocal_rank, weighted
 from search.indexer import Indexer
 from search.keyword_index import KeywordIndex
-from search.ranking import Filters
+from search.ranking import Filters, Ranking
 from search.service import Query, SearchService
 from search.store import Hit, ProductStore
 from search.words import terms
@@ -45,7 +45,7 @@ def test_spaced_and_unspaced_chinese_find_each_other():
 
 
 def _ranked(service: SearchService, text: str, top_k: int = 5, **filters) -> list:
-    return service.search(Query(text=text, text_weight=1.0), Filters(**filters), top_k=top_k, keyword_weight=0.5).hits
+    return service.search(Query(text=text), Filters(**filters), ranking=Ranking(top_k=top_k, keyword_weight=0.5, text_weight=1.0)).hits
 
 
 def _check_colour_and_category(hits: list, colour: str, category: str) -> None:
@@ -58,7 +58,7 @@ def _check_colour_and_category(hits: list, colour: str, category: str) -> None:
 
 def test_offline_text_search_puts_every_product_of_the_colour_and_category_first(offline_service):
     for colour, category in PAIRS:
-        response = offline_service.search(Query(text=f"{colour} {category}".lower()), top_k=5, keyword_weight=0.5)
+        response = offline_service.search(Query(text=f"{colour} {category}".lower()), ranking=Ranking(top_k=5, keyword_weight=0.5))
         assert response.keywords_only == "offline"
         _check_colour_and_category(response.hits, colour, category)
 
@@ -76,14 +76,14 @@ def test_a_brand_query_puts_that_brands_products_of_the_category_first_even_with
         if product.category == "Backpacks":
             by_brand[product.brand].append(product.id)
     for brand, ids in by_brand.items():
-        response = tiny_service.search(Query(text=f"{brand} backpack"), top_k=len(ids) + 2, keyword_weight=0.5)
+        response = tiny_service.search(Query(text=f"{brand} backpack"), ranking=Ranking(top_k=len(ids) + 2, keyword_weight=0.5))
         assert response.keywords_only is None  # the tiny CLIP read the text too
         assert {hit.product.id for hit in response.hits[:len(ids)]} == set(ids), brand
         assert set(response.hits[0].matched) == {*brand.split(), "backpack"} - {"&"}
 
 
 def test_chinese_on_an_english_clip_is_answered_by_its_words_and_says_so(tiny_service):
-    response = tiny_service.search(Query(text="红色马克杯"), top_k=3, keyword_weight=0.5)
+    response = tiny_service.search(Query(text="红色马克杯"), ranking=Ranking(top_k=3, keyword_weight=0.5))
     assert response.keywords_only == "script"
     assert set(response.hits[0].matched) == {"红色", "马克杯"}
     assert (response.hits[0].product.colour, response.hits[0].product.category) == ("Red", "Mugs")
@@ -96,18 +96,19 @@ def test_filters_apply_to_both_sides(tiny_service):
 
 
 def test_keyword_weight_moves_from_vectors_to_words(tiny_service):
-    vectors_only = tiny_service.search(Query(text="Kestrel backpack"), top_k=5, keyword_weight=0.0).hits
-    words_only = tiny_service.search(Query(text="Kestrel backpack"), top_k=5, keyword_weight=1.0).hits
-    plain = tiny_service.search(Query(text="Kestrel backpack"), top_k=5).hits  # default: no keywords
-    assert [h.product.id for h in vectors_only] == [h.product.id for h in plain]
-    assert all(h.product.brand == "Kestrel" and h.product.category == "Backpacks" for h in words_only[:3])
-    assert [h.product.id for h in vectors_only] != [h.product.id for h in words_only]
+    vectors_only = tiny_service.search(Query(text="Kestrel backpack"), ranking=Ranking(top_k=5, keyword_weight=0.0))
+    words_only = tiny_service.search(Query(text="Kestrel backpack"), ranking=Ranking(top_k=5, keyword_weight=1.0))
+    hybrid = tiny_service.search(Query(text="Kestrel backpack"), ranking=Ranking(top_k=5))  # the default: 0.5
+    assert all(h.matched == () for h in vectors_only.hits)  # the words took no part
+    assert all(h.product.brand == "Kestrel" and h.product.category == "Backpacks" for h in words_only.hits[:3])
+    assert all(h.product.brand == "Kestrel" and h.product.category == "Backpacks" for h in hybrid.hits[:3])
+    assert [h.product.id for h in vectors_only.hits] != [h.product.id for h in words_only.hits]
 
 
 def test_a_photo_with_words_the_model_cannot_read_still_uses_them(tiny_service, demo_feed):
     picture = demo_feed.parent / "images" / "demo-0000.png"
-    photo_only = tiny_service.search(Query(image=picture), top_k=3).hits
-    with_words = tiny_service.search(Query(image=picture, text="背包", text_weight=0.5), top_k=3).hits
+    photo_only = tiny_service.search(Query(image=picture), ranking=Ranking(top_k=3)).hits
+    with_words = tiny_service.search(Query(image=picture, text="背包"), ranking=Ranking(top_k=3, text_weight=0.5)).hits
     assert photo_only[0].product.id == "demo-0000"
     assert all(h.product.category == "Backpacks" for h in with_words)
 

@@ -5,7 +5,7 @@ import pytest
 
 from catalog.formats import read_feed
 from search.images import load_image
-from search.ranking import Filters
+from search.ranking import Filters, Ranking
 from search.service import Query, QueryError
 
 
@@ -37,13 +37,13 @@ def _expected(catalog, filters):
 @pytest.mark.parametrize("filters", FILTERS)
 def test_filters_give_exactly_the_brute_force_set(tiny_service, catalog, demo_feed, filters):
     photo = demo_feed.parent / catalog[0].image
-    response = tiny_service.search(Query(image=photo), filters, top_k=len(catalog), min_score=-1.0)
+    response = tiny_service.search(Query(image=photo), filters, ranking=Ranking(top_k=len(catalog), min_score=-1.0))
     assert {h.product.id for h in response.hits} == _expected(catalog, filters)
 
 
 def test_results_are_ranked_by_true_cosine(tiny_service, catalog, demo_feed):
     photo = demo_feed.parent / catalog[5].image
-    hits = tiny_service.search(Query(image=photo), top_k=10, min_score=-1.0).hits
+    hits = tiny_service.search(Query(image=photo), ranking=Ranking(top_k=10, min_score=-1.0)).hits
     query = tiny_service.encoder.encode_images([load_image(photo)])[0]
     exact = sorted((float(tiny_service.store.vector(p.id) @ query) for p in catalog), reverse=True)[:10]
     np.testing.assert_allclose([h.score for h in hits], exact, atol=1e-4)
@@ -52,21 +52,21 @@ def test_results_are_ranked_by_true_cosine(tiny_service, catalog, demo_feed):
 
 def test_a_higher_minimum_score_never_returns_more(tiny_service, catalog, demo_feed):
     photo = demo_feed.parent / catalog[3].image
-    counts = [len(tiny_service.search(Query(image=photo), top_k=240, min_score=s).hits)
+    counts = [len(tiny_service.search(Query(image=photo), ranking=Ranking(top_k=240, min_score=s)).hits)
               for s in np.linspace(0.9, 1.0, 11)]
     assert all(a >= b for a, b in itertools.pairwise(counts)) and counts[0] > counts[-1]
 
 
 def test_text_and_image_plus_text_queries_run(tiny_service, catalog, demo_feed):
     photo = demo_feed.parent / catalog[0].image
-    text_only = tiny_service.search(Query(text="red striped mug"), top_k=5, min_score=-1.0)
-    both = tiny_service.search(Query(image=photo, text="in blue", text_weight=0.3), top_k=5, min_score=-1.0)
+    text_only = tiny_service.search(Query(text="red striped mug"), ranking=Ranking(top_k=5, min_score=-1.0))
+    both = tiny_service.search(Query(image=photo, text="in blue"), ranking=Ranking(top_k=5, min_score=-1.0, text_weight=0.3))
     assert len(text_only.hits) == 5 and len(both.hits) == 5
     assert set(both.timings_ms) == {"decode", "encode", "search"}
 
 
 def test_more_like_this_uses_the_stored_vector_and_leaves_the_product_out(tiny_service, catalog):
-    hits = tiny_service.more_like_this(catalog[7].id, top_k=5, min_score=-1.0).hits
+    hits = tiny_service.more_like_this(catalog[7].id, ranking=Ranking(top_k=5, min_score=-1.0)).hits
     assert len(hits) == 5 and catalog[7].id not in {h.product.id for h in hits}
     with pytest.raises(QueryError, match="no product with id 'ghost'"):
         tiny_service.more_like_this("ghost")
@@ -96,9 +96,9 @@ def test_the_same_photo_or_text_is_never_encoded_twice(tiny_service, catalog, de
     encoder = CountingEncoder(tiny_service.encoder)
     service = SearchService(encoder, tiny_service.store)
     photo = demo_feed.parent / catalog[2].image
-    first = service.search(Query(image=photo, text="red mug"), top_k=5, min_score=-1)
-    again = service.search(Query(image=photo.read_bytes(), text="red mug", text_weight=0.8), top_k=5, min_score=-1)
+    first = service.search(Query(image=photo, text="red mug"), ranking=Ranking(top_k=5, min_score=-1))
+    again = service.search(Query(image=photo.read_bytes(), text="red mug"), ranking=Ranking(top_k=5, min_score=-1, text_weight=0.8))
     assert (encoder.images, encoder.texts) == (1, 1)
     assert not first.cached and again.cached and again.timings_ms["encode"] == 0.0
-    service.more_like_this(catalog[2].id, top_k=3)
+    service.more_like_this(catalog[2].id, ranking=Ranking(top_k=3))
     assert (encoder.images, encoder.texts) == (1, 1), "more like this uses the stored vector"

@@ -1,0 +1,61 @@
+"""The page's components by name, and its events wired by name: a handler reads `values["text"]` and returns
+`{"status": ...}`, never a position in a list. Gradio's dict inputs and returns do the work (an event whose inputs
+are a set gets one dict; a dict returned updates only the components it names)."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping
+
+import gradio as gr
+from gradio.blocks import Block
+
+Values = Mapping[str, Any]  # what a handler reads, by name
+Updates = dict[str, Any]  # what it changes, by name; a name left out is left as it is
+Handler = Callable[..., Updates]
+
+
+class Page:
+    """Every component an event reads or writes, by name."""
+
+    def __init__(self, **parts: Block) -> None:
+        self.parts = parts
+
+    def add(self, **parts: Block) -> None:
+        self.parts.update(parts)
+
+    def on(self, trigger: Callable, handler: Handler, inputs: Iterable[str] = (), outputs: Iterable[str] = (),
+           **options: Any):
+        """`trigger(...)` running `handler(values, request)`: its inputs and outputs named, not listed."""
+        names, outputs = list(inputs), list(outputs)
+        return trigger(self._by_name(handler, names, len(outputs)), inputs={self.parts[n] for n in names} or None,
+                       outputs=[self.parts[n] for n in outputs] or None, **options)
+
+    def on_select(self, trigger: Callable, handler: Handler, inputs: Iterable[str] = (),
+                  outputs: Iterable[str] = (), **options: Any):
+        """As `on`, for a select event: the handler also gets what was selected, `handler(values, selected)`."""
+        names, outputs = list(inputs), list(outputs)
+        by_part = {self.parts[n]: n for n in names}
+        parts = self.parts
+
+        def run(values: dict, selected: gr.SelectData) -> Any:
+            return _components(parts, handler({by_part[c]: v for c, v in values.items()}, selected), len(outputs))
+        return trigger(run, inputs=set(by_part), outputs=[self.parts[n] for n in outputs], **options)
+
+    def _by_name(self, handler: Handler, names: list[str], outputs: int) -> Callable:
+        by_part = {self.parts[n]: n for n in names}
+        parts = self.parts
+        if not names:
+            def run_without_inputs(request: gr.Request) -> Any:
+                return _components(parts, handler({}, request), outputs)
+            return run_without_inputs
+
+        def run(values: dict, request: gr.Request) -> Any:
+            return _components(parts, handler({by_part[c]: v for c, v in values.items()}, request), outputs)
+        return run
+
+
+def _components(parts: Mapping[str, Block], updates: Updates, outputs: int) -> Any:
+    """The updates keyed by component. Nothing to update is said with gr.skip() for each output: Gradio reads an
+    empty dict as one value."""
+    if not updates:
+        return gr.skip() if outputs == 1 else tuple(gr.skip() for _ in range(outputs))
+    return {parts[name]: value for name, value in updates.items()}
