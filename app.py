@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import Callable
 
 import gradio as gr
 
@@ -21,7 +22,8 @@ from page.wiring import Page
 from search.config import ConfigError, Settings, add_common_flags
 from search.images import MAX_BYTES
 from search.ranking import Filters, Ranking
-from storefront import FRIENDLY_ERRORS, Storefront
+from catalog.errors import UserError
+from storefront.front import ShopResult, Storefront
 from storefront.admin import Admin
 from storefront.text import LANGUAGES
 from storefront.tuning import ThresholdCurve
@@ -167,7 +169,7 @@ def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
         saved = storefront.settings.ranking
         ranking = Ranking.of(k, score, weight, rerank, saved.keyword_weight if keyword_weight is None else
                              keyword_weight)
-        return _gallery_and_status(storefront.search(image, text, chosen, ranking), ranking.min_score)
+        return _gallery_and_status(lambda: storefront.search(image, text, chosen, ranking), ranking.min_score)
 
     def by_photo(image, k, score, *rest):
         return run(image, "", 0.0, k, score, *rest)
@@ -179,7 +181,7 @@ def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
         chosen = Filters(tuple(brands or ()), tuple(categories or ()), low or None, high or None, bool(stock),
                          tuple(colours or ()))
         ranking = Ranking.of(k, score, rerank_weight=rerank)
-        return _gallery_and_status(storefront.more_like_this(product_id, chosen, ranking), ranking.min_score)
+        return _gallery_and_status(lambda: storefront.more_like_this(product_id, chosen, ranking), ranking.min_score)
 
     ranking = [tuning.top_k, tuning.min_score]
     both = [photo, shop.text, shop.text_weight, *ranking, *filters, *colours_and_weights]
@@ -193,8 +195,12 @@ def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
                   **SEARCHING)
 
 
-def _gallery_and_status(result, min_score: float) -> tuple:
-    updates = handlers.shown(result, min_score, "en")
+def _gallery_and_status(search: Callable[[], ShopResult], min_score: float) -> tuple:
+    """An API search's gallery and status line; a `UserError` is the status line."""
+    try:
+        updates = handlers.shown(search(), min_score, "en")
+    except UserError as error:
+        return [], handlers.problem(error)
     return updates["gallery"], updates["status"]
 
 
@@ -237,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     storefront = Storefront(_settings_from_env().with_args(args))
     try:
         storefront.service()  # load the model and fill an empty store before the first shopper arrives
-    except FRIENDLY_ERRORS as error:
+    except UserError as error:
         raise SystemExit(f"error: {error}") from None
     gr.set_static_paths(storefront.image_folders())  # catalog pictures are served as they are, never copied
     demo = build_demo(storefront)

@@ -9,7 +9,7 @@ from pathlib import Path
 from catalog.demo import write_demo_catalog
 from catalog.feed_flags import add_feed_flags, feed_options
 from catalog.formats import read_feed, title_hint
-from catalog.product import CatalogError
+from catalog.errors import UserError
 from catalog.validate import validate
 
 
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         options = feed_options(args)
         report = validate(read_feed(feed, **options), Path(args.images_root or feed.parent))
         report.hints += [hint] if (hint := title_hint(feed, options["column_map"])) else []
-    except (CatalogError, OSError) as error:
+    except (UserError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print("\n".join(report.lines()))

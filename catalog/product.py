@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from catalog.errors import UserError
+
 # ISO 4217 codes merchants actually use; an unknown code is far more often a typo than a real currency.
 CURRENCIES = frozenset(
     "USD EUR GBP JPY CNY INR AUD CAD CHF SEK NOK DKK PLN CZK HUF NZD SGD HKD KRW TWD BRL MXN ZAR AED SAR "
@@ -22,7 +24,7 @@ _FALSE = {"0", "false", "no", "n", "out of stock", "out_of_stock", "outofstock",
 _MISSING = {"", "na", "n/a", "nan", "null", "none", "-"}
 
 
-class CatalogError(ValueError):
+class CatalogError(UserError, ValueError):
     """A catalog record or feed is invalid; the message says which field and why."""
 
 

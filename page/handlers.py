@@ -3,6 +3,7 @@ and returns the updates it makes (`{"status": ...}`); `page/wiring.py` ties the 
 API endpoints keep their documented positional order in `app.py`."""
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any, Callable
 
 import gradio as gr
@@ -13,8 +14,10 @@ from page.latest import LatestSearch
 from page.wiring import Updates, Values
 from search.images import ImageError, PhotoBytes
 from search.ranking import Filters, Ranking
-from storefront import ShopResult, Storefront, results
-from storefront.admin import Admin, AdminRefused
+from catalog.errors import UserError
+from storefront import results
+from storefront.front import ShopResult, Storefront
+from storefront.admin import Admin
 from storefront.text import language, say
 from storefront.tuning import score_histogram, timings_table
 
@@ -60,6 +63,7 @@ def page_search(storefront: Storefront, latest: LatestSearch, from_tuning: bool 
     Tuning tab's own sliders started it, so its charts are on screen whatever the tab state says yet. The results
     are not shown if a newer search of the session started meanwhile, unless `always_shown` (a new photo's: its
     results must follow the photo whatever started after it)."""
+    @shows_problems
     def search(values: Values, request: gr.Request) -> Updates:
         if values["query_photo"] is None and not (values["text"] or "").strip():
             return {}
@@ -72,6 +76,7 @@ def page_search(storefront: Storefront, latest: LatestSearch, from_tuning: bool 
 
 
 def page_more_like_this(storefront: Storefront, latest: LatestSearch) -> Callable[[Values, gr.Request], Updates]:
+    @shows_problems
     def more(values: Values, request: gr.Request) -> Updates:
         ticket, lang, chosen = latest.start(request), language(values["lang"]), ranking(values)
         result = storefront.more_like_this(values["selected_id"], filters(values), chosen, lang)
@@ -105,7 +110,7 @@ def _taken(read_photo: Callable[[], Any], search: Callable[[Values], Updates], v
         image = read_photo()
     except ImageError as error:
         kept = dict.fromkeys(("photo", "shown_digest", "query_photo", "whole_photo")) if clear_on_error else {}
-        return {**kept, **_uncropped(lang), **shown(ShopResult.problem(str(error)), 0.0, lang)}
+        return {**kept, **_uncropped(lang), **_problem_results(error)}
     jpeg = as_jpeg(image)
     return {"photo": jpeg, "shown_digest": PhotoBytes(jpeg).digest, "query_photo": image, "whole_photo": image,
             **_uncropped(lang), **search({**values, "query_photo": image})}
@@ -156,7 +161,7 @@ def click_corner(storefront: Storefront) -> Callable[[Values, gr.SelectData], Up
         try:
             part = storefront.crop(whole, tuple(first), corner)
         except ImageError as error:
-            return {"first_corner": None, "crop_hint": f"⚠️ {error}"}
+            return {"first_corner": None, "crop_hint": problem(error)}
         return {"query_photo": part, "first_corner": None, "crop_preview": gr.update(value=as_jpeg(part), visible=True),
                 "crop_hint": say(lang, "crop_done"), "whole_photo_button": gr.update(visible=True)}
     return click
@@ -203,12 +208,34 @@ def header(storefront: Storefront) -> Callable[[Values, gr.Request], Updates]:
     return update
 
 
+def problem(error: UserError) -> str:
+    """How the page and the API say what went wrong: one line, never a traceback."""
+    return f"⚠️ {error}"
+
+
+def shows_problems(handler: Callable[[Values, gr.Request], Updates]) -> Callable[[Values, gr.Request], Updates]:
+    """A search handler whose `UserError` (a bad photo, no query, a product gone...) becomes the status line, with
+    the results emptied."""
+    @wraps(handler)
+    def run(values: Values, request: gr.Request) -> Updates:
+        try:
+            return handler(values, request)
+        except UserError as error:
+            return _problem_results(error)
+    return run
+
+
+def _problem_results(error: UserError) -> Updates:
+    return {"gallery": [], "status": problem(error), "shown_ids": [],
+            "chips": gr.update(choices=[], value=None, visible=False)}
+
+
 def guarded(admin: Admin, call: Callable[[], str], catalog_changes: bool = False) -> str:
-    """Run an admin action; a refusal (no or wrong password) is a message, never a traceback."""
+    """Run an admin action; a refusal (no or wrong password) or a mistake is a message, never a traceback."""
     try:
         message = call()
-    except AdminRefused as error:
-        return f"⚠️ {error}"
+    except UserError as error:
+        return problem(error)
     if catalog_changes:
         gr.set_static_paths(admin.storefront.image_folders())  # new pictures can be served at once
     return message

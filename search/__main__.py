@@ -11,19 +11,16 @@ from tqdm import tqdm
 
 from catalog.feed_flags import add_feed_flags, feed_options
 from catalog.formats import title_hint
-from catalog.product import CatalogError
-from search.config import ConfigError, Settings, add_common_flags
+from catalog.errors import UserError
+from search.config import Settings, add_common_flags
 from search.duplicates import find_duplicates
-from search.encoder_types import EncoderError
 from search.evaluate import evaluate, plot_curve, read_labels
 from search.fetch import ImageFetcher, download_photo
-from search.images import ImageError
 from search.indexer import Indexer, estimate_rows
 from search.ranking import Filters, Ranking
-from search.service import KEYWORDS_ONLY, Query, QueryError, SearchService, build_service, describe
-from search.store import StoreError
+from search.service import KEYWORDS_ONLY, Query, SearchService, build_service, describe
 
-USER_ERRORS = (CatalogError, ConfigError, ImageError, EncoderError, StoreError, QueryError, OSError)
+USER_ERRORS = (UserError, OSError)  # an unreadable file is the user's to fix too
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Mapping
 
+from catalog.errors import UserError
 from search.ranking import Ranking
 
 # preset -> (open_clip model name, pretrained tag)
@@ -21,7 +22,7 @@ ENV_PREFIX = "PRODUCT_SEARCH_"
 SAVABLE = ("top_k", "min_score", "text_weight", "rerank_weight", "keyword_weight", "model")
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A setting has a value that cannot be used; the message names the setting."""
 
 

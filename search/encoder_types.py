@@ -8,12 +8,14 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 from PIL import Image
 
+from catalog.errors import UserError
+
 
 # Words in an open_clip model name that mark a multilingual text tower (xlm-roberta-base-ViT-B-32, mt5...)
 MULTILINGUAL_HINTS = ("xlm", "mt5", "multilingual", "chinese")
 
 
-class EncoderError(RuntimeError):
+class EncoderError(UserError, RuntimeError):
     """The encoder cannot do what was asked; the message says why."""
 
 

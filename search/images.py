@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from catalog.errors import UserError
+
 MAX_PIXELS = 40_000_000  # about 6300 x 6300; more is a decompression bomb, not a product photo
 MAX_BYTES = 25 * 1024 * 1024
 MIN_SIDE = 8
@@ -19,7 +21,7 @@ MAX_ASPECT = 20  # a 10000x20 strip is not a product photo, and would shrink to 
 WORKING_SIDE = 1024
 
 
-class ImageError(ValueError):
+class ImageError(UserError, ValueError):
     """An input is not a usable image; the message names the input and the reason."""
 
 

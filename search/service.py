@@ -8,6 +8,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from catalog.errors import UserError
+
 from search.config import Settings
 from search.encoder import load_encoder
 from search.encoder_types import Encoder
@@ -29,7 +31,7 @@ RERANK_POOL = 3  # re-ranking picks from 3x the results asked for (at most MAX_P
 MAX_POOL = 300
 
 
-class QueryError(ValueError):
+class QueryError(UserError, ValueError):
     """The query itself is unusable (nothing to search with, unknown product...)."""
 
 

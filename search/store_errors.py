@@ -1,7 +1,8 @@
 """What can go wrong with a store; each message says what to do."""
+from catalog.errors import UserError
 
 
-class StoreError(RuntimeError):
+class StoreError(UserError, RuntimeError):
     """The store cannot be opened or used; the message says what to do."""
 
 

@@ -1,6 +1,7 @@
 """What admins do from the page: index an uploaded feed, delete products, read store statistics, save the
 tuning as everyone's defaults, and switch the model preset. Every action checks the admin password itself,
-so the API refuses a caller without it as firmly as the page hides the tab."""
+so the API refuses a caller without it as firmly as the page hides the tab. A refusal or a mistake is raised
+(`AdminRefused`, `AdminError`, or the library's own `UserError`); the page says it."""
 from __future__ import annotations
 
 import hmac
@@ -13,15 +14,20 @@ from search.config import MODEL_PRESETS
 from search.encoder import OFFLINE_MODEL
 from search.indexer import IndexSummary, estimate_rows, rows_of
 from search.service import build_service, describe
-from storefront import FRIENDLY_ERRORS, Storefront
+from catalog.errors import UserError
+from storefront.front import Storefront
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
 PRESETS = (*MODEL_PRESETS, OFFLINE_MODEL)
 MAX_REPORTED_SKIPS = 50
 
 
-class AdminRefused(PermissionError):
+class AdminRefused(UserError, PermissionError):
     """No admin password is configured, or the one given is wrong."""
+
+
+class AdminError(UserError, ValueError):
+    """An admin action cannot be done as asked; the message says why."""
 
 
 class Admin:
@@ -49,19 +55,19 @@ class Admin:
         """Index a feed into the serving collection; images are relative to `images_root` or the feed."""
         self.check(password)
         if not feed:
-            return "⚠️ choose a feed file first"
+            raise AdminError("choose a feed file first")
         feed = Path(feed)
         root = Path(images_root.strip()) if images_root and images_root.strip() else feed.parent
         if not root.is_dir():
-            return f"⚠️ images folder {root} does not exist on the server"
+            raise AdminError(f"images folder {root} does not exist on the server")
         service = self.storefront.service()
         total = max(estimate_rows(feed), 1)
         with self._writing:
             try:
                 summary = self.storefront.indexer(service).index_feed(
                     feed, root, progress=lambda done: progress(min(done / total, 1.0), f"{done} of ~{total} rows"))
-            except FRIENDLY_ERRORS as error:
-                return f"⚠️ {feed.name}: {error}"
+            except UserError as error:
+                raise AdminError(f"{feed.name}: {error}") from error
         self.storefront.catalog_changed()
         return _summary(feed.name, summary)
 
@@ -69,11 +75,8 @@ class Admin:
         self.check(password)
         ids = [part.strip() for part in ids_text.replace(",", "\n").splitlines() if part.strip()]
         if not ids:
-            return "⚠️ give one or more product ids, one per line or separated by commas"
-        try:
-            deleted = self.storefront.service().store.delete(ids)
-        except FRIENDLY_ERRORS as error:
-            return f"⚠️ {error}"
+            raise AdminError("give one or more product ids, one per line or separated by commas")
+        deleted = self.storefront.service().store.delete(ids)
         self.storefront.catalog_changed()
         missing = len(ids) - deleted
         return f"Deleted {deleted} of {len(ids)} products" + (f" ({missing} not in the catalog)" if missing else "")
@@ -95,16 +98,13 @@ class Admin:
         serve from the new one only once it is complete."""
         self.check(password)
         if preset not in PRESETS:
-            return f"⚠️ unknown preset {preset!r}: choose one of {', '.join(PRESETS)}"
+            raise AdminError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
         current = self.storefront.service()
         settings = replace(self.storefront.settings, model=preset, pretrained=None, collection=None)
         with self._writing:
-            try:
-                service = build_service(settings, for_indexing=True)
-            except FRIENDLY_ERRORS as error:
-                return f"⚠️ {error}"
+            service = build_service(settings, for_indexing=True)
             if preset != OFFLINE_MODEL and service.encoder.info.kind != "clip":
-                return f"⚠️ the {preset} model's weights cannot be loaded here, so nothing was changed"
+                raise AdminError(f"the {preset} model's weights cannot be loaded here, so nothing was changed")
             total = max(current.store.count(), 1)
             summary = self.storefront.indexer(service).index(  # stored pictures were checked on their way in: any folder
                 rows_of(current.store.products()), Path(Path.cwd().anchor),

@@ -14,7 +14,7 @@ from search.evaluate import EvalReport, curve_figure, evaluate, sample_queries  
 from search.ranking import Ranking  # noqa: E402
 
 if TYPE_CHECKING:
-    from storefront import Storefront
+    from storefront.front import Storefront
     from search.service import SearchService
 
 STAGES = ("decode", "encode", "search", "page")

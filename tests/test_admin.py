@@ -8,8 +8,8 @@ from page import handlers
 from search.config import Settings
 from search.ranking import Ranking
 from search.service import Query
-from storefront import Storefront
-from storefront.admin import Admin, AdminRefused
+from storefront.front import Storefront
+from storefront.admin import Admin, AdminError, AdminRefused
 
 
 @pytest.fixture()
@@ -54,8 +54,12 @@ def test_an_uploaded_feed_is_indexed_with_progress_and_a_summary(admin, tmp_path
     assert "line 5 (id new-4)" in summary and "leaves the images folder" in summary
     assert seen and seen[-1] == 1.0
     assert ("Acme (1)", "Acme") in admin.storefront.facet_choices()["brand"]  # the page's counts follow
-    assert admin.ingest("open sesame", None).startswith("⚠️ choose a feed file")
-    assert admin.ingest("open sesame", feed, str(tmp_path / "nowhere")).startswith("⚠️ images folder")
+    with pytest.raises(AdminError, match="choose a feed file"):
+        admin.ingest("open sesame", None)
+    with pytest.raises(AdminError, match="images folder .* does not exist"):
+        admin.ingest("open sesame", feed, str(tmp_path / "nowhere"))
+    said = handlers.admin_handlers(admin)["admin_ingest"]("open sesame", None, "")
+    assert said == "⚠️ choose a feed file first"  # the page and the API say it, never a traceback
 
 
 def test_delete_stats_and_saved_defaults(admin):
@@ -87,7 +91,8 @@ def test_switching_preset_reindexes_into_its_own_collection_then_serves_from_it(
 
 def test_a_preset_that_cannot_load_here_changes_nothing(admin):
     before = admin.storefront.service()
-    assert admin.switch_preset("open sesame", "nonsense").startswith("⚠️ unknown preset 'nonsense'")
-    message = admin.switch_preset("open sesame", "fast")  # no network here: its weights cannot be had
-    assert message == "⚠️ the fast model's weights cannot be loaded here, so nothing was changed"
+    with pytest.raises(AdminError, match="unknown preset 'nonsense'"):
+        admin.switch_preset("open sesame", "nonsense")
+    with pytest.raises(AdminError, match="^the fast model's weights cannot be loaded here, so nothing was changed"):
+        admin.switch_preset("open sesame", "fast")  # no network here: its weights cannot be had
     assert admin.storefront.service() is before

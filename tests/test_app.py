@@ -19,8 +19,9 @@ from page import handlers
 from page.latest import LatestSearch
 from search.config import Settings
 from search.images import ImageError, PhotoBytes
+from search.service import QueryError
 from search.ranking import Filters, Ranking
-from storefront import Storefront
+from storefront.front import Storefront
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +53,14 @@ def test_search_gives_cards_with_brand_price_and_match(storefront):
 def test_bad_input_becomes_a_message_not_a_traceback(storefront, tmp_path):
     bad = tmp_path / "cat.jpg"
     bad.write_bytes(b"<html>not an image</html>")
-    result = storefront.search(str(bad), "", ranking=Ranking(top_k=6))
-    assert (result.gallery, result.ids) == ([], [])
-    assert result.status == f"⚠️ {bad}: is a web page (HTML), not a picture"
-    assert storefront.search(None, "").status == "⚠️ give a photo, a text, or both to search with"
+    with pytest.raises(ImageError, match="is a web page"):
+        storefront.search(str(bad), "")
+    with pytest.raises(QueryError, match="give a photo, a text, or both"):
+        storefront.search(None, "")
+    search = handlers.page_search(storefront, LatestSearch())
+    updates = search(page_values(query_photo=str(bad), shown_ids=["demo-0001"]), gr.Request(session_hash="s"))
+    assert (updates["gallery"], updates["shown_ids"]) == ([], [])  # the page says it, once, in the status line
+    assert updates["status"] == f"⚠️ {bad}: is a web page (HTML), not a picture"
 
 
 def test_a_threshold_above_every_score_explains_the_empty_result(storefront):
@@ -306,7 +311,8 @@ def test_details_and_more_like_this(storefront):
     assert similar.status.startswith("More like demo-0105: 5 products")
     reranked = storefront.more_like_this("demo-0105", ranking=Ranking(top_k=5, min_score=-1.0, rerank_weight=0.5))
     assert len(reranked.ids) == 5 and "demo-0105" not in reranked.ids
-    assert storefront.more_like_this(None).status.startswith("⚠️ click a product first")
+    with pytest.raises(QueryError, match="click a product first"):
+        storefront.more_like_this(None)
 
 
 def test_examples_are_one_picture_per_category(storefront):

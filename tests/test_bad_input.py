@@ -15,7 +15,7 @@ from page.latest import LatestSearch
 from search.__main__ import main as search_cli
 from search.config import Settings
 from search.images import ImageError, PhotoBytes, load_image
-from storefront import Storefront
+from storefront.front import Storefront
 
 REFUSED, ACCEPTED = refused_kinds(), accepted_kinds()
 URL_TIMEOUT = 1.0

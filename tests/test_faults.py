@@ -11,10 +11,11 @@ import pytest
 from gradio_client import Client, handle_file
 
 from conftest import ROOT, free_port, run_cli, start_app, wait_for_port
+from page import handlers
 from search.config import Settings
 from search.store import ProductStore, StoreBusyError
 from search.writer_lock import WriterLock
-from storefront import Storefront
+from storefront.front import Storefront
 from storefront.admin import Admin
 
 HOLD = textwrap.dedent("""
@@ -58,8 +59,10 @@ def test_the_admin_tab_says_the_store_is_busy(writer, demo_feed):
     store, holder = writer
     admin = Admin(Storefront(Settings(store=store, model="test-tiny", precision="fp32", admin_password="pw",
                                       demo_dir=demo_feed.parent)))
-    assert admin.ingest("pw", demo_feed).startswith(f"⚠️ {demo_feed.name}: the store {store} is being written by")
-    assert admin.delete("pw", "demo-0001").startswith(f"⚠️ the store {store} is being written by")
+    said = handlers.admin_handlers(admin)
+    assert said["admin_ingest"]("pw", demo_feed, "").startswith(f"⚠️ {demo_feed.name}: the store {store} is being "
+                                                                 "written by")
+    assert said["admin_delete"]("pw", "demo-0001").startswith(f"⚠️ the store {store} is being written by")
 
 
 def test_a_killed_writer_frees_the_store(writer, demo_feed):

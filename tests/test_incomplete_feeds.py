@@ -10,7 +10,7 @@ from catalog.__main__ import main as catalog_main
 from search.__main__ import main as search_main
 from search.config import Settings
 from search.ranking import Filters, Ranking
-from storefront import Storefront
+from storefront.front import Storefront
 
 HEADER = "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,productDisplayName"
 ROWS = [

@@ -1,4 +1,4 @@
-from storefront import Storefront
+from storefront.front import Storefront
 from storefront.tuning import ThresholdCurve, score_histogram, timings_table
 from search.config import Settings
 from search.evaluate import sample_queries

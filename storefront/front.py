@@ -1,0 +1,179 @@
+"""The storefront: the page's view of the search service, created on first use. Errors a user can fix are raised
+as `UserError`s; the page turns them into messages (`page/handlers.py`)."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from tqdm import tqdm
+
+from catalog.demo import write_demo_catalog
+from search.config import Settings
+from search.fetch import ImageFetcher, download_photo
+from search.images import ImageError, crop, load_image
+from search.indexer import Indexer, estimate_rows
+from search.ranking import Filters, Ranking
+from search.recognise import Guess, Recogniser
+from search.service import Query, QueryError, SearchResponse, SearchService, build_service
+from storefront import results
+from storefront.text import say
+
+log = logging.getLogger("storefront")
+
+
+@dataclass
+class ShopResult:
+    """One search as the page shows it."""
+
+    gallery: list[tuple[str, str]] = field(default_factory=list)
+    status: str = ""
+    ids: list[str] = field(default_factory=list)
+    guesses: list[Guess] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class Storefront:
+    """The page's view of the search service: created on first use, the demo catalog indexed if empty."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._service: SearchService | None = None
+        self._recogniser: Recogniser | None = None
+        self._facets: dict[str, list[tuple[str, str]]] | None = None
+        self._lock = threading.Lock()
+
+    def service(self) -> SearchService:
+        """Raises `StoreMismatchError` for a store that holds only other models' products: filling it with the
+        demo catalog would quietly show shoppers demo products instead of the merchant's."""
+        with self._lock:
+            if self._service is None:
+                self._service = build_service(self.settings)
+                if self._service.store.count() == 0:
+                    self._index_demo_catalog(self._service)
+                self._service.store.warm()  # start-up's walks over the catalog then read memory, not Chroma
+            return self._service
+
+    def replace_service(self, service: SearchService, settings: Settings) -> None:
+        """Serve from another model's complete collection from now on (the admin's preset switch)."""
+        service.store.warm()
+        with self._lock:
+            self._service, self.settings = service, settings
+        self.catalog_changed()
+
+    def catalog_changed(self) -> None:
+        """Forget what was computed from the catalog (facet counts, recognition labels)."""
+        self._facets = None
+        self._recogniser = None
+
+    def _index_demo_catalog(self, service: SearchService) -> None:
+        log.warning("the store is empty: building and indexing the demo catalog in %s", self.settings.demo_dir)
+        feed = write_demo_catalog(self.settings.demo_dir)
+        indexer = self.indexer(service)
+        with tqdm(total=estimate_rows(feed), unit="product", desc="indexing demo catalog") as bar:
+            summary = indexer.index_feed(feed, progress=lambda done: bar.update(done - bar.n))
+        log.warning("demo catalog: %s", summary)
+
+    def indexer(self, service: SearchService) -> Indexer:
+        """An indexer into `service`'s store, with these settings' image cache and batch size."""
+        return Indexer(service.encoder, service.store, ImageFetcher(self.settings.image_cache),
+                       batch_size=self.settings.batch_size)
+
+    def example_photos(self, count: int = 5) -> list[str]:
+        """Catalog pictures to try, one per category, from the store (whatever catalog it holds)."""
+        if self._service is None:
+            return []  # not loaded yet (the page built at import): no examples rather than a slow import
+        first_of_category: dict[str, str] = {}
+        for product in self.service().store.products():
+            if Path(product.image).is_file():
+                first_of_category.setdefault(product.category, product.image)
+            if len(first_of_category) == count:
+                break
+        return list(first_of_category.values())
+
+    def image_folders(self) -> list[str]:
+        """Folders holding the catalog's pictures: the only files the page may serve."""
+        folders = {str(Path(p.image).resolve().parent) for p in self.service().store.products()}
+        return sorted(folders | {str(Path(self.settings.demo_dir).resolve()), str(self.settings.image_cache.resolve())})
+
+    def banner(self) -> str:
+        info = self.service().encoder.info
+        return f"⚠️ **{info.notice}**" if info.notice else ""
+
+    def model_line(self, lang: str = "en") -> str:
+        info = self.service().encoder.info
+        weights = say(lang, "weights" if info.pretrained_weights else "no_weights")
+        arithmetic = f" · {info.precision}" if info.kind == "clip" else ""
+        return say(lang, "model_line", label=info.label, weights=weights, arithmetic=arithmetic,
+                   count=self.service().store.count())
+
+    def facet_choices(self) -> dict[str, list[tuple[str, str]]]:
+        """Brand, category and colour choices labelled with how many products each has, computed once."""
+        if self._facets is None:
+            facets = self.service().store.facets()
+            self._facets = {kind: [(f"{name} ({count})", name) for name, count in sorted(counts.items())]
+                            for kind, counts in facets.items()}
+        return self._facets
+
+    def recogniser(self) -> Recogniser:
+        if self._recogniser is None:
+            facets = self.facet_choices()
+            self._recogniser = Recogniser(self.service().encoder, [name for _, name in facets["category"]],
+                                          [name for _, name in facets["colour"]])
+        return self._recogniser
+
+    def load_url(self, url: str) -> Image.Image:
+        """The picture at a shopper's image URL, in memory only; raises `ImageError` saying what is wrong."""
+        url = (url or "").strip()
+        if not url:
+            raise ImageError("paste the address of a picture first")
+        return load_image(download_photo(url, self.settings.url_timeout))
+
+    def photo(self, source: Any) -> Image.Image:
+        """A shopper's photo, checked and turned upright; raises `ImageError` saying what is wrong."""
+        return load_image(source)
+
+    def crop(self, photo: Image.Image, first: tuple[float, float], second: tuple[float, float]) -> Image.Image:
+        """The part of the shopper's photo (as `photo` gave it and the page shows it) between two clicked
+        corners; raises `ImageError`."""
+        return crop(photo, (first, second))
+
+    def search(self, image: Any, text: str = "", filters: Filters = Filters(), ranking: Ranking | None = None,
+               lang: str = "en") -> ShopResult:
+        """A search by photo, text or both, as the page shows it (ranked as the settings say unless `ranking`
+        is given); raises a `UserError` saying what is wrong with the query."""
+        ranking = ranking or self.settings.ranking
+        response = self.service().search(Query(image=image, text=text or None), filters, ranking)
+        return self._shown(response, ranking.min_score, filters, lang)
+
+    def more_like_this(self, product_id: str | None, filters: Filters = Filters(), ranking: Ranking | None = None,
+                       lang: str = "en") -> ShopResult:
+        """Products like a shown product, from its stored vector."""
+        if not product_id:
+            raise QueryError(say(lang, "pick_first"))
+        ranking = ranking or self.settings.ranking
+        response = self.service().more_like_this(product_id, filters, ranking)
+        shown = self._shown(response, ranking.min_score, filters, lang)
+        shown.status = say(lang, "more_like", id=product_id) + shown.status
+        return shown
+
+    def _shown(self, response: SearchResponse, min_score: float, filters: Filters, lang: str) -> ShopResult:
+        start = time.perf_counter()
+        vector = response.image_vector
+        guesses = self.recogniser().read(vector) if vector is not None else []
+        shown = ShopResult(results.gallery(response, guesses, lang), results.status(response, min_score, filters, lang),
+                           [h.product.id for h in response.hits], guesses, [h.score for h in response.hits])
+        shown.timings_ms = {**response.timings_ms, "page": round((time.perf_counter() - start) * 1000, 2)}
+        return shown
+
+    def details(self, product_id: str, lang: str = "en") -> str:
+        """Everything known of a product, as Markdown."""
+        stored = self.service().store.stored([product_id]).get(product_id)
+        if stored is None:
+            return f"⚠️ {say(lang, 'gone', id=product_id)}"
+        return results.details(stored.product, lang)
