@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 import gradio as gr
 
+from catalog.errors import UserError
 from page import admin as admin_tab
 from page import handlers
 from page import shop as shop_tab
@@ -22,9 +24,8 @@ from page.wiring import Page
 from search.config import ConfigError, Settings, add_common_flags
 from search.images import MAX_BYTES
 from search.ranking import Filters, Ranking
-from catalog.errors import UserError
-from storefront.front import ShopResult, Storefront
 from storefront.admin import Admin
+from storefront.front import ShopResult, Storefront
 from storefront.text import LANGUAGES
 from storefront.tuning import ThresholdCurve
 
@@ -45,7 +46,7 @@ CSS = """
 # Every search (page and API) queues for the same few workers: the encoder uses every core already, so more at once
 # only interleaves them. Lighter events (a product's details, a chip, a tab) have queues of their own and never
 # wait behind a row of searches. The queue is bounded: past QUEUE_MAX waiting, a shopper is told to retry.
-SEARCHING = {"concurrency_id": "search"}
+SEARCHING: dict[str, Any] = {"concurrency_id": "search"}
 QUEUE_MAX = 256
 PHOTO_TTL_S = 3600  # a shopper's photo is forgotten an hour after its last use
 UPLOAD_SWEEP_S = 60
@@ -86,13 +87,13 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
         _shop_events(storefront, parts, tabs)
         # Gradio re-translates only the open tab's name on a language switch: name them all again
         parts.on(lang.change, handlers.relabel(storefront, list(tabs)), ["lang"],
-                 [*(f"tab_{key}" for key in tabs), "crop_hint", "model_line"], api_name=False)
+                 [*(f"tab_{key}" for key in tabs), "crop_hint", "model_line"], api_visibility="private")
         curve = ThresholdCurve(storefront)
-        tuning_page.select(curve.figure, tuning.min_score, tuning.curve, api_name=False)
-        tuning.min_score.release(curve.figure, tuning.min_score, tuning.curve, api_name=False)
+        tuning_page.select(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
+        tuning.min_score.release(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
         _api_endpoints(storefront, shop, tuning, selected_id)
         _admin_events(admin, tuning, shop, parts, admin_view if admin.enabled else None)
-        parts.on(page.load, handlers.header(storefront), (), handlers.HEADER, api_name=False)
+        parts.on(page.load, handlers.header(storefront), (), handlers.HEADER, api_visibility="private")
         page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
     return page
 
@@ -119,7 +120,7 @@ def _shop_events(storefront: Storefront, parts: Page, tabs: dict) -> None:
     """Every way a search starts on the page, and what a click on a card, a chip or a corner of the photo does."""
     shop, on, latest = parts.parts, parts.on, LatestSearch()  # `latest`: what older searches must not overwrite
     search = handlers.page_search(storefront, latest)
-    searching = {"api_name": False, **SEARCHING}
+    searching: dict[str, Any] = {"api_visibility": "private", **SEARCHING}
     # upload, snapshot, paste, example, clear; the spinner stays off the photo, so it can be clicked at once
     on(shop["photo"].change, handlers.new_photo(storefront, latest),
        ["photo", "shown_digest", *handlers.SEARCH_INPUTS], handlers.NEW_PHOTO,
@@ -131,12 +132,12 @@ def _shop_events(storefront: Storefront, parts: Page, tabs: dict) -> None:
         on(event.then, handler, [*extra, *handlers.SEARCH_INPUTS], handlers.RESULTS, **searching)
     for name, tab in tabs.items():  # the tuning charts are drawn while the Tuning tab is open
         then_search(on(tab.select, lambda values, request, open_=name == "tuning": {"tuning_open": open_}, (),
-                       ["tuning_open"], api_name=False))
+                       ["tuning_open"], api_visibility="private"))
     then_search(on(shop["whole_photo_button"].click, handlers.whole_photo, ["whole_photo", "lang"], handlers.CROP,
-                   api_name=False))
-    then_search(shop["lang"].change(None, shop["lang"], None, js=SWITCH_LANGUAGE_JS, api_name=False))
+                   api_visibility="private"))
+    then_search(shop["lang"].change(None, shop["lang"], None, js=SWITCH_LANGUAGE_JS, api_visibility="private"))
     then_search(parts.on_select(shop["photo"].select, handlers.click_corner(storefront),
-                                ["whole_photo", "first_corner", "lang"], handlers.CROP, api_name=False),
+                                ["whole_photo", "first_corner", "lang"], handlers.CROP, api_visibility="private"),
                 handlers.unless_half_cropped(search), extra=["first_corner"])
     for event in (shop["button"].click, shop["text"].submit, shop["brands"].change, shop["categories"].change,
                   shop["colours"].change, shop["min_price"].submit, shop["max_price"].submit, shop["in_stock"].change):
@@ -146,9 +147,9 @@ def _shop_events(storefront: Storefront, parts: Page, tabs: dict) -> None:
         on(shop[slider].change, search_from_tuning, handlers.SEARCH_INPUTS, handlers.RESULTS,
            trigger_mode="always_last", show_progress="hidden", **searching)
     on(shop["chips"].change, handlers.apply_chip, ["chips", "categories", "colours"], ["categories", "colours"],
-       api_name=False)
+       api_visibility="private")
     parts.on_select(shop["gallery"].select, handlers.select_product(storefront), ["shown_ids", "lang"],
-                    ["selected_id", "details", "details_box"], api_name=False)
+                    ["selected_id", "details", "details_box"], api_visibility="private")
     on(shop["more"].click, handlers.page_more_like_this(storefront, latest),
        ["selected_id", *handlers.SEARCH_INPUTS], handlers.RESULTS, **searching)
 
@@ -220,7 +221,7 @@ def _admin_events(admin: Admin, tuning, shop, parts: Page, view) -> None:
             (view.delete, "admin_delete", [view.password, view.delete_ids], view.delete_result),
             (view.switch, "admin_switch_preset", [view.password, view.preset], view.switch_result)):
         parts.on(button.click(run[name], inputs, result, api_name=name).then, handlers.header(admin.storefront), (),
-                 handlers.HEADER, api_name=False)
+                 handlers.HEADER, api_visibility="private")
 
 
 def _settings_from_env() -> Settings:

@@ -10,17 +10,15 @@ catalog; and the offline colour-and-shape encoder's vectors of the real photos i
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
+from store import catalog, queries
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from store import catalog, queries  # noqa: E402
-from search.coarse import Int4Copy  # noqa: E402
-from search.colour_shape import ColourShapeEncoder  # noqa: E402
-from search.images import load_image  # noqa: E402
+from search.coarse import Int4Copy
+from search.colour_shape import ColourShapeEncoder
+from search.images import load_image
 
 PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fashion-photos" / "images"
 POOLS = (32, 64, 128, 256, 512)

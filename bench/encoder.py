@@ -9,18 +9,15 @@ cosine check is a property of the arithmetic too, but is repeated on real photos
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from search.encoder import ClipEncoder  # noqa: E402
-from search.encoder_types import EncoderInfo  # noqa: E402
-from search.images import load_image  # noqa: E402
+from search.encoder import ClipEncoder
+from search.encoder_types import EncoderInfo
+from search.images import load_image
 
 BATCHES = (1, 8, 16, 32, 64)
 
@@ -29,7 +26,7 @@ def rates(encoders: dict[str, ClipEncoder], images: list, batch: int) -> dict[st
     """Images per second of each encoder, taking the batches in turn (fp32, bf16, then bf16, fp32...), so the
     machine's speed drifting during the run falls on both alike."""
     seconds = dict.fromkeys(encoders, 0.0)
-    for name, encoder in encoders.items():
+    for encoder in encoders.values():
         encoder.encode_images(images[:batch])  # warm up
     for turn, start in enumerate(range(0, len(images), batch)):
         for name in list(encoders)[::1 if turn % 2 == 0 else -1]:

@@ -9,16 +9,13 @@ Same synthetic catalog as bench/store.py (clustered 512-d unit vectors, 50 brand
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
+from store import FILTER, K, catalog, exact, queries, recall, timed
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from store import FILTER, K, catalog, exact, queries, recall, timed  # noqa: E402
-from search.exact import ExactIndex  # noqa: E402
-from search.ranking import Filters, to_where  # noqa: E402
+from search.exact import ExactIndex
+from search.ranking import Filters, to_where
 
 
 def measure(size: int, query_count: int) -> dict:
@@ -37,7 +34,7 @@ def measure(size: int, query_count: int) -> dict:
         # NumPy's and torch's thread pools are not interleaved: each slowed the other when they were
         truths, numpy_ms = zip(*(exact(vectors, query, keep) for query in probe))
         index.search(probe[0], K, clause)  # builds the 4-bit copy or the filter columns
-        found, times = zip(*(timed(lambda: index.search(query, K, clause)) for query in probe))
+        found, times = zip(*(timed(lambda q=query, c=clause: index.search(q, K, c)) for query in probe))
         recalls = [recall([int(i) for i, _, _ in hits], truth) for hits, truth in zip(found, truths)]
         row[name] = (np.percentile(times, 50), np.percentile(times, 95), np.median(numpy_ms), np.mean(recalls),
                      np.min(recalls))

@@ -26,9 +26,7 @@ import time
 from multiprocessing import Pool
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from catalog.demo import BRANDS, CATEGORIES, COLOURS, PATTERNS, Style, draw_product  # noqa: E402
+from catalog.demo import BRANDS, CATEGORIES, COLOURS, PATTERNS, Style, draw_product
 
 SAMPLE = 1000  # images the raw encoder is timed on, decoded beforehand
 

@@ -20,7 +20,6 @@ from pathlib import Path
 import httpx
 import numpy as np
 from gradio_client import handle_file
-
 from roundtrip import PHOTOS, connect, start_app
 
 TEXTS = ["red sneakers", "black leather handbag", "blue denim jeans", "white cotton t-shirt", "silver watch"]

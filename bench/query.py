@@ -18,15 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from catalog.product import Product  # noqa: E402
-from search.encoder import ClipEncoder  # noqa: E402
-from search.encoder_types import EncoderInfo  # noqa: E402
-from search.images import load_image  # noqa: E402
-from search.query_cache import EmbeddingCache  # noqa: E402
-from search.ranking import Filters, Ranking  # noqa: E402
-from search.service import Query, SearchService  # noqa: E402
-from search.store import ProductStore  # noqa: E402
+from catalog.product import Product
+from search.encoder import ClipEncoder
+from search.encoder_types import EncoderInfo
+from search.images import load_image
+from search.query_cache import EmbeddingCache
+from search.ranking import Filters, Ranking
+from search.service import Query, SearchService
+from search.store import ProductStore
 
 PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fashion-photos" / "images"
 
@@ -79,8 +78,8 @@ def main() -> None:
         brand_and_price = Filters(brands=("brand-07",), min_price=20, max_price=80)
         medians = interleaved_ms({
             "encoder alone": lambda i: encoder.encode_images([decoded[i]]),
-            "unfiltered": lambda i: service.search(Query(image=photos[i]), ranking=Ranking(top_k=12)),
-            "brand + price": lambda i: service.search(Query(image=photos[i]), brand_and_price, ranking=Ranking(top_k=12)),
+            "unfiltered": lambda i: service.search(Query(image=photos[i])),
+            "brand + price": lambda i: service.search(Query(image=photos[i]), brand_and_price),
         }, list(range(len(photos))))
     encode = medians.pop("encoder alone")
     print(f"{args.products:,} products, ViT-B-32 {args.precision}, {len(photos)} real photos, median of each:\n")

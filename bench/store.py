@@ -21,9 +21,8 @@ from pathlib import Path
 import chromadb
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from search.exact import ExactIndex  # noqa: E402
-from search.ranking import Filters, to_where  # noqa: E402
+from search.exact import ExactIndex
+from search.ranking import Filters, to_where
 
 DIM, K, BRANDS = 512, 10, 50
 DEFAULT_EF = 100  # Chroma's default ef_search
@@ -140,7 +139,7 @@ def measure(size: int, query_count: int, ef_search: int) -> dict:
         for name, strategy in filtered.items():
             times, recalls = [], []
             for query in probe:
-                found, ms = timed(lambda: strategy(query))
+                found, ms = timed(lambda s=strategy, q=query: s(q))
                 times.append(ms)
                 recalls.append(recall(found, exact(vectors, query, mask)[0]))
             row["filtered"][name] = _summary(times, recalls)
@@ -152,7 +151,7 @@ def _unfiltered(collection, vectors, probe) -> tuple[list[float], list[float], l
     """Chroma's unfiltered query times, NumPy exact times, and Chroma's recall@10 against exact."""
     chroma_ms, numpy_ms, recalls = [], [], []
     for query in probe:
-        got, ms = timed(lambda: collection.query(query_embeddings=[query], n_results=K, include=[]))
+        got, ms = timed(lambda q=query: collection.query(query_embeddings=[q], n_results=K, include=[]))
         truth, exact_ms = exact(vectors, query)
         chroma_ms.append(ms)
         numpy_ms.append(exact_ms)

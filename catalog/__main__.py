@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from catalog.demo import write_demo_catalog
+from catalog.errors import UserError
 from catalog.feed_flags import add_feed_flags, feed_options
 from catalog.formats import read_feed, title_hint
-from catalog.errors import UserError
 from catalog.validate import validate
 
 

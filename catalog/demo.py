@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from PIL import Image, ImageDraw
 
@@ -202,7 +202,8 @@ def draw_product(category: str, style: Style) -> Image.Image:
 
 
 def _shade(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
-    return tuple(int(v * 0.85) for v in rgb)  # type: ignore[return-value]
+    red, green, blue = (int(v * 0.85) for v in rgb)
+    return red, green, blue
 
 
 def _styles(rng: random.Random) -> list[Style]:
@@ -213,7 +214,8 @@ def _styles(rng: random.Random) -> list[Style]:
     for colour, pattern in pairs[:PRODUCTS_PER_CATEGORY]:
         accent = rng.choice([c for c in COLOURS if c != colour])
         background = tuple(rng.randint(225, 252) for _ in range(3))
-        styles.append(Style(colour, accent, pattern, background, rng.uniform(-1, 1)))  # type: ignore[arg-type]
+        red, green, blue = background
+        styles.append(Style(colour, accent, pattern, (red, green, blue), rng.uniform(-1, 1)))
     return styles
 
 

@@ -3,8 +3,8 @@ the first problem, and names each problem's line (or item, or row)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, Mapping
 
 from catalog import merchant, shopify
 from catalog.delimited import decode, header_of, read_rows

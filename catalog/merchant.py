@@ -1,8 +1,8 @@
 """Google Merchant Center product feeds, as TSV or as RSS/Atom XML with the `g:` namespace."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
@@ -58,7 +58,7 @@ def _money(text: str | None) -> tuple[str, str] | None:
 
 
 def _last_level(text: str | None) -> str:
-    return "" if is_missing(text) else text.split(">")[-1].strip()
+    return "" if text is None or is_missing(text) else text.split(">")[-1].strip()
 
 
 def _local(tag: object) -> str:

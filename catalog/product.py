@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from catalog.errors import UserError
 
@@ -44,7 +45,7 @@ class Product:
     attributes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_mapping(cls, row: Mapping[str, Any]) -> "Product":
+    def from_mapping(cls, row: Mapping[str, Any]) -> Product:
         """Build a validated product from a loosely typed row (CSV, JSON); raises `CatalogError`."""
         extra = {
             str(k): clean_text(v, str(k))

@@ -1,8 +1,9 @@
 """What every feed reader yields: a valid product with its line, or a row error saying what is wrong."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Union
+from typing import Any
 
 from catalog.product import CatalogError, Product
 
@@ -31,7 +32,7 @@ class FeedRow:
     product: Product
 
 
-FeedItem = Union[FeedRow, RowError]
+FeedItem = FeedRow | RowError
 
 
 class FirstLines:

@@ -1,7 +1,7 @@
 """Shopify's product export CSV: several rows per product (variants, extra images) grouped by Handle."""
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from catalog.delimited import RawRow
 from catalog.product import is_missing

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from catalog.formats import FeedItem, RowError
-from catalog.records import FirstLines
 from catalog.locations import image_location
 from catalog.product import CatalogError
+from catalog.records import FirstLines
 
 
 @dataclass

@@ -3,21 +3,22 @@ and returns the updates it makes (`{"status": ...}`); `page/wiring.py` ties the 
 API endpoints keep their documented positional order in `app.py`."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 import gradio as gr
 
+from catalog.errors import UserError
 from page.inputs import as_jpeg
 from page.labels import LABELS
 from page.latest import LatestSearch
 from page.wiring import Updates, Values
 from search.images import ImageError, PhotoBytes
 from search.ranking import Filters, Ranking
-from catalog.errors import UserError
 from storefront import results
-from storefront.front import ShopResult, Storefront
 from storefront.admin import Admin
+from storefront.front import ShopResult, Storefront
 from storefront.text import language, say
 from storefront.tuning import score_histogram, timings_table
 
@@ -52,8 +53,9 @@ def shown(result: ShopResult, min_score: float, lang: str, tuning_open: bool = F
     updates = {"gallery": result.gallery, "status": status, "shown_ids": result.ids,
                "chips": gr.update(choices=chips, value=None, visible=bool(chips))}
     if tuning_open:
-        updates.update(preview=result.gallery, histogram=score_histogram(result.scores, min_score),
-                       timings=timings_table(result.timings_ms))
+        charts: Updates = {"preview": result.gallery, "histogram": score_histogram(result.scores, min_score),
+                           "timings": timings_table(result.timings_ms)}
+        updates |= charts
     return updates
 
 

@@ -3,10 +3,10 @@
 are a set gets one dict; a dict returned updates only the components it names)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import gradio as gr
-from gradio.blocks import Block
 
 Values = Mapping[str, Any]  # what a handler reads, by name
 Updates = dict[str, Any]  # what it changes, by name; a name left out is left as it is
@@ -16,11 +16,8 @@ Handler = Callable[..., Updates]
 class Page:
     """Every component an event reads or writes, by name."""
 
-    def __init__(self, **parts: Block) -> None:
-        self.parts = parts
-
-    def add(self, **parts: Block) -> None:
-        self.parts.update(parts)
+    def __init__(self, **parts: Any) -> None:
+        self.parts: dict[str, Any] = parts  # components, typed Any: each kind has events of its own
 
     def on(self, trigger: Callable, handler: Handler, inputs: Iterable[str] = (), outputs: Iterable[str] = (),
            **options: Any):
@@ -53,7 +50,7 @@ class Page:
         return run
 
 
-def _components(parts: Mapping[str, Block], updates: Updates, outputs: int) -> Any:
+def _components(parts: Mapping[str, Any], updates: Updates, outputs: int) -> Any:
     """The updates keyed by component. Nothing to update is said with gr.skip() for each output: Gradio reads an
     empty dict as one value."""
     if not updates:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from catalog.errors import UserError
 from catalog.feed_flags import add_feed_flags, feed_options
 from catalog.formats import title_hint
-from catalog.errors import UserError
 from search.config import Settings, add_common_flags
 from search.duplicates import find_duplicates
 from search.evaluate import evaluate, plot_curve, read_labels
@@ -150,7 +150,8 @@ def _query(service: SearchService, settings: Settings, args: argparse.Namespace)
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         for rank, (row, hit) in enumerate(zip(rows, response.hits), start=1):
-            facts = " | ".join(part for part in (hit.product.title, hit.product.brand, hit.product.price_label()) if part)
+            product = hit.product
+            facts = " | ".join(part for part in (product.title, product.brand, product.price_label()) if part)
             print(f"{rank:>3}. {row['score']:.3f}  {row['id']}  {facts}")
         print(f"{len(rows)} results; " + ", ".join(f"{k} {v:.0f} ms" for k, v in response.timings_ms.items()),
               file=sys.stderr)
@@ -169,7 +170,8 @@ def _delete(service: SearchService, settings: Settings, args: argparse.Namespace
     return 0 if deleted == len(args.ids) else 1
 
 
-COMMANDS = {"eval": _eval, "index": _index, "query": _query, "stats": _stats, "delete": _delete, "duplicates": _duplicates}
+COMMANDS = {"eval": _eval, "index": _index, "query": _query, "stats": _stats, "delete": _delete,
+            "duplicates": _duplicates}
 
 if __name__ == "__main__":
     sys.exit(main())

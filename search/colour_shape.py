@@ -8,7 +8,7 @@ found the right product no more often and made re-saved JPEGs of flat product ar
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image

@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Any
 
 from catalog.errors import UserError
 from search.ranking import Ranking
@@ -56,9 +57,9 @@ class Settings:
         return Ranking.of(self.top_k, self.min_score, self.text_weight, self.rerank_weight, self.keyword_weight)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         environ = os.environ if environ is None else environ
-        values = {}
+        values: dict[str, Any] = {}
         for field in fields(cls):
             raw = environ.get(ENV_PREFIX + field.name.upper())
             if raw not in (None, ""):
@@ -68,7 +69,7 @@ class Settings:
                     raise ConfigError(f"{ENV_PREFIX}{field.name.upper()}={raw!r} is not a valid {field.type}") from None
         return cls(**values)
 
-    def with_saved(self) -> "Settings":
+    def with_saved(self) -> Settings:
         """Override with the defaults an admin saved from the page, if any."""
         path = self.saved_settings
         if not path.is_file():
@@ -80,7 +81,7 @@ class Settings:
         except (ValueError, TypeError, AttributeError) as error:
             raise ConfigError(f"{path}: saved settings are unreadable ({error}); fix or delete the file") from None
 
-    def save(self, **values: object) -> "Settings":
+    def save(self, **values: Any) -> Settings:
         """These settings with `values` applied, written to `saved_settings` for the next start."""
         unknown = set(values) - set(SAVABLE)
         if unknown:
@@ -93,23 +94,23 @@ class Settings:
         partial.replace(path)
         return updated
 
-    def with_args(self, args: argparse.Namespace) -> "Settings":
+    def with_args(self, args: argparse.Namespace) -> Settings:
         """Override with the CLI flags that were given (those left at None are ignored)."""
         given = {f.name: _convert(f.type, getattr(args, f.name))
                  for f in fields(self) if getattr(args, f.name, None) is not None}
         return replace(self, **given)
 
 
-def _convert(type_name: object, raw: object) -> object:
+def _convert(type_name: object, raw: Any) -> Any:
     kind = str(type_name)
     if kind.startswith("Path"):
         text = str(raw)
         # Path() would fold the address's "//" into "/", and the store would open as a folder named "http:"
         return text if "str" in kind and text.startswith(("http://", "https://")) else Path(text)
     if kind == "int":
-        return int(raw)  # type: ignore[arg-type]
+        return int(raw)
     if kind == "float":
-        return float(raw)  # type: ignore[arg-type]
+        return float(raw)
     return raw
 
 

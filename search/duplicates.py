@@ -1,7 +1,7 @@
 """Duplicate listings: different product ids whose pictures are near-identical."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from search.store import ProductStore
 

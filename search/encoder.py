@@ -7,11 +7,11 @@ weights. `test-tiny` is a tiny random-weight CLIP for tests, built identically i
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 import os
 import socket
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
 from urllib.parse import urlparse
 
 import numpy as np
@@ -62,7 +62,9 @@ class ClipEncoder:
         for each, which slowed the indexer's decoding by a quarter on 2 cores)."""
         for step in self._picture_steps:
             image = step(image)
-        return image if self._batch_steps is None else torch.from_numpy(np.array(image, np.uint8)).permute(2, 0, 1)
+        if self._batch_steps is None:  # the steps ended in a tensor already
+            return image  # type: ignore[return-value]  # torchvision's steps are typed as returning a picture
+        return torch.from_numpy(np.array(image, np.uint8)).permute(2, 0, 1)
 
     def encode_prepared(self, prepared: Sequence[torch.Tensor]) -> np.ndarray:
         batch = torch.stack(list(prepared))

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
 
 from catalog.errors import UserError
-
 
 # Words in an open_clip model name that mark a multilingual text tower (xlm-roberta-base-ViT-B-32, mt5...)
 MULTILINGUAL_HINTS = ("xlm", "mt5", "multilingual", "chinese")

@@ -7,7 +7,8 @@ where Chroma's `where` took 250 ms. The copy costs the vectors' size in memory (
 from __future__ import annotations
 
 import threading
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -114,7 +115,7 @@ class ExactIndex:
         if count == 0 or top_k < 1:
             return [[] for _ in vectors]
         k = min(top_k, count)
-        found = []
+        found: list[list[tuple[str, dict[str, Any], float]]] = []
         for start in range(0, len(vectors), QUERY_CHUNK):
             queries = _unit(vectors[start:start + QUERY_CHUNK])
             tops = self._coarse_top(queries[0], k, rows) if self._coarse_pays(queries, k, count) \
@@ -160,7 +161,7 @@ class ExactIndex:
         self._coarse_fresh_rows = len(self.ids)
         return self._coarse
 
-    def columns(self) -> dict[str, "Column"]:
+    def columns(self) -> dict[str, Column]:
         if self._columns is None:
             self._columns = {name: Column([m.get(name, default) for m in self.metadatas], default)
                              for name, default in FILTER_FIELDS.items()}

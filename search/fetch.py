@@ -37,6 +37,7 @@ class ImageFetcher:
             return path
         data = self.download(url)
         load_image(data, name=url)  # only pictures enter the cache
+        assert self.cache_dir is not None  # `fetch` checked above that there is a cache
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.name}.{os.getpid()}.part")
         partial.write_bytes(data)

@@ -3,13 +3,13 @@
 `weighted` (the one the service uses): `(1 - w) * cosine + w * bm25 / best bm25`. The cosine is kept as it is,
 not stretched to [0, 1] over the candidates, so that a vector side that tells products apart only faintly (an
 English CLIP reading Chinese, a weak text tower) cannot outweigh a product holding every word asked for.
-`reciprocal_rank` (RRF, as Marqo and Qdrant offer it) is kept for `search eval` and `bench/keyword.py`, which
+`reciprocal_rank` (RRF, as Marqo and Qdrant offer it) is kept for `search eval` and `bench/keywords.py`, which
 compare the two: on the demo catalog it let noise in the vector ranks push exact brand matches down.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Callable, Sequence
 
 from search.store import Hit
 

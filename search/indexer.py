@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
 from catalog.formats import FeedItem, FeedRow, RowError, read_feed
 from catalog.locations import image_location
-from catalog.records import FirstLines
 from catalog.product import CatalogError, Product
+from catalog.records import FirstLines
 from search.encoder_types import Encoder
 from search.fetch import ImageFetcher
 from search.images import ImageError, load_image

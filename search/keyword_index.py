@@ -5,20 +5,21 @@ CLIP vector cannot carry.
 Derived data, never a source of truth: built in memory from what the store holds, changed by the store's own
 writes, and built again when the store changed under it. bm25s scores a query in under a millisecond at 100,000
 products (SQLite FTS5 took 19 ms for the same queries); it has no incremental update, so a write marks the index
-stale and the next query builds it again (about 2 s at 100,000 products; `bench/keyword.py`).
+stale and the next query builds it again (about 2 s at 100,000 products; `bench/keywords.py`).
 """
 from __future__ import annotations
 
 import json
 import logging
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import bm25s
 import numpy as np
 
-from search.exact import Column, FILTER_FIELDS, where_mask
+from search.exact import FILTER_FIELDS, Column, where_mask
 from search.words import Word, learn_words, matched_parts, terms, words
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
@@ -59,7 +60,7 @@ class KeywordIndex:
     Each product's terms are worked out once, when it is written (about 65 us a product); what a write leaves to
     do is bm25s's matrix, built again on the next query: at once up to SYNC_LIMIT products (under a second), and
     beyond that in a thread of its own while queries are answered from the previous matrix, less the products
-    deleted since (about 3 s at 100,000 products; `bench/keyword.py`)."""
+    deleted since (about 3 s at 100,000 products; `bench/keywords.py`)."""
 
     def __init__(self, products: Iterable[tuple[str, dict[str, Any]]] = ()) -> None:
         self._docs: dict[str, _Doc] = {}
@@ -136,7 +137,7 @@ class KeywordIndex:
         with self._lock:
             return self._fresh().scores(query) is not None
 
-    def _fresh(self) -> "_Built":
+    def _fresh(self) -> _Built:
         """The matrix of the latest version, or, for a large catalog being rebuilt, the previous one."""
         if self._built is not None and self._built.version == self._version:
             return self._built
@@ -145,15 +146,15 @@ class KeywordIndex:
         elif not self._rebuilding:
             self._rebuilding = True
             threading.Thread(target=self._rebuild, args=(dict(self._docs), self._version), daemon=True).start()
-        return self._built  # type: ignore[return-value]
+        return self._built  # type: ignore[return-value]  # built above when it was None
 
-    def _rebuild(self, docs: dict[str, "_Doc"], version: int) -> None:
+    def _rebuild(self, docs: dict[str, _Doc], version: int) -> None:
         built = _Built(docs, version)
         with self._lock:
             self._install(built)
             self._rebuilding = False
 
-    def _install(self, built: "_Built") -> None:
+    def _install(self, built: _Built) -> None:
         self._built = built
         self._deleted = {i for i in self._deleted if i in built.rows}
 

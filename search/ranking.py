@@ -1,8 +1,9 @@
 """Pure ranking functions: filters to a Chroma `where`, image+text blending, the score threshold."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +22,7 @@ class Ranking:
 
     @classmethod
     def of(cls, top_k: float = 12, min_score: float = 0.0, text_weight: float = 0.5, rerank_weight: float = 0.0,
-           keyword_weight: float = 0.5) -> "Ranking":
+           keyword_weight: float = 0.5) -> Ranking:
         """From loosely typed values (a slider's float, an API caller's None): each clamped to its range."""
         return cls(top_k=max(1, int(top_k or 12)), min_score=float(min_score or 0.0),
                    text_weight=_fraction(text_weight, 0.5), rerank_weight=_fraction(rerank_weight, 0.0),
@@ -69,7 +70,7 @@ def blend(image_vector: np.ndarray | None, text_vector: np.ndarray | None, text_
     if image_vector is None and text_vector is None:
         raise ValueError("blend needs an image vector, a text vector, or both")
     if image_vector is None:
-        return _unit(text_vector)
+        return _unit(text_vector)  # type: ignore[arg-type]  # not both None: checked above
     if text_vector is None:
         return _unit(image_vector)
     weight = min(max(float(text_weight), 0.0), 1.0)

@@ -2,8 +2,8 @@
 each written as a short sentence, scored against the photo's vector."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from catalog.errors import UserError
-
 from search.config import Settings
 from search.encoder import load_encoder
 from search.encoder_types import Encoder

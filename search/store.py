@@ -5,10 +5,11 @@ import json
 import os
 import time
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
@@ -143,7 +144,8 @@ class ProductStore:
                 ids = [p.id for p in products[start:end]]
                 metadatas = [_to_metadata(p, f) for p, f in zip(products[start:end], fingerprints[start:end])]
                 embeddings = np.asarray(vectors[start:end], dtype=np.float32)
-                self._collection.upsert(ids=ids, embeddings=embeddings, metadatas=metadatas)
+                self._collection.upsert(  # our metadata is Chroma's kind; dict is invariant
+                    ids=ids, embeddings=embeddings, metadatas=metadatas)  # type: ignore[arg-type]
                 if self._exact is not None:
                     self._exact.upsert(ids, embeddings, metadatas)
                 if self._keywords is not None:
@@ -155,7 +157,7 @@ class ProductStore:
             return
         ids, metadatas = [p.id for p in products], [_to_metadata(p, f) for p, f in zip(products, fingerprints)]
         with self.writing():
-            self._collection.update(ids=ids, metadatas=metadatas)
+            self._collection.update(ids=ids, metadatas=metadatas)  # type: ignore[arg-type]  # dict is invariant
             if self._exact is not None:
                 self._exact.update_metadata(ids, metadatas)
             if self._keywords is not None:
@@ -179,7 +181,7 @@ class ProductStore:
         """What the store holds for these ids (missing ids are absent from the result)."""
         if not ids:
             return {}
-        got = self._collection.get(ids=list(dict.fromkeys(ids)), include=["metadatas"])  # Chroma refuses repeats
+        got: Any = self._collection.get(ids=list(dict.fromkeys(ids)), include=["metadatas"])  # Chroma refuses repeats
         return {i: StoredItem(_to_product(i, m), str(m.get("fingerprint", "")))
                 for i, m in zip(got["ids"], got["metadatas"])}
 
@@ -200,7 +202,7 @@ class ProductStore:
             return {}
         if self._exact is not None:
             return self._exact.vectors_of(ids)
-        got = self._collection.get(ids=list(ids), include=["embeddings"])
+        got: Any = self._collection.get(ids=list(ids), include=["embeddings"])
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
 
     def query_many(self, vectors: Sequence[np.ndarray], top_k: int, where: dict | None = None) -> list[list[Hit]]:
@@ -212,7 +214,7 @@ class ProductStore:
         if exact is not None:
             return [[Hit(_to_product(i, metadata), score) for i, metadata, score in found]
                     for found in exact.search_many(np.asarray(vectors, np.float32), top_k, where)]
-        result = self._collection.query(query_embeddings=np.asarray(vectors, np.float32), n_results=top_k,
+        result: Any = self._collection.query(query_embeddings=np.asarray(vectors, np.float32), n_results=top_k,
                                         where=where, include=["metadatas", "distances"])
         return [[Hit(_to_product(i, m), 1.0 - float(d)) for i, m, d in zip(ids, metas, dists)]
                 for ids, metas, dists in zip(result["ids"], result["metadatas"], result["distances"])]
@@ -237,7 +239,7 @@ class ProductStore:
         if self._exact is None or len(self._exact) != count:
             exact = ExactIndex(self.info.dim)
             for offset in range(0, count, _PAGE):
-                page = self._collection.get(include=["embeddings", "metadatas"], limit=_PAGE, offset=offset)
+                page: Any = self._collection.get(include=["embeddings", "metadatas"], limit=_PAGE, offset=offset)
                 exact.upsert(page["ids"], np.asarray(page["embeddings"], np.float32), page["metadatas"])
             self._exact = exact
             self._exact_generation += 1
@@ -248,7 +250,7 @@ class ProductStore:
         24-27 of the database's header, raised by every write transaction) with the file's size and time, and
         those of a write-ahead log if SQLite keeps one. Reading it takes microseconds."""
         database = Path(self.location) / "chroma.sqlite3"
-        version = []
+        version: list[tuple | None] = []
         for path in (database, database.with_name(database.name + "-wal")):
             try:
                 with open(path, "rb") as handle:
@@ -308,7 +310,7 @@ class ProductStore:
 
     def _metadata_pages(self) -> Iterator[tuple[str, dict[str, Any]]]:
         for offset in range(0, self.count(), _PAGE):
-            page = self._collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            page: Any = self._collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
             yield from zip(page["ids"], page["metadatas"])
 
     def products(self) -> Iterator[Product]:

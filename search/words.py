@@ -6,16 +6,16 @@ A dictionary, not overlapping character pairs: typed without spaces, 墨绿色�
 plain teal sneaker's title 蓝绿色运动鞋 holds and a dotted forest-green one's 墨绿色波点运动鞋 does not, so pairs
 ranked the teal sneaker first. And the catalog teaches the dictionary its own words: every short Chinese value of
 a field (a colour 芥末黄, a category 水杯) becomes a word, or 芥末黄水杯 would be cut as 芥末 / 黄水 / 杯.
-`bench/keyword.py` measures both ways on every colour and category query of the demo catalog.
+`bench/keywords.py` measures both ways on every colour and category query of the demo catalog.
 """
 from __future__ import annotations
 
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
 import rjieba
 import Stemmer
@@ -78,7 +78,7 @@ def dictionary_words(run: str) -> tuple[str, ...]:
 
 
 def character_pairs(run: str) -> tuple[str, ...]:
-    """A Chinese run as overlapping character pairs (the alternative `bench/keyword.py` measures)."""
+    """A Chinese run as overlapping character pairs (the alternative `bench/keywords.py` measures)."""
     return (run,) if len(run) == 1 else tuple(run[i:i + 2] for i in range(len(run) - 1))
 
 
@@ -87,7 +87,7 @@ _segment = dictionary_words
 
 
 def use_segmenter(name: str) -> None:
-    """Cut Chinese with another of SEGMENTERS from now on (for `bench/keyword.py`)."""
+    """Cut Chinese with another of SEGMENTERS from now on (for `bench/keywords.py`)."""
     global _segment
     _segment = SEGMENTERS[name]
     _terms_of.cache_clear()

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import hmac
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
+from catalog.errors import UserError
 from search.config import MODEL_PRESETS
 from search.encoder import OFFLINE_MODEL
 from search.indexer import IndexSummary, estimate_rows, rows_of
 from search.service import build_service, describe
-from catalog.errors import UserError
 from storefront.front import Storefront
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
@@ -106,7 +106,8 @@ class Admin:
             if preset != OFFLINE_MODEL and service.encoder.info.kind != "clip":
                 raise AdminError(f"the {preset} model's weights cannot be loaded here, so nothing was changed")
             total = max(current.store.count(), 1)
-            summary = self.storefront.indexer(service).index(  # stored pictures were checked on their way in: any folder
+            # stored pictures were checked on their way in: any folder will do as the images folder
+            summary = self.storefront.indexer(service).index(
                 rows_of(current.store.products()), Path(Path.cwd().anchor),
                 progress=lambda done: progress(min(done / total, 1.0), f"{done} of {total} products"))
         self.storefront.replace_service(service, settings.save(model=preset))

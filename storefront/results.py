@@ -36,7 +36,7 @@ def display_title(product: Product, lang: str) -> str:
 
 def shared_with_query(product: Product, guesses: list[Guess], lang: str) -> list[str]:
     """What the product has in common with what the photo was read as (its most likely category and colour)."""
-    top = {}
+    top: dict[str, str] = {}
     for guess in guesses:
         top.setdefault(guess.kind, guess.label)
     shared = []

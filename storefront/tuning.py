@@ -5,17 +5,14 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-import matplotlib
+from matplotlib.figure import Figure  # a Figure draws without pyplot or a display
 
-matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
-
-from search.evaluate import EvalReport, curve_figure, evaluate, sample_queries  # noqa: E402
-from search.ranking import Ranking  # noqa: E402
+from search.evaluate import EvalReport, curve_figure, evaluate, sample_queries
+from search.ranking import Ranking
 
 if TYPE_CHECKING:
-    from storefront.front import Storefront
     from search.service import SearchService
+    from storefront.front import Storefront
 
 STAGES = ("decode", "encode", "search", "page")
 
@@ -47,7 +44,7 @@ def timings_table(timings_ms: dict[str, float]) -> str:
 class ThresholdCurve:
     """Precision and recall by minimum score on the catalog's own sample queries, computed once per model."""
 
-    def __init__(self, storefront: "Storefront") -> None:
+    def __init__(self, storefront: Storefront) -> None:
         self.storefront = storefront
         self._reports: dict[int, EvalReport] = {}
         self._lock = threading.Lock()
@@ -63,6 +60,6 @@ class ThresholdCurve:
         return curve_figure(self.report(), threshold)
 
 
-def _evaluate_samples(service: "SearchService") -> EvalReport:
+def _evaluate_samples(service: SearchService) -> EvalReport:
     labelled, sizes = sample_queries(service.store.products(), with_text=service.encoder.info.supports_text)
     return evaluate(lambda query, depth: service.search(query, ranking=Ranking(top_k=depth)), labelled, sizes)

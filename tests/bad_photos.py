@@ -101,7 +101,7 @@ def accepted_kinds() -> list[PhotoKind]:
     photo = _photo()
     alpha_only = Image.new("RGBA", SIZE, (0, 0, 0, 0))
     alpha_only.putalpha(Image.linear_gradient("L").resize(SIZE))
-    deep = Image.fromarray((np.asarray(photo.convert("L"), np.uint16) * 257))
+    deep = Image.fromarray(np.asarray(photo.convert("L"), np.uint16) * 257)
     return [
         PhotoKind("animated GIF", "moving.gif", _animated("GIF")),
         PhotoKind("animated WebP", "moving.webp", _animated("WEBP")),

@@ -14,14 +14,14 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 # the bfloat16 path has tests of its own.
 os.environ.setdefault("PRODUCT_SEARCH_PRECISION", "fp32")
 
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
+import pytest
+from PIL import Image
 
-from catalog.demo import write_demo_catalog  # noqa: E402
-from search.encoder import load_encoder  # noqa: E402
-from search.indexer import Indexer  # noqa: E402
-from search.service import SearchService  # noqa: E402
-from search.store import ProductStore  # noqa: E402
+from catalog.demo import write_demo_catalog
+from search.encoder import load_encoder
+from search.indexer import Indexer
+from search.service import SearchService
+from search.store import ProductStore
 
 ROOT = Path(__file__).resolve().parent.parent
 FASHION = ROOT.parent / "shared" / "data" / "fashion-photos"

@@ -8,8 +8,8 @@ from page import handlers
 from search.config import Settings
 from search.ranking import Ranking
 from search.service import Query
-from storefront.front import Storefront
 from storefront.admin import Admin, AdminError, AdminRefused
+from storefront.front import Storefront
 
 
 @pytest.fixture()

@@ -5,8 +5,8 @@ import re
 import subprocess
 import sys
 import threading
-from types import SimpleNamespace
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import gradio as gr
 import pytest
@@ -19,8 +19,8 @@ from page import handlers
 from page.latest import LatestSearch
 from search.config import Settings
 from search.images import ImageError, PhotoBytes
-from search.service import QueryError
 from search.ranking import Filters, Ranking
+from search.service import QueryError
 from storefront.front import Storefront
 
 
@@ -230,7 +230,8 @@ def test_a_photo_can_be_sent_inline_as_a_data_url(launched_app):
     url, demo_dir = launched_app
     client = Client(url, verbose=False)
     picture = (demo_dir / "images" / "demo-0105.png").read_bytes()
-    inline = {"url": "data:image/png;base64," + base64.b64encode(picture).decode(), "meta": {"_type": "gradio.FileData"}}
+    inline = {"url": "data:image/png;base64," + base64.b64encode(picture).decode(),
+              "meta": {"_type": "gradio.FileData"}}
     gallery, status = client.predict(inline, 1, 0.0, [], [], None, None, False, api_name="/search_image")
     assert status.startswith("1 product ·") and gallery[0]["caption"].startswith("Kestrel Red Striped Coffee Mug")
     not_a_photo = {**inline, "url": "data:image/png;base64," + base64.b64encode(b"%PDF-1.7 ...").decode()}
@@ -266,7 +267,8 @@ def test_an_encoder_that_reads_no_text_still_searches_the_texts_words(storefront
     assert "Backpack" in result.gallery[0][1].splitlines()[0] and "words: navy, backpack" in result.gallery[0][1]
     assert "this model reads no text" in result.status
     chinese = offline.search(None, "藏青色背包", ranking=Ranking(top_k=3), lang="zh-CN")
-    assert chinese.gallery[0][1].splitlines()[0].endswith("藏青色背包") and "关键词：藏青色, 背包" in chinese.gallery[0][1]
+    caption = chinese.gallery[0][1]
+    assert caption.splitlines()[0].endswith("藏青色背包") and "关键词：藏青色, 背包" in caption
     assert "当前模型不能理解文字" in chinese.status
     assert offline.search(None, "zeppelin").status.startswith("No product's title, brand")
 

@@ -1,7 +1,7 @@
 """Duplicate listings: the same product uploaded twice under different ids."""
 import csv
-import json
 import io
+import json
 import shutil
 
 from PIL import Image, ImageEnhance

@@ -29,8 +29,8 @@ def test_tiny_clip_encodes_images_and_text_to_unit_vectors(tiny_encoder):
 
 def test_tiny_clip_is_identical_in_every_process(tiny_encoder):
     code = ("import json; from PIL import Image; from search.encoder import load_encoder; "
-            "print(json.dumps(load_encoder('test-tiny', precision='fp32').encode_images([Image.new('RGB', (80, 60), 'red')])[0]"
-            ".tolist()))")
+            "encoder = load_encoder('test-tiny', precision='fp32'); "
+            "print(json.dumps(encoder.encode_images([Image.new('RGB', (80, 60), 'red')])[0].tolist()))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     other = np.array(json.loads(result.stdout.strip().splitlines()[-1]), np.float32)

@@ -15,8 +15,8 @@ from page import handlers
 from search.config import Settings
 from search.store import ProductStore, StoreBusyError
 from search.writer_lock import WriterLock
-from storefront.front import Storefront
 from storefront.admin import Admin
+from storefront.front import Storefront
 
 HOLD = textwrap.dedent("""
     import sys, time

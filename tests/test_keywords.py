@@ -45,7 +45,8 @@ def test_spaced_and_unspaced_chinese_find_each_other():
 
 
 def _ranked(service: SearchService, text: str, top_k: int = 5, **filters) -> list:
-    return service.search(Query(text=text), Filters(**filters), ranking=Ranking(top_k=top_k, keyword_weight=0.5, text_weight=1.0)).hits
+    ranking = Ranking(top_k=top_k, keyword_weight=0.5, text_weight=1.0)
+    return service.search(Query(text=text), Filters(**filters), ranking).hits
 
 
 def _check_colour_and_category(hits: list, colour: str, category: str) -> None:
@@ -58,7 +59,7 @@ def _check_colour_and_category(hits: list, colour: str, category: str) -> None:
 
 def test_offline_text_search_puts_every_product_of_the_colour_and_category_first(offline_service):
     for colour, category in PAIRS:
-        response = offline_service.search(Query(text=f"{colour} {category}".lower()), ranking=Ranking(top_k=5, keyword_weight=0.5))
+        response = offline_service.search(Query(text=f"{colour} {category}".lower()), ranking=Ranking(top_k=5))
         assert response.keywords_only == "offline"
         _check_colour_and_category(response.hits, colour, category)
 
@@ -76,7 +77,7 @@ def test_a_brand_query_puts_that_brands_products_of_the_category_first_even_with
         if product.category == "Backpacks":
             by_brand[product.brand].append(product.id)
     for brand, ids in by_brand.items():
-        response = tiny_service.search(Query(text=f"{brand} backpack"), ranking=Ranking(top_k=len(ids) + 2, keyword_weight=0.5))
+        response = tiny_service.search(Query(text=f"{brand} backpack"), ranking=Ranking(top_k=len(ids) + 2))
         assert response.keywords_only is None  # the tiny CLIP read the text too
         assert {hit.product.id for hit in response.hits[:len(ids)]} == set(ids), brand
         assert set(response.hits[0].matched) == {*brand.split(), "backpack"} - {"&"}

@@ -9,10 +9,10 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
     pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
 
-from PIL import Image  # noqa: E402
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from PIL import Image
+from playwright.sync_api import expect, sync_playwright
 
-from conftest import ROOT, images_in  # noqa: E402
+from conftest import ROOT, images_in
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]

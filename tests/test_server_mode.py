@@ -31,7 +31,7 @@ def server(tmp_path_factory):
             break
         except Exception:
             if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError((folder / "server.log").read_text())
+                raise RuntimeError((folder / "server.log").read_text()) from None
             time.sleep(0.3)
     yield f"http://127.0.0.1:{port}"
     process.terminate()

@@ -60,7 +60,8 @@ def test_a_higher_minimum_score_never_returns_more(tiny_service, catalog, demo_f
 def test_text_and_image_plus_text_queries_run(tiny_service, catalog, demo_feed):
     photo = demo_feed.parent / catalog[0].image
     text_only = tiny_service.search(Query(text="red striped mug"), ranking=Ranking(top_k=5, min_score=-1.0))
-    both = tiny_service.search(Query(image=photo, text="in blue"), ranking=Ranking(top_k=5, min_score=-1.0, text_weight=0.3))
+    both = tiny_service.search(Query(image=photo, text="in blue"),
+                               ranking=Ranking(top_k=5, min_score=-1.0, text_weight=0.3))
     assert len(text_only.hits) == 5 and len(both.hits) == 5
     assert set(both.timings_ms) == {"decode", "encode", "search"}
 
@@ -97,7 +98,8 @@ def test_the_same_photo_or_text_is_never_encoded_twice(tiny_service, catalog, de
     service = SearchService(encoder, tiny_service.store)
     photo = demo_feed.parent / catalog[2].image
     first = service.search(Query(image=photo, text="red mug"), ranking=Ranking(top_k=5, min_score=-1))
-    again = service.search(Query(image=photo.read_bytes(), text="red mug"), ranking=Ranking(top_k=5, min_score=-1, text_weight=0.8))
+    again = service.search(Query(image=photo.read_bytes(), text="red mug"),
+                           ranking=Ranking(top_k=5, min_score=-1, text_weight=0.8))
     assert (encoder.images, encoder.texts) == (1, 1)
     assert not first.cached and again.cached and again.timings_ms["encode"] == 0.0
     service.more_like_this(catalog[2].id, ranking=Ranking(top_k=3))

@@ -1,7 +1,7 @@
-from storefront.front import Storefront
-from storefront.tuning import ThresholdCurve, score_histogram, timings_table
 from search.config import Settings
 from search.evaluate import sample_queries
+from storefront.front import Storefront
+from storefront.tuning import ThresholdCurve, score_histogram, timings_table
 
 
 def test_the_histogram_counts_the_scores_and_draws_the_threshold():

@@ -12,7 +12,7 @@
   the keyword index's build time against indexing N products at the rate the real indexer measures in the same
   run, its memory, and a text query's median, hybrid against vector-only, taken in turn.
 
-    python bench/keyword.py [--products 100000] [--parts libraries segmenters fusion speed]
+    python bench/keywords.py [--products 100000] [--parts libraries segmenters fusion speed]
 """
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ import argparse
 import random
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -28,20 +27,19 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from query import interleaved_ms
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from catalog.demo import BRANDS, CATEGORIES, CHINESE, COLOURS, MATERIALS, demo_products, write_demo_catalog  # noqa: E402
-from catalog.product import Product  # noqa: E402
-from query import interleaved_ms  # noqa: E402
-from search import words  # noqa: E402
-from search.encoder import ClipEncoder, load_encoder  # noqa: E402
-from search.encoder_types import EncoderInfo  # noqa: E402
-from search.indexer import Indexer  # noqa: E402
-from search.keyword_index import KeywordIndex, product_text  # noqa: E402
-from search.query_cache import EmbeddingCache  # noqa: E402
+from catalog.demo import BRANDS, CATEGORIES, CHINESE, COLOURS, MATERIALS, demo_products, write_demo_catalog
+from catalog.product import Product
+from search import words
+from search.encoder import ClipEncoder, load_encoder
+from search.encoder_types import EncoderInfo
+from search.indexer import Indexer
+from search.keyword_index import KeywordIndex, product_text
+from search.query_cache import EmbeddingCache
 from search.ranking import Ranking
-from search.service import Query, SearchService  # noqa: E402
-from search.store import ProductStore, _to_metadata  # noqa: E402
+from search.service import Query, SearchService
+from search.store import ProductStore, _to_metadata
 
 
 def synthetic(count: int, seed: int = 7) -> list[tuple[Product, np.ndarray]]:
@@ -172,7 +170,8 @@ def fusion(folder: Path) -> None:
         for method in ("weighted", "rrf"):
             first = precise = 0
             for text, ids in queries.items():
-                hits = service.search(Query(text=text), ranking=Ranking(top_k=5, keyword_weight=0.5), fusion=method).hits
+                ranking = Ranking(top_k=5, keyword_weight=0.5)
+                hits = service.search(Query(text=text), ranking=ranking, fusion=method).hits
                 first += _first([h.product.id for h in hits], ids)
                 precise += sum(h.product.id in ids for h in hits[:len(ids)]) / min(len(ids), 5)
             print(f"| {label}, {len(queries)} | {method} | {first} | {precise / len(queries):.3f} |")
