@@ -1,4 +1,4 @@
-"""How far the exact index's 4-bit copy (search/coarse.py) is from float32, on several kinds of catalog, and how
+"""How far the exact index's 4-bit copy (search/store/coarse.py) is from float32, on several kinds of catalog, and how
 many of its best rows must be scored again to find the true top 12: recall@12 of a pool of P rows.
 
 Catalogs: isotropic random vectors; vectors sharing a strong common direction with a few dominant dimensions
@@ -16,9 +16,9 @@ import numpy as np
 import torch
 from store import catalog, queries
 
-from search.coarse import Int4Copy
-from search.colour_shape import ColourShapeEncoder
+from search.encoders.colour_shape import ColourShapeEncoder
 from search.images import load_image
+from search.store.coarse import Int4Copy
 
 PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fashion-photos" / "images"
 POOLS = (32, 64, 128, 256, 512)

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from search.encoder import ClipEncoder
-from search.encoder_types import EncoderInfo
+from search.encoders.base import EncoderInfo
+from search.encoders.clip import ClipEncoder
 from search.images import load_image
 
 BATCHES = (1, 8, 16, 32, 64)

@@ -1,4 +1,4 @@
-"""The app's in-memory index (search/exact.py) at 10k, 100k and 1M products: query time and recall@10 against
+"""The app's in-memory index (search/store/exact.py) at 10k, 100k and 1M products: query time and recall@10 against
 float32 NumPy brute force, unfiltered (where one query's large scan goes through the 4-bit copy and re-scores its best
 rows in float32) and with a brand + price filter, with the memory the index takes.
 
@@ -14,8 +14,8 @@ import time
 import numpy as np
 from store import FILTER, K, catalog, exact, queries, recall, timed
 
-from search.exact import ExactIndex
 from search.ranking import Filters, to_where
+from search.store.exact import ExactIndex
 
 
 def measure(size: int, query_count: int) -> dict:

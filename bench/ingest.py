@@ -59,8 +59,8 @@ def make_feed(folder: Path, products: int) -> Path:
 
 
 def encoder_for(model: str):
-    from search.encoder import ClipEncoder, load_encoder
-    from search.encoder_types import EncoderInfo
+    from search.encoders.base import EncoderInfo
+    from search.encoders.clip import ClipEncoder, load_encoder
 
     if model in ("offline", "test-tiny"):
         return load_encoder(model)
@@ -87,7 +87,7 @@ def interleaved_ratios(feed: Path, model: str, batch: int, slice_size: int) -> l
     right before or right after it (in turn, so that a drift in one direction does not favour either)."""
     from catalog.formats import read_feed
     from search.indexer import Indexer
-    from search.store import ProductStore
+    from search.store.collection import ProductStore
 
     encoder = encoder_for(model)
     items, rows = list(read_feed(feed)), list(csv.DictReader(open(feed, encoding="utf-8")))
@@ -107,7 +107,7 @@ def interleaved_ratios(feed: Path, model: str, batch: int, slice_size: int) -> l
 def ingest(feed: Path, model: str, batch: int) -> dict:
     """Runs in its own process so that its peak memory is its own."""
     from search.indexer import Indexer
-    from search.store import ProductStore
+    from search.store.collection import ProductStore
 
     encoder = encoder_for(model)
     with tempfile.TemporaryDirectory() as store_dir:

@@ -1,4 +1,4 @@
-"""Keyword search (search/keyword_index.py), measured four ways; prints Markdown tables for docs/benchmarks.md.
+"""Keyword search (search/store/keyword_index.py), measured four ways; prints Markdown tables for docs/benchmarks.md.
 
 - libraries: bm25s against SQLite FTS5 (in memory, unicode61 over the same terms) at N products: build time,
   memory, and one query's median time;
@@ -32,14 +32,14 @@ from query import interleaved_ms
 from catalog.demo import BRANDS, CATEGORIES, CHINESE, COLOURS, MATERIALS, demo_products, write_demo_catalog
 from catalog.product import Product
 from search import words
-from search.encoder import ClipEncoder, load_encoder
-from search.encoder_types import EncoderInfo
+from search.encoders.base import EncoderInfo
+from search.encoders.clip import ClipEncoder, load_encoder
 from search.indexer import Indexer
-from search.keyword_index import KeywordIndex, product_text
 from search.query_cache import EmbeddingCache
 from search.ranking import Ranking
 from search.service import Query, SearchService
-from search.store import ProductStore, _to_metadata
+from search.store.collection import ProductStore, _to_metadata
+from search.store.keyword_index import KeywordIndex, product_text
 
 
 def synthetic(count: int, seed: int = 7) -> list[tuple[Product, np.ndarray]]:

@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from catalog.product import Product
-from search.encoder import ClipEncoder
-from search.encoder_types import EncoderInfo
+from search.encoders.base import EncoderInfo
+from search.encoders.clip import ClipEncoder
 from search.images import load_image
 from search.query_cache import EmbeddingCache
 from search.ranking import Filters, Ranking
 from search.service import Query, SearchService
-from search.store import ProductStore
+from search.store.collection import ProductStore
 
 PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fashion-photos" / "images"
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import chromadb
 import numpy as np
 
-from search.exact import ExactIndex
 from search.ranking import Filters, to_where
+from search.store.exact import ExactIndex
 
 DIM, K, BRANDS = 512, 10, 50
 DEFAULT_EF = 100  # Chroma's default ef_search
@@ -106,7 +106,7 @@ def strategies(collection, vectors, brands, prices):
     def exact_subset(query):  # the mask is computed from in-memory metadata columns on every query
         return exact(vectors, query, filter_mask())[0]
 
-    product_index = ExactIndex(DIM)  # what the app searches with: search/exact.py, text fields as codes
+    product_index = ExactIndex(DIM)  # what the app searches with: search/store/exact.py, text fields as codes
     product_index.upsert([str(i) for i in range(len(vectors))], vectors,
                          [{"brand": f"brand-{b:02d}", "price": float(p)} for b, p in zip(brands, prices)])
     product_where = to_where(Filters(brands=(FILTER["brand"],), min_price=FILTER["min_price"],
@@ -117,7 +117,7 @@ def strategies(collection, vectors, brands, prices):
 
     return mask, share, {"Chroma `where`": chroma_where, "over-fetch unfiltered, filter after": over_fetch,
                          "exact NumPy over the filtered subset": exact_subset,
-                         "the app's `ExactIndex` (search/exact.py)": product_exact}
+                         "the app's `ExactIndex` (search/store/exact.py)": product_exact}
 
 
 def measure(size: int, query_count: int, ef_search: int) -> dict:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from search.store import ProductStore
+from search.store.collection import ProductStore
 
 DEFAULT_THRESHOLD = 0.985  # offline encoder: real re-saved photos score >= 0.994, distinct ones <= 0.985
 _NEIGHBOURS = 10

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from search.store import Hit
+from search.ranking import Hit
 
 RRF_K = 60  # the constant of the original RRF paper, also Qdrant's and Marqo's
 

@@ -23,10 +23,10 @@ from catalog.formats import FeedItem, FeedRow, RowError, read_feed
 from catalog.locations import image_location
 from catalog.product import CatalogError, Product
 from catalog.records import FirstLines
-from search.encoder_types import Encoder
+from search.encoders.base import Encoder
 from search.fetch import ImageFetcher
 from search.images import ImageError, load_image
-from search.store import ProductStore
+from search.store.collection import ProductStore
 
 Progress = Callable[[int], None]  # rows read so far
 WRITE_EVERY = 4  # encoded batches per store write

@@ -7,7 +7,16 @@ from typing import Any
 
 import numpy as np
 
-from search.store import Hit
+from catalog.product import Product
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A product found, with its score (cosine, BM25 or fused, as the step that made it says)."""
+
+    product: Product
+    score: float
+    matched: tuple[str, ...] = ()  # the query's words the product holds, when keywords took part
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from search.encoder_types import Encoder
+from search.encoders.base import Encoder
 
 PROMPTS = {"category": "a photo of a {}", "colour": "a photo of a {} product"}
 BASIC_COLOURS = ("Black", "White", "Grey", "Red", "Pink", "Orange", "Yellow", "Green", "Blue", "Navy", "Purple",

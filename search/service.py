@@ -11,13 +11,13 @@ import numpy as np
 
 from catalog.errors import UserError
 from search.config import Settings
-from search.encoder import load_encoder
-from search.encoder_types import Encoder
+from search.encoders.base import Encoder
+from search.encoders.clip import load_encoder
 from search.hybrid import FUSIONS
 from search.images import load_image
 from search.query_cache import EmbeddingCache, image_key, text_key
-from search.ranking import Filters, Ranking, above_threshold, blend, rerank, to_where
-from search.store import Hit, ProductStore
+from search.ranking import Filters, Hit, Ranking, above_threshold, blend, rerank, to_where
+from search.store.collection import ProductStore
 from search.words import has_cjk
 
 # Why a text was searched by its words alone (`SearchResponse.keywords_only`), for the CLI; the page has its own

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from catalog.errors import UserError
 from search.config import MODEL_PRESETS
-from search.encoder import OFFLINE_MODEL
+from search.encoders.clip import OFFLINE_MODEL
 from search.indexer import IndexSummary, estimate_rows, rows_of
 from search.service import build_service, describe
 from storefront.front import Storefront

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from catalog.product import LANGUAGE_SUFFIXES, Product
-from search.ranking import Filters
+from search.ranking import Filters, Hit
 from search.recognise import Guess
 from search.service import SearchResponse
-from search.store import Hit
 from storefront.text import MESSAGES, say
 
 

@@ -18,10 +18,10 @@ import pytest
 from PIL import Image
 
 from catalog.demo import write_demo_catalog
-from search.encoder import load_encoder
+from search.encoders.clip import load_encoder
 from search.indexer import Indexer
 from search.service import SearchService
-from search.store import ProductStore
+from search.store.collection import ProductStore
 
 ROOT = Path(__file__).resolve().parent.parent
 FASHION = ROOT.parent / "shared" / "data" / "fashion-photos"

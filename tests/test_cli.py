@@ -9,10 +9,10 @@ from PIL import Image
 from alter import alter
 from catalog.formats import read_feed
 from conftest import run_cli
-from search.encoder import load_encoder
+from search.encoders.clip import load_encoder
 from search.ranking import Filters, Ranking
 from search.service import Query, SearchService
-from search.store import ProductStore
+from search.store.collection import ProductStore
 
 
 @pytest.fixture(scope="module")

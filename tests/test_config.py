@@ -44,7 +44,7 @@ def test_only_tuning_and_the_model_can_be_saved_and_a_broken_file_is_named(tmp_p
 
 
 def test_a_server_address_stays_an_address_and_a_folded_one_is_refused():
-    from search.store import StoreError, connect
+    from search.store.collection import StoreError, connect
 
     assert Settings.from_env({"PRODUCT_SEARCH_STORE": "http://127.0.0.1:8000"}).store == "http://127.0.0.1:8000"
     flags = argparse.Namespace(store="https://chroma.example.com:443")

@@ -5,8 +5,8 @@ from PIL import Image
 from catalog.product import Product
 from conftest import run_cli
 from search.evaluate import LabelledQuery, evaluate
+from search.ranking import Hit
 from search.service import Query, SearchResponse
-from search.store import Hit
 
 
 def _hit(pid, score, category="Caps"):

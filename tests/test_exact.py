@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from search.exact import FILTER_FIELDS, Column, ExactIndex, where_mask
-from search.ranking import Filters, to_where
+from search.ranking import Filters, Ranking, to_where
 from search.service import Query, SearchService
-from search.store import ProductStore
+from search.store.collection import ProductStore
+from search.store.exact import FILTER_FIELDS, Column, ExactIndex, where_mask
 
 ROWS = {"brand": ["A", "B", "A", "C"], "price": [5.0, 20.0, 50.0, 80.0], "in_stock": [True, False, True, True],
         "category": ["x"] * 4, "colour": ["Red", "Red", "", "Navy"]}
@@ -45,8 +45,8 @@ def test_the_store_answers_the_same_exactly_from_memory_as_from_chroma(tiny_serv
         tiny_service.store.location, tiny_service.encoder.info, exact_limit=0))
     photo = demo_feed.parent / "images" / "demo-0105.png"
     for filters in (Filters(), Filters(brands=("Lumen", "Sora"), max_price=90), Filters(colours=("Red",))):
-        exact = tiny_service.search(Query(image=photo), filters, top_k=8, min_score=-1.0).hits
-        approximate = from_chroma.search(Query(image=photo), filters, top_k=8, min_score=-1.0).hits
+        exact = tiny_service.search(Query(image=photo), filters, Ranking(top_k=8, min_score=-1.0)).hits
+        approximate = from_chroma.search(Query(image=photo), filters, Ranking(top_k=8, min_score=-1.0)).hits
         assert from_chroma.store._exact is None and tiny_service.store._exact is not None
         assert [h.product.id for h in exact] == [h.product.id for h in approximate]
         assert [h.score for h in exact] == pytest.approx([h.score for h in approximate], abs=1e-4)
@@ -72,7 +72,7 @@ def test_rows_added_batch_by_batch_keep_their_vectors_past_the_first_allocation(
 
 
 def test_a_large_scan_through_the_4_bit_copy_gives_the_float32_results(monkeypatch):
-    import search.exact
+    import search.store.exact
 
     rng = np.random.default_rng(11)
     vectors = rng.normal(size=(3000, 64)).astype(np.float32)
@@ -82,8 +82,8 @@ def test_a_large_scan_through_the_4_bit_copy_gives_the_float32_results(monkeypat
                                                            for i in range(3000)])
     where = {"$and": [{"brand": {"$eq": "A"}}, {"price": {"$gte": 100.0}}]}
     exact = [index.search_many(queries, 10), index.search_many(queries, 10, where)]
-    monkeypatch.setattr(search.exact, "COARSE_FROM", 100)
-    monkeypatch.setattr(search.exact, "COARSE_POOL", 200)
+    monkeypatch.setattr(search.store.exact, "COARSE_FROM", 100)
+    monkeypatch.setattr(search.store.exact, "COARSE_POOL", 200)
     coarse_calls = []
     monkeypatch.setattr(ExactIndex, "_coarse_top", lambda self, *a, original=ExactIndex._coarse_top:
                         coarse_calls.append(1) or original(self, *a))
@@ -98,11 +98,11 @@ def test_a_large_scan_through_the_4_bit_copy_gives_the_float32_results(monkeypat
 
 
 def test_the_4_bit_copy_follows_appended_and_changed_rows_without_packing_the_rest_again(monkeypatch):
-    import search.exact
-    from search.coarse import Int4Copy
+    import search.store.exact
+    from search.store.coarse import Int4Copy
 
-    monkeypatch.setattr(search.exact, "COARSE_FROM", 100)
-    monkeypatch.setattr(search.exact, "COARSE_POOL", 50)
+    monkeypatch.setattr(search.store.exact, "COARSE_FROM", 100)
+    monkeypatch.setattr(search.store.exact, "COARSE_POOL", 50)
     rng = np.random.default_rng(13)
     vectors = rng.normal(size=(1000, 32)).astype(np.float32)
     index = ExactIndex(32)
@@ -125,7 +125,7 @@ def test_the_4_bit_copy_follows_appended_and_changed_rows_without_packing_the_re
 def test_the_4_bit_copy_scores_every_row_within_its_error_whatever_the_shape(rows, dim):
     """Rows are packed 64 at a time and values in groups of 32: other shapes are padded, and the padding never
     shows. Scores come shifted by the query's product with the mean row, the same for every row."""
-    from search.coarse import Int4Copy
+    from search.store.coarse import Int4Copy
 
     rng = np.random.default_rng(rows)
     vectors = rng.normal(size=(rows, dim)).astype(np.float32) + 2 * rng.normal(size=dim).astype(np.float32)
@@ -141,15 +141,15 @@ def test_the_4_bit_copy_scores_every_row_within_its_error_whatever_the_shape(row
 
 
 def test_without_the_int4_kernel_a_large_scan_is_exact_in_float32(monkeypatch):
-    import search.coarse
-    import search.exact
+    import search.store.coarse
+    import search.store.exact
 
     rng = np.random.default_rng(12)
     vectors = rng.normal(size=(400, 32)).astype(np.float32)
     index = ExactIndex(32)
     index.upsert([str(i) for i in range(400)], vectors, [{}] * 400)
-    monkeypatch.setattr(search.exact, "COARSE_FROM", 100)
-    monkeypatch.setattr(search.coarse, "AVAILABLE", False)
+    monkeypatch.setattr(search.store.exact, "COARSE_FROM", 100)
+    monkeypatch.setattr(search.store.coarse, "AVAILABLE", False)
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     assert [i for i, _, _ in index.search(vectors[7], 5)] == [str(r) for r in np.argsort(-(unit @ unit[7]))[:5]]
     assert index._coarse is None
@@ -158,10 +158,10 @@ def test_without_the_int4_kernel_a_large_scan_is_exact_in_float32(monkeypatch):
 def test_chromas_count_is_asked_only_after_the_database_changed(tmp_path, tiny_encoder, monkeypatch):
     """The count took 56 ms at 100,000 products: a store nobody writes to never asks it again; a write by
     another writer (another process, or as here another store object) is seen at the next query."""
-    import search.store
+    import search.store.collection
     from catalog.product import Product
 
-    monkeypatch.setattr(search.store, "RECHECK_S", 0.0)
+    monkeypatch.setattr(search.store.collection, "RECHECK_S", 0.0)
     vectors = np.eye(4, tiny_encoder.info.dim, dtype=np.float32)
     products = [Product(f"p{i}", f"Item {i}", "Sora", "Mugs", 1.0 + i, "USD", "/x.png") for i in range(4)]
     shop = ProductStore(tmp_path, tiny_encoder.info)

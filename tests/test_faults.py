@@ -13,15 +13,15 @@ from gradio_client import Client, handle_file
 from conftest import ROOT, free_port, run_cli, start_app, wait_for_port
 from page import handlers
 from search.config import Settings
-from search.store import ProductStore, StoreBusyError
-from search.writer_lock import WriterLock
+from search.store.collection import ProductStore, StoreBusyError
+from search.store.writer_lock import WriterLock
 from storefront.admin import Admin
 from storefront.front import Storefront
 
 HOLD = textwrap.dedent("""
     import sys, time
-    from search.encoder import load_encoder
-    from search.store import ProductStore
+    from search.encoders.clip import load_encoder
+    from search.store.collection import ProductStore
     store = ProductStore(sys.argv[1], load_encoder("test-tiny").info, for_indexing=True)
     with store.writing():
         print("holding", flush=True)

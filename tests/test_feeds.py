@@ -10,7 +10,7 @@ from PIL import Image
 from catalog.formats import FeedRow, RowError, detect_format, read_feed
 from conftest import run_cli
 from search.indexer import Indexer
-from search.store import ProductStore
+from search.store.collection import ProductStore
 
 SHOPIFY_HEADER = ["Handle", "Title", "Body (HTML)", "Vendor", "Product Category", "Type", "Tags", "Published",
                   "Option1 Name", "Option1 Value", "Variant SKU", "Variant Inventory Tracker",

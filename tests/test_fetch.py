@@ -10,7 +10,7 @@ from PIL import Image
 
 from search.fetch import ImageFetcher
 from search.indexer import Indexer
-from search.store import ProductStore
+from search.store.collection import ProductStore
 
 
 def _png(colour):

@@ -6,7 +6,7 @@ from PIL import Image
 
 from search.images import load_image
 from search.indexer import Indexer
-from search.store import ProductStore
+from search.store.collection import ProductStore
 
 HEADER = "id,title,brand,category,price,currency,image\n"
 

@@ -9,10 +9,10 @@ import pytest
 from catalog.demo import CHINESE, demo_products
 from search.hybrid import reciprocal_rank, weighted
 from search.indexer import Indexer
-from search.keyword_index import KeywordIndex
-from search.ranking import Filters, Ranking
+from search.ranking import Filters, Hit, Ranking
 from search.service import Query, SearchService
-from search.store import Hit, ProductStore
+from search.store.collection import ProductStore
+from search.store.keyword_index import KeywordIndex
 from search.words import terms
 
 PAIRS = defaultdict(list)  # (colour, category) -> ids of the demo products of that colour and category
@@ -156,7 +156,7 @@ def test_the_keyword_index_follows_every_write(tmp_path, tiny_encoder, demo_feed
 def test_a_large_index_answers_from_its_last_matrix_while_the_next_is_built(monkeypatch):
     import time
 
-    from search import keyword_index
+    from search.store import keyword_index
     monkeypatch.setattr(keyword_index, "SYNC_LIMIT", 2)
     index = KeywordIndex([(f"p{i}", {"title": f"lamp {i}"}) for i in range(5)])
     assert len(index.search("lamp", 10)) == 5

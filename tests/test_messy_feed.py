@@ -2,7 +2,7 @@
 from PIL import Image
 
 from search.indexer import Indexer
-from search.store import ProductStore
+from search.store.collection import ProductStore
 
 HEADER = "id,title,brand,category,price,currency,image,url,in_stock"
 GOOD = [

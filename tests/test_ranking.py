@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 
 from catalog.product import Product
-from search.ranking import Filters, above_threshold, blend, rerank, to_where
-from search.store import Hit
+from search.ranking import Filters, Hit, above_threshold, blend, rerank, to_where
 
 
 def test_no_filter_means_no_where_clause():

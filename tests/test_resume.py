@@ -12,10 +12,10 @@ import pytest
 
 from catalog.formats import read_feed
 from conftest import ROOT
-from search.encoder import load_encoder
+from search.encoders.clip import load_encoder
 from search.ranking import Ranking
 from search.service import Query, SearchService
-from search.store import ProductStore
+from search.store.collection import ProductStore
 
 ROWS = 240  # the demo catalog
 
@@ -50,9 +50,9 @@ def _index(feed, store, cache, kill_at=()):
 KILL_POINTS = {
     "mid-download": ("search.fetch:ImageFetcher._get", 60, "before"),
     "mid-decode": ("search.indexer:load_image", 50, "before"),
-    "after encoding, before the write": ("search.encoder:ClipEncoder.encode_prepared", 6, "after"),
+    "after encoding, before the write": ("search.encoders.clip:ClipEncoder.encode_prepared", 6, "after"),
     "half of a Chroma write done": ("chromadb.api.models.Collection:Collection.upsert", 3, "half"),
-    "after the write, before the bookkeeping": ("search.store:ProductStore.upsert", 5, "after"),
+    "after the write, before the bookkeeping": ("search.store.collection:ProductStore.upsert", 5, "after"),
 }
 
 

@@ -10,8 +10,8 @@ import pytest
 from gradio_client import Client, handle_file
 
 from conftest import ROOT, free_port, run_cli, start_app, wait_for_port
-from search.encoder import load_encoder
-from search.store import ProductStore
+from search.encoders.clip import load_encoder
+from search.store.collection import ProductStore
 
 CHROMA = shutil.which("chroma")
 if CHROMA is None:

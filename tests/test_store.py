@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from catalog.product import Product
-from search.encoder_types import EncoderInfo
-from search.store import EF_SEARCH, ProductStore, StoreMismatchError
+from search.encoders.base import EncoderInfo
+from search.store.collection import EF_SEARCH, ProductStore, StoreMismatchError
 
 SPACE_A = EncoderInfo("model-a", "tag-1", 3, "clip", True, True)
 SPACE_B = EncoderInfo("model-b", None, 4, "offline", False, False)

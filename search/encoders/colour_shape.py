@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from search.encoder_types import EncoderInfo, TextSearchUnavailable
+from search.encoders.base import EncoderInfo, TextSearchUnavailable
 
 _SIDE = 64
 _THUMB = 8

@@ -21,9 +21,9 @@ from PIL import Image
 from torchvision.transforms import Normalize
 from torchvision.transforms.v2.functional import to_dtype
 
-from search.colour_shape import ColourShapeEncoder
 from search.config import MODEL_PRESETS
-from search.encoder_types import Encoder, EncoderError, EncoderInfo, EncoderUnavailable
+from search.encoders.base import Encoder, EncoderError, EncoderInfo, EncoderUnavailable
+from search.encoders.colour_shape import ColourShapeEncoder
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 bench/store.py measured why: at 100,000 products a brute-force search takes about 7 ms with recall 1.0, where
 Chroma's HNSW found 50-87% of the true top 10; and a brand + price filter applied as a NumPy mask took 0.6 ms,
 where Chroma's `where` took 250 ms. The copy costs the vectors' size in memory (200 MB at 100,000 x 512), and
-1.16 times that once a large scan made its 4-bit copy (search/coarse.py)."""
+1.16 times that once a large scan made its 4-bit copy (search/store/coarse.py)."""
 from __future__ import annotations
 
 import threading
@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from search import coarse
+from search.store import coarse
 
 QUERY_CHUNK = 64  # vectors scored together: 64 x 100,000 scores is 25 MB
-# From this many candidate rows one query's scan first reads a 4-bit copy of the vectors (search/coarse.py: a
+# From this many candidate rows one query's scan first reads a 4-bit copy of the vectors (search/store/coarse.py: a
 # sixth of the memory traffic, 2 ms instead of 7 at 100,000 x 512 on 2 cores), then scores its best COARSE_POOL
 # rows again exactly in float32: the result is the exact one unless a true top-k row falls outside the pool
 # (docs/benchmarks.md: none did, on five kinds of catalog, with a pool of 256; twice that costs 0.2 ms more).

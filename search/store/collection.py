@@ -16,11 +16,12 @@ import chromadb
 import numpy as np
 
 from catalog.product import Product
-from search.encoder_types import EncoderInfo
-from search.exact import ExactIndex
-from search.keyword_index import KeywordHit, KeywordIndex
-from search.store_errors import StoreBusyError, StoreError, StoreMismatchError  # noqa: F401 (imported from here)
-from search.writer_lock import writer_lock
+from search.encoders.base import EncoderInfo
+from search.ranking import Hit
+from search.store.errors import StoreBusyError, StoreError, StoreMismatchError  # noqa: F401 (imported from here)
+from search.store.exact import ExactIndex
+from search.store.keyword_index import KeywordHit, KeywordIndex
+from search.store.writer_lock import writer_lock
 
 SCHEMA_VERSION = 2  # 2: a `colour` field, so the page can filter by colour
 COLLECTION_PREFIX = "products-"
@@ -29,17 +30,12 @@ _PAGE = 5000
 # keeps the old value). bench/store.py: recall@10 0.86 -> 0.99 at 10,000 products and 0.50 -> 0.87 at 100,000
 # against Chroma's default of 100, for 1-2 ms more per query.
 EF_SEARCH = 400
-# Up to this many products an embedded store is searched exactly, from memory (search/exact.py); beyond, or on a
+# Up to this many products an embedded store is searched exactly, from memory (search/store/exact.py); beyond, or on a
 # Chroma server (where other processes write), by Chroma's HNSW index.
 EXACT_LIMIT = 300_000
 RECHECK_S = 5.0
 
 
-@dataclass(frozen=True)
-class Hit:
-    product: Product
-    score: float
-    matched: tuple[str, ...] = ()  # the query's words the product holds, when keywords took part
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from search.store_errors import StoreBusyError
+from search.store.errors import StoreBusyError
 
 LOCK_NAME = "writer.lock"
 
