@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     storefront = Storefront(_settings_from_env().with_args(args))
     try:
-        storefront.service()  # load the model and fill an empty store before the first shopper arrives
+        storefront.start()  # load the model and fill an empty store before the first shopper arrives
     except UserError as error:
         raise SystemExit(f"error: {error}") from None
     gr.set_static_paths(storefront.image_folders())  # catalog pictures are served as they are, never copied

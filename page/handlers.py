@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
 
 import gradio as gr
 
@@ -14,7 +13,7 @@ from page.inputs import as_jpeg
 from page.labels import LABELS
 from page.latest import LatestSearch
 from page.wiring import Updates, Values
-from search.images import ImageError, PhotoBytes
+from search.images import ImageError, Photo, PhotoBytes
 from search.ranking import Filters, Ranking
 from storefront import results
 from storefront.admin import Admin
@@ -104,18 +103,18 @@ def _uncropped(lang: str) -> Updates:
             "crop_hint": say(lang, "crop_hint"), "whole_photo_button": gr.update(visible=False)}
 
 
-def _taken(read_photo: Callable[[], Any], search: Callable[[Values], Updates], values: Values,
+def _taken(read_photo: Callable[[], Photo], search: Callable[[Values], Updates], values: Values,
            clear_on_error: bool) -> Updates:
     """A photo read by `read_photo` becomes what is shown and searched, whole."""
     lang = language(values["lang"])
     try:
-        image = read_photo()
+        photo = read_photo()
     except ImageError as error:
         kept = dict.fromkeys(("photo", "shown_digest", "query_photo", "whole_photo")) if clear_on_error else {}
         return {**kept, **_uncropped(lang), **_problem_results(error)}
-    jpeg = as_jpeg(image)
-    return {"photo": jpeg, "shown_digest": PhotoBytes(jpeg).digest, "query_photo": image, "whole_photo": image,
-            **_uncropped(lang), **search({**values, "query_photo": image})}
+    jpeg = as_jpeg(photo.image)
+    return {"photo": jpeg, "shown_digest": PhotoBytes(jpeg).digest, "query_photo": photo, "whole_photo": photo,
+            **_uncropped(lang), **search({**values, "query_photo": photo})}
 
 
 def new_photo(storefront: Storefront, latest: LatestSearch) -> Callable[[Values, gr.Request], Updates]:
@@ -164,7 +163,8 @@ def click_corner(storefront: Storefront) -> Callable[[Values, gr.SelectData], Up
             part = storefront.crop(whole, tuple(first), corner)
         except ImageError as error:
             return {"first_corner": None, "crop_hint": problem(error)}
-        return {"query_photo": part, "first_corner": None, "crop_preview": gr.update(value=as_jpeg(part), visible=True),
+        return {"query_photo": part, "first_corner": None,
+                "crop_preview": gr.update(value=as_jpeg(part.image), visible=True),
                 "crop_hint": say(lang, "crop_done"), "whole_photo_button": gr.update(visible=True)}
     return click
 
@@ -200,6 +200,7 @@ def header(storefront: Storefront) -> Callable[[Values, gr.Request], Updates]:
     stand now (an admin may have saved new defaults since the start). The text box is always there: a model that
     reads no text still searches the text's words."""
     def update(values: Values, request: gr.Request | None = None) -> Updates:
+        storefront.start()  # a Space's first visitor may come before anything else started it
         text, saved = storefront.banner(), storefront.settings.ranking
         facets = storefront.facet_choices()
         return {"banner": gr.update(value=text, visible=bool(text)), "model_line": storefront.model_line(),

@@ -37,6 +37,30 @@ class PhotoBytes:
         return hashlib.sha256(self.data).hexdigest()
 
 
+@dataclass(frozen=True)
+class Photo:
+    """A shopper's photo as it arrived, prepared once: decoded, turned upright, at most WORKING_SIDE, and keyed by
+    its content, so that every search of it (each slider move) encodes or finds it without reading it again."""
+
+    image: Image.Image
+    key: str  # what the query cache knows it by
+
+    @classmethod
+    def of(cls, image: Image.Image) -> Photo:
+        """A photo (or a part of one) already made safe by `load_image`."""
+        digest = hashlib.sha256(repr((image.size, image.mode)).encode() + image.tobytes()).hexdigest()
+        return cls(image, "image:" + digest)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image.size
+
+
+def prepare_photo(source: Any, name: str | None = None) -> Photo:
+    """`load_image`, then keyed once: what the page keeps of a shopper's photo."""
+    return Photo.of(load_image(source, name))
+
+
 def load_image(source: Any, name: str | None = None) -> Image.Image:
     """Return an RGB image from a path, bytes, PIL image or HxW[xC] uint8 array; raise `ImageError`."""
     label = name or _describe(source)
@@ -183,12 +207,13 @@ def _over_white(image: Image.Image) -> Image.Image:
     return Image.alpha_composite(background, image)
 
 
-def crop(image: Image.Image, corners: tuple[tuple[float, float], tuple[float, float]]) -> Image.Image:
-    """The part of `image` between two opposite corners, in the image's own pixels (the page shows the photo as
+def crop(photo: Photo, corners: tuple[tuple[float, float], tuple[float, float]]) -> Photo:
+    """The part of the photo between two opposite corners, in the photo's own pixels (the page shows the photo as
     `load_image` made it, so a click there is a pixel here)."""
+    image = photo.image
     (x1, y1), (x2, y2) = corners
     box = (round(min(x1, x2)), round(min(y1, y2)), round(max(x1, x2)), round(max(y1, y2)))
     box = (max(box[0], 0), max(box[1], 0), min(box[2], image.width), min(box[3], image.height))
     if box[2] - box[0] < MIN_SIDE or box[3] - box[1] < MIN_SIDE:
         raise ImageError("the crop is too small: click two opposite corners of the item")
-    return image.crop(box)
+    return Photo.of(image.crop(box))

@@ -14,7 +14,7 @@ from search.config import Settings
 from search.encoders.base import Encoder
 from search.encoders.clip import load_encoder
 from search.hybrid import FUSIONS
-from search.images import load_image
+from search.images import Photo, load_image
 from search.query_cache import EmbeddingCache, image_key, text_key
 from search.ranking import Filters, Hit, Ranking, above_threshold, blend, rerank, to_where
 from search.store.collection import ProductStore
@@ -113,12 +113,13 @@ class SearchService:
         return None
 
     def _image_vector(self, source: Any, timings: dict[str, float]) -> tuple[np.ndarray, bool]:
-        key = image_key(source)
+        """The photo's vector: a `Photo` was decoded and keyed when it arrived; anything else is read here."""
+        key = source.key if isinstance(source, Photo) else image_key(source)
         vector = self.cache.get(key) if key else None
         if vector is not None:
             return vector, True
         with _timed(timings, "decode"):
-            image = load_image(source)
+            image = source.image if isinstance(source, Photo) else load_image(source)
         with _timed(timings, "encode"):
             vector = self.encoder.encode_images([image])[0]
         if key:

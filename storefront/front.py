@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
 from tqdm import tqdm
 
 from catalog.demo import write_demo_catalog
 from search.config import Settings
 from search.fetch import ImageFetcher, download_photo
-from search.images import ImageError, crop, load_image
+from search.images import ImageError, Photo, crop, prepare_photo
 from search.indexer import Indexer, estimate_rows
 from search.ranking import Filters, Ranking
 from search.recognise import Guess, Recogniser
@@ -39,7 +38,8 @@ class ShopResult:
 
 
 class Storefront:
-    """The page's view of the search service: created on first use, the demo catalog indexed if empty."""
+    """The page's view of the search service. `start()` makes it ready for shoppers (the app calls it before it
+    listens, the page on load); every other method only uses what is there."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -47,17 +47,30 @@ class Storefront:
         self._recogniser: Recogniser | None = None
         self._facets: dict[str, list[tuple[str, str]]] | None = None
         self._lock = threading.Lock()
+        self._started = False
+
+    def start(self) -> SearchService:
+        """The start-up step, once: the model and store loaded, an empty store filled with the demo catalog, the
+        in-memory indexes built. Raises `StoreMismatchError` for a store that holds only other models' products:
+        filling it with the demo catalog would quietly show shoppers demo products instead of the merchant's."""
+        with self._lock:
+            service = self._loaded()
+            if not self._started:
+                if service.store.count() == 0:
+                    self._index_demo_catalog(service)
+                service.store.warm()  # start-up's walks over the catalog then read memory, not Chroma
+                self._started = True
+            return service
 
     def service(self) -> SearchService:
-        """Raises `StoreMismatchError` for a store that holds only other models' products: filling it with the
-        demo catalog would quietly show shoppers demo products instead of the merchant's."""
+        """The model and store, loaded once (nothing is indexed here: see `start`)."""
         with self._lock:
-            if self._service is None:
-                self._service = build_service(self.settings)
-                if self._service.store.count() == 0:
-                    self._index_demo_catalog(self._service)
-                self._service.store.warm()  # start-up's walks over the catalog then read memory, not Chroma
-            return self._service
+            return self._loaded()
+
+    def _loaded(self) -> SearchService:
+        if self._service is None:
+            self._service = build_service(self.settings)
+        return self._service
 
     def replace_service(self, service: SearchService, settings: Settings) -> None:
         """Serve from another model's complete collection from now on (the admin's preset switch)."""
@@ -127,18 +140,18 @@ class Storefront:
                                           [name for _, name in facets["colour"]])
         return self._recogniser
 
-    def load_url(self, url: str) -> Image.Image:
+    def load_url(self, url: str) -> Photo:
         """The picture at a shopper's image URL, in memory only; raises `ImageError` saying what is wrong."""
         url = (url or "").strip()
         if not url:
             raise ImageError("paste the address of a picture first")
-        return load_image(download_photo(url, self.settings.url_timeout))
+        return prepare_photo(download_photo(url, self.settings.url_timeout))
 
-    def photo(self, source: Any) -> Image.Image:
-        """A shopper's photo, checked and turned upright; raises `ImageError` saying what is wrong."""
-        return load_image(source)
+    def photo(self, source: Any) -> Photo:
+        """A shopper's photo, checked, turned upright and keyed, once; raises `ImageError` saying what is wrong."""
+        return prepare_photo(source)
 
-    def crop(self, photo: Image.Image, first: tuple[float, float], second: tuple[float, float]) -> Image.Image:
+    def crop(self, photo: Photo, first: tuple[float, float], second: tuple[float, float]) -> Photo:
         """The part of the shopper's photo (as `photo` gave it and the page shows it) between two clicked
         corners; raises `ImageError`."""
         return crop(photo, (first, second))

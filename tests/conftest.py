@@ -1,11 +1,14 @@
 """Shared fixtures: the demo catalog, the tiny CLIP and offline encoders, and stores in tmp dirs."""
 from __future__ import annotations
 
+import importlib
+import io
 import os
 import socket
 import subprocess
 import sys
 import time
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -26,6 +29,14 @@ from search.store.collection import ProductStore
 ROOT = Path(__file__).resolve().parent.parent
 FASHION = ROOT.parent / "shared" / "data" / "fashion-photos"
 ADMIN_PASSWORD = "correct horse battery staple"
+
+
+def pytest_collection_modifyitems(items):
+    """With pytest-xdist (`--dist loadgroup`): each module's tests run on one worker, so a module's fixtures are
+    built once; modules marked with a group of their own (the launched app's) share a worker."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +68,16 @@ def page_values(**changes) -> dict:
               "rerank_weight": 0.0, "keyword_weight": 0.5, "brands": [], "categories": [], "colours": [],
               "min_price": None, "max_price": None, "in_stock": False, "lang": "English", "tuning_open": False}
     return {**values, **changes}
+
+
+def cli_here(module: str, *args: str) -> subprocess.CompletedProcess:
+    """`python -m module args` run through its `main()` in this process, for tests where a process of its own would
+    prove nothing more (a Chroma server between them, or a store written by another process already)."""
+    main = importlib.import_module(f"{module}.__main__").main
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess([module, *args], code, out.getvalue(), err.getvalue())
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:

@@ -16,7 +16,9 @@ from storefront.front import Storefront
 def admin(tmp_path, demo_feed):
     settings = Settings(store=tmp_path / "store", model="test-tiny", demo_dir=demo_feed.parent, precision="fp32",
                         admin_password="open sesame", saved_settings=tmp_path / "saved.json")
-    return Admin(Storefront(settings))
+    storefront = Storefront(settings)
+    storefront.start()  # the demo catalog indexed into the empty store
+    return Admin(storefront)
 
 
 def test_every_action_refuses_a_wrong_or_missing_password(admin, tmp_path):

@@ -2,8 +2,6 @@ import base64
 import functools
 import io
 import re
-import subprocess
-import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
@@ -14,7 +12,7 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from catalog.demo import BRANDS
-from conftest import ADMIN_PASSWORD, ROOT, page_values
+from conftest import ADMIN_PASSWORD, page_values
 from page import handlers
 from page.latest import LatestSearch
 from search.config import Settings
@@ -23,14 +21,24 @@ from search.ranking import Filters, Ranking
 from search.service import QueryError
 from storefront.front import Storefront
 
+# With pytest-xdist, every module that uses the launched app runs on one worker, which starts it once
+pytestmark = pytest.mark.xdist_group("launched-app")
 
 @pytest.fixture(scope="module")
 def storefront(tmp_path_factory):
     home = tmp_path_factory.mktemp("storefront")
-    return Storefront(Settings(store=home / "store", model="test-tiny", demo_dir=home / "demo", precision="fp32"))
+    storefront = Storefront(Settings(store=home / "store", model="test-tiny", demo_dir=home / "demo",
+                                     precision="fp32"))
+    storefront.start()
+    return storefront
 
 
-def test_first_use_fills_an_empty_store_with_the_demo_catalog(storefront):
+def test_starting_fills_an_empty_store_with_the_demo_catalog_and_nothing_else_does(storefront, tmp_path):
+    fresh = Storefront(Settings(store=tmp_path / "store", model="test-tiny", demo_dir=storefront.settings.demo_dir,
+                                precision="fp32"))
+    assert fresh.service().store.count() == 0  # loading the model and store indexes nothing
+    assert fresh.model_line().endswith("0 products")  # nor does a getter
+    assert fresh.start().store.count() == 240 and fresh.start().store.count() == 240  # once
     assert storefront.service().store.count() == 240
     assert "test model with random weights" in storefront.banner()
     assert storefront.model_line().endswith("no pretrained weights · fp32 · 240 products")
@@ -108,7 +116,7 @@ def test_an_older_search_finishing_last_does_not_overwrite_a_newer_ones_results(
     """Opening the Tuning tab searches (threshold 0 here) and the threshold typed at once searches again (0.999,
     which only the photo's own two products pass): run side by side, the older one finishing last must leave the
     page as the newer one set it. Another shopper's search, and a new photo's, are shown whatever started after."""
-    storefront.service()  # the demo catalog is written on first use
+    storefront.start()  # the demo catalog is written at start
     latest, photo = LatestSearch(), _photo(storefront)
     upload = PhotoBytes(open(photo, "rb").read(), "p.png")
     search, new_photo = handlers.page_search(storefront, latest), handlers.new_photo(storefront, latest)
@@ -148,7 +156,7 @@ class QuietFiles(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def image_server(storefront):
-    storefront.service()  # the demo catalog is written on first use
+    storefront.start()  # the demo catalog is written at start
     serve = functools.partial(QuietFiles, directory=str(storefront.settings.demo_dir))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), serve)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -164,7 +172,7 @@ def test_two_clicked_corners_crop_the_photo_as_the_page_shows_it(storefront, tmp
     shown = storefront.photo(str(photo))  # shrunk to 1024 wide: the page shows (and clicks land on) this
     assert shown.size == (1024, 256)
     part = storefront.crop(shown, (1000, 200), (600, 40))  # any two opposite corners
-    assert part.size == (400, 160) and part.getcolors() == [(400 * 160, (0, 0, 255))]
+    assert part.size == (400, 160) and part.image.getcolors() == [(400 * 160, (0, 0, 255))]
     with pytest.raises(ImageError, match="the crop is too small"):
         storefront.crop(shown, (10, 10), (12, 300))
 
@@ -260,6 +268,7 @@ def test_admin_endpoints_refuse_a_caller_without_the_password(launched_app):
 
 def test_an_encoder_that_reads_no_text_still_searches_the_texts_words(storefront, tmp_path):
     offline = Storefront(Settings(store=tmp_path / "store", model="offline", demo_dir=storefront.settings.demo_dir))
+    offline.start()
     header = handlers.header(offline)({})
     assert header["banner"]["visible"] is False and header["text"]["visible"] and header["text_weight"]["visible"]
     result = offline.search(None, "navy backpack", ranking=Ranking(top_k=3))
@@ -274,11 +283,12 @@ def test_an_encoder_that_reads_no_text_still_searches_the_texts_words(storefront
 
 
 def test_a_store_of_another_model_is_refused_not_filled_with_the_demo(storefront, tmp_path):
-    result = subprocess.run([sys.executable, "app.py", "--store", str(storefront.settings.store), "--model",
-                             "offline", "--port", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith(f"error: the store {storefront.settings.store} was "
-                                                             "built with test-tiny")
+    import app
+
+    storefront.start()  # the test-tiny store, filled with the demo catalog
+    with pytest.raises(SystemExit) as refused:  # exit code 1 with this line, never a traceback
+        app.main(["--store", str(storefront.settings.store), "--model", "offline", "--port", "1"])
+    assert str(refused.value).startswith(f"error: the store {storefront.settings.store} was built with test-tiny")
 
 
 def test_filters_apply_in_the_store_and_the_empty_state_says_what_to_change(storefront):

@@ -8,7 +8,7 @@ from PIL import Image
 
 from alter import alter
 from catalog.formats import read_feed
-from conftest import run_cli
+from conftest import cli_here, run_cli
 from search.encoders.clip import load_encoder
 from search.ranking import Filters, Ranking
 from search.service import Query, SearchService
@@ -64,10 +64,10 @@ def test_query_filters_and_json_fields(tiny_store, demo_feed):
 
 
 def test_stats_and_delete(tiny_store):
-    stats = run_cli("search", "stats", "--store", str(tiny_store), "--model", "test-tiny")
+    stats = cli_here("search", "stats", "--store", str(tiny_store), "--model", "test-tiny")
     assert "products:    240" in stats.stdout and "64-d, fp32, clip, no pretrained weights" in stats.stdout
     assert "categories:  " in stats.stdout
-    deleted = run_cli("search", "delete", "demo-0000", "ghost", "--store", str(tiny_store), "--model", "test-tiny")
+    deleted = cli_here("search", "delete", "demo-0000", "ghost", "--store", str(tiny_store), "--model", "test-tiny")
     assert deleted.returncode == 1 and "deleted 1 of 2 products" in deleted.stdout
 
 
@@ -79,14 +79,14 @@ def test_errors_exit_non_zero_with_one_clear_line(tiny_store, tmp_path):
     assert result.stderr.strip().splitlines()[-1] == f"error: {bad}: not an image format we can read " \
                                                       "(JPEG, PNG, WebP, GIF, BMP, TIFF)"
     assert "Traceback" not in result.stderr
-    mismatch = run_cli("search", "query", "--store", str(tiny_store), "--model", "offline", "--image", str(bad))
+    mismatch = cli_here("search", "query", "--store", str(tiny_store), "--model", "offline", "--image", str(bad))
     assert mismatch.returncode == 2
     assert "test-tiny (random-seed-1234), 64-d" in mismatch.stderr and "offline (colour-shape-v2)" in mismatch.stderr
 
 
 def test_offline_model_finds_altered_photos(tmp_path, demo_feed):
     store_dir = tmp_path / "offline-store"
-    result = run_cli("search", "index", str(demo_feed), "--store", str(store_dir), "--model", "offline")
+    result = cli_here("search", "index", str(demo_feed), "--store", str(store_dir), "--model", "offline")
     assert result.returncode == 0, result.stderr
     encoder = load_encoder("offline")
     service = SearchService(encoder, ProductStore(store_dir, encoder.info))

@@ -6,7 +6,7 @@ import shutil
 
 from PIL import Image, ImageEnhance
 
-from conftest import run_cli
+from conftest import cli_here
 
 PLANTED = {  # original id -> how its second listing's picture was made
     "demo-0001": lambda im: im,
@@ -38,13 +38,13 @@ def test_planted_duplicates_are_reported_and_distinct_products_are_not(tmp_path,
         writer.writerows(rows)
 
     store = str(tmp_path / "store")
-    indexed = run_cli("search", "index", str(feed), "--store", store, "--model", "offline",
+    indexed = cli_here("search", "index", str(feed), "--store", store, "--model", "offline",
                       "--report", str(tmp_path / "report.json"))
     assert indexed.returncode == 0, indexed.stderr
     expected = sorted([original, f"{original}-again"] for original in PLANTED)
     assert f"{len(PLANTED)} groups of listings with near-identical pictures" in indexed.stdout
     assert sorted(json.loads((tmp_path / "report.json").read_text())["duplicates"]) == expected
 
-    listed = run_cli("search", "duplicates", "--store", store, "--model", "offline")
+    listed = cli_here("search", "duplicates", "--store", store, "--model", "offline")
     groups = sorted(line.strip().split(", ") for line in listed.stdout.splitlines()[1:])
     assert groups == expected

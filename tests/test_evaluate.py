@@ -3,7 +3,7 @@ import pytest
 from PIL import Image
 
 from catalog.product import Product
-from conftest import run_cli
+from conftest import cli_here
 from search.evaluate import LabelledQuery, evaluate
 from search.ranking import Hit
 from search.service import Query, SearchResponse
@@ -50,11 +50,11 @@ def test_threshold_sweep_matches_hand_computed_values(report):
 
 def test_eval_cli_on_known_answers(tmp_path, demo_feed):
     store = str(tmp_path / "store")
-    assert run_cli("search", "index", str(demo_feed), "--store", store, "--model", "offline").returncode == 0
+    assert cli_here("search", "index", str(demo_feed), "--store", store, "--model", "offline").returncode == 0
     labels = tmp_path / "labels.csv"
     rows = [f"{demo_feed.parent}/images/demo-0{n}.png,,demo-0{n},\n" for n in ("001", "105", "210", "315")]
     labels.write_text("image,text,relevant_ids,relevant_category\n" + "".join(rows))
-    result = run_cli("search", "eval", str(labels), "--store", store, "--model", "offline",
+    result = cli_here("search", "eval", str(labels), "--store", store, "--model", "offline",
                      "--plot", str(tmp_path / "curve.png"))
     assert result.returncode == 0, result.stderr
     assert "queries: 4" in result.stdout and "recall@1 1.000" in result.stdout and "MRR 1.000" in result.stdout
@@ -62,5 +62,5 @@ def test_eval_cli_on_known_answers(tmp_path, demo_feed):
         assert plot.format == "PNG" and plot.width > 400
     bad = tmp_path / "bad.csv"
     bad.write_text("image,text,relevant_ids,relevant_category\n,,,\n")
-    refused = run_cli("search", "eval", str(bad), "--store", store, "--model", "offline")
+    refused = cli_here("search", "eval", str(bad), "--store", store, "--model", "offline")
     assert refused.returncode == 2 and "bad.csv, line 2: needs an image or a text" in refused.stderr

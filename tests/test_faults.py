@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from gradio_client import Client, handle_file
 
-from conftest import ROOT, free_port, run_cli, start_app, wait_for_port
+from conftest import ROOT, cli_here, free_port, start_app, wait_for_port
 from page import handlers
 from search.config import Settings
 from search.store.collection import ProductStore, StoreBusyError
@@ -33,7 +33,7 @@ HOLD = textwrap.dedent("""
 def writer(tmp_path, demo_feed):
     """A store filled with the demo catalog, and another process that holds it for writing."""
     store = tmp_path / "store"
-    assert run_cli("search", "index", str(demo_feed), "--store", str(store), "--model", "test-tiny").returncode == 0
+    assert cli_here("search", "index", str(demo_feed), "--store", str(store), "--model", "test-tiny").returncode == 0
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(store)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "holding"
     yield store, holder
@@ -44,14 +44,14 @@ def writer(tmp_path, demo_feed):
 def test_a_second_writer_is_refused_at_once_naming_the_first(writer, demo_feed, tiny_encoder):
     store, holder = writer
     started = time.monotonic()
-    second = run_cli("search", "index", str(demo_feed), "--store", str(store), "--model", "test-tiny")
+    second = cli_here("search", "index", str(demo_feed), "--store", str(store), "--model", "test-tiny")
     assert second.returncode == 2 and time.monotonic() - started < 60  # an answer, not a wait
     assert f"is being written by another process (pid {holder.pid}, -c {store}" in second.stderr
-    deleting = run_cli("search", "delete", "demo-0001", "--store", str(store), "--model", "test-tiny")
+    deleting = cli_here("search", "delete", "demo-0001", "--store", str(store), "--model", "test-tiny")
     assert deleting.returncode == 2 and "Chroma server" in deleting.stderr
     with pytest.raises(StoreBusyError):
         ProductStore(store, tiny_encoder.info).delete(["demo-0001"])
-    reading = run_cli("search", "query", "--text", "mug", "--store", str(store), "--model", "test-tiny")
+    reading = cli_here("search", "query", "--text", "mug", "--store", str(store), "--model", "test-tiny")
     assert reading.returncode == 0  # readers are not writers
 
 
@@ -69,7 +69,7 @@ def test_a_killed_writer_frees_the_store(writer, demo_feed):
     store, holder = writer
     holder.send_signal(signal.SIGKILL)
     holder.wait()
-    again = run_cli("search", "index", str(demo_feed), "--store", str(store), "--model", "test-tiny")
+    again = cli_here("search", "index", str(demo_feed), "--store", str(store), "--model", "test-tiny")
     assert again.returncode == 0 and "unchanged 240" in again.stdout, again.stderr
 
 

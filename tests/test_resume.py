@@ -11,7 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from catalog.formats import read_feed
-from conftest import ROOT
+from conftest import ROOT, cli_here
 from search.encoders.clip import load_encoder
 from search.ranking import Ranking
 from search.service import Query, SearchService
@@ -37,10 +37,10 @@ def url_feed(demo_feed, tmp_path_factory):
     server.shutdown()
 
 
-def _index(feed, store, cache, kill_at=()):
-    runner = ["tests/kill_at.py", *kill_at, "--"] if kill_at else ["-m", "search"]
-    command = [sys.executable, *runner, "index", str(feed), "--store", str(store), "--model", "test-tiny",
-               "--batch-size", "8"]
+def _index(feed, store, cache, kill_at):
+    """`search index` in a process of its own, killed at `kill_at` (see tests/kill_at.py)."""
+    command = [sys.executable, "tests/kill_at.py", *kill_at, "--", "index", str(feed), "--store", str(store),
+               "--model", "test-tiny", "--batch-size", "8"]
     env = {**os.environ, "PRODUCT_SEARCH_IMAGE_CACHE": str(cache)}
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
@@ -57,13 +57,15 @@ KILL_POINTS = {
 
 
 @pytest.mark.parametrize("point", KILL_POINTS, ids=str)
-def test_a_run_killed_anywhere_is_completed_by_running_again(tmp_path, url_feed, point):
+def test_a_run_killed_anywhere_is_completed_by_running_again(tmp_path, url_feed, point, monkeypatch):
     store_dir, cache = tmp_path / "store", tmp_path / "image-cache"
     target, nth, when = KILL_POINTS[point]
     killed = _index(url_feed, store_dir, cache, kill_at=(target, str(nth), when))
     assert killed.returncode == -signal.SIGKILL, killed.stderr
 
-    again = _index(url_feed, store_dir, cache)
+    monkeypatch.setenv("PRODUCT_SEARCH_IMAGE_CACHE", str(cache))  # the re-run here, the killed run apart
+    again = cli_here("search", "index", str(url_feed), "--store", str(store_dir), "--model", "test-tiny",
+                     "--batch-size", "8")
     assert again.returncode == 0, again.stderr
     added, unchanged = map(int, re.search(r"added (\d+), updated 0, unchanged (\d+)", again.stdout).groups())
     assert added + unchanged == ROWS and unchanged > 0  # the killed run's work was kept, not redone

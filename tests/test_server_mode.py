@@ -9,7 +9,7 @@ import chromadb
 import pytest
 from gradio_client import Client, handle_file
 
-from conftest import ROOT, free_port, run_cli, start_app, wait_for_port
+from conftest import ROOT, cli_here, free_port, start_app, wait_for_port
 from search.encoders.clip import load_encoder
 from search.store.collection import ProductStore
 
@@ -39,7 +39,7 @@ def server(tmp_path_factory):
 
 
 def _cli(*args, store):
-    return run_cli("search", *args, "--store", store, "--model", "test-tiny")
+    return cli_here("search", *args, "--store", store, "--model", "test-tiny")
 
 
 def _server_count(server):

@@ -6,7 +6,7 @@ import pytest
 from catalog.formats import read_feed
 from search.images import load_image
 from search.ranking import Filters, Ranking
-from search.service import Query, QueryError
+from search.service import Query, QueryError, SearchService
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +104,18 @@ def test_the_same_photo_or_text_is_never_encoded_twice(tiny_service, catalog, de
     assert not first.cached and again.cached and again.timings_ms["encode"] == 0.0
     service.more_like_this(catalog[2].id, ranking=Ranking(top_k=3))
     assert (encoder.images, encoder.texts) == (1, 1), "more like this uses the stored vector"
+
+
+def test_a_prepared_photo_is_read_and_keyed_once_however_often_it_is_searched(tiny_service, catalog, demo_feed,
+                                                                              monkeypatch):
+    import search.service
+    from search.images import prepare_photo
+
+    photo = prepare_photo(demo_feed.parent / catalog[4].image)  # when it arrives
+    monkeypatch.setattr(search.service, "load_image", lambda *args, **kwargs: pytest.fail("the photo was read again"))
+    monkeypatch.setattr(search.service, "image_key", lambda *args: pytest.fail("the photo was hashed again"))
+    service = SearchService(tiny_service.encoder, tiny_service.store)  # an empty query cache
+    first = service.search(Query(image=photo), ranking=Ranking(top_k=3))
+    moved = service.search(Query(image=photo), ranking=Ranking(top_k=5, min_score=0.1))  # a slider moved
+    assert first.hits[0].product.id == catalog[4].id and not first.cached
+    assert moved.cached and moved.timings_ms["decode"] == moved.timings_ms["encode"] == 0.0

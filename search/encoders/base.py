@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -57,19 +58,37 @@ class EncoderInfo:
         return re.sub(r"[^A-Za-z0-9._-]+", "-", raw).strip("-._")[:60]
 
 
-class Encoder(Protocol):
-    """Turns images and texts into L2-normalised float32 vectors of one space."""
+class Encoder(ABC):
+    """Turns images (and, where `reads_text`, texts) into L2-normalised float32 vectors of one space. A subclass
+    writes the per-picture step and the batch step; the rest is here, once."""
 
     info: EncoderInfo
 
+    @property
+    def reads_text(self) -> bool:
+        """Whether `encode_texts` works (CLIP) or raises `TextSearchUnavailable` (the offline encoder)."""
+        return self.info.supports_text
+
+    @abstractmethod
     def prepare(self, image: Image.Image) -> Any:
         """The per-picture part of encoding (resizing, cropping...), apart so that the indexer can run it for a
         whole batch on every core at once."""
 
+    @abstractmethod
     def encode_prepared(self, prepared: Sequence[Any]) -> np.ndarray:
         """Vectors of pictures that went through `prepare`, in one batch."""
 
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
         """`encode_prepared` of every picture `prepare`d."""
+        return self.encode_prepared([self.prepare(image) for image in images])
 
-    def encode_texts(self, texts: Sequence[str]) -> np.ndarray: ...
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        raise TextSearchUnavailable(f"{self.info.label} reads no text: its texts are searched by their words")
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each vector (or row of a matrix) scaled to length 1 in float32, as Chroma's cosine space scales them; a
+    zero vector stays zero."""
+    vectors = np.asarray(vectors, np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms)

@@ -34,7 +34,7 @@ _WEIGHT_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
 open_clip.add_model_config(Path(__file__).parent / "model_configs")
 
 
-class ClipEncoder:
+class ClipEncoder(Encoder):
     """An open_clip model: batch image and text encoding to L2-normalised float32."""
 
     def __init__(self, model_name: str, weights: str | None, info: EncoderInfo,
@@ -74,9 +74,6 @@ class ClipEncoder:
                 batch = step(batch)
         with torch.inference_mode():
             return _unit_float32(self._model.encode_image(batch.to(self._dtype)))
-
-    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
-        return self.encode_prepared([self.prepare(image) for image in images])
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         with torch.inference_mode():

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from search.encoders.base import EncoderInfo, TextSearchUnavailable
+from search.encoders.base import Encoder, EncoderInfo, unit_rows
 
 _SIDE = 64
 _THUMB = 8
@@ -22,7 +22,7 @@ _WEIGHTS = (1.0, 0.5)  # chosen on altered demo and real photos: layout of colou
 DIM = _THUMB * _THUMB * 3 + _CELLS * _CELLS * _ORIENTATIONS
 
 
-class ColourShapeEncoder:
+class ColourShapeEncoder(Encoder):
     """Offline image encoder: no weights, no network, image queries only."""
 
     def __init__(self, notice: str | None = None) -> None:
@@ -37,27 +37,14 @@ class ColourShapeEncoder:
     def encode_prepared(self, prepared: Sequence[np.ndarray]) -> np.ndarray:
         return np.stack(list(prepared)).astype(np.float32)
 
-    def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
-        return self.encode_prepared([self.prepare(image) for image in images])
-
-    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
-        raise TextSearchUnavailable(
-            "text search needs a CLIP model with pretrained weights; the offline colour-and-shape encoder "
-            "only compares pictures"
-        )
 
 
 def describe(image: Image.Image) -> np.ndarray:
     """The descriptor of one RGB image, L2-normalised."""
     rgb = np.asarray(image.convert("RGB").resize((_SIDE, _SIDE), Image.Resampling.BILINEAR), np.float32) / 255
     parts = (_lab_thumbnail(rgb), _gradient_histogram(rgb))
-    vector = np.concatenate([weight * _unit(part) for weight, part in zip(_WEIGHTS, parts)])
-    return _unit(vector)
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm > 0 else vector
+    vector = np.concatenate([weight * unit_rows(part) for weight, part in zip(_WEIGHTS, parts)])
+    return unit_rows(vector)
 
 
 def _lab_thumbnail(rgb: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from search.encoders.base import unit_rows
 from search.store import coarse
 
 QUERY_CHUNK = 64  # vectors scored together: 64 x 100,000 scores is 25 MB
@@ -51,7 +52,7 @@ class ExactIndex:
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
         with self._lock:
             rows = [self._row_for(product_id, metadata) for product_id, metadata in zip(ids, metadatas)]
-            for row, vector in zip(rows, _unit(vectors)):
+            for row, vector in zip(rows, unit_rows(vectors)):
                 self._matrix[row] = vector
             self._columns = None
             self._coarse_fresh_rows = min([self._coarse_fresh_rows, *rows])
@@ -117,7 +118,7 @@ class ExactIndex:
         k = min(top_k, count)
         found: list[list[tuple[str, dict[str, Any], float]]] = []
         for start in range(0, len(vectors), QUERY_CHUNK):
-            queries = _unit(vectors[start:start + QUERY_CHUNK])
+            queries = unit_rows(vectors[start:start + QUERY_CHUNK])
             tops = self._coarse_top(queries[0], k, rows) if self._coarse_pays(queries, k, count) \
                 else self._exact_top(queries, k, rows)
             found.extend([(self.ids[row], self.metadatas[row], float(score)) for row, score in zip(*top)]
@@ -190,11 +191,6 @@ def _scores(queries: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     return (torch.from_numpy(queries) @ torch.from_numpy(candidates).T).numpy()
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    """Cosine, as Chroma's cosine space computes it: every vector scaled to length 1 (zero vectors stay zero)."""
-    vectors = np.asarray(vectors, np.float32)
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return vectors / np.where(norms == 0, 1, norms)
 
 
 def where_mask(where: dict, columns: dict[str, Column]) -> np.ndarray:
