@@ -31,6 +31,7 @@ FASHION = ROOT.parent / "shared" / "data" / "fashion-photos"
 ADMIN_PASSWORD = "correct horse battery staple"
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     """With pytest-xdist (`--dist loadgroup`): each module's tests run on one worker, so a module's fixtures are
     built once; modules marked with a group of their own (the launched app's) share a worker."""

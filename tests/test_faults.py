@@ -20,10 +20,8 @@ from storefront.front import Storefront
 
 HOLD = textwrap.dedent("""
     import sys, time
-    from search.encoders.clip import load_encoder
-    from search.store.collection import ProductStore
-    store = ProductStore(sys.argv[1], load_encoder("test-tiny").info, for_indexing=True)
-    with store.writing():
+    from search.store.writer_lock import writer_lock  # what ProductStore.writing() holds, without loading a model
+    with writer_lock(sys.argv[1]).held():
         print("holding", flush=True)
         time.sleep(600)
 """)
