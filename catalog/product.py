@@ -39,10 +39,16 @@ class Product:
     category: str = ""
     price: float | None = None
     currency: str = ""
-    image: str = ""
+    image: str = ""  # the feed's reference to the picture: a path under the images folder, or an http(s) address
     url: str = ""
     in_stock: bool = True
     attributes: dict[str, str] = field(default_factory=dict)
+    picture: str = ""  # the picture file the store's product is shown from (absolute; a download's cached copy)
+
+    @property
+    def shown_picture(self) -> str:
+        """The file to show: the stored picture, or (for a product not stored yet) the feed's reference."""
+        return self.picture or self.image
 
     @classmethod
     def from_mapping(cls, row: Mapping[str, Any]) -> Product:

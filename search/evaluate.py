@@ -130,8 +130,8 @@ def sample_queries(products: Iterable[Product], per_category: int = 4, with_text
     for product in products:
         sizes[product.category] += 1
         chosen = photos.setdefault(product.category, [])
-        if len(chosen) < per_category and not product.image.startswith(("http://", "https://")):
-            chosen.append(product.image)
+        if len(chosen) < per_category and not product.shown_picture.startswith(("http://", "https://")):
+            chosen.append(product.shown_picture)
     labelled = [LabelledQuery(Query(image=image), relevant_category=category)
                 for category, images in sorted(photos.items()) for image in images]
     if with_text:

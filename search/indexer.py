@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from catalog.formats import FeedItem, FeedRow, RowError, read_feed
-from catalog.locations import image_location
+from catalog.locations import image_location, is_url
 from catalog.product import CatalogError, Product
 from catalog.records import FirstLines
 from search.encoders.base import Encoder
@@ -123,7 +123,6 @@ class Indexer:
                 if self.fetcher is None:
                     raise ImageError(f"{location}: image URLs need an image cache, and this run has none")
                 path = self.fetcher.fetch(location)
-                product = replace(product, attributes={**product.attributes, "image_url": location})
             elif location.is_file():
                 path = location
             else:
@@ -132,7 +131,7 @@ class Indexer:
         except (ImageError, CatalogError, OSError) as error:
             return _Loaded(row, error=RowError("", row.line, product.id, str(error)))
         fingerprint = hashlib.sha256(data).hexdigest()[:32] + "/" + self.encoder.info.space_id
-        return _Loaded(FeedRow(row.line, replace(product, image=str(path))), data, fingerprint)
+        return _Loaded(FeedRow(row.line, replace(product, picture=str(path))), data, fingerprint)
 
     def _store_batch(self, loaded: list[_Loaded], run: _Run) -> None:
         summary = run.summary
@@ -206,10 +205,10 @@ class _Run:
 
 
 def rows_of(products: Iterable[Product]) -> Iterator[FeedRow]:
-    """Stored products as feed rows again (pictures from URLs by their URL), to index them with another model."""
+    """Stored products as feed rows again, to index them with another model: a picture from an address by its
+    address (the image cache has it), a local one by its stored file."""
     for line, product in enumerate(products, start=1):
-        source = product.attributes.get("image_url")
-        yield FeedRow(line, replace(product, image=source) if source else product)
+        yield FeedRow(line, product if is_url(product.image) else replace(product, image=product.picture))
 
 
 def estimate_rows(feed: Path | str) -> int:

@@ -103,15 +103,15 @@ class Storefront:
             return []  # not loaded yet (the page built at import): no examples rather than a slow import
         first_of_category: dict[str, str] = {}
         for product in self.service().store.products():
-            if Path(product.image).is_file():
-                first_of_category.setdefault(product.category, product.image)
+            if Path(product.shown_picture).is_file():
+                first_of_category.setdefault(product.category, product.shown_picture)
             if len(first_of_category) == count:
                 break
         return list(first_of_category.values())
 
     def image_folders(self) -> list[str]:
         """Folders holding the catalog's pictures: the only files the page may serve."""
-        folders = {str(Path(p.image).resolve().parent) for p in self.service().store.products()}
+        folders = {str(Path(p.shown_picture).resolve().parent) for p in self.service().store.products()}
         return sorted(folders | {str(Path(self.settings.demo_dir).resolve()), str(self.settings.image_cache.resolve())})
 
     def banner(self) -> str:

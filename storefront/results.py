@@ -10,7 +10,7 @@ from storefront.text import MESSAGES, say
 
 def gallery(response: SearchResponse, guesses: list[Guess], lang: str) -> list[tuple[str, str]]:
     """(picture, caption) per hit: title, brand, price, stock, match, and why it matched."""
-    return [(hit.product.image, caption(hit, guesses, lang)) for hit in response.hits]
+    return [(hit.product.shown_picture, caption(hit, guesses, lang)) for hit in response.hits]
 
 
 def caption(hit: Hit, guesses: list[Guess], lang: str) -> str:
@@ -79,7 +79,7 @@ def details(product: Product, lang: str) -> str:
     rows = [(say(lang, "Brand"), product.brand), (say(lang, "Category"), product.localized("category", lang)),
             (say(lang, "Price"), product.price_label()), (say(lang, "Stock"), stock), (say(lang, "Id"), product.id),
             *sorted((attribute_label(name, lang), product.localized(name, lang)) for name in product.attributes
-                    if not _is_translation(name) and name != "image_url")]
+                    if not _is_translation(name))]
     link = f"\n\n[{say(lang, 'view_page')}]({product.url})" if product.url else ""
     facts = "\n".join(f"- **{name}**: {escape(value)}" for name, value in rows if value)
     return f"### {escape(display_title(product, lang))}\n\n{facts}{link}"

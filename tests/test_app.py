@@ -329,5 +329,5 @@ def test_details_and_more_like_this(storefront):
 
 def test_examples_are_one_picture_per_category(storefront):
     pictures = storefront.example_photos()
-    stored = {p.image: p.category for p in storefront.service().store.products()}
+    stored = {p.picture: p.category for p in storefront.service().store.products()}
     assert len(pictures) == 5 and len({stored[p] for p in pictures}) == 5

@@ -55,9 +55,11 @@ def test_query_filters_and_json_fields(tiny_store, demo_feed):
     rows = json.loads(result.stdout)
     assert rows and all(r["brand"] in {"Sora", "Lumen"} and r["price"] <= 60 for r in rows)
     assert set(rows[0]) == {"id", "title", "brand", "category", "price", "currency", "score", "matched_words"}
-    text = _query(tiny_store, "--text", "striped mug", "--image", photo, "--text-weight", "0.3", "--top-k", "2")
+    text = cli_here("search", "query", "--store", str(tiny_store), "--model", "test-tiny", "--json", "--text",
+                    "striped mug", "--image", photo, "--text-weight", "0.3", "--top-k", "2")
     assert text.returncode == 0 and len(json.loads(text.stdout)) <= 2
-    words = _query(tiny_store, "--text", "红色 马克杯", "--keyword-weight", "0.7", "--colour", "Red", "--top-k", "3")
+    words = cli_here("search", "query", "--store", str(tiny_store), "--model", "test-tiny", "--json", "--text",
+                     "红色 马克杯", "--keyword-weight", "0.7", "--colour", "Red", "--top-k", "3")
     [first, *_] = json.loads(words.stdout)
     assert first["category"] == "Mugs" and first["matched_words"] == ["红色", "马克杯"], words.stdout
     assert "cannot read that language; the `multilingual` preset does" in words.stderr

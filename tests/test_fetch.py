@@ -82,7 +82,8 @@ def test_good_images_are_indexed_and_bad_urls_reported(server, tmp_path, tiny_en
     assert "over the 1 MiB limit" in reasons["huge"]
     assert "not an image format" in reasons["fake"]
     good = store.stored(["good"])["good"].product
-    assert good.attributes["image_url"] == f"{server}/good.png" and good.image.startswith(str(tmp_path / "cache"))
+    assert good.image == f"{server}/good.png" and good.picture.startswith(str(tmp_path / "cache"))
+    assert "image_url" not in good.attributes  # no address hidden among the details
 
     hits_before = HITS.copy()
     again = Indexer(tiny_encoder, store, fetcher).index_feed(feed)

@@ -75,7 +75,7 @@ def test_a_run_killed_anywhere_is_completed_by_running_again(tmp_path, url_feed,
     catalog = [row.product for row in read_feed(url_feed)]
     assert store.count() == ROWS and sorted(store.ids()) == sorted(p.id for p in catalog)  # each exactly once
     assert store.keyword_ids() == set(store.ids())  # the keyword index holds what the store holds
-    picture = store.stored([catalog[-1].id])[catalog[-1].id].product.image  # the downloaded copy
+    picture = store.stored([catalog[-1].id])[catalog[-1].id].product.picture  # the downloaded copy
     hits = SearchService(encoder, store).search(Query(image=picture), ranking=Ranking(top_k=1)).hits
     assert hits[0].product.id == catalog[-1].id
 

@@ -336,16 +336,20 @@ def _to_metadata(product: Product, fingerprint: str) -> dict[str, Any]:
     price filter leaves it out rather than read it as 0."""
     price = {} if product.price is None else {"price": float(product.price)}
     return {"title": product.title, "brand": product.brand, "category": product.category, **price,
-            "currency": product.currency, "image": product.image,
+            "currency": product.currency, "image": product.image, "picture": product.picture,
             "url": product.url, "in_stock": bool(product.in_stock), "colour": product.colour,
             "fingerprint": fingerprint,
             "attributes": json.dumps(product.attributes, ensure_ascii=False, sort_keys=True)}
 
 
 def _to_product(product_id: str, metadata: dict[str, Any]) -> Product:
+    """A product from its metadata. A store written before `picture` was a field of its own kept the local file in
+    `image` and an address in the attribute `image_url`: read as the fields they are now."""
     price = metadata.get("price")
+    attributes = json.loads(metadata.get("attributes") or "{}")
+    address = attributes.pop("image_url", None)
     return Product(id=product_id, title=metadata.get("title", ""), brand=metadata.get("brand", ""),
                    category=metadata.get("category", ""), price=None if price is None else float(price),
-                   currency=metadata.get("currency", ""), image=metadata["image"],
-                   url=metadata.get("url", ""), in_stock=bool(metadata.get("in_stock", True)),
-                   attributes=json.loads(metadata.get("attributes") or "{}"))
+                   currency=metadata.get("currency", ""), image=address or metadata["image"],
+                   url=metadata.get("url", ""), in_stock=bool(metadata.get("in_stock", True)), attributes=attributes,
+                   picture=metadata["picture"] if "picture" in metadata else metadata["image"])

@@ -25,7 +25,7 @@ from search.words import Word, learn_words, matched_parts, terms, words
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
 SYNC_LIMIT = 20_000  # up to this many products a write's new matrix is built before the next query is answered
 # Metadata fields that are not words a shopper types
-_NOT_WORDS = {"image", "url", "fingerprint", "currency", "price", "in_stock", "attributes", "image_url"}
+_NOT_WORDS = {"image", "picture", "url", "fingerprint", "currency", "price", "in_stock", "attributes", "image_url"}
 
 
 @dataclass(frozen=True)
