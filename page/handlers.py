@@ -10,7 +10,6 @@ import gradio as gr
 
 from catalog.errors import UserError
 from page.inputs import as_jpeg
-from page.labels import LABELS
 from page.latest import LatestSearch
 from page.wiring import Updates, Values
 from search.images import ImageError, Photo, PhotoBytes
@@ -18,7 +17,7 @@ from search.ranking import Filters, Ranking
 from storefront import results
 from storefront.admin import Admin
 from storefront.front import ShopResult, Storefront
-from storefront.text import language, say
+from storefront.text import LABELS, language, say
 from storefront.tuning import score_histogram, timings_table
 
 RANKING = ("min_score", "top_k", "text_weight", "rerank_weight", "keyword_weight")
