@@ -31,21 +31,6 @@ FASHION = ROOT.parent / "shared" / "data" / "fashion-photos"
 ADMIN_PASSWORD = "correct horse battery staple"
 
 
-# Modules whose tests share no costly fixture and each start processes of their own: spread over the workers
-SPREAD = {"test_resume", "test_faults"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(items):
-    """With pytest-xdist (`--dist loadgroup`): each module's tests run on one worker, so a module's fixtures are
-    built once; modules marked with a group of their own (the launched app's) share a worker; SPREAD's tests
-    go wherever a worker is free."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            name = item.module.__name__
-            item.add_marker(pytest.mark.xdist_group(item.nodeid if name in SPREAD else name))
-
-
 @pytest.fixture(scope="session")
 def demo_feed(tmp_path_factory) -> Path:
     return write_demo_catalog(tmp_path_factory.mktemp("demo"))

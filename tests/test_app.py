@@ -21,9 +21,6 @@ from search.ranking import Filters, Ranking
 from search.service import QueryError
 from storefront.front import Storefront
 
-# With pytest-xdist, every module that uses the launched app runs on one worker, which starts it once
-pytestmark = pytest.mark.xdist_group("launched-app")
-
 @pytest.fixture(scope="module")
 def storefront(tmp_path_factory):
     home = tmp_path_factory.mktemp("storefront")

@@ -38,9 +38,6 @@ def test_an_awkward_real_photo_is_read_upright_in_rgb(kind):
     assert image.mode == "RGB" and image.size == kind.size
 
 
-# With pytest-xdist, every module that uses the launched app runs on one worker, which starts it once
-pytestmark = pytest.mark.xdist_group("launched-app")
-
 @pytest.fixture(scope="module")
 def storefront(tiny_service, tmp_path_factory):
     home = tmp_path_factory.mktemp("bad-input")

@@ -18,9 +18,6 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--
          "--disable-sync", "--no-first-run"]
 
 
-# With pytest-xdist, every module that uses the launched app runs on one worker, which starts it once
-pytestmark = pytest.mark.xdist_group("launched-app")
-
 @pytest.fixture(scope="module")
 def page(launched_app):
     with sync_playwright() as playwright:
