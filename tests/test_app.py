@@ -21,6 +21,7 @@ from search.ranking import Filters, Ranking
 from search.service import QueryError
 from storefront.front import Storefront
 
+
 @pytest.fixture(scope="module")
 def storefront(tmp_path_factory):
     home = tmp_path_factory.mktemp("storefront")
