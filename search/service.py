@@ -105,10 +105,9 @@ class SearchService:
 
     def _unreadable(self, text: str) -> str | None:
         """Why the encoder cannot embed this text, or None when it can."""
-        info = self.encoder.info
-        if text and not info.supports_text:
+        if text and not self.encoder.reads_text:
             return "offline"
-        if has_cjk(text) and not info.reads_cjk:
+        if has_cjk(text) and not self.encoder.info.reads_cjk:
             return "script"
         return None
 

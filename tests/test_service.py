@@ -81,6 +81,7 @@ def test_an_empty_query_is_refused(tiny_service):
 class CountingEncoder:
     def __init__(self, inner):
         self.inner, self.info, self.images, self.texts = inner, inner.info, 0, 0
+        self.reads_text = inner.reads_text
 
     def encode_images(self, images):
         self.images += len(images)
