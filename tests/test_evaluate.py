@@ -64,3 +64,19 @@ def test_eval_cli_on_known_answers(tmp_path, demo_feed):
     bad.write_text("image,text,relevant_ids,relevant_category\n,,,\n")
     refused = cli_here("search", "eval", str(bad), "--store", store, "--model", "offline")
     assert refused.returncode == 2 and "bad.csv, line 2: needs an image or a text" in refused.stderr
+
+
+def test_eval_runs_text_queries_by_words_by_clip_and_hybrid_side_by_side(tmp_path, tiny_service):
+    from catalog.demo import demo_products
+
+    kestrel = "|".join(p.id for p, _ in demo_products() if p.brand == "Kestrel" and p.category == "Backpacks")
+    red_mugs = "|".join(p.id for p, _ in demo_products() if p.colour == "Red" and p.category == "Mugs")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("image,text,relevant_ids,relevant_category\n"
+                      f",Kestrel backpack,{kestrel},\n,红色马克杯,{red_mugs},\n", encoding="utf-8")
+    result = cli_here("search", "eval", str(labels), "--store", tiny_service.store.location, "--model", "test-tiny")
+    assert result.returncode == 0, result.stderr
+    lines = {line.split(":")[0]: line for line in result.stdout.splitlines() if ": recall@1" in line}
+    assert set(lines) == {"keywords only", "vectors only", "hybrid (keyword weight 0.5)"}
+    assert "mAP@10 1.000" in lines["keywords only"] and "MRR 1.000" in lines["hybrid (keyword weight 0.5)"]
+    assert "MRR 1.000" not in lines["vectors only"]  # the tiny model's random vectors cannot find them
