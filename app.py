@@ -128,6 +128,7 @@ def _shop_events(storefront: Storefront, parts: Page, tabs: dict) -> None:
     for event in (shop["url"].submit, shop["url_button"].click):
         on(event, handlers.load_url(storefront, latest), ["url", *handlers.SEARCH_INPUTS], handlers.NEW_PHOTO,
            show_progress_on=[shop["gallery"], shop["status"]], **searching)
+
     def then_search(event, handler=search, extra=()) -> None:
         on(event.then, handler, [*extra, *handlers.SEARCH_INPUTS], handlers.RESULTS, **searching)
     for name, tab in tabs.items():  # the tuning charts are drawn while the Tuning tab is open
