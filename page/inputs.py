@@ -22,7 +22,7 @@ SHOWN_QUALITY = 90
 class PhotoInput(gr.Image):
     """A photo box whose value reaches the handler as `PhotoBytes` and whose shown picture is a data URL."""
 
-    def preprocess(self, payload) -> PhotoBytes | None:  # type: ignore[override]  # bytes in memory, not a path
+    def preprocess(self, payload) -> PhotoBytes | None:  # bytes in memory, not a path
         if payload is None:
             return None
         name = payload.orig_name or "photo"
@@ -35,7 +35,7 @@ class PhotoInput(gr.Image):
     def postprocess(self, value) -> ImageData | None:
         """`value`: a shopper's photo as JPEG bytes (see `as_jpeg`), or a catalog picture's path (the examples)."""
         if not isinstance(value, bytes):
-            return super().postprocess(value)  # type: ignore[return-value]  # a path: Gradio makes ImageData
+            return super().postprocess(value)  # a catalog picture's path: Gradio makes it ImageData
         return ImageData(url="data:image/jpeg;base64," + base64.b64encode(value).decode("ascii"),
                          orig_name="photo.jpg", mime_type="image/jpeg")
 

@@ -63,7 +63,7 @@ class ClipEncoder(Encoder):
         for step in self._picture_steps:
             image = step(image)
         if self._batch_steps is None:  # the steps ended in a tensor already
-            return image  # type: ignore[return-value]  # torchvision's steps are typed as returning a picture
+            return image
         return torch.from_numpy(np.array(image, np.uint8)).permute(2, 0, 1)
 
     def encode_prepared(self, prepared: Sequence[torch.Tensor]) -> np.ndarray:

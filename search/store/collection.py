@@ -140,8 +140,7 @@ class ProductStore:
                 ids = [p.id for p in products[start:end]]
                 metadatas = [_to_metadata(p, f) for p, f in zip(products[start:end], fingerprints[start:end])]
                 embeddings = np.asarray(vectors[start:end], dtype=np.float32)
-                self._collection.upsert(  # our metadata is Chroma's kind; dict is invariant
-                    ids=ids, embeddings=embeddings, metadatas=metadatas)  # type: ignore[arg-type]
+                self._collection.upsert(ids=ids, embeddings=embeddings, metadatas=metadatas)
                 if self._exact is not None:
                     self._exact.upsert(ids, embeddings, metadatas)
                 if self._keywords is not None:
@@ -153,7 +152,7 @@ class ProductStore:
             return
         ids, metadatas = [p.id for p in products], [_to_metadata(p, f) for p, f in zip(products, fingerprints)]
         with self.writing():
-            self._collection.update(ids=ids, metadatas=metadatas)  # type: ignore[arg-type]  # dict is invariant
+            self._collection.update(ids=ids, metadatas=metadatas)
             if self._exact is not None:
                 self._exact.update_metadata(ids, metadatas)
             if self._keywords is not None:
