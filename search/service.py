@@ -165,19 +165,17 @@ class SearchService:
 
     def _fused(self, vector: np.ndarray | None, vector_hits: list[Hit], keywords: Keywords, pool: int,
                where: dict | None, fusion) -> list[Hit]:
-        """Both sides' candidates, each scored on both sides, in one ranking."""
-        keyword_hits = self.store.keyword_search(keywords.text, pool, where)
+        """Both sides' candidates, each scored on both sides, in one ranking: the keyword side scores the vector
+        side's products in the same pass, and the vector side the keyword side's from their stored vectors."""
         if vector is None or keywords.share >= 1:
-            return fusion([], keyword_hits, 1.0)
+            return fusion([], self.store.keyword_search(keywords.text, pool, where), 1.0)
         seen = {h.product.id for h in vector_hits}
-        only_words = [h for h in keyword_hits if h.product.id not in seen]
+        keyword_side = self.store.keyword_search(keywords.text, pool, where,
+                                                 including=[h.product.id for h in vector_hits])
+        only_words = [h for h in keyword_side if h.product.id not in seen]
         cosines = self.store.vectors([h.product.id for h in only_words])
         vector_side = vector_hits + [replace(h, score=float(cosines[h.product.id] @ vector), matched=())
                                      for h in only_words if h.product.id in cosines]
-        found = {h.product.id for h in keyword_hits}
-        scores = self.store.keyword_scores(keywords.text, [i for i in seen if i not in found])
-        keyword_side = keyword_hits + [replace(h, score=scores[h.product.id], matched=self.store.matched(
-            keywords.text, h.product)) for h in vector_hits if scores.get(h.product.id, 0.0) > 0]
         vector_side.sort(key=lambda hit: -hit.score)
         keyword_side.sort(key=lambda hit: -hit.score)
         return fusion(vector_side, keyword_side, keywords.share)

@@ -5,7 +5,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -262,21 +262,11 @@ class ProductStore:
         self._exact_index()
         self._keyword_index().knows("")
 
-    def keyword_search(self, text: str, top_k: int, where: dict | None = None) -> list[Hit]:
-        """The products holding the text's words best (BM25), passing `where`; `score` is the BM25 score."""
-        return [self._keyword_hit(found) for found in self._keyword_index().search(text, top_k, where)]
-
-    def keyword_scores(self, text: str, ids: Sequence[str]) -> dict[str, float]:
-        """BM25 scores of these products for the text (0 where a product holds none of its words)."""
-        return self._keyword_index().scores(text, ids)
-
-    def reads_keywords(self, text: str) -> bool:
-        """Whether any product holds any word of the text."""
-        return self._keyword_index().knows(text)
-
-    def matched(self, text: str, product: Product) -> tuple[str, ...]:
-        """The text's words that the product holds."""
-        return self._keyword_index().matched(text, product.id)
+    def keyword_search(self, text: str, top_k: int, where: dict | None = None,
+                       including: Iterable[str] = ()) -> list[Hit]:
+        """The products holding the text's words best (BM25), passing `where`, then those of `including` that hold
+        any of them; `score` is the BM25 score, `matched` the words held."""
+        return [self._keyword_hit(found) for found in self._keyword_index().search(text, top_k, where, including)]
 
     def keyword_ids(self) -> set[str]:
         """The ids the keyword index holds (for checks that it and the store agree)."""

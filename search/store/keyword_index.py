@@ -99,38 +99,30 @@ class KeywordIndex:
             self._deleted.difference_update(docs)
             self._version += 1
 
-    def search(self, query: str, top_k: int, where: dict | None = None) -> list[KeywordHit]:
-        """The best `top_k` products holding any of the query's words and passing `where`, best first."""
-        with self._lock:
-            built, deleted = self._fresh(), set(self._deleted)
-            scores = built.scores(query)
-            if scores is None:
-                return []
-            if where:
-                scores = np.where(where_mask(where, built.columns()), scores, 0.0)
-            for product_id in deleted & built.rows.keys():
-                scores[built.rows[product_id]] = 0.0
-            found = np.flatnonzero(scores > 0)
-            if len(found) > top_k:
-                found = found[np.argpartition(-scores[found], top_k - 1)[:top_k]]
-            found = found[np.argsort(-scores[found], kind="stable")]
-            docs, query_words = [self._docs[built.ids[row]] for row in found], words(query)
-            return [KeywordHit(built.ids[row], doc.metadata, float(scores[row]),
-                               tuple(matched_words(query_words, doc.terms))) for row, doc in zip(found, docs)]
-
-    def matched(self, query: str, product_id: str) -> tuple[str, ...]:
-        """The query's words that this product holds."""
-        with self._lock:
-            doc = self._docs.get(product_id)
-            return tuple(matched_words(query, doc.terms)) if doc else ()
-
-    def scores(self, query: str, ids: Sequence[str]) -> dict[str, float]:
-        """The BM25 score of each of these products for the query (0 for one holding none of its words)."""
+    def search(self, query: str, top_k: int, where: dict | None = None,
+               including: Iterable[str] = ()) -> list[KeywordHit]:
+        """The best `top_k` products holding any of the query's words and passing `where`, best first; then those
+        of `including` (what the vector side found) that hold any of them and are not among the best, so that a
+        hybrid query scores its words once."""
         with self._lock:
             built = self._fresh()
             scores = built.scores(query)
-            return {i: float(scores[built.rows[i]]) if scores is not None and i in built.rows and i in self._docs
-                    else 0.0 for i in ids}
+            if scores is None:
+                return []
+            for product_id in self._deleted & built.rows.keys():
+                scores[built.rows[product_id]] = 0.0
+            passing = np.where(where_mask(where, built.columns()), scores, 0.0) if where else scores
+            best = np.flatnonzero(passing > 0)
+            if len(best) > top_k:
+                best = best[np.argpartition(-passing[best], top_k - 1)[:top_k]]
+            rows = list(best[np.argsort(-passing[best], kind="stable")])
+            chosen = set(rows)
+            rows += [row for i in dict.fromkeys(including) if (row := built.rows.get(i)) is not None
+                     and scores[row] > 0 and row not in chosen]
+            query_words = words(query)
+            return [KeywordHit(built.ids[row], doc.metadata, float(scores[row]),
+                               tuple(matched_words(query_words, doc.terms)))
+                    for row in rows if (doc := self._docs.get(built.ids[row])) is not None]
 
     def knows(self, query: str) -> bool:
         """Whether any product holds any of the query's words."""
