@@ -23,31 +23,34 @@ class Page:
            **options: Any):
         """`trigger(...)` running `handler(values, request)`: its inputs and outputs named, not listed."""
         names, outputs = list(inputs), list(outputs)
-        return trigger(self._by_name(handler, names, len(outputs)), inputs={self.parts[n] for n in names} or None,
+        call = self._by_name(handler, names, len(outputs))
+        if names:
+            def run(values: dict, request: gr.Request) -> Any:  # Gradio injects the request by its annotation
+                return call(values, request)
+        else:
+            def run(request: gr.Request) -> Any:  # type: ignore[misc]  # the same name, a signature of its own
+                return call({}, request)
+        return trigger(run, inputs={self.parts[n] for n in names} or None,
                        outputs=[self.parts[n] for n in outputs] or None, **options)
 
     def on_select(self, trigger: Callable, handler: Handler, inputs: Iterable[str] = (),
                   outputs: Iterable[str] = (), **options: Any):
         """As `on`, for a select event: the handler also gets what was selected, `handler(values, selected)`."""
         names, outputs = list(inputs), list(outputs)
-        by_part = {self.parts[n]: n for n in names}
-        parts = self.parts
+        call = self._by_name(handler, names, len(outputs))
 
         def run(values: dict, selected: gr.SelectData) -> Any:
-            return _components(parts, handler({by_part[c]: v for c, v in values.items()}, selected), len(outputs))
-        return trigger(run, inputs=set(by_part), outputs=[self.parts[n] for n in outputs], **options)
+            return call(values, selected)
+        return trigger(run, inputs={self.parts[n] for n in names}, outputs=[self.parts[n] for n in outputs],
+                       **options)
 
-    def _by_name(self, handler: Handler, names: list[str], outputs: int) -> Callable:
-        by_part = {self.parts[n]: n for n in names}
-        parts = self.parts
-        if not names:
-            def run_without_inputs(request: gr.Request) -> Any:
-                return _components(parts, handler({}, request), outputs)
-            return run_without_inputs
+    def _by_name(self, handler: Handler, names: list[str], outputs: int) -> Callable[[dict, Any], Any]:
+        """The handler between components and names: values in by component, updates out by component."""
+        by_part, parts = {self.parts[n]: n for n in names}, self.parts
 
-        def run(values: dict, request: gr.Request) -> Any:
-            return _components(parts, handler({by_part[c]: v for c, v in values.items()}, request), outputs)
-        return run
+        def call(values: dict, extra: Any) -> Any:
+            return _components(parts, handler({by_part[c]: v for c, v in values.items()}, extra), outputs)
+        return call
 
 
 def _components(parts: Mapping[str, Any], updates: Updates, outputs: int) -> Any:

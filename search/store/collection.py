@@ -36,8 +36,6 @@ EXACT_LIMIT = 300_000
 RECHECK_S = 5.0
 
 
-
-
 @dataclass(frozen=True)
 class StoredItem:
     """What the store remembers of a product besides its vector: used to skip unchanged work."""
