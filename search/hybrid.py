@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from search.ranking import Hit
+from search.ranking import Hit, share
 
 RRF_K = 60  # the constant of the original RRF paper, also Qdrant's and Marqo's
 
@@ -22,7 +22,7 @@ def weighted(vector_hits: Sequence[Hit], keyword_hits: Sequence[Hit], keyword_we
     best = max((hit.score for hit in keyword_hits), default=0.0)
     if best <= 0:
         return list(vector_hits)
-    weight = min(max(float(keyword_weight), 0.0), 1.0)
+    weight = share(keyword_weight)
     keyword = {hit.product.id: hit for hit in keyword_hits}
     cosine = {hit.product.id: hit.score for hit in vector_hits}
     fused = []
@@ -37,7 +37,7 @@ def reciprocal_rank(vector_hits: Sequence[Hit], keyword_hits: Sequence[Hit], key
     """Reciprocal-rank fusion: `(1 - w) / (RRF_K + vector rank) + w / (RRF_K + keyword rank)`."""
     if not keyword_hits:
         return list(vector_hits)
-    weight = min(max(float(keyword_weight), 0.0), 1.0)
+    weight = share(keyword_weight)
     scores: dict[str, float] = {}
     hits: dict[str, Hit] = {}
     for side, side_weight in ((vector_hits, 1 - weight), (keyword_hits, weight)):

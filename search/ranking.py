@@ -39,7 +39,12 @@ class Ranking:
 
 
 def _fraction(value: float | None, default: float) -> float:
-    return default if value is None else min(max(float(value), 0.0), 1.0)
+    return default if value is None else share(value)
+
+
+def share(value: float) -> float:
+    """A weight held to [0, 1]."""
+    return min(max(float(value), 0.0), 1.0)
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,7 @@ def blend(image_vector: np.ndarray | None, text_vector: np.ndarray | None, text_
         return _unit(text_vector)  # type: ignore[arg-type]  # not both None: checked above
     if text_vector is None:
         return _unit(image_vector)
-    weight = min(max(float(text_weight), 0.0), 1.0)
+    weight = share(text_weight)
     return _unit((1.0 - weight) * image_vector + weight * text_vector)
 
 

@@ -16,7 +16,7 @@ from search.encoders.clip import load_encoder
 from search.hybrid import FUSIONS
 from search.images import Photo, load_image
 from search.query_cache import EmbeddingCache, image_key, text_key
-from search.ranking import Filters, Hit, Ranking, above_threshold, blend, rerank, to_where
+from search.ranking import Filters, Hit, Ranking, above_threshold, blend, rerank, share, to_where
 from search.store.collection import ProductStore
 from search.words import has_cjk
 
@@ -184,7 +184,7 @@ class SearchService:
 def _keyword_share(ranking: Ranking, keywords_only: str | None, image_vector: np.ndarray | None) -> float:
     """How much of the fused score the text's words carry: all of it for a text CLIP cannot read alone; the
     text's share of the blend for one beside a photo; otherwise the keyword weight of the text's share."""
-    text_share = 1.0 if image_vector is None else min(max(float(ranking.text_weight), 0.0), 1.0)
+    text_share = 1.0 if image_vector is None else share(ranking.text_weight)
     return text_share if keywords_only else float(ranking.keyword_weight) * text_share
 
 
