@@ -122,7 +122,7 @@ def _eval(service: SearchService, settings: Settings, args: argparse.Namespace) 
         print(f"\ntext queries ({len(texts)}), searched three ways:")
         for name, weight in (("keywords only", 1.0), ("vectors only", 0.0),
                              (f"hybrid (keyword weight {settings.keyword_weight:g})", settings.keyword_weight)):
-            if weight < 1 and not service.encoder.info.supports_text:
+            if weight < 1 and not service.encoder.reads_text:
                 print(f"{name}: this model reads no text")
                 continue
             print(f"{name}: {evaluate(_searching(service, weight), texts, sizes, args.depth).summary()}")

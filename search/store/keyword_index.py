@@ -3,9 +3,9 @@ language the feed gives), beside the vectors: what finds brand names, model numb
 CLIP vector cannot carry.
 
 Derived data, never a source of truth: built in memory from what the store holds, changed by the store's own
-writes, and built again when the store changed under it. bm25s scores a query in under a millisecond at 100,000
-products (SQLite FTS5 took 19 ms for the same queries); it has no incremental update, so a write marks the index
-stale and the next query builds it again (about 2 s at 100,000 products; `bench/keywords.py`).
+writes, and built again when the store changed under it. bm25s scored a query in about 1 ms at 100,000 products
+where SQLite FTS5 took 29 ms (`bench/keywords.py`, figures with their CPU in docs/benchmarks.md); it has no
+incremental update, so a write marks its matrix stale (see `KeywordIndex`).
 """
 from __future__ import annotations
 
