@@ -13,6 +13,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ class Indexer:
         root, first_lines = Path(images_root), FirstLines()
         in_feed: set[str] = set()
         done = 0
-        with self.store.writing(), ThreadPoolExecutor(self.workers) as readers, \
+        with self.store.writing(), self._downloads(), ThreadPoolExecutor(self.workers) as readers, \
                 ThreadPoolExecutor(os.cpu_count() or 1) as decoders:
             run = _Run(decoders, _Writes(self.store, self.batch_size * WRITE_EVERY))
             waiting: list[Future] = []
@@ -99,6 +100,9 @@ class Indexer:
                 run.summary.removed = self.store.delete([i for i in self.store.ids() if i not in in_feed])
         run.summary.skipped.sort(key=lambda skip: skip.line)
         return run.summary
+
+    def _downloads(self) -> AbstractContextManager[object]:
+        return self.fetcher.connections() if self.fetcher else nullcontext()
 
     def _new_rows(self, batch: list[FeedItem], first_lines: FirstLines, in_feed: set[str],
                   summary: IndexSummary) -> list[FeedRow]:
