@@ -269,7 +269,7 @@ def write_demo_catalog(out_dir: Path | str) -> Path:
     for product, style in demo_products():
         image_path = out / product.image
         if not image_path.exists():
-            draw_product(product.category, style).save(image_path, optimize=True)
+            draw_product(product.category, style).save(image_path)  # optimize=True: 3% smaller, 3x slower
         rows.append({**{k: getattr(product, k) for k in FEED_COLUMNS[:9]}, **product.attributes})
     partial = feed.with_suffix(".csv.part")
     with partial.open("w", newline="", encoding="utf-8") as handle:
