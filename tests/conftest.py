@@ -18,6 +18,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PRODUCT_SEARCH_PRECISION", "fp32")
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 from PIL import Image
 
 from catalog.demo import write_demo_catalog
@@ -29,6 +30,27 @@ from search.store.collection import ProductStore
 ROOT = Path(__file__).resolve().parent.parent
 FASHION = ROOT.parent / "shared" / "data" / "fashion-photos"
 ADMIN_PASSWORD = "correct horse battery staple"
+
+
+# Fixtures that start a process or index a store once per worker: the tests using each go to one worker
+# (`--dist loadgroup`), so it starts once per run instead of once per worker.
+STARTED_ONCE = ("launched_app", "server", "tiny_store")
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    for name in STARTED_ONCE:
+        if name in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(name))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """pytest-xdist 3.8 groups a test by writing `name@group` to `item._nodeid`, which pytest 9.2 no longer reads
+    (pytest-xdist#1386, fix proposed in #1388): carry it into the id pytest does read."""
+    for item in items:
+        grouped = item.__dict__.get("_nodeid")
+        if grouped and grouped != item.nodeid:
+            item._id = coerce_node_id(grouped)
 
 
 @pytest.fixture(scope="session")

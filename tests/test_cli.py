@@ -1,4 +1,5 @@
-"""The CLIs as users run them: every command in its own process, the store shared only through disk."""
+"""The CLIs as users run them: a store written by one process and searched by others through disk; the other
+commands through the `main()` their process runs."""
 import json
 import random
 from concurrent.futures import ThreadPoolExecutor
@@ -24,8 +25,8 @@ def tiny_store(tmp_path_factory, demo_feed):
     return store
 
 
-def _query(store, *args):
-    return run_cli("search", "query", "--store", str(store), "--model", "test-tiny", "--json", *args)
+def _query(store, *args, run=cli_here):
+    return run("search", "query", "--store", str(store), "--model", "test-tiny", "--json", *args)
 
 
 def test_fifty_products_find_themselves_first_from_another_process(tiny_store, demo_feed, tiny_encoder):
@@ -40,7 +41,7 @@ def test_fifty_products_find_themselves_first_from_another_process(tiny_store, d
             (product.brand, product.price, product.currency)
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(lambda p: _query(tiny_store, "--image", str(demo_feed.parent / p.image),
-                                                 "--top-k", "3"), products[:2]))
+                                                 "--top-k", "3", run=run_cli), products[:2]))
     for product, result in zip(products, results):
         assert result.returncode == 0, result.stderr
         best = json.loads(result.stdout)[0]

@@ -71,16 +71,17 @@ def test_a_killed_writer_frees_the_store(writer, demo_feed):
     assert again.returncode == 0 and "unchanged 240" in again.stdout, again.stderr
 
 
-def _serve(home, port):
-    process = start_app(home / "store", port, home / "demo", home)
+def _serve(store, demo_feed, port):
+    process = start_app(store, port, demo_feed.parent, store.parent)
     wait_for_port(port, process)
     return process
 
 
-def test_an_app_killed_mid_query_opens_its_store_and_answers_again(tmp_path):
-    port = free_port()
-    app = _serve(tmp_path, port)
-    photo = handle_file(str(tmp_path / "demo" / "images" / "demo-0105.png"))
+def test_an_app_killed_mid_query_opens_its_store_and_answers_again(tmp_path, demo_feed):
+    store, port = tmp_path / "store", free_port()
+    assert cli_here("search", "index", str(demo_feed), "--store", str(store), "--model", "test-tiny").returncode == 0
+    app = _serve(store, demo_feed, port)
+    photo = handle_file(str(demo_feed.parent / "images" / "demo-0105.png"))
     client = Client(f"http://127.0.0.1:{port}/", verbose=False)
     with ThreadPoolExecutor(8) as pool:
         queries = [pool.submit(client.predict, photo, 3, 0.0, [], [], None, None, False, api_name="/search_image")
@@ -89,7 +90,7 @@ def test_an_app_killed_mid_query_opens_its_store_and_answers_again(tmp_path):
         app.send_signal(signal.SIGKILL)
         app.wait()
         assert any(not query.done() or query.exception() for query in queries)  # it died mid-query
-    app = _serve(tmp_path, port)
+    app = _serve(store, demo_feed, port)
     try:
         gallery, status = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
             photo, 3, 0.0, [], [], None, None, False, api_name="/search_image")
