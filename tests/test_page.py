@@ -141,7 +141,8 @@ def test_switching_to_chinese_translates_the_page_and_the_results(page, launched
     page.get_by_text("中文").click()
     expect(page.get_by_text("以图搜商品")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("button", name="搜索")).to_be_visible()
-    assert page.get_by_role("tab").all_inner_texts()[:2] == ["购物", "调优"]
+    expect(page.get_by_role("tab").nth(0)).to_have_text("购物")
+    expect(page.get_by_role("tab").nth(1)).to_have_text("调优")  # waits: the tabs are translated one by one
     expect(page.locator("#model-line")).to_contain_text("件商品")
     expect(page.locator("#status")).to_contain_text("件商品", timeout=30_000)
     expect(page.locator("#results .caption-label").first).to_contain_text("匹配度")
