@@ -18,6 +18,7 @@ from page import admin as admin_tab
 from page import handlers
 from page import shop as shop_tab
 from page import tuning as tuning_tab
+from page.agent_tools import add_agent_tools, not_an_mcp_tool
 from page.labels import I18N, T
 from page.latest import LatestSearch
 from page.wiring import Page
@@ -92,6 +93,7 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
         tuning_page.select(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
         tuning.min_score.release(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
         _api_endpoints(storefront, shop, tuning, selected_id)
+        add_agent_tools(storefront)
         _admin_events(admin, tuning, shop, parts, admin_view if admin.enabled else None)
         parts.on(page.load, handlers.header(storefront), (), handlers.HEADER, api_visibility="private")
         page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
@@ -165,26 +167,35 @@ def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
     outputs = [shop.gallery, shop.status]
 
     def run(image, text, weight, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0,
-            keyword_weight=None):
+            keyword_weight=None, request: gr.Request | None = None):
         chosen = Filters(tuple(brands or ()), tuple(categories or ()), low or None, high or None, bool(stock),
                          tuple(colours or ()))
         saved = storefront.settings.ranking
         ranking = Ranking.of(k, score, weight, rerank, saved.keyword_weight if keyword_weight is None else
                              keyword_weight)
-        return _gallery_and_status(lambda: storefront.search(image, text, chosen, ranking), ranking.min_score)
+        return _gallery_and_status(lambda: storefront.search(image, text, chosen, ranking), ranking.min_score,
+                                   storefront, request)
 
-    def by_photo(image, k, score, *rest):
-        return run(image, "", 0.0, k, score, *rest)
+    def by_photo(image, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0,
+                 keyword_weight=None, request: gr.Request | None = None):
+        return run(image, "", 0.0, k, score, brands, categories, low, high, stock, colours, rerank, keyword_weight,
+                   request)
 
-    def by_text(words, k, score, *rest):
-        return run(None, words, 1.0, k, score, *rest)
+    def by_text(words, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0,
+                keyword_weight=None, request: gr.Request | None = None):
+        return run(None, words, 1.0, k, score, brands, categories, low, high, stock, colours, rerank, keyword_weight,
+                   request)
 
-    def more(product_id, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0, keyword_weight=None):
+    def more(product_id, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0, keyword_weight=None,
+             request: gr.Request | None = None):
         chosen = Filters(tuple(brands or ()), tuple(categories or ()), low or None, high or None, bool(stock),
                          tuple(colours or ()))
         ranking = Ranking.of(k, score, rerank_weight=rerank)
-        return _gallery_and_status(lambda: storefront.more_like_this(product_id, chosen, ranking), ranking.min_score)
+        return _gallery_and_status(lambda: storefront.more_like_this(product_id, chosen, ranking), ranking.min_score,
+                                   storefront, request)
 
+    for gallery_endpoint in (run, by_photo, by_text, more):  # agents have tools of their own (page/agent_tools.py)
+        not_an_mcp_tool(gallery_endpoint)
     ranking = [tuning.top_k, tuning.min_score]
     both = [photo, shop.text, shop.text_weight, *ranking, *filters, *colours_and_weights]
     trigger.click(run, both, outputs, api_name="search", **SEARCHING)
@@ -197,9 +208,12 @@ def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
                   **SEARCHING)
 
 
-def _gallery_and_status(search: Callable[[], ShopResult], min_score: float) -> tuple:
-    """An API search's gallery and status line; a `UserError` is the status line."""
+def _gallery_and_status(search: Callable[[], ShopResult], min_score: float, storefront: Storefront,
+                        request: gr.Request | None) -> tuple:
+    """An API search's gallery and status line, counted against the deployment's limits; a `UserError` (too many
+    searches among them) is the status line."""
     try:
+        handlers.admit(storefront, request)
         updates = handlers.shown(search(), min_score, "en")
     except UserError as error:
         return [], handlers.problem(error)
@@ -209,7 +223,7 @@ def _gallery_and_status(search: Callable[[], ShopResult], min_score: float) -> t
 def _admin_events(admin: Admin, tuning, shop, parts: Page, view) -> None:
     """Admin actions: on the page when enabled, and always as API endpoints that check the password (their inputs
     positional, in the documented order)."""
-    run = handlers.admin_handlers(admin)
+    run = {name: not_an_mcp_tool(action) for name, action in handlers.admin_handlers(admin).items()}
     saved = [tuning.top_k, tuning.min_score, shop.text_weight, tuning.rerank_weight, tuning.keyword_weight]
     if view is None:  # no Admin tab: the endpoints still exist, and refuse
         trigger, password = gr.Button(visible=False), gr.Textbox(visible=False)
@@ -241,17 +255,32 @@ def main(argv: list[str] | None = None) -> None:
     add_common_flags(parser)
     parser.add_argument("--port", type=int, help="port to listen on (env PRODUCT_SEARCH_PORT, default 7860)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for all)")
+    parser.add_argument("--mcp", action="store_const", const="1",
+                        help="serve the shopping tools to agents over MCP at /gradio_api/mcp/ (env "
+                             "PRODUCT_SEARCH_MCP=1)")
+    parser.add_argument("--limit-per-session", metavar="RATE", help="at most RATE searches per session, e.g. "
+                        "30/minute (env PRODUCT_SEARCH_LIMIT_PER_SESSION; default none)")
+    parser.add_argument("--limit-per-address", metavar="RATE", help="at most RATE searches per client address, e.g. "
+                        "120/minute (env PRODUCT_SEARCH_LIMIT_PER_ADDRESS; default none)")
     args = parser.parse_args(argv)
     storefront = Storefront(_settings_from_env().with_args(args))
     try:
-        storefront.start()  # load the model and fill an empty store before the first shopper arrives
+        demo = serve(storefront, args.host)
     except UserError as error:
         raise SystemExit(f"error: {error}") from None
+
+
+def serve(storefront: Storefront, host: str = "127.0.0.1", **launch: Any) -> gr.Blocks:
+    """Starts the storefront (the model loaded, an empty store filled with the demo catalog) before the first
+    shopper arrives, then serves the page on the settings' port; raises `UserError` when it cannot start."""
+    storefront.start()
     gr.set_static_paths(storefront.image_folders())  # catalog pictures are served as they are, never copied
-    demo = build_demo(storefront)
-    demo.queue(default_concurrency_limit=2, max_size=QUEUE_MAX).launch(
-        server_name=args.host, server_port=storefront.settings.port, i18n=I18N,
-        theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, show_error=False, max_file_size=MAX_BYTES)
+    page = build_demo(storefront)
+    settings = storefront.settings
+    page.queue(default_concurrency_limit=2, max_size=QUEUE_MAX).launch(
+        server_name=host, server_port=settings.port, mcp_server=settings.serves_mcp, i18n=I18N,
+        theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, show_error=False, max_file_size=MAX_BYTES, **launch)
+    return page
 
 
 if __name__ == "__main__":

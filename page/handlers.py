@@ -57,6 +57,19 @@ def shown(result: ShopResult, min_score: float, lang: str, tuning_open: bool = F
     return updates
 
 
+def admit(storefront: Storefront, request: gr.Request | None) -> None:
+    """Counts a search of the page, the API or an MCP tool against the deployment's limits; raises
+    `TooManySearches`. Behind a proxy (a Space) the client's address is the last X-Forwarded-For entry, the one the
+    proxy added: the entries before it are whatever the client sent."""
+    if request is None or not storefront.limits.enabled:
+        return
+    # An MCP tool call gets the HTTP request itself, and Gradio's MCP server keeps no session: counted by address
+    session = getattr(request, "session_hash", None)
+    forwarded = (request.headers.get("x-forwarded-for") or "").split(",")[-1].strip()
+    client = getattr(request, "client", None)
+    storefront.limits.admit(session, forwarded or (client.host if client else None))
+
+
 def page_search(storefront: Storefront, latest: LatestSearch, from_tuning: bool = False,
                 always_shown: bool = False) -> Callable[[Values, gr.Request], Updates]:
     """Search from the page; nothing happens while there is neither a photo nor a text. `from_tuning`: the
@@ -67,6 +80,7 @@ def page_search(storefront: Storefront, latest: LatestSearch, from_tuning: bool 
     def search(values: Values, request: gr.Request) -> Updates:
         if values["query_photo"] is None and not (values["text"] or "").strip():
             return {}
+        admit(storefront, request)
         ticket, lang, chosen = latest.start(request), language(values["lang"]), ranking(values)
         result = storefront.search(values["query_photo"], values["text"], filters(values), chosen, lang)
         if not (always_shown or latest.is_newest(request, ticket)):
@@ -78,6 +92,7 @@ def page_search(storefront: Storefront, latest: LatestSearch, from_tuning: bool 
 def page_more_like_this(storefront: Storefront, latest: LatestSearch) -> Callable[[Values, gr.Request], Updates]:
     @shows_problems
     def more(values: Values, request: gr.Request) -> Updates:
+        admit(storefront, request)
         ticket, lang, chosen = latest.start(request), language(values["lang"]), ranking(values)
         result = storefront.more_like_this(values["selected_id"], filters(values), chosen, lang)
         if not latest.is_newest(request, ticket):

@@ -7,14 +7,13 @@ import base64
 import contextlib
 import io
 from pathlib import Path
-from urllib.parse import unquote_to_bytes
 
 import gradio as gr
 from gradio.data_classes import ImageData
 from gradio.utils import get_upload_folder
 from PIL import Image
 
-from search.images import PhotoBytes
+from search.images import PhotoBytes, data_url_bytes
 
 SHOWN_QUALITY = 90
 
@@ -29,7 +28,7 @@ class PhotoInput(gr.Image):
         if payload.path:
             return PhotoBytes(_take_upload(Path(payload.path)), name)
         if (payload.url or "").startswith("data:"):
-            return PhotoBytes(_data_url_bytes(payload.url), name)
+            return PhotoBytes(data_url_bytes(payload.url), name)
         return None
 
     def postprocess(self, value) -> ImageData | None:
@@ -48,15 +47,6 @@ def as_jpeg(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, "JPEG", quality=SHOWN_QUALITY)
     return buffer.getvalue()
-
-
-def _data_url_bytes(url: str) -> bytes:
-    """What a data URL holds (the page's own photos, or anything an API caller sends: load_image judges it)."""
-    header, _, body = url.partition(",")
-    try:
-        return base64.b64decode(body, validate=True) if header.endswith(";base64") else unquote_to_bytes(body)
-    except ValueError:
-        return body.encode()
 
 
 def _take_upload(path: Path) -> bytes:

@@ -50,6 +50,15 @@ class Settings:
     admin_password: str | None = None  # without it the page has no Admin tab and admin actions are refused
     saved_settings: Path = Path("data/saved-settings.json")
     url_timeout: float = 8.0  # seconds a shopper's image address may take to answer
+    # A public deployment's cap on searches ("30/minute", "500/hour"; empty: none), per browser or API session
+    # and per client address, on the page, the API and the MCP tools alike
+    limit_per_session: str = ""
+    limit_per_address: str = ""
+    mcp: str = ""  # "1" / "true": serve the shopping tools over MCP at /gradio_api/mcp/
+
+    @property
+    def serves_mcp(self) -> bool:
+        return self.mcp.strip().lower() in ("1", "true", "yes", "on")
 
     @property
     def ranking(self) -> Ranking:

@@ -1,12 +1,14 @@
 """Turn any query or catalog input (path, bytes, PIL image, webcam array) into a safe RGB image."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -54,6 +56,16 @@ class Photo:
     @property
     def size(self) -> tuple[int, int]:
         return self.image.size
+
+
+def data_url_bytes(url: str) -> bytes:
+    """What a `data:` URL holds (the page's own photos, or anything an API caller or agent sends: `load_image`
+    judges it)."""
+    header, _, body = url.partition(",")
+    try:
+        return base64.b64decode(body, validate=True) if header.endswith(";base64") else unquote_to_bytes(body)
+    except ValueError:
+        return body.encode()
 
 
 def prepare_photo(source: Any, name: str | None = None) -> Photo:

@@ -20,6 +20,7 @@ from search.ranking import Filters, Ranking
 from search.recognise import Guess, Recogniser
 from search.service import Query, QueryError, SearchResponse, SearchService, build_service
 from storefront import results
+from storefront.limits import SearchLimits
 from storefront.text import say
 
 log = logging.getLogger("storefront")
@@ -48,6 +49,7 @@ class Storefront:
         self._facets: dict[str, list[tuple[str, str]]] | None = None
         self._lock = threading.Lock()
         self._started = False
+        self.limits = SearchLimits(settings.limit_per_session, settings.limit_per_address)
 
     def start(self) -> SearchService:
         """The start-up step, once: the model and store loaded, an empty store filled with the demo catalog, the

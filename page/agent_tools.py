@@ -1,0 +1,176 @@
+"""The shopping tools agents call: named API endpoints built from typed, documented functions (`gr.api`), which
+Gradio also serves as MCP tools when the app runs with `--mcp`. Their docstrings are what an agent reads."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import gradio as gr
+from gradio import route_utils
+
+from catalog.errors import UserError
+from page.handlers import admit
+from search.ranking import Filters
+from storefront.agents import AgentTools
+from storefront.front import Storefront
+
+TOOL_NAMES = ("search_products_by_image", "search_products_by_text", "search_products_by_image_and_text",
+              "similar_products", "product_details", "catalog_facets")
+
+
+def add_agent_tools(storefront: Storefront) -> None:
+    """The tools, as endpoints of the Blocks being built (call inside `with gr.Blocks()`)."""
+    for tool in agent_tools(AgentTools(storefront), storefront):
+        gr.api(tool, api_name=tool.__name__, queue=False)  # unqueued: MCP calls them with the caller's request
+
+
+def not_an_mcp_tool(fn: Callable) -> Callable:
+    """Gradio offers every public endpoint as an MCP tool; its `gr.mcp` decorators record a function's kind in
+    `_mcp_type`, and a kind that is neither tool, resource nor prompt keeps the function off MCP's lists. The page's
+    gallery endpoints and the admin actions are not for agents."""
+    fn._mcp_type = "not-for-agents"  # type: ignore[attr-defined]
+    return fn
+
+
+def agent_tools(tools: AgentTools, storefront: Storefront) -> list[Callable]:
+    def answer(request: gr.Request | None, call: Callable[[Callable[[str], str]], Any]) -> str:
+        """The tool's answer as JSON text (what MCP carries); a `UserError` as a tool error saying what to change."""
+        try:
+            admit(storefront, request)
+            return json.dumps(call(_picture_address(request)), ensure_ascii=False)
+        except UserError as error:
+            raise gr.Error(str(error), print_exception=False) from None
+
+    def search_products_by_image(image_address: str, top_k: int = 10, brands: list[str] | None = None,
+                                 categories: list[str] | None = None, colours: list[str] | None = None,
+                                 min_price: float | None = None, max_price: float | None = None,
+                                 in_stock_only: bool = False, request: gr.Request | None = None) -> str:
+        """Find the catalog's products that look like a photo.
+
+        Args:
+            image_address: the photo: an http(s):// address of a JPEG, PNG, WebP, GIF, BMP or TIFF (at most 25 MiB, answering within 8 s), or a data: URL (data:image/jpeg;base64,...).
+            top_k: how many products to return, 1 to 50.
+            brands: only these brands (exact names from catalog_facets); empty for any.
+            categories: only these categories (exact names from catalog_facets); empty for any.
+            colours: only these colours (exact names from catalog_facets); empty for any.
+            min_price: lowest price, in the product's own currency; products without a price are left out.
+            max_price: highest price, in the product's own currency; products without a price are left out.
+            in_stock_only: only products in stock.
+
+        Returns:
+            A JSON array, the best matches first, each with id, title, brand, category, colour, price (a number or null),
+            currency (ISO 4217), in_stock, score (cosine similarity, at most 1.0, higher is closer), picture (an
+            address of its picture), product_page (the merchant's page, or "") and matched_words.
+        """
+        chosen = _filters(brands, categories, colours, min_price, max_price, in_stock_only)
+        return answer(request, lambda at: tools.search(at, image=image_address, top_k=top_k, filters=chosen))
+
+    def search_products_by_text(query: str, top_k: int = 10, brands: list[str] | None = None,
+                                categories: list[str] | None = None, colours: list[str] | None = None,
+                                min_price: float | None = None, max_price: float | None = None,
+                                in_stock_only: bool = False, request: gr.Request | None = None) -> str:
+        """Find the catalog's products described by words, in English or Chinese ("red striped mug", "红色 马克杯"),
+        brand names and model numbers included.
+
+        Args:
+            query: what the shopper wants, in a few words.
+            top_k: how many products to return, 1 to 50.
+            brands: only these brands (exact names from catalog_facets); empty for any.
+            categories: only these categories (exact names from catalog_facets); empty for any.
+            colours: only these colours (exact names from catalog_facets); empty for any.
+            min_price: lowest price, in the product's own currency; products without a price are left out.
+            max_price: highest price, in the product's own currency; products without a price are left out.
+            in_stock_only: only products in stock.
+
+        Returns:
+            A JSON array, the best matches first, each with id, title, brand, category, colour, price, currency, in_stock, score
+            (higher is closer), picture, product_page and matched_words (the query's words the product holds).
+        """
+        chosen = _filters(brands, categories, colours, min_price, max_price, in_stock_only)
+        return answer(request, lambda at: tools.search(at, text=query, top_k=top_k, filters=chosen))
+
+    def search_products_by_image_and_text(image_address: str, query: str, image_share: float = 0.5, top_k: int = 10,
+                                          brands: list[str] | None = None, categories: list[str] | None = None,
+                                          colours: list[str] | None = None, min_price: float | None = None,
+                                          max_price: float | None = None, in_stock_only: bool = False,
+                                          request: gr.Request | None = None) -> str:
+        """Find products like a photo, changed by words ("this bag, but in navy").
+
+        Args:
+            image_address: the photo, as an http(s):// address or a data: URL (see search_products_by_image).
+            query: the words that change or narrow the photo's match.
+            image_share: 0 to 1, how much the photo counts against the words (1: the photo alone, 0: the words alone).
+            top_k: how many products to return, 1 to 50.
+            brands: only these brands (exact names from catalog_facets); empty for any.
+            categories: only these categories (exact names from catalog_facets); empty for any.
+            colours: only these colours (exact names from catalog_facets); empty for any.
+            min_price: lowest price, in the product's own currency.
+            max_price: highest price, in the product's own currency.
+            in_stock_only: only products in stock.
+
+        Returns:
+            A JSON array, the best matches first, as search_products_by_image returns them.
+        """
+        chosen = _filters(brands, categories, colours, min_price, max_price, in_stock_only)
+        return answer(request, lambda at: tools.search(at, image=image_address, text=query, image_share=image_share,
+                                                       top_k=top_k, filters=chosen))
+
+    def similar_products(product_id: str, top_k: int = 10, brands: list[str] | None = None,
+                         categories: list[str] | None = None, colours: list[str] | None = None,
+                         min_price: float | None = None, max_price: float | None = None,
+                         in_stock_only: bool = False, request: gr.Request | None = None) -> str:
+        """Find products that look like a product of the catalog (the product itself left out).
+
+        Args:
+            product_id: the id of a product, as a search returned it.
+            top_k: how many products to return, 1 to 50.
+            brands: only these brands; empty for any.
+            categories: only these categories; empty for any.
+            colours: only these colours; empty for any.
+            min_price: lowest price, in the product's own currency.
+            max_price: highest price, in the product's own currency.
+            in_stock_only: only products in stock.
+
+        Returns:
+            A JSON array, the closest products first, as search_products_by_image returns them.
+        """
+        chosen = _filters(brands, categories, colours, min_price, max_price, in_stock_only)
+        return answer(request, lambda at: tools.more_like(at, product_id, top_k=top_k, filters=chosen))
+
+    def product_details(product_id: str, request: gr.Request | None = None) -> str:
+        """Everything the catalog holds about one product.
+
+        Args:
+            product_id: the id of a product, as a search returned it.
+
+        Returns:
+            A JSON object: id, title, brand, category, colour, price, currency, in_stock, picture, product_page and attributes
+            (the feed's other fields, such as material, pattern or size, and their Chinese versions *_zh).
+        """
+        return answer(request, lambda at: tools.product(at, product_id))
+
+    def catalog_facets(request: gr.Request | None = None) -> str:
+        """What the catalog holds, to choose filters from, as a JSON object: its brands, categories and colours, each with its number
+        of products, the number of products, and the price range (min and max; null when no product has a price).
+        """
+        return answer(request, lambda _: tools.facets())
+
+    return [search_products_by_image, search_products_by_text, search_products_by_image_and_text, similar_products,
+            product_details, catalog_facets]
+
+
+def _filters(brands: list[str] | None, categories: list[str] | None, colours: list[str] | None,
+             min_price: float | None, max_price: float | None, in_stock_only: bool) -> Filters:
+    return Filters(brands=tuple(brands or ()), categories=tuple(categories or ()), colours=tuple(colours or ()),
+                   min_price=min_price, max_price=max_price, in_stock_only=bool(in_stock_only))
+
+
+def _picture_address(request: gr.Request | None) -> Callable[[str], str]:
+    """A stored picture's address on this server (Gradio serves the catalog's picture folders as static files)."""
+    root = ""
+    http = getattr(request, "request", request)  # an MCP call gets the HTTP request itself, unwrapped
+    if http is not None:  # behind a proxy: its X-Forwarded-Host and X-Forwarded-Proto
+        root = str(route_utils.get_request_origin(http, http.url.path)).rstrip("/")
+    return lambda path: f"{root}/gradio_api/file={quote(path)}" if path else ""

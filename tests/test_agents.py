@@ -1,0 +1,154 @@
+"""Shopping agents over MCP, and a public deployment's cap on searches, against the app served in this process."""
+import asyncio
+import base64
+import json
+
+import gradio as gr
+import pytest
+from gradio_client import Client
+from mcp import ClientSession
+from mcp.client.streamable_http import streamablehttp_client
+
+import app
+from conftest import free_port, page_values
+from page import handlers
+from page.agent_tools import TOOL_NAMES
+from page.latest import LatestSearch
+from search.config import Settings
+from storefront.front import Storefront
+
+
+def _serve(tmp_path, demo_feed, **settings):
+    storefront = Storefront(Settings(store=tmp_path / "store", model="test-tiny", precision="fp32",
+                                     demo_dir=demo_feed.parent, port=free_port(),
+                                     saved_settings=tmp_path / "saved.json", **settings))
+    page = app.serve(storefront, prevent_thread_lock=True, quiet=True)
+    return storefront, page, f"http://127.0.0.1:{storefront.settings.port}"
+
+
+@pytest.fixture(scope="module")
+def mcp_app(tmp_path_factory, demo_feed):
+    storefront, page, url = _serve(tmp_path_factory.mktemp("mcp"), demo_feed, mcp="1")
+    yield url
+    page.close()
+
+
+def _tool_session(url, calls):
+    """Runs `calls(session)` in one MCP session against the app; returns what it returns."""
+    async def run():
+        async with streamablehttp_client(f"{url}/gradio_api/mcp/") as (reading, writing, _):
+            async with ClientSession(reading, writing) as session:
+                await session.initialize()
+                return await calls(session)
+    return asyncio.run(run())
+
+
+def _text(result) -> str:
+    return "".join(part.text for part in result.content)
+
+
+def test_agents_see_only_the_shopping_tools_each_documented(mcp_app):
+    async def listing(session):
+        return (await session.list_tools()).tools
+    tools = _tool_session(mcp_app, listing)
+    assert {tool.name for tool in tools} == set(TOOL_NAMES)  # no admin action, no gallery endpoint
+    by_name = {tool.name: tool for tool in tools}
+    photo = by_name["search_products_by_image"].inputSchema["properties"]["image_address"]
+    assert "data: URL" in photo["description"] and "http(s)://" in photo["description"]
+    assert "JSON array" in by_name["search_products_by_text"].description
+
+
+def test_every_tool_answers_with_structured_products(mcp_app, demo_feed):
+    picture = (demo_feed.parent / "images" / "demo-0105.png").read_bytes()
+    data_url = "data:image/png;base64," + base64.b64encode(picture).decode()
+
+    async def calls(session):
+        said = {}
+        said["text"] = await session.call_tool("search_products_by_text", {"query": "Kestrel backpack", "top_k": 3})
+        said["photo"] = await session.call_tool("search_products_by_image", {"image_address": data_url, "top_k": 3})
+        address = json.loads(_text(said["photo"]))[0]["picture"]  # the app's own address of the picture
+        said["address"] = await session.call_tool("search_products_by_image", {"image_address": address})
+        said["both"] = await session.call_tool("search_products_by_image_and_text", {
+            "image_address": data_url, "query": "blue", "image_share": 0.5, "top_k": 4, "categories": ["Mugs"]})
+        said["similar"] = await session.call_tool("similar_products", {"product_id": "demo-0105", "top_k": 5,
+                                                                       "max_price": 40})
+        said["details"] = await session.call_tool("product_details", {"product_id": "demo-0105"})
+        said["facets"] = await session.call_tool("catalog_facets", {})
+        return said
+    said = _tool_session(mcp_app, calls)
+    assert not any(result.isError for result in said.values()), {k: _text(v) for k, v in said.items()}
+    answers = {name: json.loads(_text(result)) for name, result in said.items()}
+    first = answers["text"][0]
+    assert (first["brand"], first["category"]) == ("Kestrel", "Backpacks") and first["matched_words"]
+    assert set(first) == {"id", "title", "brand", "category", "colour", "price", "currency", "in_stock", "score",
+                          "picture", "product_page", "matched_words"}
+    assert answers["photo"][0]["id"] == "demo-0105" and answers["photo"][0]["score"] > 0.99
+    assert answers["photo"][0]["picture"].startswith(mcp_app + "/gradio_api/file=")
+    assert answers["address"][0]["id"] == "demo-0105"
+    assert len(answers["both"]) == 4 and {p["category"] for p in answers["both"]} == {"Mugs"}
+    assert "demo-0105" not in {p["id"] for p in answers["similar"]} and len(answers["similar"]) == 5
+    assert all(p["price"] <= 40 for p in answers["similar"])
+    details = answers["details"]
+    assert details["title"] == "Kestrel Red Striped Coffee Mug" and details["attributes"]["title_zh"]
+    assert details["product_page"].endswith("demo-0105") and details["price"] == 25.0
+    facets = answers["facets"]
+    assert facets["categories"]["Mugs"] == 24 and facets["products"] == 240
+    assert 0 < facets["price_range"]["min"] < facets["price_range"]["max"]
+
+
+def test_bad_calls_are_tool_errors_that_say_what_to_change(mcp_app):
+    async def calls(session):
+        return [await session.call_tool(name, arguments) for name, arguments in (
+            ("search_products_by_image", {"image_address": "ftp://example.com/a.jpg"}),
+            ("search_products_by_image", {"image_address": f"{mcp_app}/no-such-picture.jpg"}),
+            ("search_products_by_image", {"image_address": "data:image/png;base64,bm90IGEgcGljdHVyZQ=="}),
+            ("product_details", {"product_id": "demo-9999"}),
+            ("similar_products", {"product_id": "demo-9999"}),
+            ("search_products_by_text", {"query": "mug", "brands": ["Nobody"]}),
+            ("search_products_by_text", {"query": "mug", "min_price": 50, "max_price": 10}),
+            ("search_products_by_text", {"query": "mug", "top_k": 500}),
+            ("admin_delete", {"password": "", "ids": "demo-0001"}),
+        )]
+    results = _tool_session(mcp_app, calls)
+    assert all(result.isError for result in results)
+    said = [_text(result) for result in results]
+    assert "is not an image address: give an http(s):// or data: address" in said[0]
+    assert "HTTP 404" in said[1]
+    assert "not an image format we can read" in said[2]
+    assert "no product has the id 'demo-9999'" in said[3] and "no product has the id 'demo-9999'" in said[4]
+    assert "unknown brand 'Nobody': the catalog has Alder & Co" in said[5]
+    assert "min_price 50 is above max_price 10" in said[6]
+    assert "top_k must be between 1 and 50" in said[7]
+    assert "Unknown tool" in said[8]  # admin actions are never tools
+    assert not any("Traceback" in text for text in said)
+
+
+def test_a_burst_is_capped_per_session_and_address_while_other_clients_are_served(tmp_path, demo_feed):
+    storefront, page, url = _serve(tmp_path, demo_feed, mcp="1", limit_per_session="4/minute",
+                                   limit_per_address="6/minute")
+    try:
+        bursting = Client(url, verbose=False, headers={"X-Forwarded-For": "10.0.0.1"})
+        statuses = [bursting.predict("mug", 3, 0.0, [], [], None, None, False, api_name="/search_text")[1]
+                    for _ in range(6)]
+        assert all(s.startswith("3 products") for s in statuses[:4]), statuses
+        assert statuses[4].startswith("⚠️ too many searches: wait ") and statuses[4].endswith(" s and try again")
+        assert 1 <= int(statuses[4].split("wait ")[1].split(" s")[0]) <= 60
+        other = Client(url, verbose=False, headers={"X-Forwarded-For": "10.0.0.2"})
+        assert other.predict("mug", 3, 0.0, [], [], None, None, False, api_name="/search_text")[1].startswith("3 ")
+        same_address = Client(url, verbose=False, headers={"X-Forwarded-For": "10.0.0.1"})  # a new session
+        again = [same_address.predict("mug", 3, 0.0, [], [], None, None, False, api_name="/search_text")[1]
+                 for _ in range(3)]
+        assert [s.startswith("3 products") for s in again] == [True, True, False]  # 6 a minute for the address
+
+        page_search = handlers.page_search(storefront, LatestSearch())
+        shopper = dict(headers={"x-forwarded-for": "10.0.0.3"}, session_hash="a-browser-tab")
+        shown = [page_search(page_values(text="mug"), gr.Request(**shopper))["status"] for _ in range(5)]
+        assert "too many searches" not in shown[3] and shown[4].startswith("⚠️ too many searches: wait")
+
+        async def burst(session):
+            return [await session.call_tool("search_products_by_text", {"query": "mug"}) for _ in range(7)]
+        tool_results = _tool_session(url, burst)  # from 127.0.0.1, an address no call above came from
+        assert [r.isError for r in tool_results] == [False] * 6 + [True]  # Gradio's MCP keeps no session: by address
+        assert "too many searches: wait" in _text(tool_results[6])
+    finally:
+        page.close()
