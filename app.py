@@ -83,7 +83,7 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
                 with gr.Tab(T("admin"), id="admin") as admin_page:
                     admin_view = admin_tab.build(settings.model)
         tabs = {"shop": shop_page, "tuning": tuning_page, **({"admin": admin_page} if admin.enabled else {})}
-        parts = _parts(shop, tuning, lang=lang, banner=banner, selected_id=selected_id,
+        parts = _parts(shop, tuning, storefront.browser_secret(), lang=lang, banner=banner, selected_id=selected_id,
                        **{f"tab_{key}": tab for key, tab in tabs.items()})
         _shop_events(storefront, parts, tabs)
         # Gradio re-translates only the open tab's name on a language switch: name them all again
@@ -96,11 +96,13 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
         add_agent_tools(storefront)
         _admin_events(admin, tuning, shop, parts, admin_view if admin.enabled else None)
         parts.on(page.load, handlers.header(storefront), (), handlers.HEADER, api_visibility="private")
+        parts.on(page.load, handlers.show_history(storefront), ["history", "lang", *handlers.FILTERS],
+                 handlers.HISTORY, api_visibility="private")
         page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
     return page
 
 
-def _parts(shop: shop_tab.ShopView, tuning: tuning_tab.TuningView, **others) -> Page:
+def _parts(shop: shop_tab.ShopView, tuning: tuning_tab.TuningView, browser_secret: str, **others) -> Page:
     """The components events read and write, by name, with the page's own state: what is searched (the shopper's
     photo or the part of it they chose) and the whole photo, held in memory only and forgotten an hour after the
     last use; the digest recognises the photo box reporting what the page put in it."""
@@ -108,14 +110,17 @@ def _parts(shop: shop_tab.ShopView, tuning: tuning_tab.TuningView, **others) -> 
         **{name: getattr(shop, name) for name in ("photo", "crop_hint", "crop_preview", "url", "text", "text_weight",
                                                   "brands", "categories", "colours", "min_price", "max_price",
                                                   "in_stock", "model_line", "chips", "status", "gallery",
-                                                  "details_box", "details", "url_button", "button", "more")},
+                                                  "details_box", "details", "url_button", "button", "more",
+                                                  "history_box", "recent", "inspired", "forget")},
         whole_photo_button=shop.whole_photo,
         **{name: getattr(tuning, name) for name in ("min_score", "top_k", "rerank_weight", "keyword_weight",
                                                     "preview", "histogram", "timings")},
         tuning_open=gr.State(False),  # the tuning charts are drawn only while someone looks at them
         shown_ids=gr.State([]), query_photo=gr.State(None, time_to_live=PHOTO_TTL_S),
         whole_photo=gr.State(None, time_to_live=PHOTO_TTL_S), shown_digest=gr.State(None),
-        first_corner=gr.State(None), **others)
+        first_corner=gr.State(None), history=gr.BrowserState([], storage_key="visual-product-search-history",
+                                                             secret=browser_secret),
+        **others)
 
 
 def _shop_events(storefront: Storefront, parts: Page, tabs: dict) -> None:
@@ -151,8 +156,15 @@ def _shop_events(storefront: Storefront, parts: Page, tabs: dict) -> None:
            trigger_mode="always_last", show_progress="hidden", **searching)
     on(shop["chips"].change, handlers.apply_chip, ["chips", "categories", "colours"], ["categories", "colours"],
        api_visibility="private")
-    parts.on_select(shop["gallery"].select, handlers.select_product(storefront), ["shown_ids", "lang"],
-                    ["selected_id", "details", "details_box"], api_visibility="private")
+    show_history = handlers.show_history(storefront)
+    history_inputs = ["history", "lang", *handlers.FILTERS]
+    on(parts.on_select(shop["gallery"].select, handlers.select_product(storefront), ["shown_ids", "lang", "history"],
+                       ["selected_id", "details", "details_box", "history"], api_visibility="private").then,
+       show_history, history_inputs, handlers.HISTORY, api_visibility="private")
+    on(shop["forget"].click, handlers.forget_history, (), ["history", *handlers.HISTORY], api_visibility="private")
+    for event in (shop["lang"].change, shop["brands"].change, shop["categories"].change, shop["colours"].change,
+                  shop["min_price"].submit, shop["max_price"].submit, shop["in_stock"].change):
+        on(event, show_history, history_inputs, handlers.HISTORY, api_visibility="private")
     on(shop["more"].click, handlers.page_more_like_this(storefront, latest),
        ["selected_id", *handlers.SEARCH_INPUTS], handlers.RESULTS, **searching)
 

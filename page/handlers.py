@@ -16,7 +16,7 @@ from search.images import ImageError, Photo, PhotoBytes
 from search.ranking import Filters, Ranking
 from storefront import results
 from storefront.admin import Admin
-from storefront.front import ShopResult, Storefront
+from storefront.front import RECENT_COUNT, ShopResult, Storefront
 from storefront.text import LABELS, language, say
 from storefront.tuning import score_histogram, timings_table
 
@@ -107,9 +107,29 @@ def select_product(storefront: Storefront) -> Callable[[Values, gr.SelectData], 
         if not ids or event.index is None or event.index >= len(ids):
             return {"selected_id": "", "details": "", "details_box": gr.update(visible=False)}
         product_id = ids[event.index]
+        viewed = [product_id, *(i for i in values["history"] or [] if i != product_id)][:RECENT_COUNT]
         return {"selected_id": product_id, "details": storefront.details(product_id, language(values["lang"])),
-                "details_box": gr.update(visible=True)}
+                "details_box": gr.update(visible=True), "history": viewed}
     return select
+
+
+HISTORY = ["history_box", "recent", "inspired"]
+
+
+def show_history(storefront: Storefront) -> Callable[[Values, gr.Request], Updates]:
+    """The shopper's recent views (read from their browser) and products like them within the active filters."""
+    def show(values: Values, request: gr.Request) -> Updates:
+        viewed, lang = list(values["history"] or []), language(values["lang"])
+        recent = storefront.recently_viewed(viewed, lang) if viewed else []
+        if not recent:
+            return {"history_box": gr.update(visible=False), "recent": [], "inspired": []}
+        inspired = storefront.inspired_by(viewed, filters(values), lang)
+        return {"history_box": gr.update(visible=True), "recent": recent, "inspired": inspired.gallery}
+    return show
+
+
+def forget_history(values: Values, request: gr.Request) -> Updates:
+    return {"history": [], "history_box": gr.update(visible=False), "recent": [], "inspired": []}
 
 
 def _uncropped(lang: str) -> Updates:

@@ -32,6 +32,10 @@ class ShopView:
     chips: gr.Radio
     status: gr.Markdown
     gallery: gr.Gallery
+    history_box: gr.Group
+    recent: gr.Gallery
+    inspired: gr.Gallery
+    forget: gr.Button
     details_box: gr.Group
     details: gr.Markdown
     more: gr.Button
@@ -76,8 +80,16 @@ def build(settings: Settings, examples: list[str]) -> ShopView:
             with gr.Group(visible=False, elem_id="details") as details_box:
                 details = gr.Markdown()
                 more = gr.Button(T("more"), variant="primary", elem_id="more-like-this")
+            # a shopper's history, kept in their browser only (BrowserState), never on the server
+            with gr.Group(visible=False, elem_id="history") as history_box:
+                recent = gr.Gallery(label=T("recently_viewed"), columns=6, height="auto", object_fit="contain",
+                                    elem_id="recent", allow_preview=False)
+                inspired = gr.Gallery(label=T("inspired"), columns=4, height="auto", object_fit="contain",
+                                      elem_id="inspired", allow_preview=False)
+                forget = gr.Button(T("forget_history"), size="sm", elem_id="forget-history")
     return ShopView(photo=photo, crop_hint=crop_hint, crop_preview=crop_preview, whole_photo=whole_photo, url=url,
                     url_button=url_button, text=text, text_weight=text_weight, button=button, brands=brands,
                     categories=categories, colours=colours, min_price=min_price, max_price=max_price,
                     in_stock=in_stock, model_line=model_line, chips=chips, status=status, gallery=gallery,
-                    details_box=details_box, details=details, more=more)
+                    details_box=details_box, details=details, more=more, history_box=history_box, recent=recent,
+                    inspired=inspired, forget=forget)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -142,24 +142,38 @@ class SearchService:
         vector = self.store.vector(product_id)
         if vector is None:
             raise QueryError(f"no product with id {product_id!r} in the catalog")
-        response = self._nearest(vector, filters, ranking, timings, exclude=product_id)
+        response = self._nearest(vector, filters, ranking, timings, exclude={product_id})
         response.image_vector = vector
         return response
 
+    def inspired_by(self, product_ids: Sequence[str], filters: Filters = Filters(),
+                    ranking: Ranking = Ranking()) -> SearchResponse:
+        """Products nearest the mean of some products' stored vectors (a shopper's recent views), without them;
+        ids no longer in the catalog are passed over."""
+        timings: dict[str, float] = {}
+        vectors = list(self.store.vectors(list(product_ids)).values())
+        if not vectors:
+            return SearchResponse([], timings)
+        mean = np.mean(vectors, axis=0)
+        norm = float(np.linalg.norm(mean))
+        if norm == 0:
+            return SearchResponse([], timings)
+        return self._nearest((mean / norm).astype(np.float32), filters, ranking, timings, exclude=set(product_ids))
+
     def _nearest(self, vector: np.ndarray | None, filters: Filters, ranking: Ranking, timings: dict[str, float],
-                 exclude: str | None = None, keywords: Keywords | None = None,
+                 exclude: Collection[str] = (), keywords: Keywords | None = None,
                  fusion: str = "weighted") -> SearchResponse:
         """The store's nearest products but `exclude`, fused with the keyword side when there is one; re-ranking
         and fusion draw from a pool of 3x the results asked for."""
         top_k, rerank_weight = max(1, int(ranking.top_k)), ranking.rerank_weight
-        wanted = top_k + (exclude is not None)
+        wanted = top_k + len(exclude)
         pool = max(wanted, min(top_k * RERANK_POOL, MAX_POOL)) if rerank_weight > 0 or keywords else wanted
         where = to_where(filters)
         with _timed(timings, "search"):
             hits = self.store.query(vector, pool, where) if vector is not None else []
             if keywords and keywords.share > 0:
                 hits = self._fused(vector, hits, keywords, pool, where, FUSIONS[fusion])
-            hits = rerank([h for h in above_threshold(hits, ranking.min_score) if h.product.id != exclude],
+            hits = rerank([h for h in above_threshold(hits, ranking.min_score) if h.product.id not in exclude],
                           rerank_weight)
         return SearchResponse(hits[:top_k], timings)
 

@@ -3,9 +3,11 @@ as `UserError`s; the page turns them into messages (`page/handlers.py`)."""
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,8 @@ from storefront import results
 from storefront.limits import SearchLimits
 from storefront.text import say
 
+INSPIRED_COUNT = 8  # products suggested from a shopper's recent views
+RECENT_COUNT = 12  # recent views a browser keeps
 log = logging.getLogger("storefront")
 
 
@@ -185,6 +189,32 @@ class Storefront:
                            [h.product.id for h in response.hits], guesses, [h.score for h in response.hits])
         shown.timings_ms = {**response.timings_ms, "page": round((time.perf_counter() - start) * 1000, 2)}
         return shown
+
+    def browser_secret(self) -> str:
+        """The key a shopper's history is sealed with in their browser: read, or made once (readable by this user
+        only). It holds nothing about any shopper."""
+        path = self.settings.browser_secret_file
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.part")
+            partial.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+            partial.chmod(0o600)
+            partial.replace(path)
+        return path.read_text(encoding="utf-8").strip()
+
+    def recently_viewed(self, product_ids: list[str], lang: str = "en") -> list[tuple[str, str]]:
+        """A shopper's recent views (kept in their browser, never here) as cards, newest first; products since
+        deleted are left out quietly."""
+        stored = self.service().store.stored(product_ids)
+        return [(item.product.shown_picture, results.display_title(item.product, lang))
+                for item in (stored.get(i) for i in product_ids) if item is not None]
+
+    def inspired_by(self, product_ids: list[str], filters: Filters = Filters(), lang: str = "en",
+                    count: int = INSPIRED_COUNT) -> ShopResult:
+        """Products like a shopper's recent views, none of them, within the active filters."""
+        ranking = replace(self.settings.ranking, top_k=count)
+        response = self.service().inspired_by(product_ids, filters, ranking)
+        return ShopResult(results.gallery(response, [], lang), ids=[h.product.id for h in response.hits])
 
     def details(self, product_id: str, lang: str = "en") -> str:
         """Everything known of a product, as Markdown."""

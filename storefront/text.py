@@ -19,6 +19,8 @@ LABELS: dict[str, dict[str, str]] = {
         "max_price": "Max price", "any": "0 = any", "in_stock": "In stock only",
         "recognised": "The photo looks like (click to filter)", "results_here": "Results appear here.",
         "results": "Most similar products", "more": "More like this",
+        "recently_viewed": "Recently viewed", "inspired": "Inspired by what you viewed",
+        "forget_history": "Forget my history",
         "top_k": "How many results", "min_score": "Minimum match score",
         "rerank": "Business re-ranking weight", "rerank_info": "0 = similarity only; more puts in-stock products and "
                                                             "prices near the best match first",
@@ -46,6 +48,7 @@ LABELS: dict[str, dict[str, str]] = {
         "max_price": "最高价格", "any": "0 = 不限", "in_stock": "只看有货",
         "recognised": "照片中识别出（点击筛选）", "results_here": "结果会显示在这里。",
         "results": "最相似的商品", "more": "更多相似商品",
+        "recently_viewed": "最近浏览", "inspired": "根据你的浏览推荐", "forget_history": "清除我的浏览记录",
         "top_k": "结果数量", "min_score": "最低匹配分数",
         "rerank": "业务重排序权重", "rerank_info": "0 = 只按相似度；越大越优先有货和价格接近最佳匹配的商品",
         "keyword_weight": "关键词权重", "keyword_info": "文字查询分数中来自关键词（品牌、标题、型号）的比例；其余来自 CLIP",

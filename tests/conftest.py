@@ -122,7 +122,8 @@ def start_app(store: Path | str, port: int, demo_dir: Path, folder: Path, **env:
     """`python app.py` with the tiny model on 127.0.0.1:`port`, not yet listening (see `wait_for_port`); Gradio's
     uploads go to `folder`/uploads (tests check none is kept) and its log to `folder`/app-PORT.log."""
     env = {**os.environ, "PRODUCT_SEARCH_DEMO_DIR": str(demo_dir), "PRODUCT_SEARCH_MODEL": "test-tiny",
-           "GRADIO_TEMP_DIR": str(folder / "uploads"), **env}
+           "GRADIO_TEMP_DIR": str(folder / "uploads"),
+           "PRODUCT_SEARCH_BROWSER_SECRET_FILE": str(folder / "browser-secret"), **env}
     return subprocess.Popen([sys.executable, "app.py", "--store", str(store), "--port", str(port)], cwd=ROOT,
                             env=env, stdout=subprocess.DEVNULL, stderr=open(folder / f"app-{port}.log", "w"))
 

@@ -200,3 +200,39 @@ def test_a_broken_upload_is_explained_and_the_next_photo_searched(page, launched
     _upload(page, demo_dir / "images" / "demo-0203.png")
     expect(page.locator("#results .caption-label").first).to_contain_text("Alder & Co Red Sneakers",
                                                                           timeout=30_000)
+
+
+def _files(folder):
+    """Every file under `folder` with its size and modification time (Gradio's upload folder left out)."""
+    return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")
+            if p.is_file() and "uploads" not in p.relative_to(folder).parts}
+
+
+def test_recent_views_live_in_the_browser_and_inspire_suggestions(page, launched_app):
+    url, demo_dir = launched_app
+    _open(page, url)
+    page.evaluate("localStorage.clear()")  # whatever this module's other tests opened
+    _open(page, url)
+    expect(page.locator("#history").first).to_be_hidden()
+    _upload(page, demo_dir / "images" / "demo-0105.png")
+    server_files = _files(demo_dir.parent)  # the store, the demo catalog, the logs, the saved settings
+    opened = []
+    for index in (0, 3, 1):
+        card = page.locator("#results .thumbnail-item").nth(index)
+        opened.append(card.locator(".caption-label").inner_text().splitlines()[0])
+        card.click()
+        expect(page.locator("#details").first).to_contain_text(opened[-1], timeout=30_000)
+    _open(page, url)  # a return visit
+    recent = page.locator("#recent .caption-label")
+    expect(recent).to_have_count(3, timeout=30_000)
+    assert recent.all_inner_texts() == opened[::-1]  # newest first
+    suggested = page.locator("#inspired .caption-label")
+    expect(suggested.first).to_be_visible()
+    assert not {text.splitlines()[0] for text in suggested.all_inner_texts()} & set(opened)
+    page.get_by_role("button", name="Forget my history").click()
+    expect(page.locator("#history").first).to_be_hidden(timeout=30_000)
+    _open(page, url)
+    expect(page.locator("#model-line")).to_contain_text("products")
+    expect(page.locator("#history").first).to_be_hidden()
+    assert page.evaluate("JSON.stringify(localStorage)").count("demo-") == 0
+    assert _files(demo_dir.parent) == server_files  # nothing about the visit was written on the server
