@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -266,7 +267,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the visual product search page.")
     add_common_flags(parser)
     parser.add_argument("--port", type=int, help="port to listen on (env PRODUCT_SEARCH_PORT, default 7860)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for all)")
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),  # a Space sets it
+                        help="address to listen on (0.0.0.0 for all; env GRADIO_SERVER_NAME, default 127.0.0.1)")
     parser.add_argument("--mcp", action="store_const", const="1",
                         help="serve the shopping tools to agents over MCP at /gradio_api/mcp/ (env "
                              "PRODUCT_SEARCH_MCP=1)")
