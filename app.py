@@ -181,8 +181,7 @@ def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
 
     def run(image, text, weight, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0,
             keyword_weight=None, request: gr.Request | None = None):
-        chosen = Filters(tuple(brands or ()), tuple(categories or ()), low or None, high or None, bool(stock),
-                         tuple(colours or ()))
+        chosen = Filters.of(brands, categories, low, high, stock, colours)
         saved = storefront.settings.ranking
         ranking = Ranking.of(k, score, weight, rerank, saved.keyword_weight if keyword_weight is None else
                              keyword_weight)
@@ -201,8 +200,7 @@ def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
 
     def more(product_id, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0, keyword_weight=None,
              request: gr.Request | None = None):
-        chosen = Filters(tuple(brands or ()), tuple(categories or ()), low or None, high or None, bool(stock),
-                         tuple(colours or ()))
+        chosen = Filters.of(brands, categories, low, high, stock, colours)
         ranking = Ranking.of(k, score, rerank_weight=rerank)
         return _gallery_and_status(lambda: storefront.more_like_this(product_id, chosen, ranking), ranking.min_score,
                                    storefront, request)

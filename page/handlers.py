@@ -37,8 +37,8 @@ def ranking(values: Values) -> Ranking:
 
 def filters(values: Values) -> Filters:
     """The page's filters; an empty or zero price box means no limit (gr.Number shows an empty box as 0)."""
-    return Filters(tuple(values["brands"] or ()), tuple(values["categories"] or ()), values["min_price"] or None,
-                   values["max_price"] or None, bool(values["in_stock"]), tuple(values["colours"] or ()))
+    return Filters.of(values["brands"], values["categories"], values["min_price"], values["max_price"],
+                      values["in_stock"], values["colours"])
 
 
 def shown(result: ShopResult, min_score: float, lang: str, tuning_open: bool = False) -> Updates:

@@ -1,7 +1,7 @@
 """Pure ranking functions: filters to a Chroma `where`, image+text blending, the score threshold."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +57,15 @@ class Filters:
     max_price: float | None = None
     in_stock_only: bool = False
     colours: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, brands: Iterable[str] | None = None, categories: Iterable[str] | None = None,
+           min_price: float | None = None, max_price: float | None = None, in_stock_only: bool | None = False,
+           colours: Iterable[str] | None = None) -> Filters:
+        """From the page's loosely typed values (a dropdown's None, a price box's 0): an empty or zero price means
+        no limit, as the page's price boxes show an empty box as 0."""
+        return cls(tuple(brands or ()), tuple(categories or ()), min_price or None, max_price or None,
+                   bool(in_stock_only), tuple(colours or ()))
 
 
 def to_where(filters: Filters) -> dict[str, Any] | None:
