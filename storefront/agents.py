@@ -80,11 +80,11 @@ class AgentTools:
 
     def facets(self) -> dict[str, Any]:
         """The catalog's brands, categories and colours with their product counts, and its price range."""
-        counts = self.storefront.service().store.facets()
-        prices = [p.price for p in self.storefront.service().store.products() if p.price is not None]
+        counts, store = self.storefront.facet_counts(), self.storefront.service().store
+        prices = [p.price for p in store.products() if p.price is not None]
         return {**{f"{kind}s" if kind != "category" else "categories": dict(sorted(values.items()))
                    for kind, values in counts.items()},
-                "products": self.storefront.service().store.count(),
+                "products": store.count(),
                 "price_range": {"min": min(prices), "max": max(prices)} if prices else None}
 
     def _photo(self, address: str) -> Any:
@@ -98,7 +98,7 @@ class AgentTools:
     def _check(self, filters: Filters) -> None:
         """Unknown brands, categories or colours and impossible prices are errors: an empty answer would read as
         "the catalog has none"."""
-        counts = self.storefront.service().store.facets()
+        counts = self.storefront.facet_counts()  # not a walk over the catalog on every call
         for kind, chosen in (("brand", filters.brands), ("category", filters.categories),
                              ("colour", filters.colours)):
             unknown = sorted(set(chosen) - set(counts[kind]))

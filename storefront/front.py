@@ -7,6 +7,7 @@ import os
 import secrets
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ class Storefront:
         self.settings = settings
         self._service: SearchService | None = None
         self._recogniser: Recogniser | None = None
-        self._facets: dict[str, list[tuple[str, str]]] | None = None
+        self._facets: dict[str, Counter] | None = None
         self._lock = threading.Lock()
         self._started = False
         self.limits = SearchLimits(settings.limit_per_session, settings.limit_per_address)
@@ -131,13 +132,16 @@ class Storefront:
         return say(lang, "model_line", label=info.label, weights=weights, arithmetic=arithmetic,
                    count=self.service().store.count())
 
-    def facet_choices(self) -> dict[str, list[tuple[str, str]]]:
-        """Brand, category and colour choices labelled with how many products each has, computed once."""
+    def facet_counts(self) -> dict[str, Counter]:
+        """How many products each brand, category and colour has, computed once per catalog change."""
         if self._facets is None:
-            facets = self.service().store.facets()
-            self._facets = {kind: [(f"{name} ({count})", name) for name, count in sorted(counts.items())]
-                            for kind, counts in facets.items()}
+            self._facets = self.service().store.facets()
         return self._facets
+
+    def facet_choices(self) -> dict[str, list[tuple[str, str]]]:
+        """Brand, category and colour choices labelled with how many products each has."""
+        return {kind: [(f"{name} ({count})", name) for name, count in sorted(counts.items())]
+                for kind, counts in self.facet_counts().items()}
 
     def recogniser(self) -> Recogniser:
         if self._recogniser is None:
