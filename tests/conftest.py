@@ -21,6 +21,7 @@ import pytest
 from _pytest.nodeid import coerce_node_id
 from PIL import Image
 
+import forked
 from catalog.demo import write_demo_catalog
 from search.encoders.clip import load_encoder
 from search.indexer import Indexer
@@ -95,7 +96,7 @@ def cli_here(module: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """Run `python -m ...` in a fresh process, as a user would."""
+    """Run `python -m ...` in a fresh interpreter, as a user would."""
     return subprocess.run([sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
@@ -105,7 +106,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 240) -> None:
+def wait_for_port(port: int, process: subprocess.Popen | forked.Forked, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -118,14 +119,15 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 240) ->
     raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
 
 
-def start_app(store: Path | str, port: int, demo_dir: Path, folder: Path, **env: str) -> subprocess.Popen:
-    """`python app.py` with the tiny model on 127.0.0.1:`port`, not yet listening (see `wait_for_port`); Gradio's
-    uploads go to `folder`/uploads (tests check none is kept) and its log to `folder`/app-PORT.log."""
+def start_app(store: Path | str, port: int, demo_dir: Path, folder: Path, **env: str) -> forked.Forked:
+    """`python app.py` with the tiny model on 127.0.0.1:`port` in a process of its own, not yet listening (see
+    `wait_for_port`); Gradio's uploads go to `folder`/uploads (tests check none is kept) and its log to
+    `folder`/app-PORT.log."""
     env = {**os.environ, "PRODUCT_SEARCH_DEMO_DIR": str(demo_dir), "PRODUCT_SEARCH_MODEL": "test-tiny",
            "GRADIO_TEMP_DIR": str(folder / "uploads"),
            "PRODUCT_SEARCH_BROWSER_SECRET_FILE": str(folder / "browser-secret"), **env}
-    return subprocess.Popen([sys.executable, "app.py", "--store", str(store), "--port", str(port)], cwd=ROOT,
-                            env=env, stdout=subprocess.DEVNULL, stderr=open(folder / f"app-{port}.log", "w"))
+    return forked.start(["app.py", "--store", str(store), "--port", str(port)], cwd=ROOT, env=env,
+                        stderr=folder / f"app-{port}.log")
 
 
 @pytest.fixture(scope="session")

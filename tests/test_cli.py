@@ -7,9 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from PIL import Image
 
+import forked
 from alter import alter
 from catalog.formats import read_feed
-from conftest import cli_here, run_cli
+from conftest import ROOT, cli_here
 from search.encoders.clip import load_encoder
 from search.ranking import Filters, Ranking
 from search.service import Query, SearchService
@@ -19,7 +20,8 @@ from search.store.collection import ProductStore
 @pytest.fixture(scope="module")
 def tiny_store(tmp_path_factory, demo_feed):
     store = tmp_path_factory.mktemp("cli-store")
-    result = run_cli("search", "index", str(demo_feed), "--store", str(store), "--model", "test-tiny")
+    result = forked.run(["-m", "search", "index", str(demo_feed), "--store", str(store), "--model", "test-tiny"],
+                        cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert "added 240, updated 0, unchanged 0, removed 0, skipped 0" in result.stdout
     return store
@@ -27,6 +29,10 @@ def tiny_store(tmp_path_factory, demo_feed):
 
 def _query(store, *args, run=cli_here):
     return run("search", "query", "--store", str(store), "--model", "test-tiny", "--json", *args)
+
+
+def _process_of_its_own(*args):
+    return forked.run(["-m", *args], cwd=ROOT)
 
 
 def test_fifty_products_find_themselves_first_from_another_process(tiny_store, demo_feed, tiny_encoder):
@@ -41,7 +47,7 @@ def test_fifty_products_find_themselves_first_from_another_process(tiny_store, d
             (product.brand, product.price, product.currency)
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(lambda p: _query(tiny_store, "--image", str(demo_feed.parent / p.image),
-                                                 "--top-k", "3", run=run_cli), products[:2]))
+                                                 "--top-k", "3", run=_process_of_its_own), products[:2]))
     for product, result in zip(products, results):
         assert result.returncode == 0, result.stderr
         best = json.loads(result.stdout)[0]

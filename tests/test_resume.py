@@ -3,13 +3,12 @@ import functools
 import os
 import re
 import signal
-import subprocess
-import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+import forked
 from catalog.formats import read_feed
 from conftest import ROOT, cli_here
 from search.encoders.clip import load_encoder
@@ -38,11 +37,11 @@ def url_feed(demo_feed, tmp_path_factory):
 
 
 def _index(feed, store, cache, kill_at):
-    """`search index` in a process of its own, killed at `kill_at` (see tests/kill_at.py)."""
-    command = [sys.executable, "tests/kill_at.py", *kill_at, "--", "index", str(feed), "--store", str(store),
+    """`search index` in a process of its own (tests/forked.py), killed at `kill_at` (see tests/kill_at.py)."""
+    command = ["tests/kill_at.py", *kill_at, "--", "index", str(feed), "--store", str(store),
                "--model", "test-tiny", "--batch-size", "8"]
     env = {**os.environ, "PRODUCT_SEARCH_IMAGE_CACHE": str(cache)}
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return forked.run(command, cwd=ROOT, env=env)
 
 
 # Where a crash hurts: (function, its call that dies, before/after/half way through it), each late enough that
