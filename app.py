@@ -34,16 +34,29 @@ from storefront.tuning import ThresholdCurve
 CSS = """
 .banner {background: #fff4e5; border: 1px solid #f0b866; border-radius: 8px; padding: 10px 14px;}
 .banner p {margin: 0; color: #7a4b00;}
-#language {max-width: 300px;}
+.gradio-container:has(#shop) .nav-holder {display: none;}  /* staff pages are reached by address (see build_demo) */
+#header {flex-wrap: wrap; align-items: flex-start;}
+#title {flex: 1 1 300px !important; min-width: 0 !important;}
+#language {flex: 0 1 auto !important;}
 #details {padding: 4px 14px 12px; border-radius: 8px;}
+#close-details {align-self: flex-end; max-width: 110px;}
 #crop-preview img {max-height: 82px; width: auto; object-fit: contain; margin-top: 30px;}
 #results .grid-wrap {max-height: none; height: auto; overflow: visible;}
+#results .grid-container {grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)) !important;}
 #results .thumbnail-item {display: flex; flex-direction: column; aspect-ratio: auto; height: auto;
                           background: #fff;}
 #results .thumbnail-item img {height: 190px; width: 100%; object-fit: contain;}
 #results .caption-label {position: static; transform: none; max-width: 100%; white-space: pre-line;
                          text-align: left; background: none; border: none; box-shadow: none;
                          padding: 8px 10px 10px; font-size: 0.9rem; line-height: 1.35; overflow: visible;}
+@media (max-width: 640px) {
+  #header > #language {flex: 1 1 100% !important; max-width: none !important;}
+  #results .grid-container {grid-template-columns: repeat(2, minmax(0, 1fr)) !important;}
+  #results .thumbnail-item img {height: 140px;}
+  #results .caption-label {font-size: 0.8rem; padding: 6px;}
+  #details {position: fixed !important; left: 0; right: 0; bottom: 0; z-index: 1000; max-height: 72vh;
+            overflow-y: auto; margin: 0; border-radius: 14px 14px 0 0; box-shadow: 0 -6px 28px rgba(0, 0, 0, 0.3);}
+}
 """
 # Every search (page and API) queues for the same few workers: the encoder uses every core already, so more at once
 # only interleaves them. Lighter events (a product's details, a chip, a tab) have queues of their own and never
@@ -60,63 +73,71 @@ SWITCH_LANGUAGE_JS = """async (choice) => {
   if (core) { (await import(core)).changeLocale(code); }
   return choice;
 }"""
+# After a search on a phone the results come into view (the photo box and the search button are above them); a
+# product's details open over the results on a phone (CSS) and are scrolled to on a wide screen
+SHOW_RESULTS_JS = """() => { if (window.matchMedia('(max-width: 768px)').matches) {
+  document.querySelector('#status')?.scrollIntoView({block: 'start'}); } }"""
+SHOW_DETAILS_JS = """() => { if (!window.matchMedia('(max-width: 640px)').matches) {
+  document.querySelector('#details')?.scrollIntoView({block: 'nearest'}); } }"""
+STAFF_PAGES = {"shop": "Shop", "tuning": "Tuning", "admin": "Admin"}  # the staff pages' navigation bar
 BROWSER_LANGUAGE_JS = """() => (document.documentElement.lang || navigator.language).startsWith('zh')
   ? '中文' : 'English'"""
 
 
 def build_demo(storefront: Storefront) -> gr.Blocks:
-    """The page. Handlers only call `storefront` (through `page.handlers`)."""
+    """The shoppers' page, and the product team's Tuning and the admins' Admin pages (`/tuning`, `/admin`) apart,
+    so a shopper's phone loads only what shoppers use. Handlers only call `storefront` (through `page.handlers`)."""
     settings, admin = storefront.settings, Admin(storefront)
     # The handlers delete each upload as they read it; this sweeps any whose search never came (a closed tab).
     with gr.Blocks(title="Visual product search", delete_cache=(UPLOAD_SWEEP_S, UPLOAD_SWEEP_S)) as page:
-        with gr.Row(equal_height=True):
-            gr.Markdown(T("title"))
-            lang = gr.Radio(list(LANGUAGES), value="English", label=T("language"), elem_id="language", scale=0,
-                            min_width=280)
-        banner = gr.Markdown(elem_classes="banner", visible=False)
+        # staff pages are reached by their address, not from the shoppers' page: Gradio 6.31 shows the navigation
+        # bar whatever a hidden gr.Navbar says, so CSS hides it there
+        lang, banner = _header()
         selected_id = gr.Textbox(visible=False, label="Product id")  # a real input, so the API can name a product
-        with gr.Tabs():
-            with gr.Tab(T("shop"), id="shop") as shop_page:
-                shop = shop_tab.build(settings, storefront.example_photos())
-            with gr.Tab(T("tuning"), id="tuning", elem_id="tuning-tab") as tuning_page:
-                tuning = tuning_tab.build(settings, admin.enabled)
-            if admin.enabled:
-                with gr.Tab(T("admin"), id="admin") as admin_page:
-                    admin_view = admin_tab.build(settings.model)
-        tabs = {"shop": shop_page, "tuning": tuning_page, **({"admin": admin_page} if admin.enabled else {})}
-        parts = _parts(shop, tuning, storefront.browser_secret(), lang=lang, banner=banner, selected_id=selected_id,
-                       **{f"tab_{key}": tab for key, tab in tabs.items()})
-        _shop_events(storefront, parts, tabs)
-        # Gradio re-translates only the open tab's name on a language switch: name them all again
-        parts.on(lang.change, handlers.relabel(storefront, list(tabs)), ["lang"],
-                 [*(f"tab_{key}" for key in tabs), "crop_hint", "model_line"], api_visibility="private")
-        curve = ThresholdCurve(storefront)
-        tuning_page.select(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
-        tuning.min_score.release(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
-        _api_endpoints(storefront, shop, tuning, selected_id)
+        shop = shop_tab.build(settings, storefront.example_photos())
+        parts = _parts(shop, storefront.browser_secret(), lang=lang, banner=banner, selected_id=selected_id)
+        _shop_events(storefront, parts)
+        api_ranking = tuning_tab.ranking_sliders(settings, visible=False)  # the shoppers' page has no sliders
+        _api_endpoints(storefront, shop, api_ranking, selected_id)
         add_agent_tools(storefront)
-        _admin_events(admin, tuning, shop, parts, admin_view if admin.enabled else None)
+        if not admin.enabled:  # no Admin page: the endpoints still exist, and refuse
+            _refusing_admin_endpoints(admin, shop, api_ranking)
         parts.on(page.load, handlers.header(storefront), (), handlers.HEADER, api_visibility="private")
         parts.on(page.load, handlers.show_history(storefront), ["history", "lang", *handlers.FILTERS],
                  handlers.HISTORY, api_visibility="private")
         page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
+    with page.route(STAFF_PAGES["tuning"], "/tuning"):
+        gr.Navbar(main_page_name=STAFF_PAGES["shop"])
+        _tuning_page(page, storefront, admin)
+    if admin.enabled:
+        with page.route(STAFF_PAGES["admin"], "/admin"):
+            gr.Navbar(main_page_name=STAFF_PAGES["shop"])
+            _admin_page(page, admin)
     return page
 
 
-def _parts(shop: shop_tab.ShopView, tuning: tuning_tab.TuningView, browser_secret: str, **others) -> Page:
+def _header() -> tuple[gr.Radio, gr.Markdown]:
+    """Every page's title and language switch (they wrap on a phone), and the banner under them."""
+    with gr.Row(equal_height=True, elem_id="header"):
+        gr.Markdown(T("title"), elem_id="title")
+        lang = gr.Radio(list(LANGUAGES), value="English", label=T("language"), elem_id="language", scale=0,
+                        min_width=200)
+    lang.change(None, lang, None, js=SWITCH_LANGUAGE_JS, api_visibility="private")
+    return lang, gr.Markdown(elem_classes="banner", visible=False)
+
+
+def _parts(shop: shop_tab.ShopView, browser_secret: str, **others) -> Page:
     """The components events read and write, by name, with the page's own state: what is searched (the shopper's
     photo or the part of it they chose) and the whole photo, held in memory only and forgotten an hour after the
     last use; the digest recognises the photo box reporting what the page put in it."""
     return Page(
         **{name: getattr(shop, name) for name in ("photo", "crop_hint", "crop_preview", "url", "text", "text_weight",
-                                                  "brands", "categories", "colours", "min_price", "max_price",
-                                                  "in_stock", "model_line", "chips", "status", "gallery",
-                                                  "details_box", "details", "url_button", "button", "more",
-                                                  "history_box", "recent", "inspired", "forget")},
+                                                  "filters_box", "brands", "categories", "colours", "min_price",
+                                                  "max_price", "in_stock", "model_line", "chips", "status",
+                                                  "gallery", "details_box", "details", "url_button", "button",
+                                                  "more", "close_details", "history_box", "recent", "inspired",
+                                                  "forget")},
         whole_photo_button=shop.whole_photo,
-        **{name: getattr(tuning, name) for name in ("min_score", "top_k", "rerank_weight", "keyword_weight",
-                                                    "preview", "histogram", "timings")},
-        tuning_open=gr.State(False),  # the tuning charts are drawn only while someone looks at them
         shown_ids=gr.State([]), query_photo=gr.State(None, time_to_live=PHOTO_TTL_S),
         whole_photo=gr.State(None, time_to_live=PHOTO_TTL_S), shown_digest=gr.State(None),
         first_corner=gr.State(None), history=gr.BrowserState([], storage_key="visual-product-search-history",
@@ -124,58 +145,92 @@ def _parts(shop: shop_tab.ShopView, tuning: tuning_tab.TuningView, browser_secre
         **others)
 
 
-def _shop_events(storefront: Storefront, parts: Page, tabs: dict) -> None:
+def _shop_events(storefront: Storefront, parts: Page) -> None:
     """Every way a search starts on the page, and what a click on a card, a chip or a corner of the photo does."""
     shop, on, latest = parts.parts, parts.on, LatestSearch()  # `latest`: what older searches must not overwrite
     search = handlers.page_search(storefront, latest)
     searching: dict[str, Any] = {"api_visibility": "private", **SEARCHING}
+
+    def then_show_results(event) -> None:  # on a phone, the results scroll into view
+        event.then(None, None, None, js=SHOW_RESULTS_JS, api_visibility="private")
     # upload, snapshot, paste, example, clear; the spinner stays off the photo, so it can be clicked at once
-    on(shop["photo"].change, handlers.new_photo(storefront, latest),
-       ["photo", "shown_digest", *handlers.SEARCH_INPUTS], handlers.NEW_PHOTO,
-       show_progress_on=[shop["gallery"], shop["status"]], **searching)
+    then_show_results(on(shop["photo"].change, handlers.new_photo(storefront, latest),
+                         ["photo", "shown_digest", *handlers.SEARCH_INPUTS], handlers.NEW_PHOTO,
+                         show_progress_on=[shop["gallery"], shop["status"]], **searching))
     for event in (shop["url"].submit, shop["url_button"].click):
-        on(event, handlers.load_url(storefront, latest), ["url", *handlers.SEARCH_INPUTS], handlers.NEW_PHOTO,
-           show_progress_on=[shop["gallery"], shop["status"]], **searching)
+        then_show_results(on(event, handlers.load_url(storefront, latest), ["url", *handlers.SEARCH_INPUTS],
+                             handlers.NEW_PHOTO, show_progress_on=[shop["gallery"], shop["status"]], **searching))
 
     def then_search(event, handler=search, extra=()) -> None:
         on(event.then, handler, [*extra, *handlers.SEARCH_INPUTS], handlers.RESULTS, **searching)
-    for name, tab in tabs.items():  # the tuning charts are drawn while the Tuning tab is open
-        then_search(on(tab.select, lambda values, request, open_=name == "tuning": {"tuning_open": open_}, (),
-                       ["tuning_open"], api_visibility="private"))
     then_search(on(shop["whole_photo_button"].click, handlers.whole_photo, ["whole_photo", "lang"], handlers.CROP,
                    api_visibility="private"))
-    then_search(shop["lang"].change(None, shop["lang"], None, js=SWITCH_LANGUAGE_JS, api_visibility="private"))
     then_search(parts.on_select(shop["photo"].select, handlers.click_corner(storefront),
                                 ["whole_photo", "first_corner", "lang"], handlers.CROP, api_visibility="private"),
                 handlers.unless_half_cropped(search), extra=["first_corner"])
-    for event in (shop["button"].click, shop["text"].submit, shop["brands"].change, shop["categories"].change,
-                  shop["colours"].change, shop["min_price"].submit, shop["max_price"].submit, shop["in_stock"].change):
+    then_search(shop["lang"].change(None, None, None, api_visibility="private"))
+    for event in (shop["button"].click, shop["text"].submit):
+        then_show_results(on(event, search, handlers.SEARCH_INPUTS, handlers.RESULTS, **searching))
+    filter_events = (shop["brands"].change, shop["categories"].change, shop["colours"].change,
+                     shop["min_price"].submit, shop["max_price"].submit, shop["in_stock"].change)
+    for event in filter_events:
         on(event, search, handlers.SEARCH_INPUTS, handlers.RESULTS, **searching)
-    search_from_tuning = handlers.page_search(storefront, latest, from_tuning=True)
-    for slider in ("min_score", "top_k", "rerank_weight", "keyword_weight"):  # live: results follow the slider
-        on(shop[slider].change, search_from_tuning, handlers.SEARCH_INPUTS, handlers.RESULTS,
-           trigger_mode="always_last", show_progress="hidden", **searching)
+        on(event, handlers.filters_label, ["lang", *handlers.FILTERS], ["filters_box"], api_visibility="private")
+    on(shop["lang"].change, handlers.relabel(storefront), ["lang", *handlers.FILTERS],
+       ["crop_hint", "model_line", "filters_box"], api_visibility="private")
     on(shop["chips"].change, handlers.apply_chip, ["chips", "categories", "colours"], ["categories", "colours"],
        api_visibility="private")
     show_history = handlers.show_history(storefront)
     history_inputs = ["history", "lang", *handlers.FILTERS]
-    on(parts.on_select(shop["gallery"].select, handlers.select_product(storefront), ["shown_ids", "lang", "history"],
-                       ["selected_id", "details", "details_box", "history"], api_visibility="private").then,
-       show_history, history_inputs, handlers.HISTORY, api_visibility="private")
+    selected = parts.on_select(shop["gallery"].select, handlers.select_product(storefront),
+                               ["shown_ids", "lang", "history"], ["selected_id", "details", "details_box", "history"],
+                               api_visibility="private")
+    selected.then(None, None, None, js=SHOW_DETAILS_JS, api_visibility="private")
+    on(selected.then, show_history, history_inputs, handlers.HISTORY, api_visibility="private")
+    on(shop["close_details"].click, handlers.close_details, (), ["details_box"], api_visibility="private")
     on(shop["forget"].click, handlers.forget_history, (), ["history", *handlers.HISTORY], api_visibility="private")
-    for event in (shop["lang"].change, shop["brands"].change, shop["categories"].change, shop["colours"].change,
-                  shop["min_price"].submit, shop["max_price"].submit, shop["in_stock"].change):
+    for event in (shop["lang"].change, *filter_events):
         on(event, show_history, history_inputs, handlers.HISTORY, api_visibility="private")
     on(shop["more"].click, handlers.page_more_like_this(storefront, latest),
        ["selected_id", *handlers.SEARCH_INPUTS], handlers.RESULTS, **searching)
 
 
-def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
+def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin) -> None:
+    """The product team's page: its own query, searched again as each slider moves, with the charts."""
+    lang, banner = _header()
+    tuning = tuning_tab.build(storefront.settings, admin.enabled)
+    parts = Page(lang=lang, banner=banner, query_photo=gr.State(None, time_to_live=PHOTO_TTL_S),
+                 shown_digest=gr.State(None), **{name: getattr(tuning, name) for name in (
+                     "photo", "text", "text_weight", "min_score", "top_k", "rerank_weight", "keyword_weight",
+                     "status", "preview", "histogram", "timings")})
+    latest = LatestSearch()
+    search = handlers.page_search(storefront, latest, charts=True)
+    searching: dict[str, Any] = {"api_visibility": "private", **SEARCHING}
+    parts.on(tuning.photo.change, handlers.tuning_photo(storefront, latest),
+             ["photo", "shown_digest", *handlers.TUNING_INPUTS], ["photo", "shown_digest", "query_photo",
+                                                                  *handlers.CHARTS], **searching)
+    parts.on(tuning.text.submit, search, handlers.TUNING_INPUTS, handlers.CHARTS, **searching)
+    for slider in ("text_weight", "min_score", "top_k", "rerank_weight", "keyword_weight"):  # live
+        parts.on(parts.parts[slider].change, search, handlers.TUNING_INPUTS, handlers.CHARTS,
+                 trigger_mode="always_last", show_progress="hidden", **searching)
+    curve = ThresholdCurve(storefront)
+    for event in (tuning.min_score.release, lang.change):
+        event(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
+    if admin.enabled:
+        saved = [tuning.top_k, tuning.min_score, tuning.text_weight, tuning.rerank_weight, tuning.keyword_weight]
+        save = not_an_mcp_tool(handlers.admin_handlers(admin)["save_defaults"])
+        tuning.save.click(save, [tuning.password, *saved], tuning.saved, api_name="save_defaults")
+    parts.on(page.load, handlers.header(storefront, handlers.TUNING_HEADER), (), handlers.TUNING_HEADER,
+             api_visibility="private")
+    page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
+    page.load(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
+def _api_endpoints(storefront: Storefront, shop: shop_tab.ShopView, ranking: dict[str, gr.Slider],
+                   selected_id: gr.Textbox) -> None:
     """Named endpoints for gradio_client: search by photo, by text, by both, and more like a product. Their inputs
     are positional, in the documented order (a public contract); new inputs are only ever added at the end."""
     photo = shop.photo
     trigger = gr.Button(visible=False)
-    colours_and_weights = [shop.colours, tuning.rerank_weight, tuning.keyword_weight]  # added later: at the end
+    colours_and_weights = [shop.colours, ranking["rerank_weight"], ranking["keyword_weight"]]  # added later: last
     filters = [shop.brands, shop.categories, shop.min_price, shop.max_price, shop.in_stock]
     outputs = [shop.gallery, shop.status]
 
@@ -207,16 +262,16 @@ def _api_endpoints(storefront: Storefront, shop, tuning, selected_id) -> None:
 
     for gallery_endpoint in (run, by_photo, by_text, more):  # agents have tools of their own (page/agent_tools.py)
         not_an_mcp_tool(gallery_endpoint)
-    ranking = [tuning.top_k, tuning.min_score]
-    both = [photo, shop.text, shop.text_weight, *ranking, *filters, *colours_and_weights]
+    top_k_and_score = [ranking["top_k"], ranking["min_score"]]
+    both = [photo, shop.text, shop.text_weight, *top_k_and_score, *filters, *colours_and_weights]
     trigger.click(run, both, outputs, api_name="search", **SEARCHING)
     trigger.click(run, both, outputs, api_name="search_both", **SEARCHING)
-    trigger.click(by_photo, [photo, *ranking, *filters, *colours_and_weights], outputs, api_name="search_image",
-                  **SEARCHING)
-    trigger.click(by_text, [shop.text, *ranking, *filters, *colours_and_weights], outputs, api_name="search_text",
-                  **SEARCHING)
-    trigger.click(more, [selected_id, *ranking, *filters, *colours_and_weights], outputs, api_name="more_like_this",
-                  **SEARCHING)
+    trigger.click(by_photo, [photo, *top_k_and_score, *filters, *colours_and_weights], outputs,
+                  api_name="search_image", **SEARCHING)
+    trigger.click(by_text, [shop.text, *top_k_and_score, *filters, *colours_and_weights], outputs,
+                  api_name="search_text", **SEARCHING)
+    trigger.click(more, [selected_id, *top_k_and_score, *filters, *colours_and_weights], outputs,
+                  api_name="more_like_this", **SEARCHING)
 
 
 def _gallery_and_status(search: Callable[[], ShopResult], min_score: float, storefront: Storefront,
@@ -231,23 +286,31 @@ def _gallery_and_status(search: Callable[[], ShopResult], min_score: float, stor
     return updates["gallery"], updates["status"]
 
 
-def _admin_events(admin: Admin, tuning, shop, parts: Page, view) -> None:
-    """Admin actions: on the page when enabled, and always as API endpoints that check the password (their inputs
-    positional, in the documented order)."""
+def _refusing_admin_endpoints(admin: Admin, shop: shop_tab.ShopView, ranking: dict[str, gr.Slider]) -> None:
+    """Without an admin password there is no Admin page and no saving on the Tuning page, but the endpoints exist
+    (their inputs positional, in the documented order) and refuse."""
+    run = not_an_mcp_tool(handlers.admin_handlers(admin)["save_defaults"])
+    trigger, password, saved = gr.Button(visible=False), gr.Textbox(visible=False), gr.Markdown(visible=False)
+    trigger.click(run, [password, ranking["top_k"], ranking["min_score"], shop.text_weight, ranking["rerank_weight"],
+                        ranking["keyword_weight"]], saved, api_name="save_defaults")
+
+
+def _admin_page(page: gr.Blocks, admin: Admin) -> None:
+    """The admins' page: feed upload with progress, deletion, statistics and the model switch, each also an API
+    endpoint that checks the password (inputs positional, in the documented order)."""
+    lang, banner = _header()
+    view = admin_tab.build(admin.storefront.settings.model)
     run = {name: not_an_mcp_tool(action) for name, action in handlers.admin_handlers(admin).items()}
-    saved = [tuning.top_k, tuning.min_score, shop.text_weight, tuning.rerank_weight, tuning.keyword_weight]
-    if view is None:  # no Admin tab: the endpoints still exist, and refuse
-        trigger, password = gr.Button(visible=False), gr.Textbox(visible=False)
-        trigger.click(run["save_defaults"], [password, *saved], tuning.saved, api_name="save_defaults")
-        return
-    tuning.save.click(run["save_defaults"], [tuning.password, *saved], tuning.saved, api_name="save_defaults")
+    parts = Page(banner=banner)
     view.refresh.click(run["admin_stats"], view.password, view.stats, api_name="admin_stats")
     for button, name, inputs, result in (
             (view.index, "admin_ingest", [view.password, view.feed, view.images_root], view.ingest_result),
             (view.delete, "admin_delete", [view.password, view.delete_ids], view.delete_result),
             (view.switch, "admin_switch_preset", [view.password, view.preset], view.switch_result)):
-        parts.on(button.click(run[name], inputs, result, api_name=name).then, handlers.header(admin.storefront), (),
-                 handlers.HEADER, api_visibility="private")
+        parts.on(button.click(run[name], inputs, result, api_name=name).then, handlers.header(admin.storefront,
+                 ("banner",)), (), ["banner"], api_visibility="private")
+    parts.on(page.load, handlers.header(admin.storefront, ("banner",)), (), ["banner"], api_visibility="private")
+    page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
 
 
 def _settings_from_env() -> Settings:

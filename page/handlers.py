@@ -22,39 +22,54 @@ from storefront.tuning import score_histogram, timings_table
 
 RANKING = ("min_score", "top_k", "text_weight", "rerank_weight", "keyword_weight")
 FILTERS = ("brands", "categories", "colours", "min_price", "max_price", "in_stock")
-SEARCH_INPUTS = ("query_photo", "text", *RANKING, *FILTERS, "lang", "tuning_open")
-RESULTS = ("gallery", "status", "shown_ids", "chips", "preview", "histogram", "timings")
+# The shopper's page has the blend and the filters; the rest of the ranking is the saved defaults
+SEARCH_INPUTS = ("query_photo", "text", "text_weight", *FILTERS, "lang")
+RESULTS = ("gallery", "status", "shown_ids", "chips")
+# The Tuning page has every ranking slider and no filters; it shows the results' scores and times too
+TUNING_INPUTS = ("query_photo", "text", *RANKING, "lang")
+CHARTS = ("preview", "status", "histogram", "timings")
 CROP = ("query_photo", "first_corner", "crop_preview", "crop_hint", "whole_photo_button")
 NEW_PHOTO = ("photo", "shown_digest", "whole_photo", *CROP, *RESULTS)
-HEADER = ("banner", "model_line", "text", "text_weight", "brands", "categories", "colours", "min_score", "top_k",
-          "rerank_weight", "keyword_weight")
+HEADER = ("banner", "model_line", "text", "text_weight", "brands", "categories", "colours")
+TUNING_HEADER = ("banner", "text_weight", "min_score", "top_k", "rerank_weight", "keyword_weight")
 
 
-def ranking(values: Values) -> Ranking:
-    """The page's ranking sliders and blend as one value."""
-    return Ranking.of(**{name: values[name] for name in RANKING})
+def ranking(values: Values, saved: Ranking) -> Ranking:
+    """The page's ranking as one value: what it has sliders for, the saved defaults for the rest."""
+    return Ranking.of(**{name: values.get(name, getattr(saved, name)) for name in RANKING})
 
 
 def filters(values: Values) -> Filters:
-    """The page's filters; an empty or zero price box means no limit (gr.Number shows an empty box as 0)."""
-    return Filters.of(values["brands"], values["categories"], values["min_price"], values["max_price"],
-                      values["in_stock"], values["colours"])
+    """The page's filters (none on the Tuning page); an empty or zero price box means no limit (gr.Number shows an
+    empty box as 0)."""
+    return Filters.of(*(values.get(name) for name in ("brands", "categories", "min_price", "max_price", "in_stock",
+                                                        "colours")))
 
 
-def shown(result: ShopResult, min_score: float, lang: str, tuning_open: bool = False) -> Updates:
-    """The results, and (only while the Tuning tab is open: the histogram alone costs about 100 ms) its
-    preview, histogram and timings."""
+def active_filters(values: Values) -> int:
+    """How many filters narrow the results, for the folded Filters section's name."""
+    return sum(bool(values.get(name)) for name in FILTERS)
+
+
+def filters_label(values: Values, request: gr.Request | None = None) -> Updates:
+    count, lang = active_filters(values), language(values["lang"])
+    return {"filters_box": gr.update(label=say(lang, "filters_active", count=count) if count else
+                                     LABELS[lang]["filters"])}
+
+
+def shown(result: ShopResult, min_score: float, lang: str, charts: bool = False) -> Updates:
+    """The results on the shopper's page; with `charts`, on the Tuning page: the results with their scores'
+    histogram and the time per stage (the histogram alone costs about 100 ms, so the shopper's page never draws
+    it)."""
     timing = results.timings_line(result.timings_ms, lang)
     status = f"{result.status} · {timing}" if timing and result.ids else (
         f"{result.status} ({timing})" if timing else result.status)
+    if charts:
+        return {"preview": result.gallery, "status": status, "histogram": score_histogram(result.scores, min_score),
+                "timings": timings_table(result.timings_ms)}
     chips = [(f"{g.label} · {results.percent(g.probability)}", f"{g.kind}:{g.label}") for g in result.guesses]
-    updates = {"gallery": result.gallery, "status": status, "shown_ids": result.ids,
-               "chips": gr.update(choices=chips, value=None, visible=bool(chips))}
-    if tuning_open:
-        charts: Updates = {"preview": result.gallery, "histogram": score_histogram(result.scores, min_score),
-                           "timings": timings_table(result.timings_ms)}
-        updates |= charts
-    return updates
+    return {"gallery": result.gallery, "status": status, "shown_ids": result.ids,
+            "chips": gr.update(choices=chips, value=None, visible=bool(chips))}
 
 
 def admit(storefront: Storefront, request: gr.Request | None) -> None:
@@ -70,22 +85,22 @@ def admit(storefront: Storefront, request: gr.Request | None) -> None:
     storefront.limits.admit(session, forwarded or (client.host if client else None))
 
 
-def page_search(storefront: Storefront, latest: LatestSearch, from_tuning: bool = False,
-                always_shown: bool = False) -> Callable[[Values, gr.Request], Updates]:
-    """Search from the page; nothing happens while there is neither a photo nor a text. `from_tuning`: the
-    Tuning tab's own sliders started it, so its charts are on screen whatever the tab state says yet. The results
-    are not shown if a newer search of the session started meanwhile, unless `always_shown` (a new photo's: its
-    results must follow the photo whatever started after it)."""
+def page_search(storefront: Storefront, latest: LatestSearch, always_shown: bool = False,
+                charts: bool = False) -> Callable[[Values, gr.Request], Updates]:
+    """Search from the page; nothing happens while there is neither a photo nor a text. The results are not shown
+    if a newer search of the session started meanwhile, unless `always_shown` (a new photo's: its results must
+    follow the photo whatever started after it). `charts`: the Tuning page's search (see `shown`)."""
     @shows_problems
     def search(values: Values, request: gr.Request) -> Updates:
         if values["query_photo"] is None and not (values["text"] or "").strip():
             return {}
         admit(storefront, request)
-        ticket, lang, chosen = latest.start(request), language(values["lang"]), ranking(values)
+        ticket, lang = latest.start(request), language(values["lang"])
+        chosen = ranking(values, storefront.settings.ranking)
         result = storefront.search(values["query_photo"], values["text"], filters(values), chosen, lang)
         if not (always_shown or latest.is_newest(request, ticket)):
             return {}
-        return shown(result, chosen.min_score, lang, values["tuning_open"] or from_tuning)
+        return shown(result, chosen.min_score, lang, charts)
     return search
 
 
@@ -93,11 +108,12 @@ def page_more_like_this(storefront: Storefront, latest: LatestSearch) -> Callabl
     @shows_problems
     def more(values: Values, request: gr.Request) -> Updates:
         admit(storefront, request)
-        ticket, lang, chosen = latest.start(request), language(values["lang"]), ranking(values)
+        ticket, lang = latest.start(request), language(values["lang"])
+        chosen = ranking(values, storefront.settings.ranking)
         result = storefront.more_like_this(values["selected_id"], filters(values), chosen, lang)
         if not latest.is_newest(request, ticket):
             return {}
-        return shown(result, chosen.min_score, lang, values["tuning_open"])
+        return shown(result, chosen.min_score, lang)
     return more
 
 
@@ -126,6 +142,10 @@ def show_history(storefront: Storefront) -> Callable[[Values, gr.Request], Updat
         inspired = storefront.inspired_by(viewed, filters(values), lang)
         return {"history_box": gr.update(visible=True), "recent": recent, "inspired": inspired.gallery}
     return show
+
+
+def close_details(values: Values, request: gr.Request | None = None) -> Updates:
+    return {"details_box": gr.update(visible=False)}
 
 
 def forget_history(values: Values, request: gr.Request) -> Updates:
@@ -165,6 +185,28 @@ def new_photo(storefront: Storefront, latest: LatestSearch) -> Callable[[Values,
             return {"shown_digest": None, "query_photo": None, "whole_photo": None,
                     **_uncropped(language(values["lang"])), **search(cleared, request)}
         return _taken(lambda: storefront.photo(upload), lambda v: search(v, request), values, clear_on_error=True)
+    return take
+
+
+def tuning_photo(storefront: Storefront, latest: LatestSearch) -> Callable[[Values, gr.Request], Updates]:
+    """The Tuning page's photo: read once, shown back from memory (its upload deleted, as on the shoppers' page),
+    and searched with the page's sliders; the box reporting what the page put in it is recognised and ignored."""
+    search = page_search(storefront, latest, always_shown=True, charts=True)
+
+    def take(values: Values, request: gr.Request) -> Updates:
+        upload: PhotoBytes | None = values["photo"]
+        if upload is not None and upload.digest == values["shown_digest"]:
+            return {}
+        if upload is None:
+            return {"shown_digest": None, "query_photo": None, **search({**values, "query_photo": None}, request)}
+        try:
+            photo = storefront.photo(upload)
+        except ImageError as error:
+            return {"photo": None, "shown_digest": None, "query_photo": None, "preview": [],
+                    "status": problem(error)}
+        jpeg = as_jpeg(photo.image)
+        return {"photo": jpeg, "shown_digest": PhotoBytes(jpeg).digest, "query_photo": photo,
+                **search({**values, "query_photo": photo}, request)}
     return take
 
 
@@ -220,28 +262,34 @@ def apply_chip(values: Values, request: gr.Request | None = None) -> Updates:
     return {name: sorted({*(values[name] or ()), label})}
 
 
-def relabel(storefront: Storefront, tab_keys: list[str]) -> Callable[[Values, gr.Request], Updates]:
-    """After a language switch: the tabs' names, the crop hint and the model line in the new language."""
+def relabel(storefront: Storefront) -> Callable[[Values, gr.Request], Updates]:
+    """After a language switch on the shopper's page: the crop hint, the model line and the filters' name in the
+    new language (Gradio translates the fixed labels itself)."""
     def run(values: Values, request: gr.Request) -> Updates:
         code = language(values["lang"])
-        return {**{f"tab_{key}": gr.update(label=LABELS[code][key]) for key in tab_keys},
-                "crop_hint": say(code, "crop_hint"), "model_line": storefront.model_line(code)}
+        return {"crop_hint": say(code, "crop_hint"), "model_line": storefront.model_line(code),
+                **filters_label(values)}
     return run
 
 
-def header(storefront: Storefront) -> Callable[[Values, gr.Request], Updates]:
-    """On page load: the banner, the model line, the filter choices, and the text and ranking settings as they
-    stand now (an admin may have saved new defaults since the start). The text box is always there: a model that
-    reads no text still searches the text's words."""
+def header(storefront: Storefront, names: tuple[str, ...] = HEADER) -> Callable[[Values, gr.Request], Updates]:
+    """On page load, of the page's `names`: the banner, the model line, the filter choices, and the text and ranking
+    settings as they stand now (an admin may have saved new defaults since the start). The text box is always
+    there: a model that reads no text still searches the text's words."""
     def update(values: Values, request: gr.Request | None = None) -> Updates:
         storefront.start()  # a Space's first visitor may come before anything else started it
         text, saved = storefront.banner(), storefront.settings.ranking
-        facets = storefront.facet_choices()
-        return {"banner": gr.update(value=text, visible=bool(text)), "model_line": storefront.model_line(),
-                "text": gr.update(visible=True), "text_weight": gr.update(visible=True, value=saved.text_weight),
-                "brands": gr.update(choices=facets["brand"]), "categories": gr.update(choices=facets["category"]),
-                "colours": gr.update(choices=facets["colour"]), "min_score": saved.min_score, "top_k": saved.top_k,
-                "rerank_weight": saved.rerank_weight, "keyword_weight": saved.keyword_weight}
+        facets = storefront.facet_choices() if "brands" in names else {}
+        every: dict[str, Callable[[], object]] = {
+            "banner": lambda: gr.update(value=text, visible=bool(text)), "model_line": storefront.model_line,
+            "text": lambda: gr.update(visible=True),
+            "text_weight": lambda: gr.update(visible=True, value=saved.text_weight),
+            "brands": lambda: gr.update(choices=facets["brand"]),
+            "categories": lambda: gr.update(choices=facets["category"]),
+            "colours": lambda: gr.update(choices=facets["colour"]), "min_score": lambda: saved.min_score,
+            "top_k": lambda: saved.top_k, "rerank_weight": lambda: saved.rerank_weight,
+            "keyword_weight": lambda: saved.keyword_weight}
+        return {name: every[name]() for name in names}
     return update
 
 

@@ -1,4 +1,6 @@
-"""The shopper's tab: the photo (two clicks crop it), an image address, a text, filters, and the gallery of products."""
+"""The shopper's page, phone first: the photo (two clicks or taps crop it), a text and the search button, then the
+results; the image address, the example photos and the filters fold away, and a product's details open over the
+results on a phone (beside them on a wide screen)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,6 +11,12 @@ from page.inputs import PhotoInput
 from page.labels import T
 from search.config import Settings
 from storefront.text import say
+
+# The rear camera where the browser offers one (a phone's front camera shows the shopper, not the product),
+# unmirrored, at the resolution Gradio asks for by default
+REAR_CAMERA = gr.WebcamOptions(mirror=False, constraints={"video": {"facingMode": {"ideal": "environment"},
+                                                                    "width": {"ideal": 1920},
+                                                                    "height": {"ideal": 1440}}})
 
 
 @dataclass
@@ -22,6 +30,7 @@ class ShopView:
     text: gr.Textbox
     text_weight: gr.Slider
     button: gr.Button
+    filters_box: gr.Accordion
     brands: gr.Dropdown
     categories: gr.Dropdown
     colours: gr.Dropdown
@@ -39,28 +48,31 @@ class ShopView:
     details_box: gr.Group
     details: gr.Markdown
     more: gr.Button
+    close_details: gr.Button
 
 
 def build(settings: Settings, examples: list[str]) -> ShopView:
-    with gr.Row():
-        with gr.Column(scale=1, min_width=320):
+    with gr.Row(elem_id="shop"):
+        with gr.Column(scale=1, min_width=300):
             photo = PhotoInput(sources=["upload", "webcam", "clipboard"], type="filepath", label=T("photo"),
-                               height=300, elem_id="photo")
+                               height=260, elem_id="photo", webcam_options=REAR_CAMERA)
             crop_hint = gr.Markdown(say("en", "crop_hint"), elem_id="crop-hint")
             with gr.Row(equal_height=True):
                 crop_preview = PhotoInput(label=T("crop"), visible=False, height=120, interactive=False,
                                           elem_id="crop-preview", buttons=[])
                 whole_photo = gr.Button(T("whole_photo"), size="sm", visible=False, elem_id="whole-photo")
-            with gr.Row(equal_height=True):
-                url = gr.Textbox(label=T("url"), placeholder=T("url_placeholder"), scale=4, elem_id="image-url")
-                url_button = gr.Button(T("load"), scale=1, min_width=70)
             text = gr.Textbox(label=T("text"), placeholder=T("text_placeholder"), elem_id="query-text")
             text_weight = gr.Slider(0, 1, value=settings.text_weight, step=0.05, label=T("blend"),
-                                    info=T("blend_info"))
-            button = gr.Button(T("search"), variant="primary")
-            if examples:
-                gr.Examples([[p] for p in examples], inputs=[photo], label=T("examples"), examples_per_page=10)
-            with gr.Accordion(T("filters"), open=True):
+                                    info=T("blend_info"), elem_id="blend")
+            button = gr.Button(T("search"), variant="primary", elem_id="search-button")
+            with gr.Accordion(T("more_ways"), open=False, elem_id="more-ways"):
+                with gr.Row(equal_height=True):
+                    url = gr.Textbox(label=T("url"), placeholder=T("url_placeholder"), scale=4,
+                                     elem_id="image-url")
+                    url_button = gr.Button(T("load"), scale=1, min_width=70, elem_id="load-url")
+                if examples:
+                    gr.Examples([[p] for p in examples], inputs=[photo], label=T("examples"), examples_per_page=10)
+            with gr.Accordion(T("filters"), open=False, elem_id="filters") as filters_box:
                 brands = gr.Dropdown(multiselect=True, label=T("brand"), elem_id="brand-filter",
                                      allow_custom_value=True)
                 categories = gr.Dropdown(multiselect=True, label=T("category"), elem_id="category-filter",
@@ -68,17 +80,19 @@ def build(settings: Settings, examples: list[str]) -> ShopView:
                 colours = gr.Dropdown(multiselect=True, label=T("colour"), elem_id="colour-filter",
                                       allow_custom_value=True)
                 with gr.Row():
-                    min_price = gr.Number(None, label=T("min_price"), info=T("any"), minimum=0, elem_id="min-price")
-                    max_price = gr.Number(None, label=T("max_price"), info=T("any"), minimum=0, elem_id="max-price")
-                in_stock = gr.Checkbox(label=T("in_stock"))
-            model_line = gr.Markdown(elem_id="model-line")
-        with gr.Column(scale=2):
+                    min_price = gr.Number(None, label=T("min_price"), info=T("any"), minimum=0, elem_id="min-price",
+                                          min_width=120)
+                    max_price = gr.Number(None, label=T("max_price"), info=T("any"), minimum=0, elem_id="max-price",
+                                          min_width=120)
+                in_stock = gr.Checkbox(label=T("in_stock"), elem_id="in-stock")
+        with gr.Column(scale=2, min_width=300, elem_id="results-column"):
             chips = gr.Radio([], label=T("recognised"), visible=False, elem_id="chips")
             status = gr.Markdown(T("results_here"), elem_id="status")
             gallery = gr.Gallery(label=T("results"), show_label=False, columns=4, height="auto",
                                  object_fit="contain", elem_id="results", allow_preview=False)
             with gr.Group(visible=False, elem_id="details") as details_box:
-                details = gr.Markdown()
+                close_details = gr.Button(T("close"), size="sm", elem_id="close-details", min_width=60)
+                details = gr.Markdown(elem_id="details-text")
                 more = gr.Button(T("more"), variant="primary", elem_id="more-like-this")
             # a shopper's history, kept in their browser only (BrowserState), never on the server
             with gr.Group(visible=False, elem_id="history") as history_box:
@@ -87,9 +101,11 @@ def build(settings: Settings, examples: list[str]) -> ShopView:
                 inspired = gr.Gallery(label=T("inspired"), columns=4, height="auto", object_fit="contain",
                                       elem_id="inspired", allow_preview=False)
                 forget = gr.Button(T("forget_history"), size="sm", elem_id="forget-history")
+            model_line = gr.Markdown(elem_id="model-line")
     return ShopView(photo=photo, crop_hint=crop_hint, crop_preview=crop_preview, whole_photo=whole_photo, url=url,
-                    url_button=url_button, text=text, text_weight=text_weight, button=button, brands=brands,
-                    categories=categories, colours=colours, min_price=min_price, max_price=max_price,
-                    in_stock=in_stock, model_line=model_line, chips=chips, status=status, gallery=gallery,
-                    details_box=details_box, details=details, more=more, history_box=history_box, recent=recent,
-                    inspired=inspired, forget=forget)
+                    url_button=url_button, text=text, text_weight=text_weight, button=button,
+                    filters_box=filters_box, brands=brands, categories=categories, colours=colours,
+                    min_price=min_price, max_price=max_price, in_stock=in_stock, model_line=model_line, chips=chips,
+                    status=status, gallery=gallery, details_box=details_box, details=details, more=more,
+                    close_details=close_details, history_box=history_box, recent=recent, inspired=inspired,
+                    forget=forget)

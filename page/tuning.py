@@ -1,17 +1,22 @@
-"""The product team's tab: the ranking sliders (live), the current results' scores against the threshold, the
-time per stage, the threshold curve on sample queries, and saving the settings as everyone's defaults."""
+"""The product team's page (`/tuning`): a query of its own (a photo, a text or both), the ranking sliders with the
+results following them live, the results' scores against the threshold, the time per stage, the threshold curve on
+sample queries, and saving the settings as everyone's defaults (the shoppers' page searches with them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import gradio as gr
 
+from page.inputs import PhotoInput
 from page.labels import T
 from search.config import Settings
 
 
 @dataclass
 class TuningView:
+    photo: PhotoInput
+    text: gr.Textbox
+    text_weight: gr.Slider
     min_score: gr.Slider
     top_k: gr.Slider
     rerank_weight: gr.Slider
@@ -19,6 +24,7 @@ class TuningView:
     password: gr.Textbox
     save: gr.Button
     saved: gr.Markdown
+    status: gr.Markdown
     preview: gr.Gallery
     histogram: gr.Plot
     timings: gr.Markdown
@@ -28,26 +34,41 @@ class TuningView:
 def build(settings: Settings, admin_enabled: bool) -> TuningView:
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
-            min_score = gr.Slider(0, 1, value=settings.min_score, step=0.01, label=T("min_score"),
-                                  elem_id="min-score")
-            top_k = gr.Slider(1, 48, value=settings.top_k, step=1, label=T("top_k"), elem_id="top-k")
-            rerank_weight = gr.Slider(0, 1, value=settings.rerank_weight, step=0.05, label=T("rerank"),
-                                      info=T("rerank_info"), elem_id="rerank")
-            keyword_weight = gr.Slider(0, 1, value=settings.keyword_weight, step=0.05, label=T("keyword_weight"),
-                                       info=T("keyword_info"), elem_id="keyword-weight")
+            gr.Markdown(T("try_query"))
+            photo = PhotoInput(sources=["upload", "clipboard"], type="filepath", label=T("photo"), height=200,
+                               elem_id="tuning-photo")
+            text = gr.Textbox(label=T("text"), placeholder=T("text_placeholder"), elem_id="tuning-text")
+            text_weight = gr.Slider(0, 1, value=settings.text_weight, step=0.05, label=T("blend"),
+                                    info=T("blend_info"), elem_id="tuning-blend")
+            sliders = ranking_sliders(settings)
             with gr.Group(visible=admin_enabled):
                 password = gr.Textbox(label=T("password"), type="password", elem_id="tuning-password")
                 save = gr.Button(T("save_defaults"), elem_id="save-defaults")
             saved = gr.Markdown()
-            gr.Markdown(T("timings"))
-            timings = gr.Markdown(elem_id="timings")
-        with gr.Column(scale=2):
+        with gr.Column(scale=2, min_width=300):
+            status = gr.Markdown(elem_id="tuning-status")
+            preview = gr.Gallery(label=T("preview"), columns=6, height="auto", object_fit="contain",
+                                 allow_preview=False, elem_id="preview")
             gr.Markdown(T("histogram"))
             histogram = gr.Plot(show_label=False, elem_id="histogram")
-            preview = gr.Gallery(label=T("preview"), columns=8, height="auto", object_fit="contain",
-                                 allow_preview=False, elem_id="preview")
+            gr.Markdown(T("timings"))
+            timings = gr.Markdown(elem_id="timings")
     gr.Markdown(T("curve"))
     curve = gr.Plot(show_label=False, elem_id="curve")
-    return TuningView(min_score=min_score, top_k=top_k, rerank_weight=rerank_weight, keyword_weight=keyword_weight,
-                      password=password, save=save, saved=saved, preview=preview, histogram=histogram,
-                      timings=timings, curve=curve)
+    return TuningView(photo=photo, text=text, text_weight=text_weight, **sliders, password=password, save=save,
+                      saved=saved, status=status, preview=preview, histogram=histogram, timings=timings, curve=curve)
+
+
+def ranking_sliders(settings: Settings, visible: bool = True) -> dict[str, gr.Slider]:
+    """The ranking's sliders, by name: on the Tuning page, and hidden as the named API endpoints' inputs."""
+    def slider_id(name: str) -> str | None:
+        return name if visible else None
+    return {
+        "min_score": gr.Slider(0, 1, value=settings.min_score, step=0.01, label=T("min_score"), visible=visible,
+                               elem_id=slider_id("min-score")),
+        "top_k": gr.Slider(1, 48, value=settings.top_k, step=1, label=T("top_k"), visible=visible,
+                           elem_id=slider_id("top-k")),
+        "rerank_weight": gr.Slider(0, 1, value=settings.rerank_weight, step=0.05, label=T("rerank"),
+                                   info=T("rerank_info"), visible=visible, elem_id=slider_id("rerank")),
+        "keyword_weight": gr.Slider(0, 1, value=settings.keyword_weight, step=0.05, label=T("keyword_weight"),
+                                    info=T("keyword_info"), visible=visible, elem_id=slider_id("keyword-weight"))}

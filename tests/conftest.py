@@ -78,10 +78,11 @@ def tiny_service(tmp_path_factory, demo_feed, tiny_encoder) -> SearchService:
 
 
 def page_values(**changes) -> dict:
-    """What the page's search reads, by name, as a fresh page holds it (no photo, no text, no filters)."""
+    """What the pages' searches read, by name, as fresh pages hold it (no photo, no text, no filters; the shoppers'
+    page reads no ranking slider but the blend, the Tuning page no filter)."""
     values = {"query_photo": None, "text": "", "min_score": 0.0, "top_k": 12, "text_weight": 0.5,
               "rerank_weight": 0.0, "keyword_weight": 0.5, "brands": [], "categories": [], "colours": [],
-              "min_price": None, "max_price": None, "in_stock": False, "lang": "English", "tuning_open": False}
+              "min_price": None, "max_price": None, "in_stock": False, "lang": "English"}
     return {**values, **changes}
 
 

@@ -72,8 +72,10 @@ def test_delete_stats_and_saved_defaults(admin):
     assert message.startswith("Saved as everyone's defaults")
     saved = json.loads(admin.storefront.settings.saved_settings.read_text())
     assert (saved["top_k"], saved["min_score"], saved["text_weight"], saved["rerank_weight"]) == (9, 0.3, 0.7, 0.25)
-    opened = handlers.header(admin.storefront)({})  # the next page opened starts from them
+    opened = handlers.header(admin.storefront, handlers.TUNING_HEADER)({})  # the next Tuning page starts from them
     assert [opened[name] for name in ("min_score", "top_k", "rerank_weight", "keyword_weight")] == [0.3, 9, 0.25, 0.5]
+    shoppers = handlers.ranking({"text_weight": 0.2}, admin.storefront.settings.ranking)  # and shoppers search so
+    assert (shoppers.top_k, shoppers.min_score, shoppers.rerank_weight, shoppers.text_weight) == (9, 0.3, 0.25, 0.2)
 
 
 def test_switching_preset_reindexes_into_its_own_collection_then_serves_from_it(admin):

@@ -111,13 +111,13 @@ def test_an_image_address_is_loaded_over_http_and_other_schemes_are_refused(stor
 
 
 def test_an_older_search_finishing_last_does_not_overwrite_a_newer_ones_results(storefront, monkeypatch):
-    """Opening the Tuning tab searches (threshold 0 here) and the threshold typed at once searches again (0.999,
-    which only the photo's own two products pass): run side by side, the older one finishing last must leave the
-    page as the newer one set it. Another shopper's search, and a new photo's, are shown whatever started after."""
+    """On the Tuning page a search at threshold 0 and a threshold typed at once (0.999, which only the photo's own
+    two products pass) run side by side: the older one finishing last must leave the page as the newer one set it.
+    Another session's search, and a new photo's on the shoppers' page, are shown whatever started after."""
     storefront.start()  # the demo catalog is written at start
     latest, photo = LatestSearch(), _photo(storefront)
     upload = PhotoBytes(open(photo, "rb").read(), "p.png")
-    search, new_photo = handlers.page_search(storefront, latest), handlers.new_photo(storefront, latest)
+    search, new_photo = handlers.page_search(storefront, latest, charts=True), handlers.new_photo(storefront, latest)
     started, newer_done, searched = threading.Semaphore(0), threading.Event(), storefront.search
 
     def held_back(image, text, filters, ranking, lang):  # the searches at threshold 0 finish after the newer one
@@ -126,7 +126,7 @@ def test_an_older_search_finishing_last_does_not_overwrite_a_newer_ones_results(
             newer_done.wait(60)
         return searched(image, text, filters, ranking, lang)
     monkeypatch.setattr(storefront, "search", held_back)
-    values = page_values(query_photo=photo, tuning_open=True)
+    values = page_values(query_photo=photo)
     older, other_shopper, new_photo_updates = {}, {}, {}
     shopper, someone_else = gr.Request(session_hash="shopper"), gr.Request(session_hash="someone-else")
     threads = [threading.Thread(target=lambda: older.update(search(values, shopper))),
@@ -141,7 +141,7 @@ def test_an_older_search_finishing_last_does_not_overwrite_a_newer_ones_results(
     newer_done.set()
     for thread in threads:
         thread.join(60)
-    assert newer["status"].startswith("2 products") and len(newer["preview"]) == 2  # the Tuning tab's too
+    assert newer["status"].startswith("2 products") and len(newer["preview"]) == 2
     assert older == {}  # nothing changed
     assert other_shopper["status"].startswith("12 products") and len(other_shopper["preview"]) == 12
     assert new_photo_updates["status"].startswith("12 products")  # a new photo's own results are always shown

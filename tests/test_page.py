@@ -66,37 +66,26 @@ def test_uploading_a_photo_shows_product_cards_with_brand_and_price(page, launch
     _screenshot(page, tmp_path, "shopper.png")
 
 
-def test_brand_filter_threshold_and_more_like_this(page, launched_app, tmp_path):
+def _open_filters(page):
+    page.locator("#filters").get_by_text("Filters").first.click()
+    expect(page.locator("#brand-filter")).to_be_visible()
+
+
+def test_brand_filter_and_more_like_this(page, launched_app, tmp_path):
     url, demo_dir = launched_app
     _open(page, url)
     _upload(page, demo_dir / "images" / "demo-0105.png")
 
+    expect(page.locator("#brand-filter")).to_be_hidden()  # the filters are folded away until opened
+    _open_filters(page)
     page.locator("#brand-filter input").click()
     page.get_by_role("option", name="Sora (").click()
     page.keyboard.press("Escape")
     page.wait_for_function("() => [...document.querySelectorAll('#results .caption-label')]"
                            ".every(c => c.innerText.split('\\n')[1].startsWith('Sora'))", timeout=30_000)
-    sora_count = len(_captions(page))
-    assert sora_count > 0 and all(c.splitlines()[1].startswith("Sora ·") for c in _captions(page))
+    assert all(c.splitlines()[1].startswith("Sora ·") for c in _captions(page))
+    expect(page.locator("#filters")).to_contain_text("Filters (1 on)")
 
-    page.get_by_role("tab", name="Tuning").click()
-    threshold = page.locator("#min-score input[type=number]")
-    threshold.fill("0.999")
-    threshold.press("Enter")
-    expect(page.locator("#histogram")).to_be_visible()
-    page.wait_for_function("() => document.querySelector('#status').textContent.includes('No product scores above')",
-                           timeout=30_000)
-    page.wait_for_function("n => document.querySelectorAll('#preview .thumbnail-item').length < n", arg=sora_count,
-                           timeout=30_000)  # the tab's own preview follows the slider
-    threshold.fill("0")
-    threshold.press("Enter")
-    expect(page.locator("#preview .thumbnail-item").first).to_be_visible(timeout=30_000)
-    expect(page.locator("#timings")).to_contain_text("encode")
-    expect(page.locator("#curve img")).to_be_visible(timeout=120_000)  # the threshold curve on sample queries
-    _screenshot(page, tmp_path, "tuning.png")
-
-    page.get_by_role("tab", name="Shop").click()
-    expect(page.locator("#results .caption-label").first).to_be_visible(timeout=30_000)
     first_title = _captions(page)[0].splitlines()[0]
     page.locator("#results .thumbnail-item").first.click()
     expect(page.locator("#details").first).to_contain_text(first_title, timeout=30_000)
@@ -104,6 +93,40 @@ def test_brand_filter_threshold_and_more_like_this(page, launched_app, tmp_path)
     page.locator("#more-like-this").click()
     expect(page.locator("#status")).to_contain_text("More like", timeout=30_000)
     assert first_title not in [c.splitlines()[0] for c in _captions(page)]
+
+
+def test_the_tuning_page_searches_its_own_query_as_the_sliders_move(page, launched_app, tmp_path):
+    url, demo_dir = launched_app
+    _open(page, url + "tuning")
+    page.locator("#tuning-photo input[type=file]").first.set_input_files(str(demo_dir / "images" / "demo-0105.png"))
+    expect(page.locator("#tuning-status")).to_contain_text("12 products", timeout=60_000)
+    expect(page.locator("#preview .thumbnail-item")).to_have_count(12)
+    expect(page.locator("#histogram")).to_be_visible()
+    threshold = page.locator("#min-score input[type=number]")
+    threshold.fill("0.999")
+    threshold.press("Enter")
+    expect(page.locator("#tuning-status")).to_contain_text("2 products", timeout=30_000)  # the photo's own two
+    expect(page.locator("#preview .thumbnail-item")).to_have_count(2)  # the preview follows the slider
+    threshold.fill("0")
+    threshold.press("Enter")
+    expect(page.locator("#preview .thumbnail-item")).to_have_count(12, timeout=30_000)
+    expect(page.locator("#timings")).to_contain_text("encode")
+    expect(page.locator("#curve img")).to_be_visible(timeout=120_000)  # the threshold curve on sample queries
+    _screenshot(page, tmp_path, "tuning.png")
+
+
+def test_the_shoppers_page_loads_no_staff_view_and_staff_pages_have_their_own_address(page, launched_app):
+    url, _ = launched_app
+    _open(page, url)
+    for staff_only in ("#min-score", "#histogram", "#curve", "#preview", "#feed", "#admin-password"):
+        expect(page.locator(staff_only)).to_have_count(0)
+    expect(page.get_by_role("link", name="Tuning")).to_be_hidden()  # no staff links for shoppers
+    _open(page, url + "tuning")
+    expect(page.locator("#min-score")).to_be_visible()
+    expect(page.locator("#results")).to_have_count(0)
+    _open(page, url + "admin")
+    expect(page.locator("#admin-password")).to_be_visible()
+    expect(page.get_by_role("link", name="Shop")).to_be_visible()  # staff find their way back
 
 
 def test_two_clicks_on_the_photo_search_just_that_part(page, launched_app):
@@ -129,6 +152,8 @@ def test_a_recognised_category_chip_filters_the_results(page, launched_app):
     chip = page.locator("#chips label").first
     category = chip.inner_text().split(" · ")[0]
     chip.click()
+    expect(page.locator("#filters")).to_contain_text("Filters (1 on)", timeout=30_000)
+    _open_filters(page)
     expect(page.locator("#category-filter")).to_contain_text(category, timeout=30_000)
     page.wait_for_function("n => document.querySelectorAll('#results .caption-label').length <= n", arg=12,
                            timeout=30_000)
@@ -141,8 +166,8 @@ def test_switching_to_chinese_translates_the_page_and_the_results(page, launched
     page.get_by_text("中文").click()
     expect(page.get_by_text("以图搜商品")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("button", name="搜索")).to_be_visible()
-    expect(page.get_by_role("tab").nth(0)).to_have_text("购物")
-    expect(page.get_by_role("tab").nth(1)).to_have_text("调优")  # waits: the tabs are translated one by one
+    expect(page.locator("#filters")).to_contain_text("筛选")
+    expect(page.locator("#more-ways")).to_contain_text("图片地址和示例照片")
     expect(page.locator("#model-line")).to_contain_text("件商品")
     expect(page.locator("#status")).to_contain_text("件商品", timeout=30_000)
     expect(page.locator("#results .caption-label").first).to_contain_text("匹配度")
@@ -162,8 +187,9 @@ def test_switching_to_chinese_translates_the_page_and_the_results(page, launched
 
 def test_an_example_photo_searches_at_once(page, launched_app):
     url, _ = launched_app
-    page.goto(url)
-    expect(page.get_by_text("Or try one of these")).to_be_visible(timeout=60_000)
+    _open(page, url)
+    page.locator("#more-ways").get_by_text("Image address and example photos").click()
+    expect(page.get_by_text("Or try one of these")).to_be_visible(timeout=30_000)
     page.locator("img[src*='demo-']").nth(1).click()
     expect(page.locator("#status")).to_contain_text("12 products", timeout=30_000)
     assert page.locator("#results .caption-label").count() == 12
