@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware  # the page's config and scripts compress about 4x; SSE is not
 
 from catalog.errors import UserError
 from page import admin as admin_tab
@@ -31,10 +33,18 @@ from storefront.front import ShopResult, Storefront
 from storefront.text import LANGUAGES
 from storefront.tuning import ThresholdCurve
 
+# The phone's own fonts (Latin and Chinese) instead of 190 KiB of web fonts; labels and hints dark enough to read
+# (WCAG AA contrast, which the Soft theme's light indigo labels miss)
+SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Noto Sans", "PingFang SC",
+                "Microsoft YaHei", "sans-serif"]
+THEME = gr.themes.Soft(primary_hue="indigo", font=SYSTEM_FONTS, font_mono=["ui-monospace", "monospace"]).set(
+    block_label_text_color="*primary_700", block_title_text_color="*primary_700", block_info_text_color="*neutral_600",
+    body_text_color_subdued="*neutral_600", button_primary_background_fill="*primary_600",
+    button_primary_background_fill_hover="*primary_700", checkbox_label_background_fill_selected="*primary_600")
 CSS = """
 .banner {background: #fff4e5; border: 1px solid #f0b866; border-radius: 8px; padding: 10px 14px;}
 .banner p {margin: 0; color: #7a4b00;}
-.gradio-container:has(#shop) .nav-holder {display: none;}  /* staff pages are reached by address (see build_demo) */
+.nav-holder {display: none;}  /* Gradio's page bar: see STAFF_LINKS */
 #header {flex-wrap: wrap; align-items: flex-start;}
 #title {flex: 1 1 300px !important; min-width: 0 !important;}
 #language {flex: 0 1 auto !important;}
@@ -62,6 +72,9 @@ CSS = """
 # only interleaves them. Lighter events (a product's details, a chip, a tab) have queues of their own and never
 # wait behind a row of searches. The queue is bounded: past QUEUE_MAX waiting, a shopper is told to retry.
 SEARCHING: dict[str, Any] = {"concurrency_id": "search"}
+# What a page fills in as it opens (the banner, the filters' choices, recent views) is quick and shows no spinner:
+# a phone's main thread has better things to do while the page appears
+ON_LOAD: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden", "queue": False}
 QUEUE_MAX = 256
 PHOTO_TTL_S = 3600  # a shopper's photo is forgotten an hour after its last use
 UPLOAD_SWEEP_S = 60
@@ -73,13 +86,25 @@ SWITCH_LANGUAGE_JS = """async (choice) => {
   if (core) { (await import(core)).changeLocale(code); }
   return choice;
 }"""
-# After a search on a phone the results come into view (the photo box and the search button are above them); a
+# After a search on a phone the results come into view (the photo box and the search button are above them), once
+# Gradio has drawn them; a
 # product's details open over the results on a phone (CSS) and are scrolled to on a wide screen
-SHOW_RESULTS_JS = """() => { if (window.matchMedia('(max-width: 768px)').matches) {
-  document.querySelector('#status')?.scrollIntoView({block: 'start'}); } }"""
+SHOW_RESULTS_JS = """() => { if (!window.matchMedia('(max-width: 768px)').matches) return;
+  let tries = 0;
+  const show = () => {
+    const drawn = document.querySelector('#results .thumbnail-item img')?.complete;
+    if (!drawn && tries++ < 30) return setTimeout(show, 100);  // the page cannot scroll past its end
+    const status = document.querySelector('#status p')?.textContent;  // the line, not Gradio's timer
+    if (status === window.resultsScrolledTo) return;  // the photo box echoing the photo the page put in it
+    window.resultsScrolledTo = status;
+    document.querySelector('#results-column')?.scrollIntoView({block: 'start'});
+  };
+  setTimeout(show, 100); }"""
 SHOW_DETAILS_JS = """() => { if (!window.matchMedia('(max-width: 640px)').matches) {
   document.querySelector('#details')?.scrollIntoView({block: 'nearest'}); } }"""
-STAFF_PAGES = {"shop": "Shop", "tuning": "Tuning", "admin": "Admin"}  # the staff pages' navigation bar
+# Staff pages are reached by their address, and link to each other; shoppers see no link to them. Gradio's own page
+# bar is hidden (CSS): it shows on every page whatever a hidden gr.Navbar says, and moved the page as it loaded.
+STAFF_LINKS = {"Shop": "./", "Tuning": "./tuning", "Admin": "./admin"}
 BROWSER_LANGUAGE_JS = """() => (document.documentElement.lang || navigator.language).startsWith('zh')
   ? '中文' : 'English'"""
 
@@ -90,11 +115,10 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
     settings, admin = storefront.settings, Admin(storefront)
     # The handlers delete each upload as they read it; this sweeps any whose search never came (a closed tab).
     with gr.Blocks(title="Visual product search", delete_cache=(UPLOAD_SWEEP_S, UPLOAD_SWEEP_S)) as page:
-        # staff pages are reached by their address, not from the shoppers' page: Gradio 6.31 shows the navigation
-        # bar whatever a hidden gr.Navbar says, so CSS hides it there
-        lang, banner = _header()
+        opening = shop_tab.Opening.of(storefront)
+        lang, banner = _header(opening.banner)
         selected_id = gr.Textbox(visible=False, label="Product id")  # a real input, so the API can name a product
-        shop = shop_tab.build(settings, storefront.example_photos())
+        shop = shop_tab.build(settings, storefront.example_photos(), opening)
         parts = _parts(shop, storefront.browser_secret(), lang=lang, banner=banner, selected_id=selected_id)
         _shop_events(storefront, parts)
         api_ranking = tuning_tab.ranking_sliders(settings, visible=False)  # the shoppers' page has no sliders
@@ -102,28 +126,31 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
         add_agent_tools(storefront)
         if not admin.enabled:  # no Admin page: the endpoints still exist, and refuse
             _refusing_admin_endpoints(admin, shop, api_ranking)
-        parts.on(page.load, handlers.header(storefront), (), handlers.HEADER, api_visibility="private")
+        parts.on(page.load, handlers.header(storefront), (), handlers.HEADER, **ON_LOAD)
         parts.on(page.load, handlers.show_history(storefront), ["history", "lang", *handlers.FILTERS],
-                 handlers.HISTORY, api_visibility="private")
+                 handlers.HISTORY, **ON_LOAD)
         page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
-    with page.route(STAFF_PAGES["tuning"], "/tuning"):
-        gr.Navbar(main_page_name=STAFF_PAGES["shop"])
-        _tuning_page(page, storefront, admin)
+    with page.route("Tuning", "/tuning"):
+        _tuning_page(page, storefront, admin, opening)
     if admin.enabled:
-        with page.route(STAFF_PAGES["admin"], "/admin"):
-            gr.Navbar(main_page_name=STAFF_PAGES["shop"])
-            _admin_page(page, admin)
+        with page.route("Admin", "/admin"):
+            _admin_page(page, admin, opening)
     return page
 
 
-def _header() -> tuple[gr.Radio, gr.Markdown]:
+def _staff_links(admin_enabled: bool) -> None:
+    shown = {name: address for name, address in STAFF_LINKS.items() if name != "Admin" or admin_enabled}
+    gr.Markdown(" · ".join(f"[{name}]({address})" for name, address in shown.items()), elem_id="staff-links")
+
+
+def _header(banner: str = "") -> tuple[gr.Radio, gr.Markdown]:
     """Every page's title and language switch (they wrap on a phone), and the banner under them."""
     with gr.Row(equal_height=True, elem_id="header"):
         gr.Markdown(T("title"), elem_id="title")
         lang = gr.Radio(list(LANGUAGES), value="English", label=T("language"), elem_id="language", scale=0,
                         min_width=200)
     lang.change(None, lang, None, js=SWITCH_LANGUAGE_JS, api_visibility="private")
-    return lang, gr.Markdown(elem_classes="banner", visible=False)
+    return lang, gr.Markdown(banner, elem_classes="banner", visible=bool(banner))
 
 
 def _parts(shop: shop_tab.ShopView, browser_secret: str, **others) -> Page:
@@ -195,9 +222,10 @@ def _shop_events(storefront: Storefront, parts: Page) -> None:
        ["selected_id", *handlers.SEARCH_INPUTS], handlers.RESULTS, **searching)
 
 
-def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin) -> None:
+def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin, opening: shop_tab.Opening) -> None:
     """The product team's page: its own query, searched again as each slider moves, with the charts."""
-    lang, banner = _header()
+    _staff_links(admin.enabled)
+    lang, banner = _header(opening.banner)
     tuning = tuning_tab.build(storefront.settings, admin.enabled)
     parts = Page(lang=lang, banner=banner, query_photo=gr.State(None, time_to_live=PHOTO_TTL_S),
                  shown_digest=gr.State(None), **{name: getattr(tuning, name) for name in (
@@ -220,8 +248,7 @@ def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin) -> None:
         saved = [tuning.top_k, tuning.min_score, tuning.text_weight, tuning.rerank_weight, tuning.keyword_weight]
         save = not_an_mcp_tool(handlers.admin_handlers(admin)["save_defaults"])
         tuning.save.click(save, [tuning.password, *saved], tuning.saved, api_name="save_defaults")
-    parts.on(page.load, handlers.header(storefront, handlers.TUNING_HEADER), (), handlers.TUNING_HEADER,
-             api_visibility="private")
+    parts.on(page.load, handlers.header(storefront, handlers.TUNING_HEADER), (), handlers.TUNING_HEADER, **ON_LOAD)
     page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
     page.load(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
 def _api_endpoints(storefront: Storefront, shop: shop_tab.ShopView, ranking: dict[str, gr.Slider],
@@ -280,10 +307,10 @@ def _gallery_and_status(search: Callable[[], ShopResult], min_score: float, stor
     searches among them) is the status line."""
     try:
         handlers.admit(storefront, request)
-        updates = handlers.shown(search(), min_score, "en")
+        result = search()
     except UserError as error:
         return [], handlers.problem(error)
-    return updates["gallery"], updates["status"]
+    return result.gallery, handlers.shown(result, min_score, "en")["status"]
 
 
 def _refusing_admin_endpoints(admin: Admin, shop: shop_tab.ShopView, ranking: dict[str, gr.Slider]) -> None:
@@ -295,10 +322,11 @@ def _refusing_admin_endpoints(admin: Admin, shop: shop_tab.ShopView, ranking: di
                         ranking["keyword_weight"]], saved, api_name="save_defaults")
 
 
-def _admin_page(page: gr.Blocks, admin: Admin) -> None:
+def _admin_page(page: gr.Blocks, admin: Admin, opening: shop_tab.Opening) -> None:
     """The admins' page: feed upload with progress, deletion, statistics and the model switch, each also an API
     endpoint that checks the password (inputs positional, in the documented order)."""
-    lang, banner = _header()
+    _staff_links(admin.enabled)
+    lang, banner = _header(opening.banner)
     view = admin_tab.build(admin.storefront.settings.model)
     run = {name: not_an_mcp_tool(action) for name, action in handlers.admin_handlers(admin).items()}
     parts = Page(banner=banner)
@@ -309,7 +337,7 @@ def _admin_page(page: gr.Blocks, admin: Admin) -> None:
             (view.switch, "admin_switch_preset", [view.password, view.preset], view.switch_result)):
         parts.on(button.click(run[name], inputs, result, api_name=name).then, handlers.header(admin.storefront,
                  ("banner",)), (), ["banner"], api_visibility="private")
-    parts.on(page.load, handlers.header(admin.storefront, ("banner",)), (), ["banner"], api_visibility="private")
+    parts.on(page.load, handlers.header(admin.storefront, ("banner",)), (), ["banner"], **ON_LOAD)
     page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
 
 
@@ -353,8 +381,9 @@ def serve(storefront: Storefront, host: str = "127.0.0.1", **launch: Any) -> gr.
     page = build_demo(storefront)
     settings = storefront.settings
     page.queue(default_concurrency_limit=2, max_size=QUEUE_MAX).launch(
-        server_name=host, server_port=settings.port, mcp_server=settings.serves_mcp, i18n=I18N,
-        theme=gr.themes.Soft(primary_hue="indigo"), css=CSS, show_error=False, max_file_size=MAX_BYTES, **launch)
+        server_name=host, server_port=settings.port, mcp_server=settings.serves_mcp, i18n=I18N, theme=THEME, css=CSS,
+        show_error=False, max_file_size=MAX_BYTES, footer_links=["api", "gradio"], run_history=False,
+        app_kwargs={"middleware": [Middleware(GZipMiddleware, minimum_size=1024)]}, **launch)
     return page
 
 

@@ -68,7 +68,8 @@ def shown(result: ShopResult, min_score: float, lang: str, charts: bool = False)
         return {"preview": result.gallery, "status": status, "histogram": score_histogram(result.scores, min_score),
                 "timings": timings_table(result.timings_ms)}
     chips = [(f"{g.label} · {results.percent(g.probability)}", f"{g.kind}:{g.label}") for g in result.guesses]
-    return {"gallery": result.gallery, "status": status, "shown_ids": result.ids,
+    return {"gallery": gr.update(value=result.gallery, visible=bool(result.gallery)), "status": status,
+            "shown_ids": result.ids,
             "chips": gr.update(choices=chips, value=None, visible=bool(chips))}
 
 
@@ -138,10 +139,17 @@ def show_history(storefront: Storefront) -> Callable[[Values, gr.Request], Updat
         viewed, lang = list(values["history"] or []), language(values["lang"])
         recent = storefront.recently_viewed(viewed, lang) if viewed else []
         if not recent:
-            return {"history_box": gr.update(visible=False), "recent": [], "inspired": []}
+            return _no_history()
         inspired = storefront.inspired_by(viewed, filters(values), lang)
-        return {"history_box": gr.update(visible=True), "recent": recent, "inspired": inspired.gallery}
+        return {"history_box": gr.update(visible=True), "recent": gr.update(value=recent, visible=True),
+                "inspired": gr.update(value=inspired.gallery, visible=bool(inspired.gallery))}
     return show
+
+
+def _no_history() -> Updates:
+    """The history's galleries hidden, not empty: a gallery on the page brings Gradio's video player along."""
+    return {"history_box": gr.update(visible=False), "recent": gr.update(value=[], visible=False),
+            "inspired": gr.update(value=[], visible=False)}
 
 
 def close_details(values: Values, request: gr.Request | None = None) -> Updates:
@@ -149,7 +157,7 @@ def close_details(values: Values, request: gr.Request | None = None) -> Updates:
 
 
 def forget_history(values: Values, request: gr.Request) -> Updates:
-    return {"history": [], "history_box": gr.update(visible=False), "recent": [], "inspired": []}
+    return {"history": [], **_no_history()}
 
 
 def _uncropped(lang: str) -> Updates:
@@ -311,7 +319,7 @@ def shows_problems(handler: Callable[[Values, gr.Request], Updates]) -> Callable
 
 
 def _problem_results(error: UserError) -> Updates:
-    return {"gallery": [], "status": problem(error), "shown_ids": [],
+    return {"gallery": gr.update(value=[], visible=False), "status": problem(error), "shown_ids": [],
             "chips": gr.update(choices=[], value=None, visible=False)}
 
 

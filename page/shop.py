@@ -3,13 +3,14 @@ results; the image address, the example photos and the filters fold away, and a 
 results on a phone (beside them on a wide screen)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import gradio as gr
 
 from page.inputs import PhotoInput
 from page.labels import T
 from search.config import Settings
+from storefront.front import Storefront
 from storefront.text import say
 
 # The rear camera where the browser offers one (a phone's front camera shows the shopper, not the product),
@@ -17,6 +18,22 @@ from storefront.text import say
 REAR_CAMERA = gr.WebcamOptions(mirror=False, constraints={"video": {"facingMode": {"ideal": "environment"},
                                                                     "width": {"ideal": 1920},
                                                                     "height": {"ideal": 1440}}})
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What the page shows as it opens, when the storefront has started before the page is built (`app.serve`);
+    the page's load event brings it up to date (an admin may have changed the catalog or the model since)."""
+    banner: str = ""
+    model_line: str = ""
+    facets: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, storefront: Storefront) -> Opening:
+        if not storefront.started:
+            return cls()  # the page built at import, before anything started: filled in on load
+        return cls(banner=storefront.banner(), model_line=storefront.model_line(),
+                   facets=storefront.facet_choices())
 
 
 @dataclass
@@ -51,7 +68,8 @@ class ShopView:
     close_details: gr.Button
 
 
-def build(settings: Settings, examples: list[str]) -> ShopView:
+def build(settings: Settings, examples: list[str], opening: Opening) -> ShopView:
+    """The shoppers' page, drawn with what it shows on opening, so nothing moves as the page loads."""
     with gr.Row(elem_id="shop"):
         with gr.Column(scale=1, min_width=300):
             photo = PhotoInput(sources=["upload", "webcam", "clipboard"], type="filepath", label=T("photo"),
@@ -73,12 +91,12 @@ def build(settings: Settings, examples: list[str]) -> ShopView:
                 if examples:
                     gr.Examples([[p] for p in examples], inputs=[photo], label=T("examples"), examples_per_page=10)
             with gr.Accordion(T("filters"), open=False, elem_id="filters") as filters_box:
-                brands = gr.Dropdown(multiselect=True, label=T("brand"), elem_id="brand-filter",
-                                     allow_custom_value=True)
-                categories = gr.Dropdown(multiselect=True, label=T("category"), elem_id="category-filter",
-                                         allow_custom_value=True)
-                colours = gr.Dropdown(multiselect=True, label=T("colour"), elem_id="colour-filter",
-                                      allow_custom_value=True)
+                brands = gr.Dropdown(opening.facets.get("brand", []), multiselect=True, label=T("brand"),
+                                     elem_id="brand-filter", allow_custom_value=True)
+                categories = gr.Dropdown(opening.facets.get("category", []), multiselect=True, label=T("category"),
+                                         elem_id="category-filter", allow_custom_value=True)
+                colours = gr.Dropdown(opening.facets.get("colour", []), multiselect=True, label=T("colour"),
+                                      elem_id="colour-filter", allow_custom_value=True)
                 with gr.Row():
                     min_price = gr.Number(None, label=T("min_price"), info=T("any"), minimum=0, elem_id="min-price",
                                           min_width=120)
@@ -88,8 +106,9 @@ def build(settings: Settings, examples: list[str]) -> ShopView:
         with gr.Column(scale=2, min_width=300, elem_id="results-column"):
             chips = gr.Radio([], label=T("recognised"), visible=False, elem_id="chips")
             status = gr.Markdown(T("results_here"), elem_id="status")
+            # shown with the first results: Gradio's gallery brings 500 KB of video player (hls.js) with it
             gallery = gr.Gallery(label=T("results"), show_label=False, columns=4, height="auto",
-                                 object_fit="contain", elem_id="results", allow_preview=False)
+                                 object_fit="contain", elem_id="results", allow_preview=False, visible=False)
             with gr.Group(visible=False, elem_id="details") as details_box:
                 close_details = gr.Button(T("close"), size="sm", elem_id="close-details", min_width=60)
                 details = gr.Markdown(elem_id="details-text")
@@ -97,11 +116,11 @@ def build(settings: Settings, examples: list[str]) -> ShopView:
             # a shopper's history, kept in their browser only (BrowserState), never on the server
             with gr.Group(visible=False, elem_id="history") as history_box:
                 recent = gr.Gallery(label=T("recently_viewed"), columns=6, height="auto", object_fit="contain",
-                                    elem_id="recent", allow_preview=False)
+                                    elem_id="recent", allow_preview=False, visible=False)
                 inspired = gr.Gallery(label=T("inspired"), columns=4, height="auto", object_fit="contain",
-                                      elem_id="inspired", allow_preview=False)
+                                      elem_id="inspired", allow_preview=False, visible=False)
                 forget = gr.Button(T("forget_history"), size="sm", elem_id="forget-history")
-            model_line = gr.Markdown(elem_id="model-line")
+            model_line = gr.Markdown(opening.model_line, elem_id="model-line")
     return ShopView(photo=photo, crop_hint=crop_hint, crop_preview=crop_preview, whole_photo=whole_photo, url=url,
                     url_button=url_button, text=text, text_weight=text_weight, button=button,
                     filters_box=filters_box, brands=brands, categories=categories, colours=colours,

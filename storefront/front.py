@@ -69,6 +69,10 @@ class Storefront:
                 self._started = True
             return service
 
+    @property
+    def started(self) -> bool:
+        return self._started
+
     def service(self) -> SearchService:
         """The model and store, loaded once (nothing is indexed here: see `start`)."""
         with self._lock:

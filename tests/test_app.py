@@ -65,7 +65,7 @@ def test_bad_input_becomes_a_message_not_a_traceback(storefront, tmp_path):
         storefront.search(None, "")
     search = handlers.page_search(storefront, LatestSearch())
     updates = search(page_values(query_photo=str(bad), shown_ids=["demo-0001"]), gr.Request(session_hash="s"))
-    assert (updates["gallery"], updates["shown_ids"]) == ([], [])  # the page says it, once, in the status line
+    assert (updates["gallery"]["value"], updates["shown_ids"]) == ([], [])  # the page says it, once, in the status line
     assert updates["status"] == f"⚠️ {bad}: is a web page (HTML), not a picture"
 
 

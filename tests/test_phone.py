@@ -48,6 +48,12 @@ def _upload(page, picture, found="products"):
     expect(page.locator("#status")).to_contain_text(found, timeout=60_000)
 
 
+def _results_scrolled_into_view(page):
+    page.wait_for_function("() => { const r = document.querySelector('#results .thumbnail-item')"
+                           "?.getBoundingClientRect(); return r && r.top >= 0 && r.bottom <= innerHeight; }",
+                           timeout=10_000)
+
+
 def _on_screen(page, locator) -> bool:
     """Whether the element is wholly within the phone's screen as it is scrolled now."""
     box = locator.bounding_box()
@@ -66,9 +72,7 @@ def test_the_header_wraps_and_after_a_photo_the_results_are_on_screen_in_two_col
     _upload(phone, demo_dir / "images" / "demo-0105.png")
     cards = phone.locator("#results .thumbnail-item")
     expect(cards.first).to_contain_text("Kestrel Red Striped Coffee Mug", timeout=30_000)
-    phone.wait_for_function("() => { const r = document.querySelector('#results .thumbnail-item')"
-                            ".getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }",
-                            timeout=10_000)  # scrolled into view without the shopper scrolling
+    _results_scrolled_into_view(phone)  # without the shopper scrolling
     first, second = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
     assert first["y"] == second["y"] and second["x"] > first["x"] + first["width"] - 1  # side by side
     assert cards.nth(2).bounding_box()["y"] > first["y"]  # the third starts the next row
@@ -95,8 +99,10 @@ def test_two_taps_crop_the_photo(phone, launched_app):
     url, demo_dir = launched_app
     _open(phone, url)
     _upload(phone, demo_dir / "images" / "demo-0105.png")
+    _results_scrolled_into_view(phone)
     picture = phone.locator("#photo img").first
     picture.scroll_into_view_if_needed()
+    phone.wait_for_timeout(200)  # scrolled
     box = picture.bounding_box()
     phone.touchscreen.tap(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
     expect(phone.locator("#crop-hint")).to_contain_text("Now click the opposite corner", timeout=30_000)
