@@ -48,6 +48,7 @@ CSS = """
 #header {flex-wrap: wrap; align-items: flex-start;}
 #title {flex: 1 1 300px !important; min-width: 0 !important;}
 #language {flex: 0 1 auto !important;}
+#photo {min-height: 260px;}  /* its room kept while Gradio draws it: nothing below jumps */
 #details {padding: 4px 14px 12px; border-radius: 8px;}
 #close-details {align-self: flex-end; max-width: 110px;}
 #crop-preview img {max-height: 82px; width: auto; object-fit: contain; margin-top: 30px;}
