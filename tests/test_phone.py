@@ -137,3 +137,22 @@ def test_the_phone_page_switches_to_chinese(phone, launched_app, tmp_path):
     expect(phone.locator("#results .caption-label").first).to_contain_text("匹配度", timeout=30_000)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     _screenshot(phone, tmp_path, "phone-results-zh.png")
+
+
+def test_the_camera_asks_for_the_rear_camera(browser, launched_app):
+    """What the page asks the browser for when the shopper picks the camera (recorded, then refused: this machine has
+    no camera)."""
+    context = browser.new_context(**PHONE)
+    context.add_init_script("""navigator.mediaDevices.getUserMedia = async (constraints) => {
+        window.askedForCamera = constraints;
+        throw new DOMException('no camera here', 'NotFoundError'); };""")
+    phone = context.new_page()
+    try:
+        _open(phone, launched_app[0])
+        phone.locator("#photo button[aria-label='Capture from camera']").tap()
+        phone.locator("#photo").get_by_text("Click to Access Webcam").first.tap()
+        phone.wait_for_function("() => window.askedForCamera", timeout=30_000)
+        video = phone.evaluate("window.askedForCamera.video")
+        assert video["facingMode"] == {"ideal": "environment"}, video
+    finally:
+        context.close()
