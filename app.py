@@ -242,9 +242,9 @@ def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin, opening:
     for slider in ("text_weight", "min_score", "top_k", "rerank_weight", "keyword_weight"):  # live
         parts.on(parts.parts[slider].change, search, handlers.TUNING_INPUTS, handlers.CHARTS,
                  trigger_mode="always_last", show_progress="hidden", **searching)
+    parts.on(lang.change, search, handlers.TUNING_INPUTS, handlers.CHARTS, **searching)  # the status line's words
     curve = ThresholdCurve(storefront)
-    for event in (tuning.min_score.release, lang.change):
-        event(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
+    tuning.min_score.release(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
     if admin.enabled:
         saved = [tuning.top_k, tuning.min_score, tuning.text_weight, tuning.rerank_weight, tuning.keyword_weight]
         save = not_an_mcp_tool(handlers.admin_handlers(admin)["save_defaults"])
@@ -252,6 +252,8 @@ def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin, opening:
     parts.on(page.load, handlers.header(storefront, handlers.TUNING_HEADER), (), handlers.TUNING_HEADER, **ON_LOAD)
     page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
     page.load(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
+
+
 def _api_endpoints(storefront: Storefront, shop: shop_tab.ShopView, ranking: dict[str, gr.Slider],
                    selected_id: gr.Textbox) -> None:
     """Named endpoints for gradio_client: search by photo, by text, by both, and more like a product. Their inputs
