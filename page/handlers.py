@@ -17,6 +17,7 @@ from search.ranking import Filters, Ranking
 from storefront import results
 from storefront.admin import Admin
 from storefront.front import RECENT_COUNT, ShopResult, Storefront
+from storefront.limits import TooManySearches
 from storefront.text import LABELS, language, say
 from storefront.tuning import score_histogram, timings_table
 
@@ -173,7 +174,7 @@ def _taken(read_photo: Callable[[], Photo], search: Callable[[Values], Updates],
         photo = read_photo()
     except ImageError as error:
         kept = dict.fromkeys(("photo", "shown_digest", "query_photo", "whole_photo")) if clear_on_error else {}
-        return {**kept, **_uncropped(lang), **_problem_results(error)}
+        return {**kept, **_uncropped(lang), **_problem_results(error, lang)}
     jpeg = as_jpeg(photo.image)
     return {"photo": jpeg, "shown_digest": PhotoBytes(jpeg).digest, "query_photo": photo, "whole_photo": photo,
             **_uncropped(lang), **search({**values, "query_photo": photo})}
@@ -211,7 +212,7 @@ def tuning_photo(storefront: Storefront, latest: LatestSearch) -> Callable[[Valu
             photo = storefront.photo(upload)
         except ImageError as error:
             return {"photo": None, "shown_digest": None, "query_photo": None, "preview": [],
-                    "status": problem(error)}
+                    "status": problem(error, language(values["lang"]))}
         jpeg = as_jpeg(photo.image)
         return {"photo": jpeg, "shown_digest": PhotoBytes(jpeg).digest, "query_photo": photo,
                 **search({**values, "query_photo": photo}, request)}
@@ -246,7 +247,7 @@ def click_corner(storefront: Storefront) -> Callable[[Values, gr.SelectData], Up
         try:
             part = storefront.crop(whole, tuple(first), corner)
         except ImageError as error:
-            return {"first_corner": None, "crop_hint": problem(error)}
+            return {"first_corner": None, "crop_hint": problem(error, lang)}
         return {"query_photo": part, "first_corner": None,
                 "crop_preview": gr.update(value=as_jpeg(part.image), visible=True),
                 "crop_hint": say(lang, "crop_done"), "whole_photo_button": gr.update(visible=True)}
@@ -301,8 +302,11 @@ def header(storefront: Storefront, names: tuple[str, ...] = HEADER) -> Callable[
     return update
 
 
-def problem(error: UserError) -> str:
-    """How the page and the API say what went wrong: one line, never a traceback."""
+def problem(error: UserError, lang: str = "en") -> str:
+    """How the page and the API say what went wrong: one line, never a traceback; in the shopper's language where
+    the page has the words for it."""
+    if isinstance(error, TooManySearches):
+        return f"⚠️ {say(lang, 'too_many', seconds=error.wait_s)}"
     return f"⚠️ {error}"
 
 
@@ -314,12 +318,12 @@ def shows_problems(handler: Callable[[Values, gr.Request], Updates]) -> Callable
         try:
             return handler(values, request)
         except UserError as error:
-            return _problem_results(error)
+            return _problem_results(error, language(values.get("lang")))
     return run
 
 
-def _problem_results(error: UserError) -> Updates:
-    return {"gallery": gr.update(value=[], visible=False), "status": problem(error), "shown_ids": [],
+def _problem_results(error: UserError, lang: str = "en") -> Updates:
+    return {"gallery": gr.update(value=[], visible=False), "status": problem(error, lang), "shown_ids": [],
             "chips": gr.update(choices=[], value=None, visible=False)}
 
 

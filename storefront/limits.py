@@ -9,13 +9,14 @@ from limits import RateLimitItem, parse, storage, strategies
 
 from catalog.errors import UserError
 from search.config import ConfigError
+from storefront.text import say
 
 
 class TooManySearches(UserError):
     """A client searched more often than the deployment allows."""
 
     def __init__(self, wait_s: int) -> None:
-        super().__init__(f"too many searches: wait {wait_s} s and try again")
+        super().__init__(say("en", "too_many", seconds=wait_s))
         self.wait_s = wait_s
 
 

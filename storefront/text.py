@@ -98,6 +98,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "crop_second": "✂️ Now click the opposite corner of the item.",
         "crop_done": "✂️ Searching the part you chose; **Whole photo** searches all of it again.",
         "filters_active": "Filters ({count} on)",
+        "too_many": "too many searches: wait {seconds} s and try again",
     },
     "zh-CN": {
         "results": "{count} 件商品",
@@ -127,6 +128,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "crop_second": "✂️ 现在请点击商品的另一个对角。",
         "crop_done": "✂️ 正在搜索你选中的部分；点击 **整张照片** 可重新搜索整张照片。",
         "filters_active": "筛选（已选 {count} 项）",
+        "too_many": "搜索太频繁：请等待 {seconds} 秒后再试",
     },
 }
 

@@ -145,6 +145,8 @@ def test_a_burst_is_capped_per_session_and_address_while_other_clients_are_serve
         shopper = dict(headers={"x-forwarded-for": "10.0.0.3"}, session_hash="a-browser-tab")
         shown = [page_search(page_values(text="mug"), gr.Request(**shopper))["status"] for _ in range(5)]
         assert "too many searches" not in shown[3] and shown[4].startswith("⚠️ too many searches: wait")
+        in_chinese = page_search(page_values(text="mug", lang="中文"), gr.Request(**shopper))["status"]
+        assert in_chinese.startswith("⚠️ 搜索太频繁：请等待 ") and in_chinese.endswith(" 秒后再试")  # in its language
 
         async def burst(session):
             return [await session.call_tool("search_products_by_text", {"query": "mug"}) for _ in range(7)]
