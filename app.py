@@ -270,8 +270,7 @@ def _api_endpoints(storefront: Storefront, shop: shop_tab.ShopView, ranking: dic
         saved = storefront.settings.ranking
         ranking = Ranking.of(k, score, weight, rerank, saved.keyword_weight if keyword_weight is None else
                              keyword_weight)
-        return _gallery_and_status(lambda: storefront.search(image, text, chosen, ranking), ranking.min_score,
-                                   storefront, request)
+        return _gallery_and_status(lambda: storefront.search(image, text, chosen, ranking), storefront, request)
 
     def by_photo(image, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0,
                  keyword_weight=None, request: gr.Request | None = None):
@@ -287,8 +286,8 @@ def _api_endpoints(storefront: Storefront, shop: shop_tab.ShopView, ranking: dic
              request: gr.Request | None = None):
         chosen = Filters.of(brands, categories, low, high, stock, colours)
         ranking = Ranking.of(k, score, rerank_weight=rerank)
-        return _gallery_and_status(lambda: storefront.more_like_this(product_id, chosen, ranking), ranking.min_score,
-                                   storefront, request)
+        return _gallery_and_status(lambda: storefront.more_like_this(product_id, chosen, ranking), storefront,
+                                   request)
 
     for gallery_endpoint in (run, by_photo, by_text, more):  # agents have tools of their own (page/agent_tools.py)
         not_an_mcp_tool(gallery_endpoint)
@@ -304,7 +303,7 @@ def _api_endpoints(storefront: Storefront, shop: shop_tab.ShopView, ranking: dic
                   api_name="more_like_this", **SEARCHING)
 
 
-def _gallery_and_status(search: Callable[[], ShopResult], min_score: float, storefront: Storefront,
+def _gallery_and_status(search: Callable[[], ShopResult], storefront: Storefront,
                         request: gr.Request | None) -> tuple:
     """An API search's gallery and status line, counted against the deployment's limits; a `UserError` (too many
     searches among them) is the status line."""
@@ -313,7 +312,7 @@ def _gallery_and_status(search: Callable[[], ShopResult], min_score: float, stor
         result = search()
     except UserError as error:
         return [], handlers.problem(error)
-    return result.gallery, handlers.shown(result, min_score, "en")["status"]
+    return result.gallery, handlers.status_line(result, "en")
 
 
 def _refusing_admin_endpoints(admin: Admin, shop: shop_tab.ShopView, ranking: dict[str, gr.Slider]) -> None:

@@ -6,3 +6,8 @@ from __future__ import annotations
 
 class UserError(Exception):
     """Something a shopper, an admin or a merchant's feed got wrong, or the machine cannot do; never a bug."""
+
+    def in_language(self, lang: str) -> str:
+        """The message in the shopper's language (`lang`: a locale code such as "zh-CN") where an error has the
+        words for it; English otherwise."""
+        return str(self)

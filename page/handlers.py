@@ -17,7 +17,6 @@ from search.ranking import Filters, Ranking
 from storefront import results
 from storefront.admin import Admin
 from storefront.front import RECENT_COUNT, ShopResult, Storefront
-from storefront.limits import TooManySearches
 from storefront.text import LABELS, language, say
 from storefront.tuning import score_histogram, timings_table
 
@@ -58,13 +57,19 @@ def filters_label(values: Values, request: gr.Request | None = None) -> Updates:
                                      LABELS[lang]["filters"])}
 
 
+def status_line(result: ShopResult, lang: str) -> str:
+    """What a search found, with the time it took, as the page and the API say it."""
+    timing = results.timings_line(result.timings_ms, lang)
+    if not timing:
+        return result.status
+    return f"{result.status} · {timing}" if result.ids else f"{result.status} ({timing})"
+
+
 def shown(result: ShopResult, min_score: float, lang: str, charts: bool = False) -> Updates:
     """The results on the shopper's page; with `charts`, on the Tuning page: the results with their scores'
     histogram and the time per stage (the histogram alone costs about 100 ms, so the shopper's page never draws
     it)."""
-    timing = results.timings_line(result.timings_ms, lang)
-    status = f"{result.status} · {timing}" if timing and result.ids else (
-        f"{result.status} ({timing})" if timing else result.status)
+    status = status_line(result, lang)
     if charts:
         return {"preview": result.gallery, "status": status, "histogram": score_histogram(result.scores, min_score),
                 "timings": timings_table(result.timings_ms)}
@@ -166,6 +171,13 @@ def _uncropped(lang: str) -> Updates:
             "crop_hint": say(lang, "crop_hint"), "whole_photo_button": gr.update(visible=False)}
 
 
+def _shown_back(photo: Photo) -> Updates:
+    """A photo put back in its box from memory (a data URL, the upload being deleted), with the digest that
+    recognises the box reporting it as a change."""
+    jpeg = as_jpeg(photo.image)
+    return {"photo": jpeg, "shown_digest": PhotoBytes(jpeg).digest}
+
+
 def _taken(read_photo: Callable[[], Photo], search: Callable[[Values], Updates], values: Values,
            clear_on_error: bool) -> Updates:
     """A photo read by `read_photo` becomes what is shown and searched, whole."""
@@ -175,9 +187,8 @@ def _taken(read_photo: Callable[[], Photo], search: Callable[[Values], Updates],
     except ImageError as error:
         kept = dict.fromkeys(("photo", "shown_digest", "query_photo", "whole_photo")) if clear_on_error else {}
         return {**kept, **_uncropped(lang), **_problem_results(error, lang)}
-    jpeg = as_jpeg(photo.image)
-    return {"photo": jpeg, "shown_digest": PhotoBytes(jpeg).digest, "query_photo": photo, "whole_photo": photo,
-            **_uncropped(lang), **search({**values, "query_photo": photo})}
+    return {**_shown_back(photo), "query_photo": photo, "whole_photo": photo, **_uncropped(lang),
+            **search({**values, "query_photo": photo})}
 
 
 def new_photo(storefront: Storefront, latest: LatestSearch) -> Callable[[Values, gr.Request], Updates]:
@@ -213,9 +224,7 @@ def tuning_photo(storefront: Storefront, latest: LatestSearch) -> Callable[[Valu
         except ImageError as error:
             return {"photo": None, "shown_digest": None, "query_photo": None, "preview": [],
                     "status": problem(error, language(values["lang"]))}
-        jpeg = as_jpeg(photo.image)
-        return {"photo": jpeg, "shown_digest": PhotoBytes(jpeg).digest, "query_photo": photo,
-                **search({**values, "query_photo": photo}, request)}
+        return {**_shown_back(photo), "query_photo": photo, **search({**values, "query_photo": photo}, request)}
     return take
 
 
@@ -304,10 +313,8 @@ def header(storefront: Storefront, names: tuple[str, ...] = HEADER) -> Callable[
 
 def problem(error: UserError, lang: str = "en") -> str:
     """How the page and the API say what went wrong: one line, never a traceback; in the shopper's language where
-    the page has the words for it."""
-    if isinstance(error, TooManySearches):
-        return f"⚠️ {say(lang, 'too_many', seconds=error.wait_s)}"
-    return f"⚠️ {error}"
+    the error has the words for it."""
+    return f"⚠️ {error.in_language(lang)}"
 
 
 def shows_problems(handler: Callable[[Values, gr.Request], Updates]) -> Callable[[Values, gr.Request], Updates]:

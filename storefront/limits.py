@@ -19,6 +19,9 @@ class TooManySearches(UserError):
         super().__init__(say("en", "too_many", seconds=wait_s))
         self.wait_s = wait_s
 
+    def in_language(self, lang: str) -> str:
+        return say(lang, "too_many", seconds=self.wait_s)
+
 
 class SearchLimits:
     """`admit` lets a search through, or raises `TooManySearches` saying how long to wait. An empty limit is no
