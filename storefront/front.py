@@ -205,8 +205,9 @@ class Storefront:
         if not path.is_file():
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(f".{os.getpid()}.part")
-            partial.write_text(secrets.token_urlsafe(32), encoding="utf-8")
-            partial.chmod(0o600)
+            # created readable by this user only, never readable by others for a moment before a chmod
+            with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+                file.write(secrets.token_urlsafe(32))
             partial.replace(path)
         return path.read_text(encoding="utf-8").strip()
 
