@@ -60,6 +60,13 @@ CSS = """
 #results .caption-label {position: static; transform: none; max-width: 100%; white-space: pre-line;
                          text-align: left; background: none; border: none; box-shadow: none;
                          padding: 8px 10px 10px; font-size: 0.9rem; line-height: 1.35; overflow: visible;}
+#recent .grid-container, #inspired .grid-container {
+  grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)) !important;}  /* one recent view: a card, not a poster */
+/* galleries as tall as what they hold, not Gradio's fixed 450 px */
+#recent .grid-wrap, #inspired .grid-wrap, #preview .grid-wrap {min-height: 0; max-height: none; height: auto;
+                                                               overflow: visible;}
+#recent .thumbnail-item, #inspired .thumbnail-item {aspect-ratio: auto; height: auto;}
+#recent .thumbnail-item img, #inspired .thumbnail-item img {height: 120px; width: 100%; object-fit: contain;}
 @media (max-width: 640px) {
   #header > #language {flex: 1 1 100% !important; max-width: none !important;}
   #results .grid-container {grid-template-columns: repeat(2, minmax(0, 1fr)) !important;}
