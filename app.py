@@ -24,6 +24,7 @@ from page import tuning as tuning_tab
 from page.agent_tools import add_agent_tools, not_an_mcp_tool
 from page.labels import I18N, T
 from page.latest import LatestSearch
+from page.opening import Opening
 from page.wiring import Page
 from search.config import ConfigError, Settings, add_common_flags
 from search.images import MAX_BYTES
@@ -123,7 +124,7 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
     settings, admin = storefront.settings, Admin(storefront)
     # The handlers delete each upload as they read it; this sweeps any whose search never came (a closed tab).
     with gr.Blocks(title="Visual product search", delete_cache=(UPLOAD_SWEEP_S, UPLOAD_SWEEP_S)) as page:
-        opening = shop_tab.Opening.of(storefront)
+        opening = Opening.of(storefront)
         lang, banner = _header(opening.banner)
         selected_id = gr.Textbox(visible=False, label="Product id")  # a real input, so the API can name a product
         shop = shop_tab.build(settings, storefront.example_photos(), opening)
@@ -134,8 +135,8 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
         add_agent_tools(storefront)
         if not admin.enabled:  # no Admin page: the endpoints still exist, and refuse
             _refusing_admin_endpoints(admin, shop, api_ranking)
-        parts.on(page.load, handlers.header(storefront), (), handlers.HEADER, **ON_LOAD)
-        parts.on(page.load, handlers.show_history(storefront), ["history", "lang", *handlers.FILTERS],
+        parts.on(page.load, handlers.header(storefront, drawn=opening), (), handlers.HEADER, **ON_LOAD)
+        parts.on(page.load, handlers.restore_history(storefront), ["history", "lang", *handlers.FILTERS],
                  handlers.HISTORY, **ON_LOAD)
         page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
     with page.route("Tuning", "/tuning"):
@@ -230,7 +231,7 @@ def _shop_events(storefront: Storefront, parts: Page) -> None:
        ["selected_id", *handlers.SEARCH_INPUTS], handlers.RESULTS, **searching)
 
 
-def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin, opening: shop_tab.Opening) -> None:
+def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin, opening: Opening) -> None:
     """The product team's page: its own query, searched again as each slider moves, with the charts."""
     _staff_links(admin.enabled)
     lang, banner = _header(opening.banner)
@@ -256,7 +257,8 @@ def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin, opening:
         saved = [tuning.top_k, tuning.min_score, tuning.text_weight, tuning.rerank_weight, tuning.keyword_weight]
         save = not_an_mcp_tool(handlers.admin_handlers(admin)["save_defaults"])
         tuning.save.click(save, [tuning.password, *saved], tuning.saved, api_name="save_defaults")
-    parts.on(page.load, handlers.header(storefront, handlers.TUNING_HEADER), (), handlers.TUNING_HEADER, **ON_LOAD)
+    parts.on(page.load, handlers.header(storefront, handlers.TUNING_HEADER, drawn=opening), (),
+             handlers.TUNING_HEADER, **ON_LOAD)
     page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
     page.load(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
 
@@ -331,7 +333,7 @@ def _refusing_admin_endpoints(admin: Admin, shop: shop_tab.ShopView, ranking: di
                         ranking["keyword_weight"]], saved, api_name="save_defaults")
 
 
-def _admin_page(page: gr.Blocks, admin: Admin, opening: shop_tab.Opening) -> None:
+def _admin_page(page: gr.Blocks, admin: Admin, opening: Opening) -> None:
     """The admins' page: feed upload with progress, deletion, statistics and the model switch, each also an API
     endpoint that checks the password (inputs positional, in the documented order)."""
     _staff_links(admin.enabled)
@@ -346,7 +348,7 @@ def _admin_page(page: gr.Blocks, admin: Admin, opening: shop_tab.Opening) -> Non
             (view.switch, "admin_switch_preset", [view.password, view.preset], view.switch_result)):
         parts.on(button.click(run[name], inputs, result, api_name=name).then, handlers.header(admin.storefront,
                  ("banner",)), (), ["banner"], api_visibility="private")
-    parts.on(page.load, handlers.header(admin.storefront, ("banner",)), (), ["banner"], **ON_LOAD)
+    parts.on(page.load, handlers.header(admin.storefront, ("banner",), drawn=opening), (), ["banner"], **ON_LOAD)
     page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
 
 

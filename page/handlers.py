@@ -11,6 +11,7 @@ import gradio as gr
 from catalog.errors import UserError
 from page.inputs import as_jpeg
 from page.latest import LatestSearch
+from page.opening import FACETS, Opening
 from page.wiring import Updates, Values
 from search.images import ImageError, Photo, PhotoBytes
 from search.ranking import Filters, Ranking
@@ -30,7 +31,7 @@ TUNING_INPUTS = ("query_photo", "text", *RANKING, "lang")
 CHARTS = ("preview", "status", "histogram", "timings")
 CROP = ("query_photo", "first_corner", "crop_preview", "crop_hint", "whole_photo_button")
 NEW_PHOTO = ("photo", "shown_digest", "whole_photo", *CROP, *RESULTS)
-HEADER = ("banner", "model_line", "text", "text_weight", "brands", "categories", "colours")
+HEADER = ("banner", "model_line", "text_weight", "brands", "categories", "colours")
 TUNING_HEADER = ("banner", "text_weight", "min_score", "top_k", "rerank_weight", "keyword_weight")
 
 
@@ -150,6 +151,15 @@ def show_history(storefront: Storefront) -> Callable[[Values, gr.Request], Updat
         return {"history_box": gr.update(visible=True), "recent": gr.update(value=recent, visible=True),
                 "inspired": gr.update(value=inspired.gallery, visible=bool(inspired.gallery))}
     return show
+
+
+def restore_history(storefront: Storefront) -> Callable[[Values, gr.Request], Updates]:
+    """The history as the page opens; nothing to do for a shopper without one: its galleries are drawn hidden."""
+    show = show_history(storefront)
+
+    def restore(values: Values, request: gr.Request) -> Updates:
+        return show(values, request) if values["history"] else {}
+    return restore
 
 
 def _no_history() -> Updates:
@@ -290,25 +300,24 @@ def relabel(storefront: Storefront) -> Callable[[Values, gr.Request], Updates]:
     return run
 
 
-def header(storefront: Storefront, names: tuple[str, ...] = HEADER) -> Callable[[Values, gr.Request], Updates]:
-    """On page load, of the page's `names`: the banner, the model line, the filter choices, and the text and ranking
-    settings as they stand now (an admin may have saved new defaults since the start). The text box is always
-    there: a model that reads no text still searches the text's words."""
+def header(storefront: Storefront, names: tuple[str, ...] = HEADER,
+           drawn: Opening = Opening()) -> Callable[[Values, gr.Request], Updates]:
+    """On page load, of the page's `names`: the banner, the model line, the filter choices and the ranking settings
+    as they stand now, where they differ from what the page was `drawn` with (nothing was drawn into a page built
+    before the start: it gets them all)."""
     def update(values: Values, request: gr.Request | None = None) -> Updates:
         storefront.start()  # a Space's first visitor may come before anything else started it
-        text, saved = storefront.banner(), storefront.settings.ranking
-        facets = storefront.facet_choices() if "brands" in names else {}
-        every: dict[str, Callable[[], object]] = {
-            "banner": lambda: gr.update(value=text, visible=bool(text)), "model_line": storefront.model_line,
-            "text": lambda: gr.update(visible=True),
-            "text_weight": lambda: gr.update(visible=True, value=saved.text_weight),
-            "brands": lambda: gr.update(choices=facets["brand"]),
-            "categories": lambda: gr.update(choices=facets["category"]),
-            "colours": lambda: gr.update(choices=facets["colour"]), "min_score": lambda: saved.min_score,
-            "top_k": lambda: saved.top_k, "rerank_weight": lambda: saved.rerank_weight,
-            "keyword_weight": lambda: saved.keyword_weight}
-        return {name: every[name]() for name in names}
+        changed = Opening.of(storefront).changed(since=drawn)
+        return {name: _opening_update(name, changed[name]) for name in names if name in changed}
     return update
+
+
+def _opening_update(name: str, value: object) -> object:
+    if name == "banner":
+        return gr.update(value=value, visible=bool(value))
+    if name in FACETS:
+        return gr.update(choices=value)
+    return value
 
 
 def problem(error: UserError, lang: str = "en") -> str:

@@ -3,14 +3,14 @@ results; the image address, the example photos and the filters fold away, and a 
 results on a phone (beside them on a wide screen)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import gradio as gr
 
 from page.inputs import PhotoInput
 from page.labels import T
+from page.opening import Opening
 from search.config import Settings
-from storefront.front import Storefront
 from storefront.text import say
 
 # The rear camera where the browser offers one (a phone's front camera shows the shopper, not the product),
@@ -18,22 +18,6 @@ from storefront.text import say
 REAR_CAMERA = gr.WebcamOptions(mirror=False, constraints={"video": {"facingMode": {"ideal": "environment"},
                                                                     "width": {"ideal": 1920},
                                                                     "height": {"ideal": 1440}}})
-
-
-@dataclass(frozen=True)
-class Opening:
-    """What the page shows as it opens, when the storefront has started before the page is built (`app.serve`);
-    the page's load event brings it up to date (an admin may have changed the catalog or the model since)."""
-    banner: str = ""
-    model_line: str = ""
-    facets: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, storefront: Storefront) -> Opening:
-        if not storefront.started:
-            return cls()  # the page built at import, before anything started: filled in on load
-        return cls(banner=storefront.banner(), model_line=storefront.model_line(),
-                   facets=storefront.facet_choices())
 
 
 @dataclass

@@ -1,4 +1,5 @@
 import base64
+import dataclasses
 import functools
 import io
 import re
@@ -15,6 +16,7 @@ from catalog.demo import BRANDS
 from conftest import ADMIN_PASSWORD, page_values
 from page import handlers
 from page.latest import LatestSearch
+from page.opening import Opening
 from search.config import Settings
 from search.images import ImageError, PhotoBytes
 from search.ranking import Filters, Ranking
@@ -267,8 +269,8 @@ def test_admin_endpoints_refuse_a_caller_without_the_password(launched_app):
 def test_an_encoder_that_reads_no_text_still_searches_the_texts_words(storefront, tmp_path):
     offline = Storefront(Settings(store=tmp_path / "store", model="offline", demo_dir=storefront.settings.demo_dir))
     offline.start()
-    header = handlers.header(offline)({})
-    assert header["banner"]["visible"] is False and header["text"]["visible"] and header["text_weight"]["visible"]
+    header = handlers.header(offline)({})  # a page drawn before the start gets everything on load
+    assert header["banner"]["visible"] is False and "text" not in header  # the text box stays as it was drawn
     result = offline.search(None, "navy backpack", ranking=Ranking(top_k=3))
     assert result.gallery[0][1].startswith(tuple(f"{brand} Navy " for brand in BRANDS))
     assert "Backpack" in result.gallery[0][1].splitlines()[0] and "words: navy, backpack" in result.gallery[0][1]
@@ -278,6 +280,20 @@ def test_an_encoder_that_reads_no_text_still_searches_the_texts_words(storefront
     assert caption.splitlines()[0].endswith("藏青色背包") and "关键词：藏青色, 背包" in caption
     assert "当前模型不能理解文字" in chinese.status
     assert offline.search(None, "zeppelin").status.startswith("No product's title, brand")
+
+
+def test_a_page_opens_with_only_what_changed_since_it_was_drawn(storefront):
+    storefront.start()
+    drawn = Opening.of(storefront)
+    assert handlers.header(storefront, drawn=drawn)({}) == {}  # nothing to redraw on a phone
+    assert handlers.restore_history(storefront)({"history": [], "lang": "English"}, None) == {}
+    older = dataclasses.replace(drawn, banner="⚠️ an older notice", ranking=Ranking(text_weight=0.9),
+                                facets={**drawn.facets, "brand": [("Gone", "Gone")]})
+    updates = handlers.header(storefront, drawn=older)({})
+    assert set(updates) == {"banner", "text_weight", "brands"}
+    assert updates["banner"]["value"] == storefront.banner()
+    assert updates["text_weight"] == storefront.settings.text_weight != 0.9
+    assert updates["brands"]["choices"] == storefront.facet_choices()["brand"]
 
 
 def test_a_store_of_another_model_is_refused_not_filled_with_the_demo(storefront, tmp_path):
