@@ -1,4 +1,6 @@
-"""Command line: `python -m search index|query|stats|delete`. Errors exit 2 with one clear line."""
+"""Command line: `python -m search index|query|eval|stats|duplicates|delete`. Errors exit 2 with one clear line.
+`stats`, `duplicates` and `delete` open the store as it recorded itself (search/recorded.py) and never load a model;
+the commands that encode import it when they start (torch and open_clip take about 6 s)."""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +8,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -14,11 +17,14 @@ from catalog.feed_flags import add_feed_flags, feed_options
 from catalog.formats import title_hint
 from search.config import Settings, add_common_flags
 from search.duplicates import find_duplicates
-from search.evaluate import evaluate, plot_curve, read_labels
 from search.fetch import ImageFetcher, download_photo
 from search.indexer import Indexer, estimate_rows
 from search.ranking import Filters, Ranking
-from search.service import KEYWORDS_ONLY, Query, SearchService, build_service, describe
+from search.recorded import describe, open_recorded
+from search.store.collection import ProductStore
+
+if TYPE_CHECKING:
+    from search.service import SearchService
 
 USER_ERRORS = (UserError, OSError)  # an unreadable file is the user's to fix too
 
@@ -68,10 +74,16 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env().with_args(args)
+        if args.command in READING:
+            store, note = open_recorded(settings)
+            if note:
+                print(f"note: {note}", file=sys.stderr)
+            return READING[args.command](store, settings, args)
+        from search.service import build_service
         service = build_service(settings, for_indexing=args.command == "index")
         if service.encoder.info.notice:
             print(f"warning: {service.encoder.info.notice}", file=sys.stderr)
-        return COMMANDS[args.command](service, settings, args)
+        return ENCODING[args.command](service, settings, args)
     except USER_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -103,8 +115,8 @@ def _print_duplicates(groups: list[list[str]]) -> None:
         print("  " + ", ".join(group))
 
 
-def _duplicates(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
-    groups = find_duplicates(service.store, settings.duplicate_threshold)
+def _duplicates(store: ProductStore, settings: Settings, args: argparse.Namespace) -> int:
+    groups = find_duplicates(store, settings.duplicate_threshold)
     _print_duplicates(groups)
     if not groups:
         print("no duplicate listings")
@@ -113,6 +125,7 @@ def _duplicates(service: SearchService, settings: Settings, args: argparse.Names
 
 def _eval(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
     """The labelled queries as given; the text queries also by their words alone, by CLIP alone and hybrid."""
+    from search.evaluate import evaluate, plot_curve, read_labels
     sizes = dict(service.store.facets()["category"])
     labelled = read_labels(args.labels)
     report = evaluate(_searching(service, settings.keyword_weight), labelled, sizes, args.depth)
@@ -137,6 +150,7 @@ def _searching(service: SearchService, keyword_weight: float):
 
 
 def _query(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
+    from search.service import KEYWORDS_ONLY, Query
     filters = Filters(tuple(args.brand), tuple(args.category), args.min_price, args.max_price, args.in_stock,
                       tuple(args.colour))
     image = download_photo(args.image, settings.url_timeout) if "://" in (args.image or "") else args.image
@@ -158,20 +172,20 @@ def _query(service: SearchService, settings: Settings, args: argparse.Namespace)
     return 0
 
 
-def _stats(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
-    for label, value in describe(service):
+def _stats(store: ProductStore, settings: Settings, args: argparse.Namespace) -> int:
+    for label, value in describe(store):
         print(f"{label + ':':<12} {value}")
     return 0
 
 
-def _delete(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
-    deleted = service.store.delete(args.ids)
+def _delete(store: ProductStore, settings: Settings, args: argparse.Namespace) -> int:
+    deleted = store.delete(args.ids)
     print(f"deleted {deleted} of {len(args.ids)} products")
     return 0 if deleted == len(args.ids) else 1
 
 
-COMMANDS = {"eval": _eval, "index": _index, "query": _query, "stats": _stats, "delete": _delete,
-            "duplicates": _duplicates}
+ENCODING = {"eval": _eval, "index": _index, "query": _query}
+READING = {"stats": _stats, "delete": _delete, "duplicates": _duplicates}  # no model loaded
 
 if __name__ == "__main__":
     sys.exit(main())

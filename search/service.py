@@ -202,20 +202,6 @@ def _keyword_share(ranking: Ranking, keywords_only: str | None, image_vector: np
     return text_share if keywords_only else float(ranking.keyword_weight) * text_share
 
 
-def describe(service: SearchService) -> list[tuple[str, str]]:
-    """What the store holds and which model embeds it, as (label, value) lines for `stats` and the Admin tab."""
-    info, store = service.encoder.info, service.store
-    facets = store.facets()
-    arithmetic = f", {info.precision}" if info.kind == "clip" else ""
-    weights = "pretrained weights" if info.pretrained_weights else f"{info.kind}, no pretrained weights"
-    lines = [("store", f"{store.location} (collection {store.name})"),
-             ("model", f"{info.label}, {info.dim}-d{arithmetic}, {weights}"), ("products", str(store.count()))]
-    for name, label in (("brand", "brands"), ("category", "categories"), ("colour", "colours")):
-        lines.append((label, ", ".join(f"{k} ({v})" for k, v in facets[name].most_common()) or "none"))
-    lines += [("also holds", other) for other in store.other_spaces()]
-    return lines
-
-
 def build_service(settings: Settings, for_indexing: bool = False) -> SearchService:
     """The encoder and store that the settings name, ready to search (or to index into)."""
     encoder = load_encoder(settings.model, settings.pretrained, settings.precision)

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from catalog.errors import UserError
 from search.config import MODEL_PRESETS
-from search.encoders.clip import OFFLINE_MODEL
+from search.encoders.base import OFFLINE_MODEL
 from search.indexer import IndexSummary, estimate_rows, rows_of
-from search.service import build_service, describe
+from search.recorded import describe
+from search.service import build_service
 from storefront.front import Storefront
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
@@ -48,7 +49,8 @@ class Admin:
 
     def stats(self, password: str) -> str:
         self.check(password)
-        return "\n".join(f"- **{label}**: {value}" for label, value in describe(self.storefront.service()))
+        service = self.storefront.service()
+        return "\n".join(f"- **{label}**: {value}" for label, value in describe(service.store, service.encoder.info))
 
     def ingest(self, password: str, feed: str | Path | None, images_root: str = "",
                progress: Progress = lambda *_: None) -> str:

@@ -4,7 +4,8 @@ import pytest
 from search.ranking import Filters, Ranking, to_where
 from search.service import Query, SearchService
 from search.store.collection import ProductStore
-from search.store.exact import FILTER_FIELDS, Column, ExactIndex, where_mask
+from search.store.columns import FILTER_FIELDS, Column, where_mask
+from search.store.exact import ExactIndex
 
 ROWS = {"brand": ["A", "B", "A", "C"], "price": [5.0, 20.0, 50.0, 80.0], "in_stock": [True, False, True, True],
         "category": ["x"] * 4, "colour": ["Red", "Red", "", "Navy"]}

@@ -1,10 +1,12 @@
 """What every encoder shares: its description, its interface and its errors."""
 from __future__ import annotations
 
+import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,6 +15,10 @@ from PIL import Image
 from catalog.errors import UserError
 
 # Words in an open_clip model name that mark a multilingual text tower (xlm-roberta-base-ViT-B-32, mt5...)
+OFFLINE_MODEL = "offline"  # the built-in colour-and-shape encoder
+OFFLINE_TAG = "colour-shape-v2"
+TEST_MODEL = "test-tiny"  # the tests' tiny CLIP, random weights from a fixed seed
+TEST_TAG = "random-seed-1234"
 MULTILINGUAL_HINTS = ("xlm", "mt5", "multilingual", "chinese")
 
 
@@ -92,3 +98,12 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, np.float32)
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.where(norms == 0, 1, norms)
+
+
+def weights_label(tag: str | None) -> str | None:
+    """How a store records the weights: a tag as it is, a local weights file by its name."""
+    return Path(tag).name if tag and looks_like_path(tag) else tag
+
+
+def looks_like_path(tag: str) -> bool:
+    return os.sep in tag or tag.endswith((".pt", ".pth", ".bin", ".safetensors"))

@@ -22,13 +22,21 @@ from torchvision.transforms import Normalize
 from torchvision.transforms.v2.functional import to_dtype
 
 from search.config import MODEL_PRESETS
-from search.encoders.base import Encoder, EncoderError, EncoderInfo, EncoderUnavailable
+from search.encoders.base import (
+    OFFLINE_MODEL,
+    TEST_MODEL,
+    TEST_TAG,
+    Encoder,
+    EncoderError,
+    EncoderInfo,
+    EncoderUnavailable,
+    looks_like_path,
+    weights_label,
+)
 from search.encoders.colour_shape import ColourShapeEncoder
 
 log = logging.getLogger(__name__)
 
-TEST_MODEL = "test-tiny"
-OFFLINE_MODEL = "offline"
 _TEST_SEED = 1234
 _WEIGHT_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
 open_clip.add_model_config(Path(__file__).parent / "model_configs")
@@ -113,28 +121,20 @@ def load_encoder(model: str = "fast", pretrained: str | None = None, precision: 
     if model == OFFLINE_MODEL:
         return ColourShapeEncoder()
     if model == TEST_MODEL and not pretrained:
-        info = EncoderInfo(TEST_MODEL, "random-seed-1234", 0, "clip", pretrained_weights=False,
+        info = EncoderInfo(TEST_MODEL, TEST_TAG, 0, "clip", pretrained_weights=False,
                            supports_text=True, notice="test model with random weights: results are meaningless")
         return ClipEncoder(TEST_MODEL, None, info, precision=precision)
     model_name, tag = MODEL_PRESETS.get(model, (model, None))
     tag = pretrained or tag
     try:
         weights, overrides = _resolve_weights(model_name, tag)
-        info = EncoderInfo(model_name, _weights_label(tag), 0, "clip", pretrained_weights=True, supports_text=True)
+        info = EncoderInfo(model_name, weights_label(tag), 0, "clip", pretrained_weights=True, supports_text=True)
         return ClipEncoder(model_name, weights, info, overrides, precision)
     except EncoderUnavailable as error:
         notice = f"{error}. Using the offline colour-and-shape encoder instead: photos are matched by colour and " \
                  "shape only, and text is searched by keyword."
         log.warning(notice)
         return ColourShapeEncoder(notice=notice)
-
-
-def _weights_label(tag: str | None) -> str | None:
-    return Path(tag).name if tag and _looks_like_path(tag) else tag
-
-
-def _looks_like_path(tag: str) -> bool:
-    return os.sep in tag or tag.endswith((".pt", ".pth", ".bin", ".safetensors"))
 
 
 def _resolve_weights(model_name: str, tag: str | None) -> tuple[str, dict | None]:
@@ -150,7 +150,7 @@ def _resolve_weights(model_name: str, tag: str | None) -> tuple[str, dict | None
     if not tag:
         tags = ", ".join(open_clip.list_pretrained_tags_by_model(model_name)) or "none"
         raise EncoderError(f"{model_name} needs --pretrained: a tag ({tags}) or a local weights file")
-    if _looks_like_path(tag):
+    if looks_like_path(tag):
         if not Path(tag).is_file():
             raise EncoderUnavailable(f"weights file {tag} not found")
         return tag, None

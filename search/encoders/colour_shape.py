@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from search.encoders.base import Encoder, EncoderInfo, unit_rows
+from search.encoders.base import OFFLINE_MODEL, OFFLINE_TAG, Encoder, EncoderInfo, unit_rows
 
 _SIDE = 64
 _THUMB = 8
@@ -27,7 +27,7 @@ class ColourShapeEncoder(Encoder):
 
     def __init__(self, notice: str | None = None) -> None:
         self.info = EncoderInfo(
-            model="offline", pretrained="colour-shape-v2", dim=DIM, kind="offline",
+            model=OFFLINE_MODEL, pretrained=OFFLINE_TAG, dim=DIM, kind="offline",
             pretrained_weights=False, supports_text=False, notice=notice,
         )
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import chromadb
@@ -19,9 +19,11 @@ from catalog.product import Product
 from search.encoders.base import EncoderInfo
 from search.ranking import Hit
 from search.store.errors import StoreBusyError, StoreError, StoreMismatchError  # noqa: F401 (imported from here)
-from search.store.exact import ExactIndex
 from search.store.keyword_index import KeywordHit, KeywordIndex
 from search.store.writer_lock import writer_lock
+
+if TYPE_CHECKING:
+    from search.store.exact import ExactIndex
 
 SCHEMA_VERSION = 2  # 2: a `colour` field, so the page can filter by colour
 COLLECTION_PREFIX = "products-"
@@ -64,7 +66,7 @@ def _space_metadata(info: EncoderInfo) -> dict[str, Any]:
             "schema": SCHEMA_VERSION}
 
 
-def _describe_space(metadata: dict[str, Any]) -> str:
+def describe_space(metadata: dict[str, Any]) -> str:
     tag = metadata.get("encoder_pretrained")
     name = f"{metadata.get('encoder_model')} ({tag})" if tag else str(metadata.get("encoder_model"))
     return f"{name}, {metadata.get('dim')}-d"
@@ -107,18 +109,18 @@ class ProductStore:
                 f"program reads version {SCHEMA_VERSION}: index the catalog again into a new store")
         if any(metadata.get(k) != wanted[k] for k in ("encoder_model", "encoder_pretrained", "dim")):
             raise StoreMismatchError(
-                f"collection {self.name!r} in {self.location} was built with {_describe_space(metadata)}, not "
-                f"with {_describe_space(wanted)}: use the model it was built with, or index into another "
+                f"collection {self.name!r} in {self.location} was built with {describe_space(metadata)}, not "
+                f"with {describe_space(wanted)}: use the model it was built with, or index into another "
                 "collection or store")
 
     def _refuse_other_spaces(self, existing: dict[str, Any]) -> None:
         """A store holding only other models' products would answer every query with nothing: say so."""
         others = [c for name, c in existing.items() if name.startswith(COLLECTION_PREFIX) and c.count() > 0]
         if others:
-            built = "; ".join(_describe_space(c.metadata or {}) for c in others)
+            built = "; ".join(describe_space(c.metadata or {}) for c in others)
             raise StoreMismatchError(
                 f"the store {self.location} was built with {built}, not with "
-                f"{_describe_space(_space_metadata(self.info))}: search with the model it was built with, "
+                f"{describe_space(_space_metadata(self.info))}: search with the model it was built with, "
                 "or index the catalog with this model first")
 
     def count(self) -> int:
@@ -230,6 +232,7 @@ class ProductStore:
             self._exact = None
             return None
         if self._exact is None or len(self._exact) != count:
+            from search.store.exact import ExactIndex  # its scan brings torch: `stats` and `delete` never get here
             exact = ExactIndex(self.info.dim)
             for offset in range(0, count, _PAGE):
                 page: Any = self._collection.get(include=["embeddings", "metadatas"], limit=_PAGE, offset=offset)
@@ -314,7 +317,7 @@ class ProductStore:
 
     def other_spaces(self) -> list[str]:
         """The embedding spaces of the store's other product collections, for `stats`."""
-        return [f"{c.name}: {_describe_space(c.metadata or {})}, {c.count()} products"
+        return [f"{c.name}: {describe_space(c.metadata or {})}, {c.count()} products"
                 for c in self._client.list_collections() if c.name != self.name]
 
 

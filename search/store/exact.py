@@ -15,6 +15,7 @@ import torch
 
 from search.encoders.base import unit_rows
 from search.store import coarse
+from search.store.columns import FILTER_FIELDS, Column, where_mask
 
 QUERY_CHUNK = 64  # vectors scored together: 64 x 100,000 scores is 25 MB
 # From this many candidate rows one query's scan first reads a 4-bit copy of the vectors (search/store/coarse.py: a
@@ -23,8 +24,6 @@ QUERY_CHUNK = 64  # vectors scored together: 64 x 100,000 scores is 25 MB
 # (docs/benchmarks.md: none did, on five kinds of catalog, with a pool of 256; twice that costs 0.2 ms more).
 COARSE_FROM = 20_000
 COARSE_POOL = 512
-# A missing price is NaN, which no price limit passes (as in Chroma, where the key is absent)
-FILTER_FIELDS = {"brand": "", "category": "", "colour": "", "price": float("nan"), "in_stock": True}
 
 
 class ExactIndex:
@@ -169,43 +168,7 @@ class ExactIndex:
         return self._columns
 
 
-class Column:
-    """One filterable field of every row: numbers as they are, text as integer codes (comparing codes is about
-    10x faster than comparing strings)."""
-
-    def __init__(self, values: list, default: Any) -> None:
-        if isinstance(default, str):
-            vocabulary, codes = np.unique(np.array(values, dtype=object), return_inverse=True)
-            self.codes: dict[Any, int] | None = {value: code for code, value in enumerate(vocabulary)}
-            self.values = codes.astype(np.int32)
-        else:
-            self.codes, self.values = None, np.array(values, dtype=type(default))
-
-    def encode(self, value: Any) -> Any:
-        return value if self.codes is None else self.codes.get(value, -1)
-
-
 def _scores(queries: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Dot products through torch, not NumPy: NumPy's OpenBLAS threads keep spinning for a while after a product
     and slowed the next photo's encoding in torch's own threads from 29 to 80 ms on 2 cores."""
     return (torch.from_numpy(queries) @ torch.from_numpy(candidates).T).numpy()
-
-
-
-
-def where_mask(where: dict, columns: dict[str, Column]) -> np.ndarray:
-    """The rows a Chroma `where` clause keeps (the subset `ranking.to_where` writes: $and, $in, $eq, $gte, $lte)."""
-    if "$and" in where:
-        return np.logical_and.reduce([where_mask(clause, columns) for clause in where["$and"]])
-    (field, condition), = where.items()
-    column = columns[field]
-    (operator, value), = condition.items() if isinstance(condition, dict) else (("$eq", condition),)
-    if operator == "$in":
-        return np.isin(column.values, [column.encode(v) for v in value])
-    if operator == "$eq":
-        return column.values == column.encode(value)
-    if operator == "$gte":
-        return column.values >= value
-    if operator == "$lte":
-        return column.values <= value
-    raise ValueError(f"filter operator {operator} is not supported by the exact index")

@@ -19,7 +19,7 @@ from typing import Any
 import bm25s
 import numpy as np
 
-from search.store.exact import FILTER_FIELDS, Column, where_mask
+from search.store.columns import FILTER_FIELDS, Column, where_mask
 from search.words import Word, learn_words, matched_parts, terms, words
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG

@@ -1,0 +1,67 @@
+"""A store opened as it recorded itself, without loading a model: `stats`, `delete` and `duplicates` read or remove
+records and compare stored vectors, so they never import torch's model code or open_clip (about 6 s), and they work
+on a machine without the model's weights. The settings' model names the collection, as `build_service` would."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from search.config import MODEL_PRESETS, Settings
+from search.encoders.base import OFFLINE_MODEL, OFFLINE_TAG, TEST_MODEL, TEST_TAG, EncoderInfo, weights_label
+from search.store.collection import COLLECTION_PREFIX, ProductStore, connect, describe_space
+from search.store.errors import StoreMismatchError
+
+
+def recorded_space(settings: Settings) -> tuple[str, str | None]:
+    """The model and weights label a store records for the settings' model (a preset resolved as `load_encoder`
+    resolves it)."""
+    if settings.model == OFFLINE_MODEL:
+        return OFFLINE_MODEL, OFFLINE_TAG
+    if settings.model == TEST_MODEL and not settings.pretrained:
+        return TEST_MODEL, TEST_TAG
+    model, tag = MODEL_PRESETS.get(settings.model, (settings.model, None))
+    return model, weights_label(settings.pretrained or tag)
+
+
+def open_recorded(settings: Settings) -> tuple[ProductStore, str | None]:
+    """The store's collection for the settings' model, and a note when it holds only another model's products
+    (where `build_service` would have fallen back to the offline encoder for want of weights, say)."""
+    location = str(settings.store)
+    if not location.startswith(("http://", "https://")) and not Path(location).is_dir():
+        raise StoreMismatchError(f"there is no store at {location}: index a catalog into it first")
+    collections = {c.name: c.metadata or {} for c in connect(location).list_collections()
+                   if c.name.startswith(COLLECTION_PREFIX) or c.name == settings.collection}
+    model, tag = recorded_space(settings)
+    wanted = [name for name, meta in collections.items() if name == settings.collection or
+              (meta.get("encoder_model"), meta.get("encoder_pretrained") or None) == (model, tag)]
+    if wanted:
+        return ProductStore(location, _info(collections[wanted[0]]), wanted[0]), None
+    if len(collections) == 1:
+        (name, meta), = collections.items()
+        return ProductStore(location, _info(meta), name), (f"the store holds products of {describe_space(meta)} only, "
+                                                            f"not of {settings.model}: these are shown")
+    held = "; ".join(describe_space(meta) for meta in collections.values()) or "no products"
+    raise StoreMismatchError(f"the store {location} holds {held}, nothing of {settings.model}: name the model "
+                             "it was built with (--model)")
+
+
+def _info(metadata: dict[str, Any]) -> EncoderInfo:
+    """The embedding space a collection records, as an encoder would describe it."""
+    model = str(metadata.get("encoder_model"))
+    kind = "offline" if model == OFFLINE_MODEL else "clip"
+    return EncoderInfo(model, metadata.get("encoder_pretrained") or None, int(metadata.get("dim", 0)), kind,
+                       pretrained_weights=kind == "clip" and model != TEST_MODEL, supports_text=kind == "clip")
+
+
+def describe(store: ProductStore, running: EncoderInfo | None = None) -> list[tuple[str, str]]:
+    """What the store holds and which model embeds it, as (label, value) lines for `stats` and the Admin page;
+    with the `running` encoder, the arithmetic it runs in."""
+    info, facets = store.info, store.facets()
+    arithmetic = f", {running.precision}" if running is not None and running.kind == "clip" else ""
+    weights = "pretrained weights" if info.pretrained_weights else f"{info.kind}, no pretrained weights"
+    lines = [("store", f"{store.location} (collection {store.name})"),
+             ("model", f"{info.label}, {info.dim}-d{arithmetic}, {weights}"), ("products", str(store.count()))]
+    for name, label in (("brand", "brands"), ("category", "categories"), ("colour", "colours")):
+        lines.append((label, ", ".join(f"{k} ({v})" for k, v in facets[name].most_common()) or "none"))
+    lines += [("also holds", other) for other in store.other_spaces()]
+    return lines

@@ -1,0 +1,44 @@
+"""The filterable fields of a collection's rows as NumPy columns, and the rows a `where` clause keeps: shared by the
+exact index and the keyword index (and free of torch, which only the exact index's scan needs)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+# A missing price is NaN, which no price limit passes (as in Chroma, where the key is absent)
+FILTER_FIELDS = {"brand": "", "category": "", "colour": "", "price": float("nan"), "in_stock": True}
+
+
+class Column:
+    """One filterable field of every row: numbers as they are, text as integer codes (comparing codes is about
+    10x faster than comparing strings)."""
+
+    def __init__(self, values: list, default: Any) -> None:
+        if isinstance(default, str):
+            vocabulary, codes = np.unique(np.array(values, dtype=object), return_inverse=True)
+            self.codes: dict[Any, int] | None = {value: code for code, value in enumerate(vocabulary)}
+            self.values = codes.astype(np.int32)
+        else:
+            self.codes, self.values = None, np.array(values, dtype=type(default))
+
+    def encode(self, value: Any) -> Any:
+        return value if self.codes is None else self.codes.get(value, -1)
+
+
+def where_mask(where: dict, columns: dict[str, Column]) -> np.ndarray:
+    """The rows a Chroma `where` clause keeps (the subset `ranking.to_where` writes: $and, $in, $eq, $gte, $lte)."""
+    if "$and" in where:
+        return np.logical_and.reduce([where_mask(clause, columns) for clause in where["$and"]])
+    (field, condition), = where.items()
+    column = columns[field]
+    (operator, value), = condition.items() if isinstance(condition, dict) else (("$eq", condition),)
+    if operator == "$in":
+        return np.isin(column.values, [column.encode(v) for v in value])
+    if operator == "$eq":
+        return column.values == column.encode(value)
+    if operator == "$gte":
+        return column.values >= value
+    if operator == "$lte":
+        return column.values <= value
+    raise ValueError(f"filter operator {operator} is not supported by the exact index")
