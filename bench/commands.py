@@ -1,0 +1,68 @@
+"""How long each command takes from its start to its answer, on the demo catalog, interleaved, against another
+checkout (the code before a change, say) in the same run.
+
+    python bench/commands.py [--rounds 5] [--before /path/to/older/checkout]
+
+Each command runs in a fresh interpreter as a user starts it. The store is indexed once with the offline encoder
+(the model every machine has); `import torch, open_clip` is timed beside them, as what a command that encodes
+cannot avoid. Prints the CPU and the median seconds per command and checkout.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from keywords import cpu_flags
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def commands(store: Path, feed: Path) -> dict[str, list[str]]:
+    on_store = ["--store", str(store), "--model", "offline"]
+    return {"import torch, open_clip": ["-c", "import torch, open_clip"],
+            "catalog validate": ["-m", "catalog", "validate", str(feed)],
+            "search stats": ["-m", "search", "stats", *on_store],
+            "search delete": ["-m", "search", "delete", "no-such-id", *on_store],
+            "search duplicates": ["-m", "search", "duplicates", *on_store],
+            "search query --text": ["-m", "search", "query", "--text", "red mug", "--top-k", "3", *on_store]}
+
+
+def seconds(args: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, check=False)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--before", type=Path, help="another checkout, timed in the same rounds")
+    args = parser.parse_args()
+    print(f"CPU: {cpu_flags()}")
+    checkouts = {"this checkout": ROOT, **({"before": args.before.resolve()} if args.before else {})}
+    with tempfile.TemporaryDirectory() as folder:
+        feed, store = Path(folder) / "demo", Path(folder) / "store"
+        subprocess.run([sys.executable, "-m", "catalog", "demo", str(feed)], cwd=ROOT, check=True,
+                       capture_output=True)
+        subprocess.run([sys.executable, "-m", "search", "index", str(feed / "products.csv"), "--store", str(store),
+                        "--model", "offline"], cwd=ROOT, check=True, capture_output=True)
+        runs = commands(store, feed / "products.csv")
+        times: dict[tuple[str, str], list[float]] = {}
+        for _ in range(args.rounds):  # interleaved: the machine's drift falls on every command alike
+            for name, command in runs.items():
+                for checkout, root in checkouts.items():
+                    times.setdefault((name, checkout), []).append(seconds(command, root))
+    print("| command | " + " | ".join(checkouts) + " |")
+    print("| --- |" + " --- |" * len(checkouts))
+    for name in runs:
+        medians = [f"{statistics.median(times[name, checkout]):.1f} s" for checkout in checkouts]
+        print(f"| `{name}` | " + " | ".join(medians) + " |")
+
+
+if __name__ == "__main__":
+    main()
