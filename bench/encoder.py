@@ -41,12 +41,15 @@ def main() -> None:
     parser.add_argument("--model", default="ViT-B-32")
     parser.add_argument("--photos", default=str(Path(__file__).resolve().parents[2] / "shared/data/fashion-photos"))
     parser.add_argument("--count", type=int, default=256)
+    parser.add_argument("--device", default="auto", help="auto (a CUDA GPU, then Apple's MPS, then the CPU), cpu, "
+                                                          "cuda, cuda:N or mps")
     args = parser.parse_args()
     paths = sorted((Path(args.photos) / "images").glob("*.jpg"))[:args.count]
     images = [load_image(p) for p in paths]
     info = EncoderInfo(args.model, "random-weights-benchmark", 0, "clip", False, True)
-    encoders = {p: ClipEncoder(args.model, None, info, precision=p) for p in ("fp32", "bf16")}
-    print(f"{len(images)} real photos, {args.model}, torch {torch.__version__}, {torch.get_num_threads()} threads")
+    encoders = {p: ClipEncoder(args.model, None, info, precision=p, device=args.device) for p in ("fp32", "bf16")}
+    print(f"{len(images)} real photos, {args.model} on {encoders['fp32'].info.device}, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads")
     print("| batch | fp32 img/s | bf16 img/s | bf16 / fp32 |\n| --- | --- | --- | --- |")
     best = {}
     for batch in BATCHES:

@@ -36,6 +36,7 @@ class Settings:
     pretrained: str | None = None
     collection: str | None = None
     precision: str = "auto"
+    device: str = "auto"  # where CLIP runs: auto (a CUDA GPU, then Apple's MPS, then the CPU), cpu, cuda, cuda:N, mps
     demo_dir: Path = Path("data/demo-catalog")
     image_cache: Path = Path("data/image-cache")
     duplicate_threshold: float = 0.985
@@ -138,3 +139,5 @@ def add_common_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", choices=["auto", "bf16", "fp32"],
                         help="CLIP arithmetic: auto picks bf16 on CPUs with native bfloat16 (env "
                              f"{ENV_PREFIX}PRECISION)")
+    parser.add_argument("--device", help="where CLIP runs: auto (a CUDA GPU, then Apple's MPS, then the CPU), cpu, "
+                                         f"cuda, cuda:N or mps (env {ENV_PREFIX}DEVICE, default auto)")

@@ -57,7 +57,7 @@ def describe(store: ProductStore, running: EncoderInfo | None = None) -> list[tu
     """What the store holds and which model embeds it, as (label, value) lines for `stats` and the Admin page;
     with the `running` encoder, the arithmetic it runs in."""
     info, facets = store.info, store.facets()
-    arithmetic = f", {running.precision}" if running is not None and running.kind == "clip" else ""
+    arithmetic = f", {running.precision} on {running.device}" if running is not None and running.kind == "clip" else ""
     weights = "pretrained weights" if info.pretrained_weights else f"{info.kind}, no pretrained weights"
     lines = [("store", f"{store.location} (collection {store.name})"),
              ("model", f"{info.label}, {info.dim}-d{arithmetic}, {weights}"), ("products", str(store.count()))]

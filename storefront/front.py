@@ -132,7 +132,7 @@ class Storefront:
     def model_line(self, lang: str = "en") -> str:
         info = self.service().encoder.info
         weights = say(lang, "weights" if info.pretrained_weights else "no_weights")
-        arithmetic = f" · {info.precision}" if info.kind == "clip" else ""
+        arithmetic = f" · {info.precision} · {info.device}" if info.kind == "clip" else ""
         return say(lang, "model_line", label=info.label, weights=weights, arithmetic=arithmetic,
                    count=self.service().store.count())
 

@@ -67,7 +67,7 @@ def test_an_uploaded_feed_is_indexed_with_progress_and_a_summary(admin, tmp_path
 def test_delete_stats_and_saved_defaults(admin):
     assert admin.delete("open sesame", "demo-0001, not-there") == "Deleted 1 of 2 products (1 not in the catalog)"
     stats = admin.stats("open sesame")
-    assert "- **products**: 239" in stats and "test-tiny (random-seed-1234), 64-d, fp32" in stats
+    assert "- **products**: 239" in stats and "test-tiny (random-seed-1234), 64-d, fp32 on cpu" in stats
     message = admin.save_defaults("open sesame", 9, 0.3, 0.7, 0.25)
     assert message.startswith("Saved as everyone's defaults")
     saved = json.loads(admin.storefront.settings.saved_settings.read_text())

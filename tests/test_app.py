@@ -41,7 +41,7 @@ def test_starting_fills_an_empty_store_with_the_demo_catalog_and_nothing_else_do
     assert fresh.start().store.count() == 240 and fresh.start().store.count() == 240  # once
     assert storefront.service().store.count() == 240
     assert "test model with random weights" in storefront.banner()
-    assert storefront.model_line().endswith("no pretrained weights · fp32 · 240 products")
+    assert storefront.model_line().endswith("no pretrained weights · fp32 · cpu · 240 products")
 
 
 def _photo(storefront, number="0105"):

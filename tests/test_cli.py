@@ -102,6 +102,12 @@ def test_a_reading_command_says_which_model_the_store_holds(tiny_store, tmp_path
     assert missing.stderr == f"error: there is no store at {tmp_path / 'nowhere'}: index a catalog into it first\n"
 
 
+def test_an_unknown_device_is_refused_in_one_line(tiny_store):
+    refused = cli_here("search", "query", "--text", "mug", "--store", str(tiny_store), "--model", "test-tiny",
+                       "--device", "tpu")
+    assert refused.returncode == 2 and refused.stderr == "error: device 'tpu': use auto, cpu, cuda, cuda:N or mps\n"
+
+
 def test_stats_and_delete(tiny_store):
     stats = cli_here("search", "stats", "--store", str(tiny_store), "--model", "test-tiny")
     assert "products:    240" in stats.stdout and "64-d, clip, no pretrained weights" in stats.stdout

@@ -9,7 +9,7 @@ from PIL import Image
 
 from conftest import ROOT
 from search.encoders.base import EncoderError, TextSearchUnavailable
-from search.encoders.clip import ClipEncoder, load_encoder
+from search.encoders.clip import ClipEncoder, choose_device, load_encoder
 from search.encoders.colour_shape import ColourShapeEncoder
 
 PICTURES = [Image.new("RGB", (80, 60), colour) for colour in ("red", "navy", "gold")]
@@ -106,3 +106,31 @@ def test_encoding_matches_open_clips_own_preprocessing(demo_feed, tiny_encoder):
 def test_precision_names_are_checked():
     with pytest.raises(EncoderError, match="precision 'fp8': use auto, bf16 or fp32"):
         load_encoder("test-tiny", precision="fp8")
+
+
+@pytest.mark.parametrize("cuda, mps, chosen", [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")])
+def test_auto_picks_a_cuda_gpu_then_apples_then_the_cpu(monkeypatch, cuda, mps, chosen):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert choose_device("auto").type == chosen
+
+
+def test_a_device_that_is_not_there_or_unknown_is_refused_with_a_message(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    with pytest.raises(EncoderError, match=r"device cuda: torch sees 0 CUDA GPU\(s\) on this machine \(torch "):
+        choose_device("cuda")
+    with pytest.raises(EncoderError, match="device mps: torch sees no Apple GPU"):
+        choose_device("mps")
+    for unknown in ("tpu", "cpu:1", "cuda:x", ""):
+        with pytest.raises(EncoderError, match=f"device {unknown!r}: use auto, cpu, cuda, cuda:N or mps"):
+            choose_device(unknown)
+
+
+def test_the_cpu_path_names_its_device_and_keeps_its_vectors(tiny_encoder):
+    on_cpu = load_encoder("test-tiny", precision="fp32", device="cpu")
+    assert on_cpu.info.device == "cpu" and tiny_encoder.info.device == str(choose_device("auto"))
+    pictures = [Image.new("RGB", (64, 48), colour) for colour in ("red", "navy")]
+    np.testing.assert_array_equal(on_cpu.encode_images(pictures), tiny_encoder.encode_images(pictures))
+    np.testing.assert_array_equal(on_cpu.encode_texts(["red mug"]), tiny_encoder.encode_texts(["red mug"]))

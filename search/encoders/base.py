@@ -46,6 +46,7 @@ class EncoderInfo:
     supports_text: bool
     notice: str | None = None  # why this encoder is not the one asked for, or what its results mean
     precision: str = "fp32"  # the arithmetic the model runs in: fp32 or bf16
+    device: str = "cpu"  # where it runs: cpu, cuda, cuda:N or mps
 
     @property
     def reads_cjk(self) -> bool:

@@ -36,6 +36,8 @@ from search.encoders.base import (
 from search.encoders.colour_shape import ColourShapeEncoder
 
 log = logging.getLogger(__name__)
+DEVICES = ("auto", "cpu", "cuda", "mps")
+CPU = torch.device("cpu")
 
 _TEST_SEED = 1234
 _WEIGHT_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
@@ -46,7 +48,7 @@ class ClipEncoder(Encoder):
     """An open_clip model: batch image and text encoding to L2-normalised float32."""
 
     def __init__(self, model_name: str, weights: str | None, info: EncoderInfo,
-                 preprocess_overrides: dict | None = None, precision: str = "auto") -> None:
+                 preprocess_overrides: dict | None = None, precision: str = "auto", device: str = "auto") -> None:
         kwargs = {"force_preprocess_cfg": preprocess_overrides} if preprocess_overrides else {}
         if weights is None:  # the test model: random weights, the same in every process
             with torch.random.fork_rng():
@@ -56,12 +58,14 @@ class ClipEncoder(Encoder):
             model, _, self._preprocess = open_clip.create_model_and_transforms(
                 model_name, pretrained=weights or None, require_pretrained=True, **kwargs)
         self._picture_steps, self._batch_steps = _split_preprocess(self._preprocess)
-        self._dtype = torch.bfloat16 if use_bfloat16(precision) else torch.float32
-        self._model = model.eval().to(self._dtype)
+        self._device = choose_device(device)
+        self._dtype = torch.bfloat16 if use_bfloat16(precision, self._device) else torch.float32
+        self._model = model.eval().to(self._device, self._dtype)
         self._tokenizer = open_clip.get_tokenizer(model_name)
         # Measured rather than read from a config: hub and custom-text models keep it in different places.
         dim = int(self.encode_images([Image.new("RGB", (32, 32))]).shape[1])
-        self.info = replace(info, dim=dim, precision="bf16" if self._dtype == torch.bfloat16 else "fp32")
+        self.info = replace(info, dim=dim, precision="bf16" if self._dtype == torch.bfloat16 else "fp32",
+                            device=str(self._device))
 
     def prepare(self, image: Image.Image) -> torch.Tensor:
         """The picture resized and cropped as the model was trained, as CxHxW bytes: the per-picture steps of
@@ -81,11 +85,11 @@ class ClipEncoder(Encoder):
             for step in self._batch_steps:
                 batch = step(batch)
         with torch.inference_mode():
-            return _unit_float32(self._model.encode_image(batch.to(self._dtype)))
+            return _unit_float32(self._model.encode_image(batch.to(self._device, self._dtype)))
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         with torch.inference_mode():
-            return _unit_float32(self._model.encode_text(self._tokenizer(list(texts))))
+            return _unit_float32(self._model.encode_text(self._tokenizer(list(texts)).to(self._device)))
 
 
 def _split_preprocess(preprocess) -> tuple[list, list | None]:
@@ -100,15 +104,36 @@ def _split_preprocess(preprocess) -> tuple[list, list | None]:
 
 def _unit_float32(features: torch.Tensor) -> np.ndarray:
     """Normalised in float32 even when the model ran in bfloat16, so unit length holds to 1e-6."""
-    return torch.nn.functional.normalize(features.float(), dim=-1).numpy()
+    return torch.nn.functional.normalize(features.float(), dim=-1).cpu().numpy()
 
 
-def use_bfloat16(precision: str) -> bool:
-    """`bf16`, `fp32`, or `auto`: bfloat16 where the CPU has native bfloat16 arithmetic (AVX512-BF16, AMX)."""
+def choose_device(requested: str = "auto") -> torch.device:
+    """Where the model runs: `auto` picks a CUDA GPU, then Apple's GPU (MPS), then the CPU, as torch sees them; a
+    device asked for by name (cpu, cuda, cuda:N, mps) must be there."""
+    kind, _, number = requested.partition(":")
+    if kind not in DEVICES or (number and (kind != "cuda" or not number.isdigit())):
+        raise EncoderError(f"device {requested!r}: use auto, cpu, cuda, cuda:N or mps")
+    if kind == "auto":
+        kind = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+        return torch.device(kind)
+    if kind == "cuda" and int(number or 0) >= torch.cuda.device_count():
+        seen = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        raise EncoderError(f"device {requested}: torch sees {seen} CUDA GPU(s) on this machine (torch "
+                           f"{torch.__version__}, built with CUDA {torch.version.cuda or 'no'})")
+    if kind == "mps" and not torch.backends.mps.is_available():
+        raise EncoderError("device mps: torch sees no Apple GPU (MPS) on this machine")
+    return torch.device(requested)
+
+
+def use_bfloat16(precision: str, device: torch.device = CPU) -> bool:
+    """`bf16`, `fp32`, or `auto`: bfloat16 where the CPU has native bfloat16 arithmetic (AVX512-BF16, AMX); on a
+    GPU `auto` keeps float32 until a half-precision path is measured against it there."""
     if precision not in ("auto", "bf16", "fp32"):
         raise EncoderError(f"precision {precision!r}: use auto, bf16 or fp32")
     if precision != "auto":
         return precision == "bf16"
+    if device.type != "cpu":
+        return False
     try:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
@@ -116,20 +141,21 @@ def use_bfloat16(precision: str) -> bool:
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
-def load_encoder(model: str = "fast", pretrained: str | None = None, precision: str = "auto") -> Encoder:
+def load_encoder(model: str = "fast", pretrained: str | None = None, precision: str = "auto",
+                 device: str = "auto") -> Encoder:
     """The encoder for a preset, open_clip name, `hf-hub:` name, `offline` or `test-tiny`."""
     if model == OFFLINE_MODEL:
         return ColourShapeEncoder()
     if model == TEST_MODEL and not pretrained:
         info = EncoderInfo(TEST_MODEL, TEST_TAG, 0, "clip", pretrained_weights=False,
                            supports_text=True, notice="test model with random weights: results are meaningless")
-        return ClipEncoder(TEST_MODEL, None, info, precision=precision)
+        return ClipEncoder(TEST_MODEL, None, info, precision=precision, device=device)
     model_name, tag = MODEL_PRESETS.get(model, (model, None))
     tag = pretrained or tag
     try:
         weights, overrides = _resolve_weights(model_name, tag)
         info = EncoderInfo(model_name, weights_label(tag), 0, "clip", pretrained_weights=True, supports_text=True)
-        return ClipEncoder(model_name, weights, info, overrides, precision)
+        return ClipEncoder(model_name, weights, info, overrides, precision, device)
     except EncoderUnavailable as error:
         notice = f"{error}. Using the offline colour-and-shape encoder instead: photos are matched by colour and " \
                  "shape only, and text is searched by keyword."
