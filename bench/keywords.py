@@ -69,7 +69,7 @@ def text_queries(count: int, seed: int = 9) -> list[str]:
 
 
 def libraries(count: int) -> None:
-    rows = [(p.id, _to_metadata(p, "")) for p, _ in synthetic(count)]
+    rows = [(p.id, _to_metadata(p, "", 0)) for p, _ in synthetic(count)]
     queries = text_queries(200)
     start = time.perf_counter()
     index = KeywordIndex(rows)
@@ -138,7 +138,7 @@ def _first(ranked: list[str], wanted: set[str]) -> bool:
 
 
 def segmenters() -> None:
-    rows = [(p.id, _to_metadata(p, "")) for p, _ in demo_products()]
+    rows = [(p.id, _to_metadata(p, "", 0)) for p, _ in demo_products()]
     pairs = _pairs()
     print(f"\nDemo catalog, {len(pairs)} colour x category queries each way: queries that put every product of the "
           "colour and category first\n")

@@ -176,3 +176,43 @@ def test_chromas_count_is_asked_only_after_the_database_changed(tmp_path, tiny_e
 
     ProductStore(tmp_path, tiny_encoder.info).upsert(products[3:], vectors[3:], ["f"])
     assert shop.query(vectors[3], 1)[0].product.id == "p3" and counts == [1]
+
+
+def test_an_in_place_update_by_another_process_is_seen_without_loading_everything_again(tmp_path, tiny_encoder,
+                                                                                         monkeypatch):
+    """Another process renames and re-prices one product and gives another a new picture (the count stays): an
+    embedded reader takes the rows of a later revision only, into its exact and keyword indexes."""
+    import dataclasses
+    import json
+
+    import forked
+    import search.store.collection
+    from catalog.product import Product
+    from conftest import ROOT
+
+    monkeypatch.setattr(search.store.collection, "RECHECK_S", 0.0)
+    vectors = np.eye(4, tiny_encoder.info.dim, dtype=np.float32)
+    shop = ProductStore(tmp_path / "store", tiny_encoder.info)
+    shop.upsert([Product(f"p{i}", f"Item {i}", "Sora", "Mugs", 1.0 + i, "USD", "/x.png") for i in range(3)],
+                vectors[:3], ["f"] * 3)
+    shop.warm()
+    assert shop.query(vectors[1], 1)[0].product.title == "Item 1" and not shop.keyword_search("lantern", 3)
+    loaded = shop._exact_generation
+    writer = tmp_path / "writer.py"
+    writer.write_text(
+        "import json, sys\nimport numpy as np\nfrom catalog.product import Product\n"
+        "from search.encoders.base import EncoderInfo\nfrom search.store.collection import ProductStore\n"
+        f"store = ProductStore({str(tmp_path / 'store')!r}, EncoderInfo(**json.loads(sys.argv[1])))\n"
+        "store.update_metadata([Product('p1', 'Brass Lantern', 'Sora', 'Lamps', 9.5, 'USD', '/x.png')], ['f'])\n"
+        f"moved = np.eye(4, {tiny_encoder.info.dim}, dtype=np.float32)[3:]\n"
+        "store.upsert([Product('p2', 'Item 2', 'Sora', 'Mugs', 3.0, 'USD', '/x.png')], moved, ['g'])\n")
+    wrote = forked.run([str(writer), json.dumps(dataclasses.asdict(tiny_encoder.info))], cwd=ROOT)
+    assert wrote.returncode == 0, wrote.stderr
+    renamed = shop.query(vectors[1], 1)[0].product
+    assert (renamed.title, renamed.category, renamed.price) == ("Brass Lantern", "Lamps", 9.5)
+    [moved] = shop.query(vectors[3], 1)
+    assert moved.product.id == "p2" and moved.score == pytest.approx(1.0, abs=1e-5)
+    assert [hit.product.id for hit in shop.keyword_search("lantern", 3)] == ["p1"]
+    assert shop._exact_generation == loaded  # three rows fetched, not the whole store again
+    ProductStore(tmp_path / "store", tiny_encoder.info).delete(["p0"])  # a deletion: the count tells
+    assert [hit.product.id for hit in shop.query(vectors[0], 3)] != ["p0"] and shop._exact_generation == loaded + 1

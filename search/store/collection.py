@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 import chromadb
 import numpy as np
+from chromadb.api.shared_system_client import SharedSystemClient
 
 from catalog.product import Product
 from search.encoders.base import EncoderInfo
@@ -98,6 +99,8 @@ class ProductStore:
         self._exact_version: tuple | None = None  # the database file's `_disk_version` when last checked
         self._exact_limit = exact_limit
         self._exact_generation = 0  # how many times the exact index was loaded from the store
+        self._exact_revision = 0  # the latest revision it took from the store (not its own writes: see _caught_up)
+        self._written_version: tuple | None = None  # `_disk_version` after this object's last write
         self._keywords: KeywordIndex | None = None
         self._keywords_source: tuple = ()  # what the keyword index was built from: see `_keyword_index`
 
@@ -135,28 +138,34 @@ class ProductStore:
         """Insert or replace products (by id) with their vectors, in batches the client accepts."""
         step = self._client.get_max_batch_size()
         with self.writing():
+            revision = time.time_ns()
             for start in range(0, len(products), step):
                 end = start + step
                 ids = [p.id for p in products[start:end]]
-                metadatas = [_to_metadata(p, f) for p, f in zip(products[start:end], fingerprints[start:end])]
+                metadatas = [_to_metadata(p, f, revision) for p, f in zip(products[start:end],
+                                                                            fingerprints[start:end])]
                 embeddings = np.asarray(vectors[start:end], dtype=np.float32)
                 self._collection.upsert(ids=ids, embeddings=embeddings, metadatas=metadatas)
                 if self._exact is not None:
                     self._exact.upsert(ids, embeddings, metadatas)
                 if self._keywords is not None:
                     self._keywords.upsert(ids, metadatas)
+            self._written_version = self._disk_version()
 
     def update_metadata(self, products: Sequence[Product], fingerprints: Sequence[str]) -> None:
         """Replace products' details without touching their vectors."""
         if not products:
             return
-        ids, metadatas = [p.id for p in products], [_to_metadata(p, f) for p, f in zip(products, fingerprints)]
         with self.writing():
+            revision = time.time_ns()
+            ids = [p.id for p in products]
+            metadatas = [_to_metadata(p, f, revision) for p, f in zip(products, fingerprints)]
             self._collection.update(ids=ids, metadatas=metadatas)
             if self._exact is not None:
                 self._exact.update_metadata(ids, metadatas)
             if self._keywords is not None:
                 self._keywords.upsert(ids, metadatas)
+            self._written_version = self._disk_version()
 
     def delete(self, ids: Sequence[str]) -> int:
         """Delete products by id; return how many existed."""
@@ -166,6 +175,7 @@ class ProductStore:
         if found:
             with self.writing():
                 self._collection.delete(ids=found)
+                self._written_version = self._disk_version()
             if self._exact is not None:
                 self._exact.delete(found)
             if self._keywords is not None:
@@ -226,20 +236,54 @@ class ProductStore:
         if version == self._exact_version:
             return self._exact
         self._exact_version = version
+        if self._embedded and version != self._written_version:
+            self._reopen()  # another process wrote
         count = self.count()
         self._exact_checked = time.monotonic()
         if count > self._exact_limit:
             self._exact = None
             return None
-        if self._exact is None or len(self._exact) != count:
+        if self._exact is None or not self._caught_up(count):
             from search.store.exact import ExactIndex  # its scan brings torch: `stats` and `delete` never get here
             exact = ExactIndex(self.info.dim)
-            for offset in range(0, count, _PAGE):
-                page: Any = self._collection.get(include=["embeddings", "metadatas"], limit=_PAGE, offset=offset)
-                exact.upsert(page["ids"], np.asarray(page["embeddings"], np.float32), page["metadatas"])
+            self._exact_revision = self._copy_rows(exact, where=None)
             self._exact = exact
             self._exact_generation += 1
         return self._exact
+
+    def _reopen(self) -> None:
+        """A fresh client on the store. Chroma's embedded client keeps the vectors it has loaded and cannot read
+        those another process wrote since ("Error finding id"); a new client reads them. Chroma shares one client
+        per folder within a process: forgetting them lets this one start afresh (clients already open keep theirs)."""
+        SharedSystemClient.clear_system_cache()
+        self._client = connect(self.location)
+        self._collection = self._client.get_collection(self.name)
+
+    def _caught_up(self, count: int) -> bool:
+        """Another process wrote: the in-memory copies take the rows of a later revision than they hold (a few
+        products changed in place, say); False when that does not bring them to the store's count (rows were
+        deleted), and they must be loaded again."""
+        assert self._exact is not None
+        changed = _RowsSeen()
+        self._exact_revision = self._copy_rows(changed, where={"revision": {"$gt": self._exact_revision}},
+                                               since=self._exact_revision)
+        if changed.ids:
+            self._exact.upsert(changed.ids, np.asarray(changed.vectors, np.float32), changed.metadatas)
+            if self._keywords is not None:
+                self._keywords.upsert(changed.ids, changed.metadatas)
+        return len(self._exact) == count
+
+    def _copy_rows(self, into: Any, where: dict | None, since: int = 0) -> int:
+        """Every row (or those `where` keeps) upserted `into` an index, page by page; the latest revision seen."""
+        latest, offset = since, 0
+        while True:
+            page: Any = self._collection.get(where=where, include=["embeddings", "metadatas"], limit=_PAGE,
+                                             offset=offset)
+            if not page["ids"]:
+                return latest
+            into.upsert(page["ids"], np.asarray(page["embeddings"], np.float32), page["metadatas"])
+            latest = max([latest, *(int(m.get("revision", 0)) for m in page["metadatas"])])
+            offset += _PAGE
 
     def _disk_version(self) -> tuple:
         """Changes whenever any process writes to this embedded store: SQLite's file change counter (bytes
@@ -321,14 +365,30 @@ class ProductStore:
                 for c in self._client.list_collections() if c.name != self.name]
 
 
-def _to_metadata(product: Product, fingerprint: str) -> dict[str, Any]:
+class _RowsSeen:
+    """Rows as `_copy_rows` hands them over, kept for the indexes to take together."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.vectors: list[np.ndarray] = []
+        self.metadatas: list[dict[str, Any]] = []
+
+    def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
+        self.ids += ids
+        self.vectors += list(vectors)
+        self.metadatas += metadatas
+
+
+def _to_metadata(product: Product, fingerprint: str, revision: int) -> dict[str, Any]:
     """A product as Chroma metadata. A product without a price has no `price` key (Chroma stores no None), so a
-    price filter leaves it out rather than read it as 0."""
+    price filter leaves it out rather than read it as 0. `revision`: when it was written (nanoseconds, taken under
+    the store's writer lock, so a later write has a later revision), for readers in other processes to fetch only
+    what changed."""
     price = {} if product.price is None else {"price": float(product.price)}
     return {"title": product.title, "brand": product.brand, "category": product.category, **price,
             "currency": product.currency, "image": product.image, "picture": product.picture,
             "url": product.url, "in_stock": bool(product.in_stock), "colour": product.colour,
-            "fingerprint": fingerprint,
+            "fingerprint": fingerprint, "revision": revision,
             "attributes": json.dumps(product.attributes, ensure_ascii=False, sort_keys=True)}
 
 
