@@ -14,7 +14,6 @@ from urllib.parse import urlparse
 
 import chromadb
 import numpy as np
-from chromadb.api.shared_system_client import SharedSystemClient
 
 from catalog.product import Product
 from search.encoders.base import EncoderInfo
@@ -255,7 +254,7 @@ class ProductStore:
         """A fresh client on the store. Chroma's embedded client keeps the vectors it has loaded and cannot read
         those another process wrote since ("Error finding id"); a new client reads them. Chroma shares one client
         per folder within a process: forgetting them lets this one start afresh (clients already open keep theirs)."""
-        SharedSystemClient.clear_system_cache()
+        self._client.clear_system_cache()
         self._client = connect(self.location)
         self._collection = self._client.get_collection(self.name)
 
