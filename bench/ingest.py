@@ -59,8 +59,9 @@ def make_feed(folder: Path, products: int) -> Path:
 
 
 def encoder_for(model: str):
+    from search.encoders import load_encoder
     from search.encoders.base import EncoderInfo
-    from search.encoders.clip import ClipEncoder, load_encoder
+    from search.encoders.clip import ClipEncoder
 
     if model in ("offline", "test-tiny"):
         return load_encoder(model)

@@ -32,8 +32,9 @@ from query import interleaved_ms
 from catalog.demo import BRANDS, CATEGORIES, CHINESE, COLOURS, MATERIALS, demo_products, write_demo_catalog
 from catalog.product import Product
 from search import words
+from search.encoders import load_encoder
 from search.encoders.base import EncoderInfo
-from search.encoders.clip import ClipEncoder, load_encoder
+from search.encoders.clip import ClipEncoder
 from search.indexer import Indexer
 from search.query_cache import EmbeddingCache
 from search.ranking import Ranking

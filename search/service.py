@@ -11,8 +11,8 @@ import numpy as np
 
 from catalog.errors import UserError
 from search.config import Settings
-from search.encoders.base import OFFLINE_MODEL, Encoder
-from search.encoders.colour_shape import ColourShapeEncoder
+from search.encoders import load_encoder
+from search.encoders.base import Encoder
 from search.hybrid import FUSIONS
 from search.images import Photo, load_image
 from search.query_cache import EmbeddingCache, image_key, text_key
@@ -204,15 +204,7 @@ def _keyword_share(ranking: Ranking, keywords_only: str | None, image_vector: np
 
 def build_service(settings: Settings, for_indexing: bool = False) -> SearchService:
     """The encoder and store that the settings name, ready to search (or to index into)."""
-    encoder = _encoder(settings)
+    encoder = load_encoder(settings.model, settings.pretrained, settings.precision, settings.device)
     store = ProductStore(settings.store, encoder.info, settings.collection, for_indexing=for_indexing)
     return SearchService(encoder, store)
 
-
-def _encoder(settings: Settings) -> Encoder:
-    """The built-in offline encoder, which needs neither torch's model code nor open_clip (about 6 s to import),
-    or an open_clip model."""
-    if settings.model == OFFLINE_MODEL:
-        return ColourShapeEncoder()
-    from search.encoders.clip import load_encoder
-    return load_encoder(settings.model, settings.pretrained, settings.precision, settings.device)

@@ -23,7 +23,7 @@ from PIL import Image
 
 import forked
 from catalog.demo import write_demo_catalog
-from search.encoders.clip import load_encoder
+from search.encoders import load_encoder
 from search.indexer import Indexer
 from search.service import SearchService
 from search.store.collection import ProductStore

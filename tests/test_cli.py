@@ -13,7 +13,7 @@ import forked
 from alter import alter
 from catalog.formats import read_feed
 from conftest import ROOT, cli_here
-from search.encoders.clip import load_encoder
+from search.encoders import load_encoder
 from search.ranking import Filters, Ranking
 from search.service import Query, SearchService
 from search.store.collection import ProductStore

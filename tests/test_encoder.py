@@ -8,8 +8,9 @@ import torch
 from PIL import Image
 
 from conftest import ROOT
+from search.encoders import load_encoder
 from search.encoders.base import EncoderError, TextSearchUnavailable
-from search.encoders.clip import ClipEncoder, choose_device, load_encoder
+from search.encoders.clip import ClipEncoder, choose_device
 from search.encoders.colour_shape import ColourShapeEncoder
 
 PICTURES = [Image.new("RGB", (80, 60), colour) for colour in ("red", "navy", "gold")]
@@ -28,7 +29,7 @@ def test_tiny_clip_encodes_images_and_text_to_unit_vectors(tiny_encoder):
 
 
 def test_tiny_clip_is_identical_in_every_process(tiny_encoder):
-    code = ("import json; from PIL import Image; from search.encoders.clip import load_encoder; "
+    code = ("import json; from PIL import Image; from search.encoders import load_encoder; "
             "encoder = load_encoder('test-tiny', precision='fp32'); "
             "print(json.dumps(encoder.encode_images([Image.new('RGB', (80, 60), 'red')])[0].tolist()))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -11,7 +11,7 @@ import pytest
 import forked
 from catalog.formats import read_feed
 from conftest import ROOT, cli_here
-from search.encoders.clip import load_encoder
+from search.encoders import load_encoder
 from search.ranking import Ranking
 from search.service import Query, SearchService
 from search.store.collection import ProductStore

@@ -10,7 +10,7 @@ import pytest
 from gradio_client import Client, handle_file
 
 from conftest import ROOT, cli_here, free_port, start_app, wait_for_port
-from search.encoders.clip import load_encoder
+from search.encoders import load_encoder
 from search.store.collection import ProductStore
 
 CHROMA = shutil.which("chroma")

@@ -23,7 +23,6 @@ from torchvision.transforms.v2.functional import to_dtype
 
 from search.config import MODEL_PRESETS
 from search.encoders.base import (
-    OFFLINE_MODEL,
     TEST_MODEL,
     TEST_TAG,
     Encoder,
@@ -141,11 +140,10 @@ def use_bfloat16(precision: str, device: torch.device = CPU) -> bool:
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
-def load_encoder(model: str = "fast", pretrained: str | None = None, precision: str = "auto",
-                 device: str = "auto") -> Encoder:
-    """The encoder for a preset, open_clip name, `hf-hub:` name, `offline` or `test-tiny`."""
-    if model == OFFLINE_MODEL:
-        return ColourShapeEncoder()
+def load_clip(model: str = "fast", pretrained: str | None = None, precision: str = "auto",
+              device: str = "auto") -> Encoder:
+    """A CLIP model for a preset, open_clip name, `hf-hub:` name or `test-tiny`; the offline encoder, saying why,
+    where the weights cannot be had (`search.encoders.load_encoder` is the way in)."""
     if model == TEST_MODEL and not pretrained:
         info = EncoderInfo(TEST_MODEL, TEST_TAG, 0, "clip", pretrained_weights=False,
                            supports_text=True, notice="test model with random weights: results are meaningless")
