@@ -23,6 +23,13 @@ ENV_PREFIX = "PRODUCT_SEARCH_"
 SAVABLE = ("top_k", "min_score", "text_weight", "rerank_weight", "keyword_weight", "model")
 
 
+def model_and_weights(model: str, pretrained: str | None = None) -> tuple[str, str | None]:
+    """The open_clip model a name means and its weights (a tag or a local file): a preset resolved, `pretrained`
+    over the preset's own."""
+    model_name, tag = MODEL_PRESETS.get(model, (model, None))
+    return model_name, pretrained or tag
+
+
 class ConfigError(UserError, ValueError):
     """A setting has a value that cannot be used; the message names the setting."""
 

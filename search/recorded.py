@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from search.config import MODEL_PRESETS, Settings
+from search.config import Settings, model_and_weights
 from search.encoders.base import OFFLINE_MODEL, OFFLINE_TAG, TEST_MODEL, TEST_TAG, EncoderInfo, weights_label
 from search.store.collection import COLLECTION_PREFIX, ProductStore, connect, describe_space
 from search.store.errors import StoreMismatchError
@@ -19,8 +19,8 @@ def recorded_space(settings: Settings) -> tuple[str, str | None]:
         return OFFLINE_MODEL, OFFLINE_TAG
     if settings.model == TEST_MODEL and not settings.pretrained:
         return TEST_MODEL, TEST_TAG
-    model, tag = MODEL_PRESETS.get(settings.model, (settings.model, None))
-    return model, weights_label(settings.pretrained or tag)
+    model, tag = model_and_weights(settings.model, settings.pretrained)
+    return model, weights_label(tag)
 
 
 def open_recorded(settings: Settings) -> tuple[ProductStore, str | None]:

@@ -21,7 +21,7 @@ from PIL import Image
 from torchvision.transforms import Normalize
 from torchvision.transforms.v2.functional import to_dtype
 
-from search.config import MODEL_PRESETS
+from search.config import MODEL_PRESETS, model_and_weights
 from search.encoders.base import (
     TEST_MODEL,
     TEST_TAG,
@@ -148,8 +148,7 @@ def load_clip(model: str = "fast", pretrained: str | None = None, precision: str
         info = EncoderInfo(TEST_MODEL, TEST_TAG, 0, "clip", pretrained_weights=False,
                            supports_text=True, notice="test model with random weights: results are meaningless")
         return ClipEncoder(TEST_MODEL, None, info, precision=precision, device=device)
-    model_name, tag = MODEL_PRESETS.get(model, (model, None))
-    tag = pretrained or tag
+    model_name, tag = model_and_weights(model, pretrained)
     try:
         weights, overrides = _resolve_weights(model_name, tag)
         info = EncoderInfo(model_name, weights_label(tag), 0, "clip", pretrained_weights=True, supports_text=True)
