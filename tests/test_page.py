@@ -59,7 +59,8 @@ def test_uploading_a_photo_shows_product_cards_with_brand_and_price(page, launch
     expect(cards.first).to_contain_text("Kestrel · 25.00 USD")
     expect(cards.first).to_contain_text("100% match")
     assert cards.count() == 12
-    assert page.locator("#results img").first.evaluate("img => img.naturalWidth") > 0
+    # the picture loads (naturalWidth stays 0 for a broken one); the caption may be drawn before it has arrived
+    page.wait_for_function("() => document.querySelector('#results img')?.naturalWidth > 0", timeout=30_000)
     source = page.locator("#results img").first.get_attribute("src")  # the catalog's own file, not a copy
     assert f"file={demo_dir.resolve()}/images/demo-0105.png" in source
     expect(page.locator("#chips label").first).to_be_visible()  # what the photo was read as
