@@ -291,12 +291,16 @@ def apply_chip(values: Values, request: gr.Request | None = None) -> Updates:
 
 
 def relabel(storefront: Storefront) -> Callable[[Values, gr.Request], Updates]:
-    """After a language switch on the shopper's page: the crop hint, the model line and the filters' name in the
-    new language (Gradio translates the fixed labels itself)."""
+    """After a language switch on the shopper's page: the crop hint, the model line, the filters' name and the
+    status line while it still says where results will appear, in the new language (Gradio translates the fixed
+    labels itself; a search's status line is written again by the search the switch starts)."""
+    waiting = {labels["results_here"] for labels in LABELS.values()}
+
     def run(values: Values, request: gr.Request) -> Updates:
         code = language(values["lang"])
+        placeholder = {"status": LABELS[code]["results_here"]} if values["status"] in waiting else {}
         return {"crop_hint": say(code, "crop_hint"), "model_line": storefront.model_line(code),
-                **filters_label(values)}
+                **filters_label(values), **placeholder}
     return run
 
 

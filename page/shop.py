@@ -11,7 +11,7 @@ from page.inputs import PhotoInput
 from page.labels import T
 from page.opening import Opening
 from search.config import Settings
-from storefront.text import say
+from storefront.text import LABELS, say
 
 # The rear camera where the browser offers one (a phone's front camera shows the shopper, not the product),
 # unmirrored, at the resolution Gradio asks for by default
@@ -89,7 +89,9 @@ def build(settings: Settings, examples: list[str], opening: Opening) -> ShopView
                 in_stock = gr.Checkbox(label=T("in_stock"), elem_id="in-stock")
         with gr.Column(scale=2, min_width=300, elem_id="results-column"):
             chips = gr.Radio([], label=T("recognised"), visible=False, elem_id="chips")
-            status = gr.Markdown(T("results_here"), elem_id="status")
+            # plain text, not Gradio's i18n: Gradio puts an i18n value back on every language switch, over the
+            # results' status line if the switch's new search answered first (`handlers.relabel` translates it)
+            status = gr.Markdown(LABELS["en"]["results_here"], elem_id="status")
             # shown with the first results: Gradio's gallery brings 500 KB of video player (hls.js) with it
             gallery = gr.Gallery(label=T("results"), show_label=False, columns=4, height="auto",
                                  object_fit="contain", elem_id="results", allow_preview=False, visible=False)

@@ -296,6 +296,17 @@ def test_a_page_opens_with_only_what_changed_since_it_was_drawn(storefront):
     assert updates["brands"]["choices"] == storefront.facet_choices()["brand"]
 
 
+def test_a_language_switch_translates_the_status_only_while_no_search_has_written_it(storefront):
+    relabel = handlers.relabel(storefront)
+    nothing = {name: None for name in handlers.FILTERS}
+    waiting = relabel({**nothing, "lang": "中文", "status": "Results appear here."}, None)
+    assert waiting["status"] == "结果会显示在这里。" and waiting["model_line"].endswith("件商品")
+    back = relabel({**nothing, "lang": "English", "status": "结果会显示在这里。"}, None)
+    assert back["status"] == "Results appear here."
+    searched = relabel({**nothing, "lang": "中文", "status": "12 products · decode 3 ms"}, None)
+    assert "status" not in searched  # the search the switch starts writes it, in the new language
+
+
 def test_a_store_of_another_model_is_refused_not_filled_with_the_demo(storefront, tmp_path):
     import app
 
