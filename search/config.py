@@ -55,6 +55,10 @@ class Settings:
     # The text's words' share of a text query's score (BM25, fused with the CLIP text vector); the rest is CLIP's
     keyword_weight: float = 0.5
     batch_size: int = 32
+    # "Find every product in this photo": at most this many regions of a photo encoded (its cost), and the best
+    # match a region needs to be shown as an item (measured with the offline encoder: docs/benchmarks.md)
+    item_regions: int = 32
+    item_min_score: float = 0.8
     admin_password: str | None = None  # without it the page has no Admin tab and admin actions are refused
     saved_settings: Path = Path("data/saved-settings.json")
     url_timeout: float = 8.0  # seconds a shopper's image address may take to answer

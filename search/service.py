@@ -15,6 +15,7 @@ from search.encoders import load_encoder
 from search.encoders.base import Encoder
 from search.hybrid import FUSIONS
 from search.images import Photo, load_image
+from search.items import Box, best_regions, propose_regions
 from search.query_cache import EmbeddingCache, image_key, text_key
 from search.ranking import Filters, Hit, Ranking, above_threshold, blend, rerank, share, to_where
 from search.store.collection import ProductStore
@@ -52,6 +53,21 @@ class SearchResponse:
     # Why the text was searched by its words alone: "offline" (the encoder reads no text) or "script" (the model
     # cannot read the text's script, e.g. Chinese on an English CLIP); None when the text went through CLIP too
     keywords_only: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """A product found in a photo: where, and the catalog's best matches for that region."""
+
+    box: Box
+    hits: list[Hit]
+
+
+@dataclass
+class ItemsResponse:
+    items: list[Item]
+    regions: int  # how many regions of the photo were encoded
+    timings_ms: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -134,6 +150,28 @@ class SearchService:
         timings["encode"] += round((time.perf_counter() - start) * 1000, 2)
         self.cache.put(text_key(text), vector)
         return vector, False
+
+    def find_items(self, image: Any, filters: Filters = Filters(), ranking: Ranking = Ranking(), regions: int = 32,
+                   min_score: float = 0.8, per_item: int = 4) -> ItemsResponse:
+        """Every product the photo seems to hold: at most `regions` candidate regions, encoded in one batch, each
+        matched against the catalog (within the filters); a region is an item when its best match scores at least
+        `min_score` and it is not the same item as a better region. Items best first, each with `per_item`
+        products above the ranking's threshold."""
+        timings: dict[str, float] = {}
+        with _timed(timings, "decode"):
+            picture = image.image if isinstance(image, Photo) else load_image(image)
+        with _timed(timings, "propose"):
+            boxes = propose_regions(picture, max(1, int(regions)))
+        with _timed(timings, "encode"):
+            crops = [picture.crop((box.left, box.top, box.right, box.bottom)) for box in map(Box.trimmed, boxes)]
+            vectors = self.encoder.encode_images(crops) if crops else np.zeros((0, 1), np.float32)
+        with _timed(timings, "search"):
+            where, wanted = to_where(filters), max(1, int(per_item))
+            matches = self.store.query_many(list(vectors), wanted, where) if crops else []
+            best = [hits[0].score if hits else -1.0 for hits in matches]
+            items = [Item(boxes[i], above_threshold(matches[i], ranking.min_score))
+                     for i in best_regions(boxes, best, min_score)]
+        return ItemsResponse([item for item in items if item.hits], len(boxes), timings)
 
     def more_like_this(self, product_id: str, filters: Filters = Filters(),
                        ranking: Ranking = Ranking()) -> SearchResponse:
