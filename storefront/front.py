@@ -22,10 +22,12 @@ from search.indexer import Indexer, estimate_rows
 from search.ranking import Filters, Ranking
 from search.recognise import Guess, Recogniser
 from search.service import Query, QueryError, SearchResponse, SearchService, build_service
-from storefront import results
+from storefront import items, results
 from storefront.limits import SearchLimits
 from storefront.text import say
 
+ITEM_ROWS = 6  # items shown for one photo, each a row of its best products
+ITEM_PRODUCTS = 4
 INSPIRED_COUNT = 8  # products suggested from a shopper's recent views
 RECENT_COUNT = 12  # recent views a browser keeps
 log = logging.getLogger("storefront")
@@ -177,6 +179,13 @@ class Storefront:
         ranking = ranking or self.settings.ranking
         response = self.service().search(Query(image=image, text=text or None), filters, ranking)
         return self._shown(response, ranking.min_score, filters, lang)
+
+    def find_items(self, photo: Photo, filters: Filters = Filters(), lang: str = "en") -> items.ItemsResult:
+        """Every product the photo seems to hold (up to ITEM_ROWS), each with its best few matches."""
+        settings = self.settings
+        response = self.service().find_items(photo, filters, settings.ranking, regions=settings.item_regions,
+                                             min_score=settings.item_min_score, per_item=ITEM_PRODUCTS)
+        return items.shown(photo.image, response, lang, ITEM_ROWS)
 
     def more_like_this(self, product_id: str | None, filters: Filters = Filters(), ranking: Ranking | None = None,
                        lang: str = "en") -> ShopResult:

@@ -37,6 +37,8 @@ LABELS: dict[str, dict[str, str]] = {
         "delete_ids": "Product ids to delete (one per line or comma separated)", "delete": "Delete",
         "preset": "Model preset", "switch": "Re-index with this preset and switch",
         "language": "Language",
+        "find_items": "Find every product in this photo", "items_photo": "Products found in your photo",
+        "search_item": "Search this item",
     },
     "zh-CN": {
         "title": "# 以图搜商品\n上传、拍摄、粘贴或链接一张照片，找到最相似的商品。",
@@ -64,6 +66,8 @@ LABELS: dict[str, dict[str, str]] = {
         "delete_ids": "要删除的商品编号（每行一个或用逗号分隔）", "delete": "删除",
         "preset": "模型预设", "switch": "用此预设重新索引并切换",
         "language": "语言",
+        "find_items": "找出照片中的每件商品", "items_photo": "在你的照片中找到的商品",
+        "search_item": "搜索这件商品",
     },
 }
 
@@ -99,6 +103,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "crop_done": "✂️ Searching the part you chose; **Whole photo** searches all of it again.",
         "filters_active": "Filters ({count} on)",
         "too_many": "too many searches: wait {seconds} s and try again",
+        "items": "{count} products found in the photo ({regions} regions compared); each row searches its item.",
+        "one_item": "1 product found in the photo ({regions} regions compared); its row searches it.",
+        "no_items": "No product stands out in this photo: search the whole photo, or mark one item with two clicks.",
+        "photo_first": "add a photo first, then find the products in it",
+        "item_row": "{number} · {title}",
+        "propose": "regions",
     },
     "zh-CN": {
         "results": "{count} 件商品",
@@ -129,6 +139,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "crop_done": "✂️ 正在搜索你选中的部分；点击 **整张照片** 可重新搜索整张照片。",
         "filters_active": "筛选（已选 {count} 项）",
         "too_many": "搜索太频繁：请等待 {seconds} 秒后再试",
+        "items": "在照片中找到 {count} 件商品（比较了 {regions} 个区域）；点击每一行可搜索该商品。",
+        "one_item": "在照片中找到 1 件商品（比较了 {regions} 个区域）；点击该行可搜索它。",
+        "no_items": "这张照片中没有突出的商品：请搜索整张照片，或用两次点击标出一件商品。",
+        "photo_first": "请先添加照片，再找出其中的商品",
+        "item_row": "{number} · {title}",
+        "propose": "区域",
     },
 }
 
