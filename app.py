@@ -53,12 +53,17 @@ CSS = """
 #details {padding: 4px 14px 12px; border-radius: 8px;}
 #close-details {align-self: flex-end; max-width: 110px;}
 #crop-preview img {max-height: 82px; width: auto; object-fit: contain; margin-top: 30px;}
-#results .grid-wrap {max-height: none; height: auto; overflow: visible;}
+#results .grid-wrap, .item-row .grid-wrap {max-height: none; min-height: 0; height: auto; overflow: visible;}
 #results .grid-container {grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)) !important;}
-#results .thumbnail-item {display: flex; flex-direction: column; aspect-ratio: auto; height: auto;
+#results .thumbnail-item, .item-row .thumbnail-item {display: flex; flex-direction: column; aspect-ratio: auto; height: auto;
                           background: #fff;}
 #results .thumbnail-item img {height: 190px; width: 100%; object-fit: contain;}
-#results .caption-label {position: static; transform: none; max-width: 100%; white-space: pre-line;
+.item-row .grid-container {grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)) !important;}
+.item-row .thumbnail-item img {height: 120px; width: 100%; object-fit: contain;}
+#items-photo img {object-fit: contain;}
+#items .block {border: none !important;}
+.item-row .grid-wrap {padding-top: 36px;}  /* under the row's label, not behind it */
+#results .caption-label, .item-row .caption-label {position: static; transform: none; max-width: 100%; white-space: pre-line;
                          text-align: left; background: none; border: none; box-shadow: none;
                          padding: 8px 10px 10px; font-size: 0.9rem; line-height: 1.35; overflow: visible;}
 #recent .grid-container, #inspired .grid-container {
@@ -71,6 +76,9 @@ CSS = """
 @media (max-width: 640px) {
   #header > #language {flex: 1 1 100% !important; max-width: none !important;}
   #results .grid-container {grid-template-columns: repeat(2, minmax(0, 1fr)) !important;}
+  /* an item's products in one row that scrolls sideways, so the next item follows at once */
+  .item-row .grid-container {grid-template-columns: none !important; grid-auto-flow: column;
+                             grid-auto-columns: 44%; overflow-x: auto;}
   #results .thumbnail-item img {height: 140px;}
   #results .caption-label {font-size: 0.8rem; padding: 6px;}
   #details {position: fixed !important; left: 0; right: 0; bottom: 0; z-index: 1000; max-height: 72vh;
@@ -172,7 +180,9 @@ def _parts(shop: shop_tab.ShopView, browser_secret: str, **others) -> Page:
                                                   "max_price", "in_stock", "model_line", "chips", "status",
                                                   "gallery", "details_box", "details", "url_button", "button",
                                                   "more", "close_details", "history_box", "recent", "inspired",
-                                                  "forget")},
+                                                  "forget", "find_items", "items_box", "items_photo")},
+        **dict(zip(handlers.ITEM_ROWS_NAMES, shop.item_rows)), **dict(zip(handlers.ITEM_BUTTONS, shop.item_buttons)),
+        item_boxes=gr.State([]),
         whole_photo_button=shop.whole_photo,
         shown_ids=gr.State([]), query_photo=gr.State(None, time_to_live=PHOTO_TTL_S),
         whole_photo=gr.State(None, time_to_live=PHOTO_TTL_S), shown_digest=gr.State(None),
@@ -227,8 +237,21 @@ def _shop_events(storefront: Storefront, parts: Page) -> None:
     on(shop["forget"].click, handlers.forget_history, (), ["history", *handlers.HISTORY], api_visibility="private")
     for event in (shop["lang"].change, *filter_events):
         on(event, show_history, history_inputs, handlers.HISTORY, api_visibility="private")
+    _items_events(storefront, parts, then_search, then_show_results)
     on(shop["more"].click, handlers.page_more_like_this(storefront, latest),
        ["selected_id", *handlers.SEARCH_INPUTS], handlers.RESULTS, **searching)
+
+
+def _items_events(storefront: Storefront, parts: Page, then_search: Callable, then_show_results: Callable) -> None:
+    """"Find every product in this photo", and an item's row (its button or any of its cards) searching that item."""
+    shop = parts.parts
+    then_show_results(parts.on(shop["find_items"].click, handlers.find_items(storefront),
+                               ["whole_photo", "lang", *handlers.FILTERS], handlers.ITEMS,
+                               show_progress_on=[shop["status"]], api_visibility="private", **SEARCHING))
+    for number, (row, button) in enumerate(zip(handlers.ITEM_ROWS_NAMES, handlers.ITEM_BUTTONS), start=1):
+        pick, inputs = handlers.search_item(storefront, number), ["whole_photo", "item_boxes", "lang"]
+        then_search(parts.on(shop[button].click, pick, inputs, handlers.CROP, api_visibility="private"))
+        then_search(parts.on_select(shop[row].select, pick, inputs, handlers.CROP, api_visibility="private"))
 
 
 def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin, opening: Opening) -> None:
@@ -247,6 +270,8 @@ def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin, opening:
              ["photo", "shown_digest", *handlers.TUNING_INPUTS], ["photo", "shown_digest", "query_photo",
                                                                   *handlers.CHARTS], **searching)
     parts.on(tuning.text.submit, search, handlers.TUNING_INPUTS, handlers.CHARTS, **searching)
+    parts.on(tuning.find_items.click, handlers.tuning_items(storefront), ["query_photo", "lang"], handlers.CHARTS,
+             **searching)
     for slider in ("text_weight", "min_score", "top_k", "rerank_weight", "keyword_weight"):  # live
         parts.on(parts.parts[slider].change, search, handlers.TUNING_INPUTS, handlers.CHARTS,
                  trigger_mode="always_last", show_progress="hidden", **searching)

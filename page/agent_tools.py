@@ -17,7 +17,7 @@ from storefront.agents import AgentTools
 from storefront.front import Storefront
 
 TOOL_NAMES = ("search_products_by_image", "search_products_by_text", "search_products_by_image_and_text",
-              "similar_products", "product_details", "catalog_facets")
+              "search_items", "similar_products", "product_details", "catalog_facets")
 
 
 def add_agent_tools(storefront: Storefront) -> None:
@@ -117,6 +117,30 @@ def agent_tools(tools: AgentTools, storefront: Storefront) -> list[Callable]:
         return answer(request, lambda at: tools.search(at, image=image_address, text=query, image_share=image_share,
                                                        top_k=top_k, filters=chosen))
 
+    def search_items(image_address: str, per_item: int = 4, brands: list[str] | None = None,
+                     categories: list[str] | None = None, colours: list[str] | None = None,
+                     min_price: float | None = None, max_price: float | None = None, in_stock_only: bool = False,
+                     request: gr.Request | None = None) -> str:
+        """Find every product in a photo that holds several (an outfit, a desk, a shelf): where each item is, and the catalog's best matches for it.
+
+        Args:
+            image_address: the photo, as an http(s):// address or a data: URL (see search_products_by_image).
+            per_item: how many products to return for each item found, 1 to 10.
+            brands: only these brands; empty for any.
+            categories: only these categories; empty for any.
+            colours: only these colours; empty for any.
+            min_price: lowest price, in the product's own currency.
+            max_price: highest price, in the product's own currency.
+            in_stock_only: only products in stock.
+
+        Returns:
+            A JSON object: photo_size ([width, height] of the photo as searched: its longer side at most 1024 px), regions_compared,
+            and items, the strongest match first, each with box ([left, top, right, bottom] in photo_size's pixels) and products
+            (as search_products_by_image returns them). No item found: an empty list.
+        """
+        chosen = _filters(brands, categories, colours, min_price, max_price, in_stock_only)
+        return answer(request, lambda at: tools.items(at, image_address, per_item=per_item, filters=chosen))
+
     def similar_products(product_id: str, top_k: int = 10, brands: list[str] | None = None,
                          categories: list[str] | None = None, colours: list[str] | None = None,
                          min_price: float | None = None, max_price: float | None = None,
@@ -157,8 +181,8 @@ def agent_tools(tools: AgentTools, storefront: Storefront) -> list[Callable]:
         """
         return answer(request, lambda _: tools.facets())
 
-    return [search_products_by_image, search_products_by_text, search_products_by_image_and_text, similar_products,
-            product_details, catalog_facets]
+    return [search_products_by_image, search_products_by_text, search_products_by_image_and_text, search_items,
+            similar_products, product_details, catalog_facets]
 
 
 def _filters(brands: list[str] | None, categories: list[str] | None, colours: list[str] | None,

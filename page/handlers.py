@@ -17,7 +17,8 @@ from search.images import ImageError, Photo, PhotoBytes
 from search.ranking import Filters, Ranking
 from storefront import results
 from storefront.admin import Admin
-from storefront.front import RECENT_COUNT, ShopResult, Storefront
+from storefront.front import ITEM_ROWS, RECENT_COUNT, ShopResult, Storefront
+from storefront.items import ItemsResult
 from storefront.text import LABELS, language, say
 from storefront.tuning import score_histogram, timings_table
 
@@ -25,7 +26,10 @@ RANKING = ("min_score", "top_k", "text_weight", "rerank_weight", "keyword_weight
 FILTERS = ("brands", "categories", "colours", "min_price", "max_price", "in_stock")
 # The shopper's page has the blend and the filters; the rest of the ranking is the saved defaults
 SEARCH_INPUTS = ("query_photo", "text", "text_weight", *FILTERS, "lang")
-RESULTS = ("gallery", "status", "shown_ids", "chips")
+RESULTS = ("gallery", "status", "shown_ids", "chips", "items_box")
+ITEM_ROWS_NAMES = tuple(f"item_{number}" for number in range(1, ITEM_ROWS + 1))
+ITEM_BUTTONS = tuple(f"search_item_{number}" for number in range(1, ITEM_ROWS + 1))
+ITEMS = ("items_box", "items_photo", "item_boxes", *ITEM_ROWS_NAMES, *ITEM_BUTTONS, *RESULTS)
 # The Tuning page has every ranking slider and no filters; it shows the results' scores and times too
 TUNING_INPUTS = ("query_photo", "text", *RANKING, "lang")
 CHARTS = ("preview", "status", "histogram", "timings")
@@ -76,8 +80,71 @@ def shown(result: ShopResult, min_score: float, lang: str, charts: bool = False)
                 "timings": timings_table(result.timings_ms)}
     chips = [(f"{g.label} · {results.percent(g.probability)}", f"{g.kind}:{g.label}") for g in result.guesses]
     return {"gallery": gr.update(value=result.gallery, visible=bool(result.gallery)), "status": status,
-            "shown_ids": result.ids,
+            "shown_ids": result.ids, "items_box": gr.update(visible=False),
             "chips": gr.update(choices=chips, value=None, visible=bool(chips))}
+
+
+class NoPhotoYet(UserError, ValueError):
+    def in_language(self, lang: str) -> str:
+        return say(lang, "photo_first")
+
+
+def find_items(storefront: Storefront) -> Callable[[Values, gr.Request], Updates]:
+    """Every product in the shopper's whole photo, each marked on it and with a row of its own."""
+    @shows_problems
+    def find(values: Values, request: gr.Request) -> Updates:
+        if values["whole_photo"] is None:
+            raise NoPhotoYet(say("en", "photo_first"))
+        admit(storefront, request)
+        lang = language(values["lang"])
+        return items_shown(storefront.find_items(values["whole_photo"], filters(values), lang), lang)
+    return find
+
+
+def tuning_items(storefront: Storefront) -> Callable[[Values, gr.Request], Updates]:
+    """The Tuning page's photo searched for every product in it: all items' products, their scores against the
+    threshold and the time of each stage (regions proposed, encoded, searched)."""
+    def find(values: Values, request: gr.Request) -> Updates:
+        lang = language(values["lang"])
+        try:
+            if values["query_photo"] is None:
+                raise NoPhotoYet(say("en", "photo_first"))
+            admit(storefront, request)
+            result = storefront.find_items(values["query_photo"], Filters(), lang)
+        except UserError as error:
+            return {"status": problem(error, lang)}
+        scores = [score for row in result.rows for score in row.scores]
+        return {"preview": [card for row in result.rows for card in row.cards],
+                "status": f"{result.status} · {results.timings_line(result.timings_ms, lang)}",
+                "histogram": score_histogram(scores, storefront.settings.ranking.min_score),
+                "timings": timings_table(result.timings_ms)}
+    return find
+
+
+def items_shown(result: ItemsResult, lang: str) -> Updates:
+    """The marked photo and one row per item (the rows left over hidden), in place of the results' gallery."""
+    rows: Updates = {}
+    for index, (row_name, button_name) in enumerate(zip(ITEM_ROWS_NAMES, ITEM_BUTTONS)):
+        row = result.rows[index] if index < len(result.rows) else None
+        rows[row_name] = gr.update(value=row.cards if row else [], label=row.label if row else None,
+                                   visible=row is not None)
+        rows[button_name] = gr.update(visible=row is not None)
+    timing = results.timings_line(result.timings_ms, lang)
+    return {"items_box": gr.update(visible=True), "items_photo": result.marked, **rows,
+            "item_boxes": [row.searched.as_list() for row in result.rows], "status": f"{result.status} · {timing}",
+            "gallery": gr.update(value=[], visible=False), "shown_ids": [],
+            "chips": gr.update(choices=[], value=None, visible=False)}
+
+
+def search_item(storefront: Storefront, number: int) -> Callable[[Values, gr.Request], Updates]:
+    """An item's row chosen: the search narrows to that item's box, as two clicks on its corners would."""
+    def pick(values: Values, request: gr.Request | None = None) -> Updates:
+        boxes, whole, lang = values["item_boxes"] or [], values["whole_photo"], language(values["lang"])
+        if whole is None or len(boxes) < number:
+            return {}
+        left, top, right, bottom = boxes[number - 1]
+        return _cropped_to(storefront.crop(whole, (left, top), (right, bottom)), lang)
+    return pick
 
 
 def admit(storefront: Storefront, request: gr.Request | None) -> None:
@@ -267,10 +334,14 @@ def click_corner(storefront: Storefront) -> Callable[[Values, gr.SelectData], Up
             part = storefront.crop(whole, tuple(first), corner)
         except ImageError as error:
             return {"first_corner": None, "crop_hint": problem(error, lang)}
-        return {"query_photo": part, "first_corner": None,
-                "crop_preview": gr.update(value=as_jpeg(part.image), visible=True),
-                "crop_hint": say(lang, "crop_done"), "whole_photo_button": gr.update(visible=True)}
+        return _cropped_to(part, lang)
     return click
+
+
+def _cropped_to(part: Photo, lang: str) -> Updates:
+    """The search narrowed to a part of the photo, shown beside it with the way back to the whole photo."""
+    return {"query_photo": part, "first_corner": None, "crop_preview": gr.update(value=as_jpeg(part.image), visible=True),
+            "crop_hint": say(lang, "crop_done"), "whole_photo_button": gr.update(visible=True)}
 
 
 def unless_half_cropped(search: Callable[[Values, gr.Request], Updates]) -> Callable[[Values, gr.Request], Updates]:
@@ -344,7 +415,7 @@ def shows_problems(handler: Callable[[Values, gr.Request], Updates]) -> Callable
 
 def _problem_results(error: UserError, lang: str = "en") -> Updates:
     return {"gallery": gr.update(value=[], visible=False), "status": problem(error, lang), "shown_ids": [],
-            "chips": gr.update(choices=[], value=None, visible=False)}
+            "chips": gr.update(choices=[], value=None, visible=False), "items_box": gr.update(visible=False)}
 
 
 def guarded(admin: Admin, call: Callable[[], str], catalog_changes: bool = False) -> str:

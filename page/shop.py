@@ -11,6 +11,7 @@ from page.inputs import PhotoInput
 from page.labels import T
 from page.opening import Opening
 from search.config import Settings
+from storefront.front import ITEM_ROWS
 from storefront.text import LABELS, say
 
 # The rear camera where the browser offers one (a phone's front camera shows the shopper, not the product),
@@ -31,6 +32,7 @@ class ShopView:
     text: gr.Textbox
     text_weight: gr.Slider
     button: gr.Button
+    find_items: gr.Button
     filters_box: gr.Accordion
     brands: gr.Dropdown
     categories: gr.Dropdown
@@ -46,6 +48,10 @@ class ShopView:
     recent: gr.Gallery
     inspired: gr.Gallery
     forget: gr.Button
+    items_box: gr.Group
+    items_photo: gr.Image
+    item_rows: list[gr.Gallery]
+    item_buttons: list[gr.Button]
     details_box: gr.Group
     details: gr.Markdown
     more: gr.Button
@@ -67,6 +73,7 @@ def build(settings: Settings, examples: list[str], opening: Opening) -> ShopView
             text_weight = gr.Slider(0, 1, value=settings.text_weight, step=0.05, label=T("blend"),
                                     info=T("blend_info"), elem_id="blend")
             button = gr.Button(T("search"), variant="primary", elem_id="search-button")
+            find_items = gr.Button(T("find_items"), size="sm", elem_id="find-items")
             with gr.Accordion(T("more_ways"), open=False, elem_id="more-ways"):
                 with gr.Row(equal_height=True):
                     url = gr.Textbox(label=T("url"), placeholder=T("url_placeholder"), scale=4,
@@ -95,6 +102,7 @@ def build(settings: Settings, examples: list[str], opening: Opening) -> ShopView
             # shown with the first results: Gradio's gallery brings 500 KB of video player (hls.js) with it
             gallery = gr.Gallery(label=T("results"), show_label=False, columns=4, height="auto",
                                  object_fit="contain", elem_id="results", allow_preview=False, visible=False)
+            items_box, items_photo, item_rows, item_buttons = _items_found()
             with gr.Group(visible=False, elem_id="details") as details_box:
                 close_details = gr.Button(T("close"), size="sm", elem_id="close-details", min_width=60)
                 details = gr.Markdown(elem_id="details-text")
@@ -108,9 +116,24 @@ def build(settings: Settings, examples: list[str], opening: Opening) -> ShopView
                 forget = gr.Button(T("forget_history"), size="sm", elem_id="forget-history")
             model_line = gr.Markdown(opening.model_line, elem_id="model-line")
     return ShopView(photo=photo, crop_hint=crop_hint, crop_preview=crop_preview, whole_photo=whole_photo, url=url,
-                    url_button=url_button, text=text, text_weight=text_weight, button=button,
+                    url_button=url_button, text=text, text_weight=text_weight, button=button, find_items=find_items,
                     filters_box=filters_box, brands=brands, categories=categories, colours=colours,
                     min_price=min_price, max_price=max_price, in_stock=in_stock, model_line=model_line, chips=chips,
-                    status=status, gallery=gallery, details_box=details_box, details=details, more=more,
+                    status=status, gallery=gallery, items_box=items_box, items_photo=items_photo,
+                    item_rows=item_rows, item_buttons=item_buttons, details_box=details_box, details=details, more=more,
                     close_details=close_details, history_box=history_box, recent=recent, inspired=inspired,
                     forget=forget)
+
+
+def _items_found() -> tuple[gr.Group, gr.Image, list[gr.Gallery], list[gr.Button]]:
+    """Every product found in the photo: the photo with a numbered box on each, then a row of products per item,
+    with a button searching that item alone. Hidden until asked for (a gallery brings Gradio's video player)."""
+    with gr.Group(visible=False, elem_id="items") as items_box:
+        items_photo = gr.Image(label=T("items_photo"), interactive=False, elem_id="items-photo", buttons=[],
+                               height=320)
+        rows, buttons = [], []
+        for number in range(1, ITEM_ROWS + 1):
+            rows.append(gr.Gallery(columns=4, height="auto", object_fit="contain", allow_preview=False,
+                                   visible=False, elem_id=f"item-{number}", elem_classes="item-row"))
+            buttons.append(gr.Button(T("search_item"), size="sm", visible=False, elem_id=f"search-item-{number}"))
+    return items_box, items_photo, rows, buttons

@@ -16,6 +16,7 @@ from search.config import Settings
 class TuningView:
     photo: PhotoInput
     text: gr.Textbox
+    find_items: gr.Button
     text_weight: gr.Slider
     min_score: gr.Slider
     top_k: gr.Slider
@@ -37,6 +38,7 @@ def build(settings: Settings, admin_enabled: bool) -> TuningView:
             gr.Markdown(T("try_query"))
             photo = PhotoInput(sources=["upload", "clipboard"], type="filepath", label=T("photo"), height=200,
                                elem_id="tuning-photo")
+            find_items = gr.Button(T("find_items"), size="sm", elem_id="tuning-find-items")
             text = gr.Textbox(label=T("text"), placeholder=T("text_placeholder"), elem_id="tuning-text")
             text_weight = gr.Slider(0, 1, value=settings.text_weight, step=0.05, label=T("blend"),
                                     info=T("blend_info"), elem_id="tuning-blend")
@@ -55,7 +57,7 @@ def build(settings: Settings, admin_enabled: bool) -> TuningView:
             timings = gr.Markdown(elem_id="timings")
     gr.Markdown(T("curve"))
     curve = gr.Plot(show_label=False, elem_id="curve")
-    return TuningView(photo=photo, text=text, text_weight=text_weight, **sliders, password=password, save=save,
+    return TuningView(photo=photo, text=text, find_items=find_items, text_weight=text_weight, **sliders, password=password, save=save,
                       saved=saved, status=status, preview=preview, histogram=histogram, timings=timings, curve=curve)
 
 

@@ -10,12 +10,13 @@ from typing import Any
 
 from catalog.errors import UserError
 from catalog.product import Product
-from search.images import PhotoBytes, data_url_bytes
+from search.images import Photo, PhotoBytes, data_url_bytes
 from search.ranking import Filters, Hit, Ranking
 from search.service import Query
 from storefront.front import Storefront
 
 MAX_RESULTS = 50
+MAX_PER_ITEM = 10
 
 
 class AgentQueryError(UserError, ValueError):
@@ -58,6 +59,26 @@ class AgentTools:
         ranking = self._ranking(top_k, text_share)
         response = self.storefront.service().search(Query(image=photo, text=text.strip() or None), filters, ranking)
         return [self._found(hit, picture_address) for hit in response.hits]
+
+    def items(self, picture_address: Callable[[str], str], image: str, per_item: int = 4,
+              filters: Filters = Filters()) -> dict[str, Any]:
+        """Every product a photo seems to hold: each item's box, in the pixels of the photo as searched (its longer
+        side at most 1,024 px: `photo_size`), with its best matches, the strongest item first."""
+        if not image.strip():
+            raise AgentQueryError("give the photo's address (http(s):// or data:)")
+        if not 1 <= per_item <= MAX_PER_ITEM:
+            raise AgentQueryError(f"per_item must be between 1 and {MAX_PER_ITEM}, not {per_item}")
+        self._check(filters)
+        source = self._photo(image)
+        photo = source if isinstance(source, Photo) else self.storefront.photo(source)
+        settings = self.storefront.settings
+        response = self.storefront.service().find_items(photo, filters, self._ranking(per_item, 0.0),
+                                                        regions=settings.item_regions,
+                                                        min_score=settings.item_min_score, per_item=per_item)
+        return {"photo_size": list(photo.size), "regions_compared": response.regions,
+                "items": [{"box": item.box.as_list(), "products": [self._found(hit, picture_address)
+                                                                   for hit in item.hits]}
+                          for item in response.items]}
 
     def more_like(self, picture_address: Callable[[str], str], product_id: str, top_k: int = 10,
                   filters: Filters = Filters()) -> list[dict[str, Any]]:

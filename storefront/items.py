@@ -23,6 +23,12 @@ class ItemRow:
     ids: list[str]
     scores: list[float]
 
+    @property
+    def searched(self) -> Box:
+        """The part of the photo the row's products matched (the box trimmed: see `search.items.TRIM`), which the
+        row's own search searches too."""
+        return self.box.trimmed()
+
 
 @dataclass
 class ItemsResult:

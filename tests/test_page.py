@@ -263,3 +263,23 @@ def test_recent_views_live_in_the_browser_and_inspire_suggestions(page, launched
     expect(page.locator("#history").first).to_be_hidden()
     assert page.evaluate("JSON.stringify(localStorage)").count("demo-") == 0
     assert _files(demo_dir.parent) == server_files  # nothing about the visit was written on the server
+
+
+def test_every_product_in_a_photo_is_marked_with_a_row_that_searches_it(page, launched_app, tmp_path):
+    from catalog.scenes import compose_scene
+    url, demo_dir = launched_app
+    pictures = {path.stem: Image.open(path) for path in sorted((demo_dir / "images").glob("demo-01*.png"))}
+    scene = tmp_path / "scene.jpg"
+    compose_scene(pictures, "textured", seed=4, count=3).image.save(scene, quality=92)
+    _open(page, url)
+    _upload(page, scene)
+    page.locator("#find-items").click()
+    expect(page.locator("#items-photo img")).to_be_visible(timeout=60_000)
+    expect(page.locator("#status")).to_contain_text("found in the photo", timeout=30_000)
+    expect(page.locator("#item-1 .caption-label").first).to_be_visible()
+    expect(page.locator("#results")).to_be_hidden()
+    _screenshot(page, tmp_path, "items.png")
+    page.locator("#search-item-1").click()
+    expect(page.locator("#crop-preview img")).to_be_visible(timeout=30_000)
+    expect(page.locator("#results .caption-label").first).to_be_visible(timeout=30_000)
+    expect(page.locator("#items")).to_be_hidden()
