@@ -55,15 +55,16 @@ CSS = """
 #crop-preview img {max-height: 82px; width: auto; object-fit: contain; margin-top: 30px;}
 #results .grid-wrap, .item-row .grid-wrap {max-height: none; min-height: 0; height: auto; overflow: visible;}
 #results .grid-container {grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)) !important;}
-#results .thumbnail-item, .item-row .thumbnail-item {display: flex; flex-direction: column; aspect-ratio: auto; height: auto;
-                          background: #fff;}
+#results .thumbnail-item, .item-row .thumbnail-item {display: flex; flex-direction: column; aspect-ratio: auto;
+                                                     height: auto; background: #fff;}
 #results .thumbnail-item img {height: 190px; width: 100%; object-fit: contain;}
 .item-row .grid-container {grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)) !important;}
 .item-row .thumbnail-item img {height: 120px; width: 100%; object-fit: contain;}
 #items-photo img {object-fit: contain;}
 #items .block {border: none !important;}
 .item-row .grid-wrap {padding-top: 36px;}  /* under the row's label, not behind it */
-#results .caption-label, .item-row .caption-label {position: static; transform: none; max-width: 100%; white-space: pre-line;
+#results .caption-label, .item-row .caption-label {position: static; transform: none; max-width: 100%;
+                         white-space: pre-line;
                          text-align: left; background: none; border: none; box-shadow: none;
                          padding: 8px 10px 10px; font-size: 0.9rem; line-height: 1.35; overflow: visible;}
 #recent .grid-container, #inspired .grid-container {

@@ -340,7 +340,8 @@ def click_corner(storefront: Storefront) -> Callable[[Values, gr.SelectData], Up
 
 def _cropped_to(part: Photo, lang: str) -> Updates:
     """The search narrowed to a part of the photo, shown beside it with the way back to the whole photo."""
-    return {"query_photo": part, "first_corner": None, "crop_preview": gr.update(value=as_jpeg(part.image), visible=True),
+    return {"query_photo": part, "first_corner": None,
+            "crop_preview": gr.update(value=as_jpeg(part.image), visible=True),
             "crop_hint": say(lang, "crop_done"), "whole_photo_button": gr.update(visible=True)}
 
 

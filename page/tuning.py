@@ -57,8 +57,9 @@ def build(settings: Settings, admin_enabled: bool) -> TuningView:
             timings = gr.Markdown(elem_id="timings")
     gr.Markdown(T("curve"))
     curve = gr.Plot(show_label=False, elem_id="curve")
-    return TuningView(photo=photo, text=text, find_items=find_items, text_weight=text_weight, **sliders, password=password, save=save,
-                      saved=saved, status=status, preview=preview, histogram=histogram, timings=timings, curve=curve)
+    return TuningView(photo=photo, text=text, find_items=find_items, text_weight=text_weight, **sliders,
+                      password=password, save=save, saved=saved, status=status, preview=preview, histogram=histogram,
+                      timings=timings, curve=curve)
 
 
 def ranking_sliders(settings: Settings, visible: bool = True) -> dict[str, gr.Slider]:
