@@ -75,6 +75,7 @@ def test_every_tool_answers_with_structured_products(mcp_app, demo_feed):
                                                                        "max_price": 40})
         said["details"] = await session.call_tool("product_details", {"product_id": "demo-0105"})
         said["facets"] = await session.call_tool("catalog_facets", {})
+        said["items"] = await session.call_tool("search_items", {"image_address": data_url, "per_item": 2})
         return said
     said = _tool_session(mcp_app, calls)
     assert not any(result.isError for result in said.values()), {k: _text(v) for k, v in said.items()}
@@ -95,6 +96,9 @@ def test_every_tool_answers_with_structured_products(mcp_app, demo_feed):
     facets = answers["facets"]
     assert facets["categories"]["Mugs"] == 24 and facets["products"] == 240
     assert 0 < facets["price_range"]["min"] < facets["price_range"]["max"]
+    items = answers["items"]  # what is found is measured with the offline encoder (test_items.py)
+    assert items["photo_size"] == [256, 256] and items["regions_compared"] >= 1
+    assert all(len(item["products"]) == 2 and len(item["box"]) == 4 for item in items["items"])
 
 
 def test_bad_calls_are_tool_errors_that_say_what_to_change(mcp_app):
@@ -108,6 +112,7 @@ def test_bad_calls_are_tool_errors_that_say_what_to_change(mcp_app):
             ("search_products_by_text", {"query": "mug", "brands": ["Nobody"]}),
             ("search_products_by_text", {"query": "mug", "min_price": 50, "max_price": 10}),
             ("search_products_by_text", {"query": "mug", "top_k": 500}),
+            ("search_items", {"image_address": "data:image/png;base64,bm90IGEgcGljdHVyZQ=="}),
             ("admin_delete", {"password": "", "ids": "demo-0001"}),
         )]
     results = _tool_session(mcp_app, calls)
@@ -120,7 +125,8 @@ def test_bad_calls_are_tool_errors_that_say_what_to_change(mcp_app):
     assert "unknown brand 'Nobody': the catalog has Alder & Co" in said[5]
     assert "min_price 50 is above max_price 10" in said[6]
     assert "top_k must be between 1 and 50" in said[7]
-    assert "Unknown tool" in said[8]  # admin actions are never tools
+    assert "not an image format we can read" in said[8]
+    assert "Unknown tool" in said[9]  # admin actions are never tools
     assert not any("Traceback" in text for text in said)
 
 
