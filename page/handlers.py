@@ -130,7 +130,7 @@ def items_shown(result: ItemsResult, lang: str) -> Updates:
                                    visible=row is not None)
         rows[button_name] = gr.update(visible=row is not None)
     timing = results.timings_line(result.timings_ms, lang)
-    return {"items_box": gr.update(visible=True), "items_photo": result.marked, **rows,
+    return {"items_box": gr.update(visible=True), "items_photo": as_jpeg(result.marked), **rows,
             "item_boxes": [row.searched.as_list() for row in result.rows], "status": f"{result.status} · {timing}",
             "gallery": gr.update(value=[], visible=False), "shown_ids": [],
             "chips": gr.update(choices=[], value=None, visible=False)}

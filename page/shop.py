@@ -49,7 +49,7 @@ class ShopView:
     inspired: gr.Gallery
     forget: gr.Button
     items_box: gr.Group
-    items_photo: gr.Image
+    items_photo: PhotoInput
     item_rows: list[gr.Gallery]
     item_buttons: list[gr.Button]
     details_box: gr.Group
@@ -125,12 +125,13 @@ def build(settings: Settings, examples: list[str], opening: Opening) -> ShopView
                     forget=forget)
 
 
-def _items_found() -> tuple[gr.Group, gr.Image, list[gr.Gallery], list[gr.Button]]:
+def _items_found() -> tuple[gr.Group, PhotoInput, list[gr.Gallery], list[gr.Button]]:
     """Every product found in the photo: the photo with a numbered box on each, then a row of products per item,
     with a button searching that item alone. Hidden until asked for (a gallery brings Gradio's video player)."""
     with gr.Group(visible=False, elem_id="items") as items_box:
-        items_photo = gr.Image(label=T("items_photo"), interactive=False, elem_id="items-photo", buttons=[],
-                               height=320)
+        # the marked photo travels as a data URL, as the shopper's own does: never a file on the server
+        items_photo = PhotoInput(label=T("items_photo"), interactive=False, elem_id="items-photo", buttons=[],
+                                 height=360)
         rows, buttons = [], []
         for number in range(1, ITEM_ROWS + 1):
             rows.append(gr.Gallery(columns=4, height="auto", object_fit="contain", allow_preview=False,

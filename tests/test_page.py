@@ -275,6 +275,8 @@ def test_every_product_in_a_photo_is_marked_with_a_row_that_searches_it(page, la
     _upload(page, scene)
     page.locator("#find-items").click()
     expect(page.locator("#items-photo img")).to_be_visible(timeout=60_000)
+    # the marked photo is the shopper's photo: shown from memory, never written to the server's disk
+    expect(page.locator("#items-photo img")).to_have_attribute("src", re.compile("^data:image/jpeg"))
     expect(page.locator("#status")).to_contain_text("found in the photo", timeout=30_000)
     expect(page.locator("#item-1 .caption-label").first).to_be_visible()
     expect(page.locator("#results")).to_be_hidden()
