@@ -158,3 +158,14 @@ def test_the_page_asks_for_a_photo_before_finding_items_and_its_row_searches_the
     left, top, right, bottom = shown["item_boxes"][1]
     assert picked["query_photo"].size == (right - left, bottom - top)
     assert picked["whole_photo_button"]["visible"]
+
+
+def test_the_tuning_page_shows_the_items_products_and_each_stage_of_finding_them(storefront, pictures):
+    from conftest import page_values
+    from page import handlers
+    scene = Photo.of(compose_scene(pictures, "plain", seed=6, count=2).image)
+    shown = handlers.tuning_items(storefront)(page_values(query_photo=scene), None)
+    assert len(shown["preview"]) == 8  # two items, four products each
+    assert all(f"| {stage} |" in shown["timings"] for stage in ("propose", "encode", "search"))
+    assert "2 products found" in shown["status"]
+    assert "add a photo first" in handlers.tuning_items(storefront)(page_values(), None)["status"]
