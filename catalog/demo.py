@@ -5,6 +5,7 @@ import csv
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -248,6 +249,11 @@ def demo_products() -> list[tuple[Product, Style]]:
             )
             items.append((product, style))
     return items
+
+
+@cache
+def demo_ids() -> frozenset[str]:
+    return frozenset(product.id for product, _ in demo_products())
 
 
 def _attributes(style: Style, material: str, title_zh: str, category: str) -> dict[str, str]:

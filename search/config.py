@@ -17,6 +17,8 @@ MODEL_PRESETS: dict[str, tuple[str, str | None]] = {
     "fast": ("ViT-B-32", "laion2b_s34b_b79k"),
     "quality": ("hf-hub:Marqo/marqo-ecommerce-embeddings-B", None),
     "multilingual": ("xlm-roberta-base-ViT-B-32", "laion5b_s13b_b90k"),
+    # a small CLIP trained here on the demo catalog's drawings only (tools/train_demo_clip.py): for demos and tests
+    "demo-world": ("demo-world", str(Path(__file__).parent / "encoders" / "weights" / "demo-world.safetensors")),
 }
 ENV_PREFIX = "PRODUCT_SEARCH_"
 # What an admin may save from the page as everyone's defaults (kept in `saved_settings`)
@@ -142,7 +144,8 @@ def add_common_flags(parser: argparse.ArgumentParser) -> None:
     """The flags every entry point takes: where the store is and which model embeds."""
     parser.add_argument("--store", help=f"store directory, or http://host:port of a Chroma server (env "
                                         f"{ENV_PREFIX}STORE, default data/store)")
-    parser.add_argument("--model", help="model preset (fast, quality, multilingual, offline), open_clip name, "
+    parser.add_argument("--model", help="model preset (fast, quality, multilingual, offline; demo-world for the demo "
+                                        "catalog only), open_clip name, "
                                         f"hf-hub:ORG/REPO or test-tiny (env {ENV_PREFIX}MODEL, default fast)")
     parser.add_argument("--pretrained", help="pretrained tag or local weights file for an open_clip name "
                                              f"(env {ENV_PREFIX}PRETRAINED)")

@@ -20,11 +20,13 @@ from typing import Any
 
 import numpy as np
 
+from catalog.demo import demo_ids
+from catalog.errors import UserError
 from catalog.formats import FeedItem, FeedRow, RowError, read_feed
 from catalog.locations import image_location, is_url
 from catalog.product import CatalogError, Product
 from catalog.records import FirstLines
-from search.encoders.base import Encoder
+from search.encoders.base import DEMO_MODEL, DEMO_NOTE, Encoder
 from search.fetch import ImageFetcher
 from search.images import ImageError, load_image
 from search.store.collection import ProductStore
@@ -80,6 +82,7 @@ class Indexer:
         """Index every valid row; bad rows and unusable pictures are skipped with a reason. With `prune`,
         products of the store that the feed no longer lists are deleted."""
         root, first_lines = Path(images_root), FirstLines()
+        items = self._demo_only(items)
         in_feed: set[str] = set()
         done = 0
         with self.store.writing(), self._downloads(), ThreadPoolExecutor(self.workers) as readers, \
@@ -100,6 +103,13 @@ class Indexer:
                 run.summary.removed = self.store.delete([i for i in self.store.ids() if i not in in_feed])
         run.summary.skipped.sort(key=lambda skip: skip.line)
         return run.summary
+
+    def _demo_only(self, items: Iterable[FeedItem]) -> Iterable[FeedItem]:
+        """The rows, refused from the first one that is not the demo catalog's when the model is demo-world: it
+        knows nothing else, and must never answer a merchant's shoppers."""
+        if self.encoder.info.model != DEMO_MODEL:
+            return items
+        return _demo_rows(items)
 
     def _downloads(self) -> AbstractContextManager[object]:
         return self.fetcher.connections() if self.fetcher else nullcontext()
@@ -197,6 +207,21 @@ class _Writes:
         if self.products:
             self.store.upsert(self.products, np.concatenate(self.vectors), self.fingerprints)
         self.products, self.vectors, self.fingerprints = [], [], []
+
+
+class DemoModelOnly(UserError, ValueError):
+    """A catalog that is not the demo catalog, given to the demo-world model."""
+
+
+def _demo_rows(items: Iterable[FeedItem]) -> Iterator[FeedItem]:
+    known = demo_ids()
+    for item in items:
+        product_id = item.product_id if isinstance(item, RowError) else item.product.id
+        if product_id not in known:
+            raise DemoModelOnly(f"line {item.line}: product {product_id!r} is not in the demo catalog. demo-world is "
+                                f"{DEMO_NOTE} and is never used for another catalog: choose the fast, quality, "
+                                "multilingual or offline model")
+        yield item
 
 
 @dataclass

@@ -19,7 +19,10 @@ OFFLINE_MODEL = "offline"  # the built-in colour-and-shape encoder
 OFFLINE_TAG = "colour-shape-v2"
 TEST_MODEL = "test-tiny"  # the tests' tiny CLIP, random weights from a fixed seed
 TEST_TAG = "random-seed-1234"
-MULTILINGUAL_HINTS = ("xlm", "mt5", "multilingual", "chinese")
+# A small CLIP trained here on the demo catalog's drawings, with English and Chinese captions (tools/)
+DEMO_MODEL = "demo-world"
+DEMO_NOTE = "trained only on the demo catalog's drawings"
+MULTILINGUAL_HINTS = ("xlm", "mt5", "multilingual", "chinese", DEMO_MODEL)
 
 
 class EncoderError(UserError, RuntimeError):
@@ -56,6 +59,8 @@ class EncoderInfo:
 
     @property
     def label(self) -> str:
+        if self.model == DEMO_MODEL:
+            return f"{self.model} ({DEMO_NOTE})"
         return f"{self.model} ({self.pretrained})" if self.pretrained else self.model
 
     @property

@@ -23,6 +23,8 @@ from torchvision.transforms.v2.functional import to_dtype
 
 from search.config import MODEL_PRESETS, model_and_weights
 from search.encoders.base import (
+    DEMO_MODEL,
+    DEMO_NOTE,
     TEST_MODEL,
     TEST_TAG,
     Encoder,
@@ -39,6 +41,8 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 CPU = torch.device("cpu")
 
 _TEST_SEED = 1234
+DEMO_NOTICE = (f"Model demo-world: a small CLIP {DEMO_NOTE} (its ten categories, fourteen colours and four "
+               "patterns, in English and Chinese). It knows nothing else: for demos and tests only")
 _WEIGHT_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
 open_clip.add_model_config(Path(__file__).parent / "model_configs")
 
@@ -151,7 +155,8 @@ def load_clip(model: str = "fast", pretrained: str | None = None, precision: str
     model_name, tag = model_and_weights(model, pretrained)
     try:
         weights, overrides = _resolve_weights(model_name, tag)
-        info = EncoderInfo(model_name, weights_label(tag), 0, "clip", pretrained_weights=True, supports_text=True)
+        info = EncoderInfo(model_name, weights_label(tag), 0, "clip", pretrained_weights=True, supports_text=True,
+                           notice=DEMO_NOTICE if model_name == DEMO_MODEL else None)
         return ClipEncoder(model_name, weights, info, overrides, precision, device)
     except EncoderUnavailable as error:
         notice = f"{error}. Using the offline colour-and-shape encoder instead: photos are matched by colour and " \

@@ -1,0 +1,99 @@
+"""The README's shopper, Chinese and Tuning screenshots, taken with the `demo-world` model (whose results mean
+something without downloaded weights): `python app.py --model demo-world` on a fresh store, in Chromium.
+
+    python tools/screenshots.py [--out docs]
+
+The photos are drawn fresh (a pose and background the catalog's own pictures do not have), so the results are
+the model's reading of a new photo, not a picture finding itself.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+from catalog.demo import Style, draw_product
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+BANNER = "trained only on the demo catalog's drawings"
+
+
+def serve(home: Path) -> tuple[str, subprocess.Popen]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PRODUCT_SEARCH_MODEL": "demo-world", "PRODUCT_SEARCH_DEMO_DIR": str(home / "demo"),
+           "PRODUCT_SEARCH_SAVED_SETTINGS": str(home / "saved.json"),
+           "PRODUCT_SEARCH_BROWSER_SECRET_FILE": str(home / "secret"), "GRADIO_ANALYTICS_ENABLED": "False"}
+    app = subprocess.Popen([sys.executable, "app.py", "--store", str(home / "store"), "--port", str(port)],
+                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return f"http://127.0.0.1:{port}/", app
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit("the app did not start")
+
+
+def photos(home: Path) -> dict[str, Path]:
+    drawn = {"mug": draw_product("Mugs", Style("Red", "Mustard", "Striped", (236, 232, 226), 0.4)),
+             "backpack": draw_product("Backpacks", Style("Navy", "Orange", "Solid", (228, 234, 238), -0.3))}
+    paths = {}
+    for name, picture in drawn.items():
+        paths[name] = home / f"{name}.jpg"
+        picture.rotate(6, fillcolor=picture.getpixel((2, 2))).save(paths[name], quality=88)
+    return paths
+
+
+def take(url: str, pictures: dict[str, Path], out: Path) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        expect(page.get_by_text(BANNER).first).to_be_visible(timeout=120_000)
+        page.locator("#photo input[type=file]").first.set_input_files(str(pictures["mug"]))
+        expect(page.locator("#results .caption-label").first).to_be_visible(timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(out / "shopper.png"), full_page=True)
+        page.goto(url)
+        expect(page.get_by_text(BANNER).first).to_be_visible(timeout=60_000)
+        page.get_by_text("中文").click()
+        page.locator("#query-text textarea").fill("藏青色 背包")
+        page.locator("#query-text textarea").press("Enter")
+        expect(page.locator("#status")).to_contain_text("件商品", timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(out / "shopper-zh.png"), full_page=True)
+        page.goto(url + "tuning")
+        page.locator("#tuning-photo input[type=file]").first.set_input_files(str(pictures["backpack"]))
+        expect(page.locator("#tuning-status")).to_contain_text("products", timeout=60_000)
+        page.wait_for_timeout(4000)  # the threshold curve is drawn after the page opens
+        page.screenshot(path=str(out / "tuning.png"), full_page=True)
+        browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(ROOT / "docs"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder)
+        url, app = serve(home)
+        try:
+            take(url, photos(home), Path(args.out))
+        finally:
+            app.terminate()
+            app.wait(timeout=30)
+    print(f"shopper.png, shopper-zh.png and tuning.png written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
