@@ -23,10 +23,12 @@ from PIL import Image
 
 import forked
 from catalog.demo import write_demo_catalog
+from search.config import Settings
 from search.encoders import load_encoder
 from search.indexer import Indexer
 from search.service import SearchService
 from search.store.collection import ProductStore
+from storefront.front import Storefront
 
 ROOT = Path(__file__).resolve().parent.parent
 FASHION = ROOT.parent / "shared" / "data" / "fashion-photos"
@@ -75,6 +77,14 @@ def tiny_service(tmp_path_factory, demo_feed, tiny_encoder) -> SearchService:
     store = ProductStore(tmp_path_factory.mktemp("tiny-store"), tiny_encoder.info, for_indexing=True)
     Indexer(tiny_encoder, store).index_feed(demo_feed)
     return SearchService(tiny_encoder, store)
+
+
+def started_storefront(home: Path, model: str) -> Storefront:
+    """`python app.py --model MODEL` on an empty store in `home`: the demo catalog drawn and indexed."""
+    shop = Storefront(Settings(store=home / "store", model=model, demo_dir=home / "demo", image_cache=home / "cache",
+                               browser_secret_file=home / "secret"))
+    shop.start()
+    return shop
 
 
 def page_values(**changes) -> dict:

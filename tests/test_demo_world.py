@@ -5,8 +5,9 @@ chips, "why it matched" and the threshold curve."""
 import pytest
 
 from catalog.demo import Style, draw_product
+from conftest import started_storefront
 from page import handlers
-from search.config import MODEL_PRESETS, Settings
+from search.config import MODEL_PRESETS
 from search.images import Photo
 from search.indexer import DemoModelOnly, Indexer
 from search.ranking import Filters, Ranking
@@ -20,11 +21,7 @@ COLOURS_OF_BLUE = {"Navy", "Sky Blue"}
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory) -> Storefront:
     """`python app.py --model demo-world` on an empty store: the demo catalog, drawn and indexed."""
-    home = tmp_path_factory.mktemp("demo-world")
-    storefront = Storefront(Settings(store=home / "store", model="demo-world", demo_dir=home / "demo",
-                                     image_cache=home / "cache", browser_secret_file=home / "secret"))
-    storefront.start()
-    return storefront
+    return started_storefront(tmp_path_factory.mktemp("demo-world"), "demo-world")
 
 
 def _search(shop: Storefront, text: str = "", image=None, weight: float = 0.5, top_k: int = 5,
