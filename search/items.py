@@ -7,7 +7,7 @@ regions from two proposals, each checked later by how well the catalog matches i
   scales, for busy backgrounds where the border says nothing.
 
 Measured on composed photos (`bench/items.py`, docs/benchmarks.md): of the pasted products, the first 32 proposals
-held 100% on plain and textured backgrounds and 94% on photo-like ones, in 0.3 s on 2 cores.
+held 100% on plain and textured backgrounds and 92% on photo-like ones, in 0.2-0.4 s on 2 cores.
 """
 from __future__ import annotations
 
@@ -32,8 +32,9 @@ TRIM = 0.07
 SAME_ITEM_IOU = 0.2  # a kept item's neighbour overlapping it this much (or mostly inside it) is the same item
 SAME_ITEM_INSIDE = 0.3
 # OpenCV orders its regions by a random draw from a generator Python cannot seed, so one photo got other regions at
-# each call (the boxes are the same, only their order moves); a fixed shuffle of them held as many items (94% in the
-# first 32 on photo-like backgrounds against OpenCV's 95%) and the same photo always finds the same items
+# each call (the boxes are the same, only their order moves). A fixed shuffle of them held nearly as many items (92%
+# in the first 32 on photo-like backgrounds, against 95% in one run of OpenCV's order), and the same photo always
+# finds the same items.
 ORDER_SEED = 20261130
 
 
