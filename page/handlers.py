@@ -114,8 +114,7 @@ def tuning_items(storefront: Storefront) -> Callable[[Values, gr.Request], Updat
         except UserError as error:
             return {"status": problem(error, lang)}
         scores = [score for row in result.rows for score in row.scores]
-        return {"preview": [card for row in result.rows for card in row.cards],
-                "status": f"{result.status} · {results.timings_line(result.timings_ms, lang)}",
+        return {"preview": [card for row in result.rows for card in row.cards], "status": _items_status(result, lang),
                 "histogram": score_histogram(scores, storefront.settings.ranking.min_score),
                 "timings": timings_table(result.timings_ms)}
     return find
@@ -129,11 +128,14 @@ def items_shown(result: ItemsResult, lang: str) -> Updates:
         rows[row_name] = gr.update(value=row.cards if row else [], label=row.label if row else None,
                                    visible=row is not None)
         rows[button_name] = gr.update(visible=row is not None)
-    timing = results.timings_line(result.timings_ms, lang)
     return {"items_box": gr.update(visible=True), "items_photo": as_jpeg(result.marked), **rows,
-            "item_boxes": [row.searched.as_list() for row in result.rows], "status": f"{result.status} · {timing}",
+            "item_boxes": [row.searched.as_list() for row in result.rows], "status": _items_status(result, lang),
             "gallery": gr.update(value=[], visible=False), "shown_ids": [],
             "chips": gr.update(choices=[], value=None, visible=False)}
+
+
+def _items_status(result: ItemsResult, lang: str) -> str:
+    return f"{result.status} · {results.timings_line(result.timings_ms, lang)}"
 
 
 def search_item(storefront: Storefront, number: int) -> Callable[[Values, gr.Request], Updates]:

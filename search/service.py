@@ -162,12 +162,14 @@ class SearchService:
             picture = image.image if isinstance(image, Photo) else load_image(image)
         with _timed(timings, "propose"):
             boxes = propose_regions(picture, max(1, int(regions)))
+        if not boxes:
+            return ItemsResponse([], 0, timings)
         with _timed(timings, "encode"):
             crops = [picture.crop((box.left, box.top, box.right, box.bottom)) for box in map(Box.trimmed, boxes)]
-            vectors = self.encoder.encode_images(crops) if crops else np.zeros((0, 1), np.float32)
+            vectors = self.encoder.encode_images(crops)
         with _timed(timings, "search"):
             where, wanted = to_where(filters), max(1, int(per_item))
-            matches = self.store.query_many(list(vectors), wanted, where) if crops else []
+            matches = self.store.query_many(list(vectors), wanted, where)
             best = [hits[0].score if hits else -1.0 for hits in matches]
             items = [Item(boxes[i], above_threshold(matches[i], ranking.min_score))
                      for i in best_regions(boxes, best, min_score)]
@@ -245,4 +247,3 @@ def build_service(settings: Settings, for_indexing: bool = False) -> SearchServi
     encoder = load_encoder(settings.model, settings.pretrained, settings.precision, settings.device)
     store = ProductStore(settings.store, encoder.info, settings.collection, for_indexing=for_indexing)
     return SearchService(encoder, store)
-

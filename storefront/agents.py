@@ -71,10 +71,7 @@ class AgentTools:
         self._check(filters)
         source = self._photo(image)
         photo = source if isinstance(source, Photo) else self.storefront.photo(source)
-        settings = self.storefront.settings
-        response = self.storefront.service().find_items(photo, filters, self._ranking(per_item, 0.0),
-                                                        regions=settings.item_regions,
-                                                        min_score=settings.item_min_score, per_item=per_item)
+        response = self.storefront.items_in(photo, filters, per_item, self._ranking(per_item, 0.0))
         return {"photo_size": list(photo.size), "regions_compared": response.regions,
                 "items": [{"box": item.box.as_list(), "products": [self._found(hit, picture_address)
                                                                    for hit in item.hits]}

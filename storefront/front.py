@@ -21,7 +21,7 @@ from search.images import ImageError, Photo, crop, prepare_photo
 from search.indexer import Indexer, estimate_rows
 from search.ranking import Filters, Ranking
 from search.recognise import Guess, Recogniser
-from search.service import Query, QueryError, SearchResponse, SearchService, build_service
+from search.service import ItemsResponse, Query, QueryError, SearchResponse, SearchService, build_service
 from storefront import items, results
 from storefront.limits import SearchLimits
 from storefront.text import say
@@ -182,10 +182,14 @@ class Storefront:
 
     def find_items(self, photo: Photo, filters: Filters = Filters(), lang: str = "en") -> items.ItemsResult:
         """Every product the photo seems to hold (up to ITEM_ROWS), each with its best few matches."""
+        return items.shown(photo.image, self.items_in(photo, filters, ITEM_PRODUCTS), lang, ITEM_ROWS)
+
+    def items_in(self, photo: Photo, filters: Filters, per_item: int, ranking: Ranking | None = None) -> ItemsResponse:
+        """The items of a photo as the settings bound them (regions encoded, the match an item needs), each with
+        `per_item` products above the ranking's threshold (the settings' unless `ranking` is given)."""
         settings = self.settings
-        response = self.service().find_items(photo, filters, settings.ranking, regions=settings.item_regions,
-                                             min_score=settings.item_min_score, per_item=ITEM_PRODUCTS)
-        return items.shown(photo.image, response, lang, ITEM_ROWS)
+        return self.service().find_items(photo, filters, ranking or settings.ranking, regions=settings.item_regions,
+                                         min_score=settings.item_min_score, per_item=per_item)
 
     def more_like_this(self, product_id: str | None, filters: Filters = Filters(), ranking: Ranking | None = None,
                        lang: str = "en") -> ShopResult:

@@ -145,8 +145,7 @@ def draw(category: str, colour: str, pattern: str, rng: random.Random, side: int
 
 
 def as_batch(pictures: list[Image.Image]) -> torch.Tensor:
-    pixels = torch.from_numpy(np.stack([np.asarray(p, np.uint8) for p in pictures])).permute(0, 3, 1, 2)
-    return pixels
+    return torch.from_numpy(np.stack([np.asarray(p, np.uint8) for p in pictures])).permute(0, 3, 1, 2)
 
 
 def normalised(pixels: torch.Tensor) -> torch.Tensor:
@@ -327,6 +326,7 @@ def _app_text_queries(encoder) -> dict:
         store = ProductStore(Path(folder) / "store", encoder.info, for_indexing=True)
         Indexer(encoder, store).index_feed(write_demo_catalog(Path(folder) / "demo"))
         service, report = SearchService(encoder, store), {}
+        in_catalog = {(product.category, style.colour) for product, style in demo_products()}
         for language, chinese in (("en", False), ("zh", True)):
             precision, first = [], []
             for category in CATEGORIES:
@@ -334,7 +334,7 @@ def _app_text_queries(encoder) -> dict:
                     hits = service.search(Query(text=_query_text(category, colour, chinese)),
                                           ranking=Ranking(top_k=5)).hits
                     precision.append(np.mean([hit.product.category == category for hit in hits]))
-                    if any(p.category == category and s.colour == colour for p, s in demo_products()):
+                    if (category, colour) in in_catalog:
                         first.append(hits[0].product.category == category and hits[0].product.colour == colour)
             report[f"app_search_{language}"] = {"category_precision_at_5": round(float(np.mean(precision)), 3),
                                                 "asked_colour_and_category_first": round(float(np.mean(first)), 3)}
