@@ -36,8 +36,9 @@ ADMIN_PASSWORD = "correct horse battery staple"
 
 
 # Fixtures that start a process or index a store once per worker: the tests using each go to one worker
-# (`--dist loadgroup`), so it starts once per run instead of once per worker.
-STARTED_ONCE = ("launched_app", "server", "tiny_store")
+# (`--dist loadgroup`), so it starts once per run instead of once per worker (each of the two demo storefronts
+# draws and indexes the demo catalog: about 7 s).
+STARTED_ONCE = ("launched_app", "server", "tiny_store", "offline_shop", "demo_world_shop")
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:

@@ -19,7 +19,7 @@ COLOURS_OF_BLUE = {"Navy", "Sky Blue"}
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory) -> Storefront:
+def demo_world_shop(tmp_path_factory) -> Storefront:
     """`python app.py --model demo-world` on an empty store: the demo catalog, drawn and indexed."""
     return started_storefront(tmp_path_factory.mktemp("demo-world"), "demo-world")
 
@@ -34,41 +34,41 @@ def _colour(hit) -> str:
     return hit.product.colour
 
 
-def test_it_loads_from_its_weights_file_and_says_what_it_is(shop):
-    info = shop.service().encoder.info
+def test_it_loads_from_its_weights_file_and_says_what_it_is(demo_world_shop):
+    info = demo_world_shop.service().encoder.info
     assert info.kind == "clip" and info.pretrained_weights and info.pretrained == "demo-world.safetensors"
     assert MODEL_PRESETS["demo-world"][1].endswith("demo-world.safetensors")
-    assert "trained only on the demo catalog's drawings" in shop.model_line()
-    assert "trained only on the demo catalog's drawings" in shop.banner()
+    assert "trained only on the demo catalog's drawings" in demo_world_shop.model_line()
+    assert "trained only on the demo catalog's drawings" in demo_world_shop.banner()
 
 
 @pytest.mark.parametrize("text, category, colours", [
     ("red mug", "Mugs", {"Red"}), ("navy backpack", "Backpacks", {"Navy"}), ("红色 马克杯", "Mugs", {"Red"}),
     ("藏青色 背包", "Backpacks", {"Navy"})])
-def test_a_colour_and_a_category_put_those_products_first(shop, text, category, colours):
+def test_a_colour_and_a_category_put_those_products_first(demo_world_shop, text, category, colours):
     """The model's own reading of the words (keyword weight 0). At the default 0.5 the words' side (BM25) ranks
     every red product for "red" as high as every mug for "mug" (docs/demo-world.md measures both)."""
-    hits = _search(shop, text, weight=1.0, keyword_weight=0.0)
+    hits = _search(demo_world_shop, text, weight=1.0, keyword_weight=0.0)
     assert hits[0].product.category == category and _colour(hits[0]) in colours, [h.product.title for h in hits]
     assert sum(h.product.category == category for h in hits) >= 4
 
 
-def test_the_blend_moves_the_results_from_the_photos_colour_to_the_texts(shop):
+def test_the_blend_moves_the_results_from_the_photos_colour_to_the_texts(demo_world_shop):
     mug = Photo.of(draw_product("Mugs", Style("Red", "Mustard", "Striped", (240, 240, 236), 0.0)))
-    photo_only = _search(shop, "blue", mug, weight=0.0)
+    photo_only = _search(demo_world_shop, "blue", mug, weight=0.0)
     assert photo_only[0].product.id == "demo-0105"  # the red striped mug itself
-    halfway = _search(shop, "blue", mug, weight=0.5)
+    halfway = _search(demo_world_shop, "blue", mug, weight=0.5)
     assert halfway[0].product.category == "Mugs" and _colour(halfway[0]) in COLOURS_OF_BLUE
     blue_share = []
     for weight in (0.0, 0.25, 0.5, 0.75, 1.0):
-        hits = _search(shop, "blue", mug, weight=weight, top_k=10)
+        hits = _search(demo_world_shop, "blue", mug, weight=weight, top_k=10)
         blue_share.append(sum(_colour(h) in COLOURS_OF_BLUE for h in hits) - sum(_colour(h) == "Red" for h in hits))
     assert blue_share == sorted(blue_share) and blue_share[-1] >= blue_share[0] + 8, blue_share
 
 
-def test_the_chips_of_a_navy_backpack_read_it_and_filter_by_it(shop):
+def test_the_chips_of_a_navy_backpack_read_it_and_filter_by_it(demo_world_shop):
     backpack = draw_product("Backpacks", Style("Navy", "Orange", "Solid", (236, 238, 240), 0.3))
-    result = shop.search(Photo.of(backpack), lang="en")
+    result = demo_world_shop.search(Photo.of(backpack), lang="en")
     first = {guess.kind: guess.label for guess in reversed(result.guesses)}  # the first guess of each kind
     assert first == {"category": "Backpacks", "colour": "Navy"}
     chips = handlers.shown(result, 0.0, "en")["chips"]["choices"]
@@ -77,27 +77,28 @@ def test_the_chips_of_a_navy_backpack_read_it_and_filter_by_it(shop):
     assert "same category (Backpacks) · same colour (Navy)" in result.gallery[0][1]
 
 
-def test_why_it_matched_names_only_what_the_card_shares(shop):
+def test_why_it_matched_names_only_what_the_card_shares(demo_world_shop):
     mug = draw_product("Mugs", Style("Red", "Navy", "Dotted", (240, 236, 236), -0.2))
-    result = shop.search(Photo.of(mug), lang="en")
+    result = demo_world_shop.search(Photo.of(mug), lang="en")
     for (_, caption), product_id in zip(result.gallery, result.ids):
-        product = shop.service().store.stored([product_id])[product_id].product
+        product = demo_world_shop.service().store.stored([product_id])[product_id].product
         assert ("same category (Mugs)" in caption) == (product.category == "Mugs")
         assert ("same colour (Red)" in caption) == (product.colour == "Red")
 
 
-def test_the_threshold_curve_rises_precision_with_the_threshold(shop):
-    curve = ThresholdCurve(shop).report().curve  # (threshold, precision, recall) on the catalog's sample queries
+def test_the_threshold_curve_rises_precision_with_the_threshold(demo_world_shop):
+    # (threshold, precision, recall) on the catalog's sample queries
+    curve = ThresholdCurve(demo_world_shop).report().curve
     with_results = [(threshold, precision) for threshold, precision, recall in curve if recall > 0.05]
     lowest, highest = with_results[0][1], max(precision for _, precision in with_results)
     assert highest >= lowest + 0.3, with_results
 
 
-def test_it_refuses_any_catalog_but_the_demo_catalogs(shop, tmp_path):
+def test_it_refuses_any_catalog_but_the_demo_catalogs(demo_world_shop, tmp_path):
     feed = tmp_path / "merchant.csv"
     feed.write_text("id,title,image\nsku-1,A merchant's mug,mug.png\n")
     draw_product("Mugs", Style("Red", "Navy", "Solid", (240, 240, 240), 0.0)).save(tmp_path / "mug.png")
-    service = shop.service()
+    service = demo_world_shop.service()
     with pytest.raises(DemoModelOnly, match="line 2: product 'sku-1' is not in the demo catalog"):
         Indexer(service.encoder, service.store).index_feed(feed)
     assert service.store.vector("sku-1") is None

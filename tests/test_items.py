@@ -28,7 +28,7 @@ def pictures() -> dict[str, Image.Image]:
 
 
 @pytest.fixture(scope="module")
-def storefront(tmp_path_factory) -> Storefront:
+def offline_shop(tmp_path_factory) -> Storefront:
     """The demo catalog with the offline encoder, as `python app.py --model offline` serves it."""
     return started_storefront(tmp_path_factory.mktemp("items"), "offline")
 
@@ -46,12 +46,12 @@ def _found_and_false(storefront: Storefront, scene) -> tuple[int, int]:
     return found, false
 
 
-def test_nine_in_ten_pasted_products_are_found_and_ranked_first_on_every_background(storefront, pictures):
+def test_nine_in_ten_pasted_products_are_found_and_ranked_first_on_every_background(offline_shop, pictures):
     found = pasted = false = 0
     for background in BACKGROUNDS:
         for seed in range(SCENES_PER_BACKGROUND):
             scene = compose_scene(pictures, background, seed=700 + seed)
-            hits, wrong = _found_and_false(storefront, scene)
+            hits, wrong = _found_and_false(offline_shop, scene)
             found, pasted, false = found + hits, pasted + len(scene.items), false + wrong
     photos = len(BACKGROUNDS) * SCENES_PER_BACKGROUND
     assert found / pasted >= 0.9, f"{found} of {pasted} products found"
@@ -93,9 +93,9 @@ def test_a_region_is_an_item_when_strong_and_not_the_same_item_as_a_better_one()
     assert kept == [2, 3]  # best first; the box inside it and the weak one are gone
 
 
-def test_items_are_numbered_on_the_photo_with_a_row_each_in_chinese(storefront, pictures):
+def test_items_are_numbered_on_the_photo_with_a_row_each_in_chinese(offline_shop, pictures):
     scene = compose_scene(pictures, "textured", seed=5, count=3)
-    result = storefront.find_items(Photo.of(scene.image), lang="zh-CN")
+    result = offline_shop.find_items(Photo.of(scene.image), lang="zh-CN")
     assert len(result.rows) == 3
     assert [row.number for row in result.rows] == [1, 2, 3]
     names = {p.id: p for p, _ in demo_products()}
@@ -111,9 +111,9 @@ def test_items_are_numbered_on_the_photo_with_a_row_each_in_chinese(storefront, 
     assert "propose" in timings_table(result.timings_ms) and "propose" not in timings_table({"decode": 1.0})
 
 
-def test_a_photo_of_no_product_finds_none(storefront):
+def test_a_photo_of_no_product_finds_none(offline_shop):
     grey = Image.new("RGB", (800, 600), (128, 128, 128))
-    result = storefront.find_items(Photo.of(grey))
+    result = offline_shop.find_items(Photo.of(grey))
     assert result.rows == [] and "No product stands out" in result.status
 
 
@@ -123,12 +123,12 @@ def test_marking_draws_only_where_the_boxes_are():
     assert (drawn[200:, 200:] == 200).all() and (drawn[50, 60:140] != 200).any()
 
 
-def test_agents_get_each_items_box_and_products(storefront, pictures):
+def test_agents_get_each_items_box_and_products(offline_shop, pictures):
     scene = compose_scene(pictures, "plain", seed=8, count=2)
     buffer = io.BytesIO()
     scene.image.save(buffer, "PNG")
     address = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-    answer = AgentTools(storefront).items(lambda path: f"/file={path}", address, per_item=3)
+    answer = AgentTools(offline_shop).items(lambda path: f"/file={path}", address, per_item=3)
     json.dumps(answer)  # what MCP carries
     assert answer["photo_size"] == [1024, 768]
     assert len(answer["items"]) == 2
@@ -137,31 +137,31 @@ def test_agents_get_each_items_box_and_products(storefront, pictures):
         first = item["products"][0]["id"]
         assert len(item["products"]) == 3 and Box(*item["box"]).iou(truth[first]) >= 0.5
     with pytest.raises(AgentQueryError, match="per_item"):
-        AgentTools(storefront).items(lambda path: path, address, per_item=0)
+        AgentTools(offline_shop).items(lambda path: path, address, per_item=0)
 
 
-def test_the_page_asks_for_a_photo_before_finding_items_and_its_row_searches_the_item(storefront, pictures):
+def test_the_page_asks_for_a_photo_before_finding_items_and_its_row_searches_the_item(offline_shop, pictures):
     from conftest import page_values
     from page import handlers
-    find = handlers.find_items(storefront)
+    find = handlers.find_items(offline_shop)
     assert "请先添加照片" in find(page_values(whole_photo=None, lang="中文"), None)["status"]
     scene = Photo.of(compose_scene(pictures, "plain", seed=2, count=2).image)
     shown = find(page_values(whole_photo=scene, lang="English"), None)
     assert shown["item_1"]["visible"] and shown["item_2"]["visible"] and not shown["item_3"]["visible"]
     assert not shown["search_item_3"]["visible"] and shown["gallery"]["visible"] is False
-    picked = handlers.search_item(storefront, 2)(page_values(whole_photo=scene, item_boxes=shown["item_boxes"],
+    picked = handlers.search_item(offline_shop, 2)(page_values(whole_photo=scene, item_boxes=shown["item_boxes"],
                                                              lang="English"), None)
     left, top, right, bottom = shown["item_boxes"][1]
     assert picked["query_photo"].size == (right - left, bottom - top)
     assert picked["whole_photo_button"]["visible"]
 
 
-def test_the_tuning_page_shows_the_items_products_and_each_stage_of_finding_them(storefront, pictures):
+def test_the_tuning_page_shows_the_items_products_and_each_stage_of_finding_them(offline_shop, pictures):
     from conftest import page_values
     from page import handlers
     scene = Photo.of(compose_scene(pictures, "plain", seed=6, count=2).image)
-    shown = handlers.tuning_items(storefront)(page_values(query_photo=scene), None)
+    shown = handlers.tuning_items(offline_shop)(page_values(query_photo=scene), None)
     assert len(shown["preview"]) == 8  # two items, four products each
     assert all(f"| {stage} |" in shown["timings"] for stage in ("propose", "encode", "search"))
     assert "2 products found" in shown["status"]
-    assert "add a photo first" in handlers.tuning_items(storefront)(page_values(), None)["status"]
+    assert "add a photo first" in handlers.tuning_items(offline_shop)(page_values(), None)["status"]
