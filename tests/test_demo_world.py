@@ -25,7 +25,7 @@ def demo_world_shop(tmp_path_factory) -> Storefront:
 
 
 def _search(shop: Storefront, text: str = "", image=None, weight: float = 0.5, top_k: int = 5,
-            keyword_weight: float = 0.5):
+            keyword_weight: float = Ranking().keyword_weight):
     ranking = Ranking(top_k=top_k, text_weight=weight, keyword_weight=keyword_weight)
     return shop.service().search(Query(image=image, text=text or None), Filters(), ranking).hits
 
@@ -45,10 +45,11 @@ def test_it_loads_from_its_weights_file_and_says_what_it_is(demo_world_shop):
 @pytest.mark.parametrize("text, category, colours", [
     ("red mug", "Mugs", {"Red"}), ("navy backpack", "Backpacks", {"Navy"}), ("红色 马克杯", "Mugs", {"Red"}),
     ("藏青色 背包", "Backpacks", {"Navy"})])
-def test_a_colour_and_a_category_put_those_products_first(demo_world_shop, text, category, colours):
-    """The model's own reading of the words (keyword weight 0). At the default 0.5 the words' side (BM25) ranks
-    every red product for "red" as high as every mug for "mug" (docs/demo-world.md measures both)."""
-    hits = _search(demo_world_shop, text, weight=1.0, keyword_weight=0.0)
+@pytest.mark.parametrize("keyword_weight", [0.0, Ranking().keyword_weight], ids=["model alone", "default fusion"])
+def test_a_colour_and_a_category_put_those_products_first(demo_world_shop, text, category, colours, keyword_weight):
+    """The model's own reading of the words, and the app's default ranking, where the words' side must not list a
+    red lamp (holding "red") among the mugs."""
+    hits = _search(demo_world_shop, text, weight=1.0, keyword_weight=keyword_weight)
     assert hits[0].product.category == category and _colour(hits[0]) in colours, [h.product.title for h in hits]
     assert sum(h.product.category == category for h in hits) >= 4
 

@@ -12,7 +12,7 @@ from search.indexer import Indexer
 from search.ranking import Filters, Hit, Ranking
 from search.service import Query, SearchService
 from search.store.collection import ProductStore
-from search.store.keyword_index import KeywordIndex
+from search.store.keyword_index import KeywordIndex, product_values
 from search.words import terms
 
 PAIRS = defaultdict(list)  # (colour, category) -> ids of the demo products of that colour and category
@@ -91,9 +91,10 @@ def test_chinese_on_an_english_clip_is_answered_by_its_words_and_says_so(tiny_se
 
 
 def test_filters_apply_to_both_sides(tiny_service):
-    hits = _ranked(tiny_service, "red mug", top_k=12, categories=("Lamps",), max_price=100.0)
-    assert hits and all(h.product.category == "Lamps" and h.product.price <= 100 for h in hits)
-    assert hits[0].product.colour == "Red"  # the words still lift the red lamp among the lamps
+    hits = _ranked(tiny_service, "red lamp", top_k=12, categories=("Lamps",), max_price=60.0)
+    assert hits and all(h.product.category == "Lamps" and h.product.price <= 60 for h in hits)
+    assert hits[0].product.title == "Sora Red Table Lamp"  # the words lift the one red lamp under 60
+    assert "Northwind Red Checked Table Lamp" not in {h.product.title for h in hits}  # 63.00
 
 
 def test_keyword_weight_moves_from_vectors_to_words(tiny_service):
@@ -121,12 +122,29 @@ def _hit(product_id: str, score: float, matched=()) -> Hit:
 
 def test_weighted_fusion_keeps_cosines_and_lifts_products_holding_every_word():
     vector_side = [_hit("a", 0.31), _hit("b", 0.30), _hit("c", 0.29)]
-    keyword_side = [_hit("c", 8.0, ["kestrel", "backpack"]), _hit("a", 4.0, ["backpack"])]
+    keyword_side = [_hit("c", 1.0, ["kestrel", "backpack"]), _hit("a", 0.004, ["backpack"])]
     fused = weighted(vector_side, keyword_side, 0.5)
     assert [h.product.id for h in fused] == ["c", "a", "b"]
     assert fused[0].score == pytest.approx(0.5 * 0.29 + 0.5 * 1.0) and fused[0].matched == ("kestrel", "backpack")
     assert [h.product.id for h in weighted(vector_side, keyword_side, 0.0)] == ["a", "b", "c"]
     assert [h.product.id for h in weighted(vector_side, [], 0.5)] == ["a", "b", "c"]  # no word matched: vectors
+
+
+def test_a_product_holding_every_word_counts_and_one_holding_some_counts_little():
+    products = {"p1": {"title": "Red Mug", "colour": "Red"}, "p2": {"title": "Red Red Lamp", "colour": "Red"},
+                "p3": {"title": "Blue Mug", "colour": "Blue"}, "p4": {"title": "蓝绿色 衬衫"},
+                "p5": {"title": "墨绿色 衬衫"}}
+    index = KeywordIndex(products.items())
+    relevance = {hit.product_id: hit.score for hit in index.search("red mug", 5)}
+    assert relevance["p1"] == 1.0 and 0 < relevance["p2"] < 0.01 and 0 < relevance["p3"] < 0.01
+    assert max(hit.score for hit in index.search("red mug", 5, where={"colour": "Blue"})) < 0.01  # nor when filtered
+    assert max(hit.score for hit in index.search("red lamp mug", 5)) < 0.05  # none holds all: none lifted
+    chinese = {hit.product_id: hit.score for hit in index.search("墨绿色衬衫", 5)}
+    assert chinese["p5"] == 1.0 and chinese["p4"] < 0.1  # the teal shirt holds 绿色, a third of 墨绿色
+
+
+def test_a_value_given_in_two_fields_counts_once():
+    assert product_values("p1", {"colour": "Red", "attributes": '{"colour": "Red", "size": "M"}'}) == ["p1", "Red", "M"]
 
 
 def test_rank_fusion_ignores_how_far_apart_scores_are():

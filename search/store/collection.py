@@ -309,7 +309,7 @@ class ProductStore:
     def keyword_search(self, text: str, top_k: int, where: dict | None = None,
                        including: Iterable[str] = ()) -> list[Hit]:
         """The products holding the text's words best (BM25), passing `where`, then those of `including` that hold
-        any of them; `score` is the BM25 score, `matched` the words held."""
+        any of them; `score` is the keyword relevance (search/store/keyword_index.py), `matched` the words held."""
         return [self._keyword_hit(found) for found in self._keyword_index().search(text, top_k, where, including)]
 
     def keyword_ids(self) -> set[str]:

@@ -2,6 +2,12 @@
 language the feed gives), beside the vectors: what finds brand names, model numbers and Chinese words that a
 CLIP vector cannot carry.
 
+A product is scored by how much of the query it holds, not only how well: its BM25 over the best product's, times
+the share of the query's words it holds to the power COORDINATION (Lucene's coordination factor, made steep). Plain
+BM25 gave a red lamp, holding one of "red mug"'s two words, half the score of the red mug and as much as a blue
+mug, so on the demo catalog a fused "red mug" listed red lamps, watches and caps among the mugs; it is what the
+vector side knows that should order those near misses. `tools/train_demo_clip.py --evaluate` measures it.
+
 Derived data, never a source of truth: built in memory from what the store holds, changed by the store's own
 writes, and built again when the store changed under it. bm25s scored a query in about 1 ms at 100,000 products
 where SQLite FTS5 took 29 ms (`bench/keywords.py`, figures with their CPU in docs/benchmarks.md); it has no
@@ -23,6 +29,7 @@ from search.store.columns import FILTER_FIELDS, Column, where_mask
 from search.words import Word, learn_words, matched_parts, terms, words
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
+COORDINATION = 8  # holding 1 of 2 words scales a product's score by 0.004, 2 of 3 by 0.04, 4 of 5 by 0.17
 SYNC_LIMIT = 20_000  # up to this many products a write's new matrix is built before the next query is answered
 # Metadata fields that are not words a shopper types
 _NOT_WORDS = {"image", "picture", "url", "fingerprint", "currency", "price", "in_stock", "attributes", "image_url"}
@@ -32,7 +39,7 @@ _NOT_WORDS = {"image", "picture", "url", "fingerprint", "currency", "price", "in
 class KeywordHit:
     product_id: str
     metadata: dict[str, Any]
-    score: float  # BM25
+    score: float  # relevance in [0, 1]: see the module's docstring
     matched: tuple[str, ...]  # the query's words the product holds
 
 
@@ -40,7 +47,8 @@ def product_values(product_id: str, metadata: dict[str, Any]) -> list[str]:
     """Everything of a product a shopper may type."""
     values = [product_id, *(str(v) for k, v in metadata.items() if k not in _NOT_WORDS and isinstance(v, str))]
     attributes = json.loads(metadata.get("attributes") or "{}")
-    return values + [str(v) for k, v in attributes.items() if k not in _NOT_WORDS]
+    values += [str(v) for k, v in attributes.items() if k not in _NOT_WORDS]
+    return list(dict.fromkeys(values))  # a value given twice (a colour field and a colour attribute) is one fact
 
 
 def product_text(product_id: str, metadata: dict[str, Any]) -> str:
@@ -106,23 +114,33 @@ class KeywordIndex:
         hybrid query scores its words once."""
         with self._lock:
             built = self._fresh()
-            scores = built.scores(query)
-            if scores is None:
+            relevance = self._relevance(built, query, where)
+            if relevance is None:
                 return []
-            for product_id in self._deleted & built.rows.keys():
-                scores[built.rows[product_id]] = 0.0
-            passing = np.where(where_mask(where, built.columns()), scores, 0.0) if where else scores
-            best = np.flatnonzero(passing > 0)
+            best = np.flatnonzero(relevance > 0)
             if len(best) > top_k:
-                best = best[np.argpartition(-passing[best], top_k - 1)[:top_k]]
-            rows = list(best[np.argsort(-passing[best], kind="stable")])
+                best = best[np.argpartition(-relevance[best], top_k - 1)[:top_k]]
+            rows = list(best[np.argsort(-relevance[best], kind="stable")])
             chosen = set(rows)
             rows += [row for i in dict.fromkeys(including) if (row := built.rows.get(i)) is not None
-                     and scores[row] > 0 and row not in chosen]
+                     and relevance[row] > 0 and row not in chosen]
             query_words = words(query)
-            return [KeywordHit(built.ids[row], doc.metadata, float(scores[row]),
+            return [KeywordHit(built.ids[row], doc.metadata, float(relevance[row]),
                                tuple(matched_words(query_words, doc.terms)))
                     for row in rows if (doc := self._docs.get(built.ids[row])) is not None]
+
+    def _relevance(self, built: _Built, query: str, where: dict | None) -> np.ndarray | None:
+        """Every row's relevance (see the module's docstring), 0 for a row deleted since or failing `where`."""
+        found = built.scores(query)
+        if found is None:
+            return None
+        bm25, coverage = found
+        for product_id in self._deleted & built.rows.keys():
+            bm25[built.rows[product_id]] = 0.0
+        if where:
+            bm25 = np.where(where_mask(where, built.columns()), bm25, 0.0)
+        top = bm25.max()
+        return bm25 * coverage ** COORDINATION / top if top > 0 else None
 
     def knows(self, query: str) -> bool:
         """Whether any product holds any of the query's words."""
@@ -176,10 +194,16 @@ class _Built:
             self._retriever.index([docs[i].terms for i in self.ids], show_progress=False)
         self._vocabulary = set(self._retriever.vocab_dict or ()) - {""}
 
-    def scores(self, query: str) -> np.ndarray | None:
-        """BM25 of every row for the query, or None when no product holds any of its terms."""
-        known = list(dict.fromkeys(t for t in terms(query) if t in self._vocabulary))
-        return self._retriever.get_scores(known) if known else None
+    def scores(self, query: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """BM25 of every row for the query and the share of the query's words each row holds, or None when no
+        product holds any of its terms. A word counts by the share of its terms held (墨绿色 is cut into 墨绿, 绿色
+        and 墨绿色: a teal 蓝绿色 product holds a third of it); words no product holds do not count."""
+        asked = [known for word in words(query) if (known := [t for t in word.terms if t in self._vocabulary])]
+        if not asked:
+            return None
+        per_term = {term: self._retriever.get_scores([term]) for known in asked for term in known}
+        coverage = sum(sum(per_term[t] > 0 for t in known) / len(known) for known in asked) / len(asked)
+        return sum(per_term.values()), coverage
 
     def columns(self) -> dict[str, Column]:
         if self._columns is None:
