@@ -4,6 +4,7 @@ on machines where no pretrained weights can be downloaded.
 
     python tools/train_demo_clip.py [--steps 2200] [--seed 20261130]
     python tools/train_demo_clip.py --evaluate     # the held-out report of the committed weights
+    python tools/train_demo_clip.py --out FILE     # weights elsewhere, with their SHA-256 (does a run repeat?)
 
 The data: pictures drawn by the demo catalog's own code (`catalog.demo.draw_product`) in every category, colour,
 pattern and accent, each with a pose, size and background of its own (a light studio one mostly, any colour
@@ -21,6 +22,7 @@ the committed file.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import math
@@ -233,7 +235,7 @@ def labels_loss(model, image_features: torch.Tensor, logit_scale: torch.Tensor, 
     return total / len(prompts)
 
 
-def train(steps: int, seed: int, per_triple: int = PER_TRIPLE) -> dict:
+def train(steps: int, seed: int, per_triple: int = PER_TRIPLE, weights: Path = WEIGHTS) -> dict:
     torch.manual_seed(seed)
     rng = random.Random(seed)
     print(f"drawing {per_triple * len(TRIPLES)} pictures (seed {seed})", flush=True)
@@ -277,9 +279,9 @@ def train(steps: int, seed: int, per_triple: int = PER_TRIPLE) -> dict:
             log.append({"step": step, "loss": round(loss.item(), 4), "minutes": round(minutes, 2)})
             print(f"step {step}: loss {loss.item():.3f}, {minutes:.1f} min", flush=True)
     model.eval()
-    WEIGHTS.parent.mkdir(parents=True, exist_ok=True)
+    weights.parent.mkdir(parents=True, exist_ok=True)
     save_file({name: tensor.detach().half().contiguous() for name, tensor in model.state_dict().items()},
-              str(WEIGHTS))
+              str(weights))
     return {"seed": seed, "steps": steps, "batch": BATCH, "pictures_drawn": int(len(owners)),
             "threads": torch.get_num_threads(), "drawing_minutes": round(drawing_minutes, 1),
             "training_minutes": round((time.perf_counter() - began) / 60, 1), "loss": log}
@@ -368,7 +370,13 @@ def main() -> None:
     parser.add_argument("--per-triple", type=int, default=PER_TRIPLE, help="pictures drawn per category, colour "
                                                                           "and pattern")
     parser.add_argument("--evaluate", action="store_true", help="only report on the committed weights")
+    parser.add_argument("--out", type=Path, help="write the weights here, and only them (to check that a run "
+                                                 "repeats: compare the printed SHA-256)")
     args = parser.parse_args()
+    if args.out:
+        train(args.steps, args.seed, args.per_triple, weights=args.out)
+        print("sha256", hashlib.sha256(args.out.read_bytes()).hexdigest())
+        return
     record = json.loads(RECORD.read_text()) if args.evaluate else train(args.steps, args.seed, args.per_triple)
     record["held_out"] = evaluate(record["seed"])
     record["weights_mb"] = round(WEIGHTS.stat().st_size / 1e6, 2)
