@@ -162,7 +162,7 @@ def test_chromas_count_is_asked_only_after_the_database_changed(tmp_path, tiny_e
     import search.store.collection
     from catalog.product import Product
 
-    monkeypatch.setattr(search.store.collection, "RECHECK_S", 0.0)
+    monkeypatch.setattr(search.store.collection, "SYNC_S", 0.0)
     vectors = np.eye(4, tiny_encoder.info.dim, dtype=np.float32)
     products = [Product(f"p{i}", f"Item {i}", "Sora", "Mugs", 1.0 + i, "USD", "/x.png") for i in range(4)]
     shop = ProductStore(tmp_path, tiny_encoder.info)
@@ -181,7 +181,8 @@ def test_chromas_count_is_asked_only_after_the_database_changed(tmp_path, tiny_e
 def test_an_in_place_update_by_another_process_is_seen_without_loading_everything_again(tmp_path, tiny_encoder,
                                                                                          monkeypatch):
     """Another process renames and re-prices one product and gives another a new picture (the count stays): an
-    embedded reader takes the rows of a later revision only, into its exact and keyword indexes."""
+    embedded reader takes the rows of a later revision only, into its exact and keyword indexes; then another
+    deletes one, and the reader forgets it without loading the rest again."""
     import dataclasses
     import json
 
@@ -190,7 +191,7 @@ def test_an_in_place_update_by_another_process_is_seen_without_loading_everythin
     from catalog.product import Product
     from conftest import ROOT
 
-    monkeypatch.setattr(search.store.collection, "RECHECK_S", 0.0)
+    monkeypatch.setattr(search.store.collection, "SYNC_S", 0.0)
     vectors = np.eye(4, tiny_encoder.info.dim, dtype=np.float32)
     shop = ProductStore(tmp_path / "store", tiny_encoder.info)
     shop.upsert([Product(f"p{i}", f"Item {i}", "Sora", "Mugs", 1.0 + i, "USD", "/x.png") for i in range(3)],
@@ -214,5 +215,6 @@ def test_an_in_place_update_by_another_process_is_seen_without_loading_everythin
     assert moved.product.id == "p2" and moved.score == pytest.approx(1.0, abs=1e-5)
     assert [hit.product.id for hit in shop.keyword_search("lantern", 3)] == ["p1"]
     assert shop._exact_generation == loaded  # three rows fetched, not the whole store again
-    ProductStore(tmp_path / "store", tiny_encoder.info).delete(["p0"])  # a deletion: the count tells
-    assert [hit.product.id for hit in shop.query(vectors[0], 3)] != ["p0"] and shop._exact_generation == loaded + 1
+    ProductStore(tmp_path / "store", tiny_encoder.info).delete(["p0"])  # the count tells, the ids say which
+    assert "p0" not in {hit.product.id for hit in shop.query(vectors[0], 3)} and not shop.keyword_search("p0", 3)
+    assert shop._exact_generation == loaded and len(shop._exact_index()) == 2

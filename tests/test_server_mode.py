@@ -1,4 +1,5 @@
 """Server mode: the CLIs and the app on a real `chroma run` server instead of the embedded store."""
+import dataclasses
 import json
 import re
 import shutil
@@ -6,12 +7,14 @@ import subprocess
 import time
 
 import chromadb
+import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 
+from catalog.product import Product
 from conftest import ROOT, cli_here, free_port, start_app, wait_for_port
 from search.encoders import load_encoder
-from search.store.collection import ProductStore
+from search.store.collection import COLLECTION_PREFIX, ProductStore
 
 CHROMA = shutil.which("chroma")
 if CHROMA is None:
@@ -38,13 +41,58 @@ def server(tmp_path_factory):
     process.wait(timeout=30)
 
 
+def _products(count: int, dim: int, seed: int = 7) -> tuple[list[Product], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(count, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    brands = ["Sora", "Kestrel", "Lumen"]
+    return [Product(f"r{i}", f"Item {i}", brands[i % 3], "Mugs", float(i % 50), "USD", "/x.png")
+            for i in range(count)], vectors
+
+
+def test_a_server_store_is_searched_exactly_filtered_or_not(server, tiny_encoder):
+    products, vectors = _products(1500, tiny_encoder.info.dim)
+    writer = ProductStore(server, tiny_encoder.info, "exactness-check")
+    writer.upsert(products, vectors, ["f"] * len(products))
+    reader = ProductStore(server, tiny_encoder.info, "exactness-check")  # another app process, started later
+    assert reader._exact_index() is not None and len(reader._exact_index()) == len(products)
+    queries = np.random.default_rng(8).normal(size=(20, tiny_encoder.info.dim)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    cheap_kestrel = np.array([p.brand == "Kestrel" and p.price <= 10 for p in products])
+    where = {"$and": [{"brand": {"$in": ["Kestrel"]}}, {"price": {"$lte": 10.0}}]}
+    for query in queries:
+        scores = vectors @ query
+        assert [h.product.id for h in reader.query(query, 10)] == [f"r{i}" for i in np.argsort(-scores)[:10]]
+        filtered = np.where(cheap_kestrel, scores, -np.inf)
+        assert [h.product.id for h in reader.query(query, 10, where)] == \
+            [f"r{i}" for i in np.argsort(-filtered)[:10]]
+
+
+def test_an_update_and_a_deletion_by_one_process_are_seen_by_another_within_two_seconds(server, tiny_encoder):
+    products, vectors = _products(30, tiny_encoder.info.dim, seed=9)
+    writer = ProductStore(server, tiny_encoder.info, "freshness-check")
+    writer.upsert(products, vectors, ["f"] * len(products))
+    reader = ProductStore(server, tiny_encoder.info, "freshness-check")
+    assert reader.query(vectors[4], 1)[0].product.price == 4.0
+    loaded = reader._exact_generation
+    writer.update_metadata([dataclasses.replace(products[4], title="Brass Lantern", price=99.0)], ["g"])
+    writer.delete(["r5"])
+    began = time.monotonic()
+    while reader.query(vectors[4], 1)[0].product.price != 99.0 or reader.query(vectors[5], 1)[0].product.id == "r5":
+        assert time.monotonic() - began < 2.0, "a change was not seen within 2 s"
+        time.sleep(0.05)
+    assert [hit.product.id for hit in reader.keyword_search("lantern", 3)] == ["r4"]
+    assert reader._exact_generation == loaded  # the changed rows and the ids were fetched, not the whole store
+
+
 def _cli(*args, store):
     return cli_here("search", *args, "--store", store, "--model", "test-tiny")
 
 
 def _server_count(server):
     port = int(server.rsplit(":", 1)[1])
-    [collection] = chromadb.HttpClient(host="127.0.0.1", port=port).list_collections()
+    [collection] = [c for c in chromadb.HttpClient(host="127.0.0.1", port=port).list_collections()
+                    if c.name.startswith(COLLECTION_PREFIX)]
     return collection.count()
 
 
@@ -83,9 +131,13 @@ def test_two_apps_serve_one_server_store_and_see_each_others_changes(server, dem
             gallery, status = client.predict(photo, 2, 0.0, [], [], None, None, False, api_name="/search_image")
             assert status.startswith("2 products") and gallery[0]["caption"].startswith("Alder & Co Red Sneakers")
         assert _cli("delete", "demo-0203", store=server).returncode == 0  # a third process changes the catalog
+        deleted = time.monotonic()
         for client in clients:
-            gallery, _ = client.predict(photo, 2, 0.0, [], [], None, None, False, api_name="/search_image")
-            assert not gallery[0]["caption"].startswith("Alder & Co Red Sneakers\n")
+            while True:
+                gallery, _ = client.predict(photo, 2, 0.0, [], [], None, None, False, api_name="/search_image")
+                if not gallery[0]["caption"].startswith("Alder & Co Red Sneakers\n"):
+                    break
+                assert time.monotonic() - deleted < 2.0, "the deletion was not seen within 2 s"
     finally:
         for app in apps:
             app.terminate()

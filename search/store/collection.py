@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections import Counter
@@ -32,10 +33,15 @@ _PAGE = 5000
 # keeps the old value). bench/store.py: recall@10 0.86 -> 0.99 at 10,000 products and 0.50 -> 0.87 at 100,000
 # against Chroma's default of 100, for 1-2 ms more per query.
 EF_SEARCH = 400
-# Up to this many products an embedded store is searched exactly, from memory (search/store/exact.py); beyond, or on a
-# Chroma server (where other processes write), by Chroma's HNSW index.
+# Up to this many products a store is searched exactly, from memory (search/store/exact.py), embedded or on a Chroma
+# server; beyond, by Chroma's HNSW index.
 EXACT_LIMIT = 300_000
-RECHECK_S = 5.0
+RECHECK_S = 5.0  # how often a store too large to hold asks the server's count, for its keyword index
+SYNC_S = 0.5  # how often the in-memory copies ask whether another process wrote (a change is seen within about this)
+# On a server, writers in several processes (on several machines) take their rows' revisions from their own clocks, so
+# a reader fetches rows up to this much older than the latest it holds: clocks must agree within it (NTP does).
+CLOCK_SKEW_NS = 10 * 10**9
+log = logging.getLogger("search.store")
 
 
 @dataclass(frozen=True)
@@ -95,11 +101,11 @@ class ProductStore:
         self._writer = writer_lock(self.location) if self._embedded else None  # a server orders its own writes
         self._exact: ExactIndex | None = None
         self._exact_checked = 0.0
-        self._exact_version: tuple | None = None  # the database file's `_disk_version` when last checked
+        self._exact_version: Any = None  # the store's `_change_signal` when last checked
         self._exact_limit = exact_limit
         self._exact_generation = 0  # how many times the exact index was loaded from the store
         self._exact_revision = 0  # the latest revision it took from the store (not its own writes: see _caught_up)
-        self._written_version: tuple | None = None  # `_disk_version` after this object's last write
+        self._written_version: Any = None  # the `_change_signal` after this object's last write
         self._keywords: KeywordIndex | None = None
         self._keywords_source: tuple = ()  # what the keyword index was built from: see `_keyword_index`
 
@@ -137,8 +143,8 @@ class ProductStore:
         """Insert or replace products (by id) with their vectors, in batches the client accepts."""
         step = self._client.get_max_batch_size()
         with self.writing():
-            revision = time.time_ns()
             for start in range(0, len(products), step):
+                revision = time.time_ns()  # each batch its own: a reader may fetch the rows between two batches
                 end = start + step
                 ids = [p.id for p in products[start:end]]
                 metadatas = [_to_metadata(p, f, revision) for p, f in zip(products[start:end],
@@ -149,7 +155,7 @@ class ProductStore:
                     self._exact.upsert(ids, embeddings, metadatas)
                 if self._keywords is not None:
                     self._keywords.upsert(ids, metadatas)
-            self._written_version = self._disk_version()
+            self._signal_write()
 
     def update_metadata(self, products: Sequence[Product], fingerprints: Sequence[str]) -> None:
         """Replace products' details without touching their vectors."""
@@ -164,7 +170,7 @@ class ProductStore:
                 self._exact.update_metadata(ids, metadatas)
             if self._keywords is not None:
                 self._keywords.upsert(ids, metadatas)
-            self._written_version = self._disk_version()
+            self._signal_write()
 
     def delete(self, ids: Sequence[str]) -> int:
         """Delete products by id; return how many existed."""
@@ -174,7 +180,7 @@ class ProductStore:
         if found:
             with self.writing():
                 self._collection.delete(ids=found)
-                self._written_version = self._disk_version()
+                self._signal_write()
             if self._exact is not None:
                 self._exact.delete(found)
             if self._keywords is not None:
@@ -224,31 +230,45 @@ class ProductStore:
                 for ids, metas, dists in zip(result["ids"], result["metadatas"], result["distances"])]
 
     def _exact_index(self) -> ExactIndex | None:
-        """The in-memory copy, loaded on first use; loaded again if another process changed the count. Chroma's
-        count took 56 ms at 100,000 products, longer than a search, so it is asked only when the database file
-        has changed since, and then at most every few seconds."""
-        if not self._embedded:
-            return None
-        if self._exact_version is not None and time.monotonic() < self._exact_checked + RECHECK_S:
+        """The in-memory copy, loaded on first use and kept in step with what other processes write: at most every
+        SYNC_S seconds it reads the store's change signal, and when that moved it takes the rows written since
+        (`_caught_up`), or all of them again when those do not account for the store's count."""
+        now = time.monotonic()
+        if self._exact_version is not None and now < self._exact_checked + SYNC_S:
             return self._exact  # None for a store too large to hold: Chroma's index answers
-        version = self._disk_version()  # read before the count: a write meanwhile is seen next time
+        self._exact_checked = now
+        version = self._change_signal()  # read before the count: a write meanwhile is seen next time
         if version == self._exact_version:
             return self._exact
         self._exact_version = version
         if self._embedded and version != self._written_version:
             self._reopen()  # another process wrote
         count = self.count()
-        self._exact_checked = time.monotonic()
         if count > self._exact_limit:
             self._exact = None
             return None
         if self._exact is None or not self._caught_up(count):
             from search.store.exact import ExactIndex  # its scan brings torch: `stats` and `delete` never get here
             exact = ExactIndex(self.info.dim)
-            self._exact_revision = self._copy_rows(exact, where=None)
+            self._exact_revision = self._copy_rows(exact, where=None, expected=count)
             self._exact = exact
             self._exact_generation += 1
         return self._exact
+
+    def _change_signal(self) -> Any:
+        """What every write changes, cheap to read: an embedded store's database file header (microseconds); on a
+        server, the revision each writer sets in the collection's metadata (about 1 ms)."""
+        if self._embedded:
+            return self._disk_version()
+        return (self._client.get_collection(self.name).metadata or {}).get("revision")
+
+    def _signal_write(self) -> None:
+        """After a write: note the change signal it left, and on a server set it for the other processes."""
+        if self._embedded:
+            self._written_version = self._disk_version()
+            return
+        self._written_version = time.time_ns()
+        self._collection.modify(metadata={**_space_metadata(self.info), "revision": self._written_version})
 
     def _reopen(self) -> None:
         """A fresh client on the store. Chroma's embedded client keeps the vectors it has loaded and cannot read
@@ -260,20 +280,34 @@ class ProductStore:
 
     def _caught_up(self, count: int) -> bool:
         """Another process wrote: the in-memory copies take the rows of a later revision than they hold (a few
-        products changed in place, say); False when that does not bring them to the store's count (rows were
-        deleted), and they must be loaded again."""
+        products changed in place, say) and forget the ids the store no longer holds; False when that does not
+        bring them to the store's count, and they must be loaded again."""
         assert self._exact is not None
         changed = _RowsSeen()
-        self._exact_revision = self._copy_rows(changed, where={"revision": {"$gt": self._exact_revision}},
+        since = self._exact_revision - (0 if self._embedded else CLOCK_SKEW_NS)
+        self._exact_revision = self._copy_rows(changed, where={"revision": {"$gt": since}},
                                                since=self._exact_revision)
         if changed.ids:
             self._exact.upsert(changed.ids, np.asarray(changed.vectors, np.float32), changed.metadatas)
             if self._keywords is not None:
                 self._keywords.upsert(changed.ids, changed.metadatas)
+        if len(self._exact) != count:
+            self._forget_deleted()
         return len(self._exact) == count
 
-    def _copy_rows(self, into: Any, where: dict | None, since: int = 0) -> int:
-        """Every row (or those `where` keeps) upserted `into` an index, page by page; the latest revision seen."""
+    def _forget_deleted(self) -> None:
+        """Drop from the in-memory copies the products another process deleted: the store's ids are read, without
+        their vectors or details, and compared."""
+        assert self._exact is not None
+        held = set(self.ids())
+        gone = [product_id for product_id in list(self._exact.ids) if product_id not in held]
+        self._exact.delete(gone)
+        if self._keywords is not None:
+            self._keywords.delete(gone)
+
+    def _copy_rows(self, into: Any, where: dict | None, since: int = 0, expected: int = 0) -> int:
+        """Every row (or those `where` keeps) upserted `into` an index, page by page; the latest revision seen.
+        Loading more than a page of `expected` rows says how far it got, for the log of a start on a large store."""
         latest, offset = since, 0
         while True:
             page: Any = self._collection.get(where=where, include=["embeddings", "metadatas"], limit=_PAGE,
@@ -283,6 +317,9 @@ class ProductStore:
             into.upsert(page["ids"], np.asarray(page["embeddings"], np.float32), page["metadatas"])
             latest = max([latest, *(int(m.get("revision", 0)) for m in page["metadatas"])])
             offset += _PAGE
+            if expected > _PAGE:
+                log.info("in-memory index of %s: %s of %s products loaded", self.name, min(offset, expected),
+                         expected)
 
     def _disk_version(self) -> tuple:
         """Changes whenever any process writes to this embedded store: SQLite's file change counter (bytes
