@@ -98,7 +98,7 @@ def test_a_large_scan_through_the_4_bit_copy_gives_the_float32_results(monkeypat
     assert all(int(i[1:]) % 2 == 0 and int(i[1:]) >= 100 for i, _, _ in coarse[1][0])
 
 
-def test_the_4_bit_copy_follows_appended_and_changed_rows_without_packing_the_rest_again(monkeypatch):
+def test_the_4_bit_copy_follows_appended_changed_and_deleted_rows_without_packing_the_rest_again(monkeypatch):
     import search.store.exact
     from search.store.coarse import Int4Copy
 
@@ -110,16 +110,25 @@ def test_the_4_bit_copy_follows_appended_and_changed_rows_without_packing_the_re
     index.upsert([str(i) for i in range(990)], vectors[:990], [{}] * 990)
     query = rng.normal(size=32).astype(np.float32)
     index.search(query, 5)
-    copy, repacked_from = index._coarse, []
-    monkeypatch.setattr(Int4Copy, "update", lambda self, vectors, row, original=Int4Copy.update:
-                        repacked_from.append(row) or original(self, vectors, row))
+    copy, repacked = index._coarse, []
+    monkeypatch.setattr(Int4Copy, "update", lambda self, vectors, changed, original=Int4Copy.update:
+                        repacked.append({r for r in changed if r < self.rows}) or original(self, vectors, changed))
     index.upsert([str(i) for i in range(990, 1000)], vectors[990:], [{}] * 10)  # an ingest's next batch
     index.upsert(["500"], query[None, :], [{}])  # a product whose photo changed now matches best
+    index.upsert(["7"], vectors[7:8], [{"price": 3.0}])  # a new price, the same photo
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     unit[500] = query / np.linalg.norm(query)
     truth = [str(row) for row in np.argsort(-(unit @ unit[500]))[:5]]
     assert [i for i, _, _ in index.search(query, 5)] == truth and truth[0] == "500"
-    assert index._coarse is copy and repacked_from == [500]
+    assert index._coarse is copy and repacked == [{500}]  # of the rows it held; row 7's photo is the same
+    gone = {truth[1], "12", "999"}
+    index.delete(sorted(gone))  # the last rows move into their places
+    kept = [row for row in range(1000) if str(row) not in gone]
+    assert sorted(index.ids, key=int) == [str(row) for row in kept]
+    for probe in (query, unit[12], unit[300]):
+        expected = [str(kept[i]) for i in np.argsort(-(unit[kept] @ probe))[:5]]
+        assert [i for i, _, _ in index.search(probe, 5)] == expected
+    assert index._coarse is copy and len(repacked) == 2 and len(repacked[1]) <= 3
 
 
 @pytest.mark.parametrize("rows, dim", [(1000, 512), (37, 320), (20, 100)])

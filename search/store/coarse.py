@@ -7,6 +7,8 @@ kernel, the one CPU language-model decoding uses: 2 ms. Its scores are off by up
 scores its best rows again in float32 (docs/benchmarks.md, "The 4-bit copy's error": how many it takes)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import torch
 
@@ -28,17 +30,21 @@ class Int4Copy:
         self._mean = vectors.mean(axis=0) if self.rows else np.zeros(dim, np.float32)
         self._packed = torch.empty((0, self._dim // 2), dtype=torch.uint8)
         self._scales_and_offsets = torch.empty((self._dim // GROUP, 0, 2), dtype=torch.bfloat16)
-        self.update(vectors, 0)
+        self.rows = 0
+        self.update(vectors)
 
-    def update(self, vectors: np.ndarray, from_row: int) -> None:
-        """Packs `vectors` again from `from_row` on, keeping the rows before it: rows appended by an ingest cost
-        only their own packing, not the whole catalog's (0.3 s at 100,000)."""
-        start = min(from_row, self.rows) // ROW_BLOCK * ROW_BLOCK
+    def update(self, vectors: np.ndarray, changed: Iterable[int] = ()) -> None:
+        """Packs again the rows `changed` (their blocks of ROW_BLOCK) and any rows past the ones held, keeping the
+        rest: a product changed, moved or appended costs its own block, not the whole catalog's (0.3 s at
+        100,000). `vectors` holds every row, as many as the index now has."""
+        held = min(self.rows, len(vectors)) // ROW_BLOCK * ROW_BLOCK  # whole blocks kept as they are
         self.rows = len(vectors)
         padded_rows = -(-max(self.rows, 1) // ROW_BLOCK) * ROW_BLOCK
-        self._packed = _resized(self._packed, 0, start, padded_rows)
-        self._scales_and_offsets = _resized(self._scales_and_offsets, 1, start, padded_rows)
-        for chunk in range(start, padded_rows, CHUNK_ROWS):
+        self._packed = _resized(self._packed, 0, held, padded_rows)
+        self._scales_and_offsets = _resized(self._scales_and_offsets, 1, held, padded_rows)
+        for block in sorted({row // ROW_BLOCK * ROW_BLOCK for row in changed if row < held}):
+            self._pack(vectors[block:block + ROW_BLOCK], block, ROW_BLOCK)
+        for chunk in range(held, padded_rows, CHUNK_ROWS):
             self._pack(vectors[chunk:chunk + CHUNK_ROWS], chunk, min(CHUNK_ROWS, padded_rows - chunk))
 
     @property

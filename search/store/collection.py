@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import nullcontext
@@ -42,6 +44,7 @@ SYNC_S = 0.5  # how often the in-memory copies ask whether another process wrote
 # a reader fetches rows up to this much older than the latest it holds: clocks must agree within it (NTP does).
 CLOCK_SKEW_NS = 10 * 10**9
 log = logging.getLogger("search.store")
+_UNCHECKED = object()
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,9 @@ class ProductStore:
         self._writer = writer_lock(self.location) if self._embedded else None  # a server orders its own writes
         self._exact: ExactIndex | None = None
         self._exact_checked = 0.0
-        self._exact_version: Any = None  # the store's `_change_signal` when last checked
+        self._exact_version: Any = _UNCHECKED  # the store's `_change_signal` when last checked
+        self._following = False  # whether a thread keeps a server store's copies in step (`_follow`)
+        self._starting = threading.Lock()
         self._exact_limit = exact_limit
         self._exact_generation = 0  # how many times the exact index was loaded from the store
         self._exact_revision = 0  # the latest revision it took from the store (not its own writes: see _caught_up)
@@ -230,11 +235,23 @@ class ProductStore:
                 for ids, metas, dists in zip(result["ids"], result["metadatas"], result["distances"])]
 
     def _exact_index(self) -> ExactIndex | None:
-        """The in-memory copy, loaded on first use and kept in step with what other processes write: at most every
-        SYNC_S seconds it reads the store's change signal, and when that moved it takes the rows written since
+        """The in-memory copy, loaded on first use and kept in step with what other processes write (`_synced`):
+        an embedded store checks when asked (its change signal takes microseconds to read); on a server a thread of
+        its own follows the store, so that no query waits for the network."""
+        if self._embedded:
+            return self._synced()
+        with self._starting:
+            if not self._following:
+                self._synced()
+                self._following = True
+                _follow(self)
+        return self._exact
+
+    def _synced(self) -> ExactIndex | None:
+        """At most every SYNC_S seconds, the store's change signal; when it moved, the rows written since
         (`_caught_up`), or all of them again when those do not account for the store's count."""
         now = time.monotonic()
-        if self._exact_version is not None and now < self._exact_checked + SYNC_S:
+        if self._exact_version is not _UNCHECKED and now < self._exact_checked + SYNC_S:
             return self._exact  # None for a store too large to hold: Chroma's index answers
         self._exact_checked = now
         version = self._change_signal()  # read before the count: a write meanwhile is seen next time
@@ -297,9 +314,10 @@ class ProductStore:
 
     def _forget_deleted(self) -> None:
         """Drop from the in-memory copies the products another process deleted: the store's ids are read, without
-        their vectors or details, and compared."""
+        their vectors or details, in one request (170-260 ms at 100,000 on a server, where pages of 5,000 took
+        1.1 s), and compared."""
         assert self._exact is not None
-        held = set(self.ids())
+        held = set(self._collection.get(include=[])["ids"])
         gone = [product_id for product_id in list(self._exact.ids) if product_id not in held]
         self._exact.delete(gone)
         if self._keywords is not None:
@@ -399,6 +417,23 @@ class ProductStore:
         """The embedding spaces of the store's other product collections, for `stats`."""
         return [f"{c.name}: {describe_space(c.metadata or {})}, {c.count()} products"
                 for c in self._client.list_collections() if c.name != self.name]
+
+
+def _follow(store: ProductStore) -> None:
+    """Keep a server store's in-memory copies in step from a daemon thread, every SYNC_S seconds, for as long as the
+    store object lives (the thread holds it only weakly). A failed check (the server away) is logged and retried."""
+    reference = weakref.ref(store)
+
+    def follow() -> None:
+        while (followed := reference()) is not None:
+            try:
+                followed._synced()
+            except Exception as error:  # the next round tries again; queries meanwhile use the copy as it is
+                log.warning("could not check %s for changes: %s", followed.location, error)
+            del followed
+            time.sleep(SYNC_S)
+
+    threading.Thread(target=follow, name=f"follow {store.name}", daemon=True).start()
 
 
 class _RowsSeen:

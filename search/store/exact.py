@@ -38,7 +38,7 @@ class ExactIndex:
         self._rows: dict[str, int] = {}
         self._columns: dict[str, Column] | None = None  # built on first filtered query after a change
         self._coarse: coarse.Int4Copy | None = None  # built on the first large scan
-        self._coarse_fresh_rows = 0  # how many first rows the copy holds as they are
+        self._coarse_stale: set[int] = set()  # rows whose vectors changed since the copy packed them
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -52,9 +52,10 @@ class ExactIndex:
         with self._lock:
             rows = [self._row_for(product_id, metadata) for product_id, metadata in zip(ids, metadatas)]
             for row, vector in zip(rows, unit_rows(vectors)):
-                self._matrix[row] = vector
+                if not np.array_equal(self._matrix[row], vector):  # a details-only change keeps the 4-bit copy
+                    self._matrix[row] = vector
+                    self._coarse_stale.add(row)
             self._columns = None
-            self._coarse_fresh_rows = min([self._coarse_fresh_rows, *rows])
 
     def _row_for(self, product_id: str, metadata: dict[str, Any]) -> int:
         """The product's row, with its new metadata: its old row, or a new one at the end."""
@@ -87,16 +88,22 @@ class ExactIndex:
             self._columns = None
 
     def delete(self, ids: Sequence[str]) -> None:
+        """Each deleted row takes the last row in its place: a few rows move, where copying all the others took
+        0.36 s at 100,000 products and the 4-bit copy another 0.3 s to pack again."""
         with self._lock:
-            gone = {self._rows[i] for i in ids if i in self._rows}
-            if not gone:
-                return
-            keep = [row for row in range(len(self.ids)) if row not in gone]
-            self._matrix = self.vectors[keep].copy()
-            self.ids = [self.ids[row] for row in keep]
-            self.metadatas = [self.metadatas[row] for row in keep]
-            self._rows = {product_id: row for row, product_id in enumerate(self.ids)}
-            self._columns = self._coarse = None
+            for product_id in dict.fromkeys(ids):
+                row = self._rows.pop(product_id, None)
+                if row is None:
+                    continue
+                last = len(self.ids) - 1
+                if row != last:
+                    self._matrix[row] = self._matrix[last]
+                    self.ids[row], self.metadatas[row] = self.ids[last], self.metadatas[last]
+                    self._rows[self.ids[row]] = row
+                    self._coarse_stale.add(row)
+                self.ids.pop()
+                self.metadatas.pop()
+            self._columns = None
 
     def search(self, vector: np.ndarray, top_k: int, where: dict | None = None
                ) -> list[tuple[str, dict[str, Any], float]]:
@@ -156,9 +163,9 @@ class ExactIndex:
         """The 4-bit copy, built on first use, its changed rows packed again since."""
         if self._coarse is None:
             self._coarse = coarse.Int4Copy(self.vectors)
-        elif self._coarse_fresh_rows < len(self.ids):
-            self._coarse.update(self.vectors, self._coarse_fresh_rows)
-        self._coarse_fresh_rows = len(self.ids)
+        elif self._coarse_stale or self._coarse.rows != len(self.ids):
+            self._coarse.update(self.vectors, self._coarse_stale)
+        self._coarse_stale = set()
         return self._coarse
 
     def columns(self) -> dict[str, Column]:
