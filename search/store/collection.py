@@ -267,7 +267,7 @@ class ProductStore:
         if self._exact is None or not self._caught_up(count):
             from search.store.exact import ExactIndex  # its scan brings torch: `stats` and `delete` never get here
             exact = ExactIndex(self.info.dim)
-            self._exact_revision = self._copy_rows(exact, where=None, expected=count)
+            self._exact_revision = self._copy_rows(exact, expected=count)
             self._exact = exact
             self._exact_generation += 1
         return self._exact
@@ -300,10 +300,7 @@ class ProductStore:
         products changed in place, say) and forget the ids the store no longer holds; False when that does not
         bring them to the store's count, and they must be loaded again."""
         assert self._exact is not None
-        changed = _RowsSeen()
-        since = self._exact_revision - (0 if self._embedded else CLOCK_SKEW_NS)
-        self._exact_revision = self._copy_rows(changed, where={"revision": {"$gt": since}},
-                                               since=self._exact_revision)
+        changed = self._written_elsewhere(self._exact)
         if changed.ids:
             self._exact.upsert(changed.ids, np.asarray(changed.vectors, np.float32), changed.metadatas)
             if self._keywords is not None:
@@ -311,6 +308,22 @@ class ProductStore:
         if len(self._exact) != count:
             self._forget_deleted()
         return len(self._exact) == count
+
+    def _written_elsewhere(self, exact: ExactIndex) -> _RowsSeen:
+        """The rows of a later revision than the copy holds, with their vectors: first the recent rows' details
+        alone (on a server from CLOCK_SKEW_NS before the latest revision held, so mostly rows held already: after a
+        bulk write, thousands), then the vectors of those whose revision the copy does not hold."""
+        since = self._exact_revision - (0 if self._embedded else CLOCK_SKEW_NS)
+        recent: Any = self._collection.get(where={"revision": {"$gt": since}}, include=["metadatas"])
+        held = exact.metadata_of(recent["ids"])
+        newer = [i for i, m in zip(recent["ids"], recent["metadatas"])
+                 if held.get(i, {}).get("revision") != m.get("revision")]
+        self._exact_revision = max([self._exact_revision, *(int(m.get("revision", 0)) for m in recent["metadatas"])])
+        rows = _RowsSeen()
+        for start in range(0, len(newer), _PAGE):
+            page: Any = self._collection.get(ids=newer[start:start + _PAGE], include=["embeddings", "metadatas"])
+            rows.upsert(page["ids"], np.asarray(page["embeddings"], np.float32), page["metadatas"])
+        return rows
 
     def _forget_deleted(self) -> None:
         """Drop from the in-memory copies the products another process deleted: the store's ids are read, without
@@ -323,13 +336,12 @@ class ProductStore:
         if self._keywords is not None:
             self._keywords.delete(gone)
 
-    def _copy_rows(self, into: Any, where: dict | None, since: int = 0, expected: int = 0) -> int:
-        """Every row (or those `where` keeps) upserted `into` an index, page by page; the latest revision seen.
-        Loading more than a page of `expected` rows says how far it got, for the log of a start on a large store."""
-        latest, offset = since, 0
+    def _copy_rows(self, into: Any, expected: int) -> int:
+        """Every row upserted `into` an index, page by page; the latest revision seen. Loading more than a page
+        says how far it got, for the log of a start on a large store."""
+        latest, offset = 0, 0
         while True:
-            page: Any = self._collection.get(where=where, include=["embeddings", "metadatas"], limit=_PAGE,
-                                             offset=offset)
+            page: Any = self._collection.get(include=["embeddings", "metadatas"], limit=_PAGE, offset=offset)
             if not page["ids"]:
                 return latest
             into.upsert(page["ids"], np.asarray(page["embeddings"], np.float32), page["metadatas"])

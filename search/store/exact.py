@@ -80,6 +80,11 @@ class ExactIndex:
         with self._lock:
             return {i: self._matrix[self._rows[i]].copy() for i in ids if i in self._rows}
 
+    def metadata_of(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The metadata held for these ids (ids not held are left out)."""
+        with self._lock:
+            return {i: self.metadatas[self._rows[i]] for i in ids if i in self._rows}
+
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
         with self._lock:
             for product_id, metadata in zip(ids, metadatas):
