@@ -389,8 +389,8 @@ class ProductStore:
 
     def _keyword_index(self) -> KeywordIndex:
         """The keyword index, built from the store on first use and again whenever the store changed under it:
-        from the exact index's rows whenever that is loaded again (another process wrote), otherwise (a Chroma
-        server, or a store too large to hold) when the count changed, asked at most every RECHECK_S seconds."""
+        from the exact index's rows whenever that is loaded again (between loads the two take the same changes),
+        otherwise (a store too large to hold) when the count changed, asked at most every RECHECK_S seconds."""
         exact = self._exact_index()
         if exact is not None:
             source: tuple = ("exact", self._exact_generation)
