@@ -22,6 +22,7 @@ from storefront.items import ItemsResult
 from storefront.text import LABELS, language, say
 from storefront.tuning import score_histogram, timings_table
 
+Search = Callable[[Values, gr.Request], Updates]  # a search handler, as the pages wire it
 RANKING = ("min_score", "top_k", "text_weight", "rerank_weight", "keyword_weight")
 FILTERS = ("brands", "categories", "colours", "min_price", "max_price", "in_stock")
 # The shopper's page has the blend and the filters; the rest of the ranking is the saved defaults
@@ -167,7 +168,6 @@ def page_search(storefront: Storefront, latest: LatestSearch, always_shown: bool
     """Search from the page; nothing happens while there is neither a photo nor a text. The results are not shown
     if a newer search of the session started meanwhile, unless `always_shown` (a new photo's: its results must
     follow the photo whatever started after it). `charts`: the Tuning page's search (see `shown`)."""
-    @shows_problems
     def search(values: Values, request: gr.Request) -> Updates:
         if values["query_photo"] is None and not (values["text"] or "").strip():
             return {}
@@ -178,7 +178,7 @@ def page_search(storefront: Storefront, latest: LatestSearch, always_shown: bool
         if not (always_shown or latest.is_newest(request, ticket)):
             return {}
         return shown(result, chosen.min_score, lang, charts)
-    return search
+    return shows_problems(search, emptied=_problem_charts if charts else _problem_results)
 
 
 def page_more_like_this(storefront: Storefront, latest: LatestSearch) -> Callable[[Values, gr.Request], Updates]:
@@ -404,16 +404,23 @@ def problem(error: UserError, lang: str = "en") -> str:
     return f"⚠️ {error.in_language(lang)}"
 
 
-def shows_problems(handler: Callable[[Values, gr.Request], Updates]) -> Callable[[Values, gr.Request], Updates]:
-    """A search handler whose `UserError` (a bad photo, no query, a product gone...) becomes the status line, with
-    the results emptied."""
+def shows_problems(handler: Search, emptied: Callable[[UserError, str], Updates] | None = None) -> Search:
+    """A search handler whose `UserError` (a bad photo, no query, a product gone, too many searches...) becomes the
+    status line, with the results emptied: the shoppers' page's, or those `emptied` names (the Tuning page's)."""
+    on_error = emptied or _problem_results
+
     @wraps(handler)
     def run(values: Values, request: gr.Request) -> Updates:
         try:
             return handler(values, request)
         except UserError as error:
-            return _problem_results(error, language(values.get("lang")))
+            return on_error(error, language(values.get("lang")))
     return run
+
+
+def _problem_charts(error: UserError, lang: str = "en") -> Updates:
+    """The Tuning page's results emptied: it has no gallery, chips or items of the shoppers' page."""
+    return {"preview": [], "status": problem(error, lang)}
 
 
 def _problem_results(error: UserError, lang: str = "en") -> Updates:

@@ -112,6 +112,20 @@ def test_an_image_address_is_loaded_over_http_and_other_schemes_are_refused(stor
     assert updates["status"].startswith("⚠️ ftp://example.com/a.png: only")
 
 
+def test_a_tuning_search_refused_says_so_on_the_tuning_page(storefront, monkeypatch):
+    """Its problem updates only what the Tuning page has (it named the shoppers' gallery, chips and items, which
+    the Tuning page does not hold: a KeyError in the page's wiring instead of the message)."""
+    from storefront.limits import SearchLimits
+
+    monkeypatch.setattr(storefront, "limits", SearchLimits(per_session="1/minute"))
+    search = handlers.page_search(storefront, LatestSearch(), charts=True)
+    tuner = gr.Request(headers={}, session_hash="tuner")
+    shown = search(page_values(text="mug"), tuner)
+    refused = search(page_values(text="mug"), tuner)
+    assert refused["status"].startswith("⚠️ too many searches") and refused["preview"] == []
+    assert set(refused) <= set(shown) == {"preview", "status", "histogram", "timings"}
+
+
 def test_an_older_search_finishing_last_does_not_overwrite_a_newer_ones_results(storefront, monkeypatch):
     """On the Tuning page a search at threshold 0 and a threshold typed at once (0.999, which only the photo's own
     two products pass) run side by side: the older one finishing last must leave the page as the newer one set it.
