@@ -227,3 +227,36 @@ def test_an_in_place_update_by_another_process_is_seen_without_loading_everythin
     ProductStore(tmp_path / "store", tiny_encoder.info).delete(["p0"])  # the count tells, the ids say which
     assert "p0" not in {hit.product.id for hit in shop.query(vectors[0], 3)} and not shop.keyword_search("p0", 3)
     assert shop._exact_generation == loaded and len(shop._exact_index()) == 2
+
+
+def test_the_filter_columns_follow_changes_in_place_and_deletions_as_if_built_again():
+    """Re-priced, re-branded (to a brand never seen) and deleted rows change the columns where they are; a filtered
+    search then keeps exactly the rows a fresh build would."""
+    from search.store.columns import FILTER_FIELDS
+
+    rng = np.random.default_rng(21)
+    vectors = rng.normal(size=(60, 8)).astype(np.float32)
+    brands = ["Sora", "Kestrel", "Lumen"]
+    metadata = [{"brand": brands[i % 3], "price": float(i), "colour": "Red"} for i in range(60)]
+    index = ExactIndex(8)
+    index.upsert([str(i) for i in range(60)], vectors, metadata)
+    where = {"$and": [{"brand": {"$in": ["Sora", "Fjell"]}}, {"price": {"$lte": 40.0}}]}
+    for step in range(30):
+        index.search(vectors[0], 5, where)  # the columns exist, so the changes below must keep them right
+        victim = str(rng.choice(index.ids))
+        if step % 3 == 0:
+            index.delete([victim])
+        elif step % 3 == 1:
+            index.update_metadata([victim], [{"brand": "Fjell", "price": float(rng.integers(0, 80))}])
+        else:
+            row = index.ids.index(victim)
+            index.upsert([victim], index.vectors[row:row + 1], [{"brand": "Sora", "price": 5.0, "in_stock": False}])
+        assert index._columns is not None  # followed, not dropped to be built again
+        for name, default in FILTER_FIELDS.items():
+            kept = index._columns[name]
+            decoded = [value if kept.codes is None else {c: v for v, c in kept.codes.items()}[value]
+                       for value in kept.values.tolist()]
+            assert list(map(repr, decoded)) == [repr(m.get(name, default)) for m in index.metadatas], (step, name)
+        passing = [i for i, m in zip(index.ids, index.metadatas)
+                   if m.get("brand") in ("Sora", "Fjell") and m.get("price", np.nan) <= 40]
+        assert {i for i, _, _ in index.search(vectors[0], 60, where)} == set(passing), step

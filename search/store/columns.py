@@ -25,6 +25,17 @@ class Column:
     def encode(self, value: Any) -> Any:
         return value if self.codes is None else self.codes.get(value, -1)
 
+    def set(self, row: int, value: Any) -> None:
+        """A row's new value, in place: a product re-priced or re-branded (a new brand gets a code of its own)."""
+        self.values[row] = value if self.codes is None else self.codes.setdefault(value, len(self.codes))
+
+    def move(self, source: int, row: int) -> None:
+        self.values[row] = self.values[source]
+
+    def cut(self, rows: int) -> None:
+        """Keep the first `rows` rows only."""
+        self.values = self.values[:rows]
+
 
 def where_mask(where: dict, columns: dict[str, Column]) -> np.ndarray:
     """The rows a Chroma `where` clause keeps (the subset `ranking.to_where` writes: $and, $in, $eq, $gte, $lte)."""

@@ -50,12 +50,16 @@ class ExactIndex:
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
         with self._lock:
+            held = len(self.ids)
             rows = [self._row_for(product_id, metadata) for product_id, metadata in zip(ids, metadatas)]
             for row, vector in zip(rows, unit_rows(vectors)):
                 if not np.array_equal(self._matrix[row], vector):  # a details-only change keeps the 4-bit copy
                     self._matrix[row] = vector
                     self._coarse_stale.add(row)
-            self._columns = None
+            if len(self.ids) > held:
+                self._columns = None  # rows added: built again on the next filtered query
+            else:
+                self._set_columns(rows)
 
     def _row_for(self, product_id: str, metadata: dict[str, Any]) -> int:
         """The product's row, with its new metadata: its old row, or a new one at the end."""
@@ -87,10 +91,17 @@ class ExactIndex:
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
         with self._lock:
+            rows = [self._rows[product_id] for product_id in ids if product_id in self._rows]
             for product_id, metadata in zip(ids, metadatas):
                 if product_id in self._rows:
                     self.metadatas[self._rows[product_id]] = metadata
-            self._columns = None
+            self._set_columns(rows)
+
+    def _set_columns(self, rows: Sequence[int]) -> None:
+        """The filter columns follow rows changed in place, rather than being built again (179 ms at 100,000)."""
+        for name, column in (self._columns or {}).items():
+            for row in rows:
+                column.set(row, self.metadatas[row].get(name, FILTER_FIELDS[name]))
 
     def delete(self, ids: Sequence[str]) -> None:
         """Each deleted row takes the last row in its place: a few rows move, where copying all the others took
@@ -106,9 +117,11 @@ class ExactIndex:
                     self.ids[row], self.metadatas[row] = self.ids[last], self.metadatas[last]
                     self._rows[self.ids[row]] = row
                     self._coarse_stale.add(row)
+                for column in (self._columns or {}).values():
+                    column.move(last, row)
+                    column.cut(last)
                 self.ids.pop()
                 self.metadatas.pop()
-            self._columns = None
 
     def search(self, vector: np.ndarray, top_k: int, where: dict | None = None
                ) -> list[tuple[str, dict[str, Any], float]]:
