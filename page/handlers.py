@@ -404,20 +404,6 @@ def problem(error: UserError, lang: str = "en") -> str:
     return f"⚠️ {error.in_language(lang)}"
 
 
-def shows_problems(handler: Search, emptied: Callable[[UserError, str], Updates] | None = None) -> Search:
-    """A search handler whose `UserError` (a bad photo, no query, a product gone, too many searches...) becomes the
-    status line, with the results emptied: the shoppers' page's, or those `emptied` names (the Tuning page's)."""
-    on_error = emptied or _problem_results
-
-    @wraps(handler)
-    def run(values: Values, request: gr.Request) -> Updates:
-        try:
-            return handler(values, request)
-        except UserError as error:
-            return on_error(error, language(values.get("lang")))
-    return run
-
-
 def _problem_charts(error: UserError, lang: str = "en") -> Updates:
     """The Tuning page's results emptied: it has no gallery, chips or items of the shoppers' page."""
     return {"preview": [], "status": problem(error, lang)}
@@ -426,6 +412,18 @@ def _problem_charts(error: UserError, lang: str = "en") -> Updates:
 def _problem_results(error: UserError, lang: str = "en") -> Updates:
     return {"gallery": gr.update(value=[], visible=False), "status": problem(error, lang), "shown_ids": [],
             "chips": gr.update(choices=[], value=None, visible=False), "items_box": gr.update(visible=False)}
+
+
+def shows_problems(handler: Search, emptied: Callable[[UserError, str], Updates] = _problem_results) -> Search:
+    """A search handler whose `UserError` (a bad photo, no query, a product gone, too many searches...) becomes the
+    status line, with the results emptied: the shoppers' page's, or those `emptied` names (the Tuning page's)."""
+    @wraps(handler)
+    def run(values: Values, request: gr.Request) -> Updates:
+        try:
+            return handler(values, request)
+        except UserError as error:
+            return emptied(error, language(values.get("lang")))
+    return run
 
 
 def guarded(admin: Admin, call: Callable[[], str], catalog_changes: bool = False) -> str:

@@ -91,11 +91,11 @@ class ExactIndex:
 
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
         with self._lock:
-            rows = [self._rows[product_id] for product_id in ids if product_id in self._rows]
-            for product_id, metadata in zip(ids, metadatas):
-                if product_id in self._rows:
-                    self.metadatas[self._rows[product_id]] = metadata
-            self._set_columns(rows)
+            changed = [(self._rows[product_id], metadata) for product_id, metadata in zip(ids, metadatas)
+                       if product_id in self._rows]
+            for row, metadata in changed:
+                self.metadatas[row] = metadata
+            self._set_columns([row for row, _ in changed])
 
     def _set_columns(self, rows: Sequence[int]) -> None:
         """The filter columns follow rows changed in place, rather than being built again (179 ms at 100,000)."""
