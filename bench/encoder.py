@@ -1,5 +1,5 @@
-"""Image encoder throughput in float32 and bfloat16 over batch sizes, and how close bfloat16 embeddings are
-to float32 ones on real product photos.
+"""Image encoder throughput in each arithmetic (float32, bfloat16, int8) over batch sizes, and how close each
+one's embeddings are to float32's on real product photos, with the CPU's relevant flags.
 
     python bench/encoder.py [--model ViT-B-32] [--photos ../shared/data/fashion-photos] [--count 256]
 
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from keywords import cpu_flags
 
 from search.encoders.base import EncoderInfo
 from search.encoders.clip import ClipEncoder
@@ -23,8 +24,8 @@ BATCHES = (1, 8, 16, 32, 64)
 
 
 def rates(encoders: dict[str, ClipEncoder], images: list, batch: int) -> dict[str, float]:
-    """Images per second of each encoder, taking the batches in turn (fp32, bf16, then bf16, fp32...), so the
-    machine's speed drifting during the run falls on both alike."""
+    """Images per second of each encoder, taking the batches in turn (fp32, bf16, int8, then int8, bf16, fp32...),
+    so the machine's speed drifting during the run falls on all alike."""
     seconds = dict.fromkeys(encoders, 0.0)
     for encoder in encoders.values():
         encoder.encode_images(images[:batch])  # warm up
@@ -43,25 +44,31 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=256)
     parser.add_argument("--device", default="auto", help="auto (a CUDA GPU, then Apple's MPS, then the CPU), cpu, "
                                                           "cuda, cuda:N or mps")
+    parser.add_argument("--arithmetics", nargs="+", default=["fp32", "bf16", "int8"],
+                        help="fp32 first; int8 runs on the CPU only")
     args = parser.parse_args()
     paths = sorted((Path(args.photos) / "images").glob("*.jpg"))[:args.count]
     images = [load_image(p) for p in paths]
     info = EncoderInfo(args.model, "random-weights-benchmark", 0, "clip", False, True)
-    encoders = {p: ClipEncoder(args.model, None, info, precision=p, device=args.device) for p in ("fp32", "bf16")}
+    encoders = {p: ClipEncoder(args.model, None, info, precision=p, device=args.device) for p in args.arithmetics}
     print(f"{len(images)} real photos, {args.model} on {encoders['fp32'].info.device}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads")
-    print("| batch | fp32 img/s | bf16 img/s | bf16 / fp32 |\n| --- | --- | --- | --- |")
-    best = {}
+          f"{torch.get_num_threads()} threads\nCPU: {cpu_flags()}\n")
+    others = [name for name in encoders if name != "fp32"]
+    print("| batch | " + " | ".join(f"{name} img/s" for name in encoders) + " | " +
+          " | ".join(f"{name} / fp32" for name in others) + " |")
+    print("| --- " * (1 + len(encoders) + len(others)) + "|")
     for batch in BATCHES:
         measured = rates(encoders, images, batch)
-        fp32, bf16 = best[batch] = measured["fp32"], measured["bf16"]
-        print(f"| {batch} | {fp32:.1f} | {bf16:.1f} | {bf16 / fp32:.2f} |")
-    full = np.concatenate([encoders["fp32"].encode_images(images[i:i + 32]) for i in range(0, len(images), 32)])
-    low = np.concatenate([encoders["bf16"].encode_images(images[i:i + 32]) for i in range(0, len(images), 32)])
-    cosines = (full * low).sum(axis=1)
-    fastest = max(best, key=lambda b: best[b][1])
-    print(f"\nbf16 vs fp32 cosine over {len(images)} photos: min {cosines.min():.4f}, mean {cosines.mean():.4f}")
-    print(f"fastest bf16 batch: {fastest} ({best[fastest][1]:.1f} img/s)")
+        print(f"| {batch} | " + " | ".join(f"{rate:.1f}" for rate in measured.values()) + " | " +
+              " | ".join(f"{measured[name] / measured['fp32']:.2f}" for name in others) + " |")
+    full = _embed(encoders["fp32"], images)
+    for name in others:
+        cosines = (full * _embed(encoders[name], images)).sum(axis=1)
+        print(f"{name} vs fp32 cosine over {len(images)} photos: min {cosines.min():.4f}, mean {cosines.mean():.4f}")
+
+
+def _embed(encoder: ClipEncoder, images: list) -> np.ndarray:
+    return np.concatenate([encoder.encode_images(images[i:i + 32]) for i in range(0, len(images), 32)])
 
 
 if __name__ == "__main__":

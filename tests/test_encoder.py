@@ -8,9 +8,9 @@ import torch
 from PIL import Image
 
 from conftest import ROOT
-from search.encoders import load_encoder
+from search.encoders import clip, load_encoder
 from search.encoders.base import EncoderError, TextSearchUnavailable
-from search.encoders.clip import ClipEncoder, choose_device
+from search.encoders.clip import ClipEncoder, choose_arithmetic, choose_device
 from search.encoders.colour_shape import ColourShapeEncoder
 
 PICTURES = [Image.new("RGB", (80, 60), colour) for colour in ("red", "navy", "gold")]
@@ -104,9 +104,38 @@ def test_encoding_matches_open_clips_own_preprocessing(demo_feed, tiny_encoder):
                                torch.nn.functional.normalize(theirs).numpy(), atol=1e-5)
 
 
+def test_int8_path_keeps_image_vectors_close_to_float32_and_text_unchanged(demo_feed, tiny_encoder):
+    """int8 runs the image tower's Linear layers in 8 bits: its vectors stay comparable with a float32 store's."""
+    pictures = [Image.open(p).convert("RGB") for p in sorted((demo_feed.parent / "images").glob("*.png"))[:24]]
+    low = load_encoder("test-tiny", precision="int8")
+    assert low.info.precision == "int8"
+    vectors, full = low.encode_images(pictures), tiny_encoder.encode_images(pictures)
+    _check_unit_rows(vectors, 24, tiny_encoder.info.dim)
+    assert not np.array_equal(vectors, full)  # the 8-bit arithmetic did run
+    assert float((vectors * full).sum(axis=1).min()) >= 0.995
+    np.testing.assert_array_equal(low.encode_texts(["red mug"]), tiny_encoder.encode_texts(["red mug"]))
+
+
 def test_precision_names_are_checked():
-    with pytest.raises(EncoderError, match="precision 'fp8': use auto, bf16 or fp32"):
+    with pytest.raises(EncoderError, match="precision 'fp8': use auto, bf16, int8 or fp32"):
         load_encoder("test-tiny", precision="fp8")
+    with pytest.raises(EncoderError, match="precision int8 runs on the CPU only, not on cuda"):
+        choose_arithmetic("int8", torch.device("cuda"))
+
+
+@pytest.mark.parametrize("native_bfloat16, device, chosen", [
+    (True, "cpu", "bf16"), (False, "cpu", "measure"), (True, "cuda", "fp32"), (False, "mps", "fp32")])
+def test_auto_arithmetic_follows_the_cpu_and_the_device(monkeypatch, native_bfloat16, device, chosen):
+    monkeypatch.setattr(clip, "_native_bfloat16", lambda: native_bfloat16)
+    assert choose_arithmetic("auto", torch.device(device)) == chosen
+    assert choose_arithmetic("fp32", torch.device(device)) == "fp32"
+
+
+@pytest.mark.parametrize("needed_gain, chosen", [(0.01, "int8"), (1000.0, "fp32")])
+def test_auto_on_a_cpu_without_bfloat16_keeps_int8_only_where_it_measured_faster(monkeypatch, needed_gain, chosen):
+    monkeypatch.setattr(clip, "_native_bfloat16", lambda: False)
+    monkeypatch.setattr(clip, "INT8_GAIN", needed_gain)
+    assert load_encoder("test-tiny", precision="auto").info.precision == chosen
 
 
 @pytest.mark.parametrize("cuda, mps, chosen", [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")])
