@@ -57,6 +57,9 @@ class Settings:
     # The text's words' share of a text query's score (BM25, fused with the CLIP text vector); the rest is CLIP's
     keyword_weight: float = 0.5
     batch_size: int = 32
+    # The most products searched exactly from memory; 0: what half this machine's (or container's) memory holds at
+    # each product's measured size (search/store/memory.py). Beyond it, Chroma's own index answers
+    exact_limit: int = 0
     # "Find every product in this photo": at most this many regions of a photo encoded (its cost), and the best
     # match a region needs to be shown as an item (measured with the offline encoder: docs/benchmarks.md)
     item_regions: int = 32

@@ -245,5 +245,6 @@ def _keyword_share(ranking: Ranking, keywords_only: str | None, image_vector: np
 def build_service(settings: Settings, for_indexing: bool = False) -> SearchService:
     """The encoder and store that the settings name, ready to search (or to index into)."""
     encoder = load_encoder(settings.model, settings.pretrained, settings.precision, settings.device)
-    store = ProductStore(settings.store, encoder.info, settings.collection, for_indexing=for_indexing)
+    store = ProductStore(settings.store, encoder.info, settings.collection, for_indexing=for_indexing,
+                         exact_limit=settings.exact_limit or None)
     return SearchService(encoder, store)

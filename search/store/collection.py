@@ -21,6 +21,7 @@ import numpy as np
 from catalog.product import Product
 from search.encoders.base import EncoderInfo
 from search.ranking import Hit
+from search.store import memory
 from search.store.errors import StoreBusyError, StoreError, StoreMismatchError  # noqa: F401 (imported from here)
 from search.store.keyword_index import KeywordHit, KeywordIndex
 from search.store.writer_lock import writer_lock
@@ -35,9 +36,6 @@ _PAGE = 5000
 # keeps the old value). bench/store.py: recall@10 0.86 -> 0.99 at 10,000 products and 0.50 -> 0.87 at 100,000
 # against Chroma's default of 100, for 1-2 ms more per query.
 EF_SEARCH = 400
-# Up to this many products a store is searched exactly, from memory (search/store/exact.py), embedded or on a Chroma
-# server; beyond, by Chroma's HNSW index.
-EXACT_LIMIT = 300_000
 RECHECK_S = 5.0  # how often a store too large to hold asks the server's count, for its keyword index
 SYNC_S = 0.5  # how often the in-memory copies ask whether another process wrote (a change is seen within about this)
 # On a server, writers in several processes (on several machines) take their rows' revisions from their own clocks, so
@@ -85,9 +83,10 @@ class ProductStore:
     """Products with their vectors in one Chroma collection that records its embedding space."""
 
     def __init__(self, location: str | Path, info: EncoderInfo, collection: str | None = None, *,
-                 for_indexing: bool = False, exact_limit: int = EXACT_LIMIT) -> None:
+                 for_indexing: bool = False, exact_limit: int | None = None) -> None:
         """Open this encoder's collection; `for_indexing` may start one beside other models' collections; up to
-        `exact_limit` products an embedded store is searched exactly, from memory."""
+        `exact_limit` products (by default what this machine's memory holds: search/store/memory.py) a store is
+        searched exactly, from memory (search/store/exact.py), embedded or on a server; beyond, by Chroma's index."""
         self.location = str(location)
         self.info = info
         self._client = connect(location)
@@ -107,7 +106,7 @@ class ProductStore:
         self._exact_version: Any = _UNCHECKED  # the store's `_change_signal` when last checked
         self._following = False  # whether a thread keeps a server store's copies in step (`_follow`)
         self._starting = threading.Lock()
-        self._exact_limit = exact_limit
+        self._exact_limit = memory.exact_limit(info.dim) if exact_limit is None else exact_limit
         self._exact_generation = 0  # how many times the exact index was loaded from the store
         self._exact_revision = 0  # the latest revision it took from the store (not its own writes: see _caught_up)
         self._written_version: Any = None  # the `_change_signal` after this object's last write
@@ -221,8 +220,8 @@ class ProductStore:
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
 
     def query_many(self, vectors: Sequence[np.ndarray], top_k: int, where: dict | None = None) -> list[list[Hit]]:
-        """The nearest products to each of several unit vectors: exactly from memory up to EXACT_LIMIT products
-        in an embedded store, otherwise from Chroma's approximate index."""
+        """The nearest products to each of several unit vectors: exactly from memory up to the store's exact limit,
+        otherwise from Chroma's approximate index."""
         exact = self._exact_index()
         if len(vectors) == 0 or (len(exact) if exact is not None else self.count()) == 0:
             return [[] for _ in vectors]
@@ -262,6 +261,9 @@ class ProductStore:
             self._reopen()  # another process wrote
         count = self.count()
         if count > self._exact_limit:
+            log.warning("%s holds %d products, more than the %d its exact copy may hold (PRODUCT_SEARCH_EXACT_LIMIT; "
+                        "by default what half this machine's memory holds): Chroma's own index answers",
+                        self.name, count, self._exact_limit)
             self._exact = None
             return None
         if self._exact is None or not self._caught_up(count):

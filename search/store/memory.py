@@ -1,0 +1,48 @@
+"""How many products a store's in-memory exact copy may hold: what this machine's memory allows, at each product's
+measured size, rather than a fixed count.
+
+A product held costs its float32 vector, its 4-bit copy (search/store/coarse.py) and its details as Python
+holds them: 2,387 bytes for a demo-catalog product (`held_bytes`; a test measures it), more than the 512-d
+vector's 2,048. Beyond the limit a store is searched by Chroma's own index (search/store/collection.py).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+DETAILS_BYTES = 2_400  # a product's id and details as Python holds them (`held_bytes`: 2,387 on the demo catalog)
+MEMORY_SHARE = 0.5  # of the memory this process may use: the model, the keyword index and the page need the rest
+_CGROUP_LIMITS = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+
+
+def bytes_per_product(dim: int) -> int:
+    """float32 vector, 4-bit copy (half a byte a value, and its scales and offsets: 320 bytes at 512-d), details."""
+    return 4 * dim + dim * 5 // 8 + DETAILS_BYTES
+
+
+def exact_limit(dim: int, memory: int | None = None) -> int:
+    """The most products of `dim`-wide vectors the exact copy may hold within MEMORY_SHARE of `memory` (by default
+    what this process may use: its container's limit, or the machine's memory)."""
+    return int(MEMORY_SHARE * (memory or memory_available()) // bytes_per_product(dim))
+
+
+def memory_available() -> int:
+    """The container's memory limit where one is set (cgroup v2 or v1), otherwise the machine's physical memory."""
+    physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    for limit in _CGROUP_LIMITS:
+        try:
+            text = limit.read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            return min(int(text), physical)  # v1 writes a huge number for "no limit"
+    return physical
+
+
+def held_bytes(value: Any) -> int:
+    """What a product's id or details take as Python objects: the object and, for a dict, its keys and values."""
+    if isinstance(value, dict):
+        return sys.getsizeof(value) + sum(held_bytes(key) + held_bytes(item) for key, item in value.items())
+    return sys.getsizeof(value)

@@ -1,0 +1,41 @@
+"""How many products the exact copy may hold follows this machine's memory and each product's measured size."""
+import pytest
+
+from catalog.formats import read_feed
+from search.store import memory
+from search.store.collection import ProductStore, _to_metadata
+
+GIB = 2**30
+
+
+def test_a_demo_products_details_take_about_what_the_limit_counts_for_them(demo_feed):
+    products = [item.product for item in read_feed(demo_feed) if hasattr(item, "product")]
+    held = [memory.held_bytes(p.id) + memory.held_bytes(_to_metadata(p, "f" * 64, 1_764_512_345_678_901_234))
+            for p in products]
+    assert len(held) > 100
+    assert sum(held) / len(held) == pytest.approx(memory.DETAILS_BYTES, rel=0.15)
+
+
+def test_the_limit_is_what_half_the_memory_holds_at_each_products_size():
+    per_product = 4 * 512 + 320 + memory.DETAILS_BYTES
+    assert memory.bytes_per_product(512) == per_product
+    assert memory.exact_limit(512, memory=8 * GIB) == 4 * GIB // per_product
+    assert memory.exact_limit(1024, memory=8 * GIB) < memory.exact_limit(512, memory=8 * GIB)
+    assert memory.exact_limit(512, memory=16 * GIB) == pytest.approx(2 * memory.exact_limit(512, memory=8 * GIB), abs=1)
+
+
+def test_a_containers_memory_limit_counts_where_one_is_set(tmp_path, monkeypatch):
+    monkeypatch.setattr(memory, "_CGROUP_LIMITS", ())
+    physical = memory.memory_available()
+    limit = tmp_path / "memory.max"
+    monkeypatch.setattr(memory, "_CGROUP_LIMITS", (limit,))
+    limit.write_text("2147483648\n")
+    assert memory.memory_available() == 2 * GIB < physical
+    limit.write_text("max\n")  # cgroup v2's "no limit"
+    assert memory.memory_available() == physical
+
+
+def test_a_store_takes_its_limit_from_memory_unless_told(tiny_service):
+    location, info = tiny_service.store.location, tiny_service.encoder.info
+    assert ProductStore(location, info)._exact_limit == memory.exact_limit(info.dim) > 100_000
+    assert ProductStore(location, info, exact_limit=5)._exact_limit == 5
