@@ -260,3 +260,96 @@ def test_the_filter_columns_follow_changes_in_place_and_deletions_as_if_built_ag
         passing = [i for i, m in zip(index.ids, index.metadatas)
                    if m.get("brand") in ("Sora", "Fjell") and m.get("price", np.nan) <= 40]
         assert {i for i, _, _ in index.search(vectors[0], 60, where)} == set(passing), step
+
+
+def _clustered(rng, clusters: int, per_cluster: int, dim: int) -> np.ndarray:
+    centres = rng.normal(size=(clusters, dim))
+    vectors = np.repeat(centres, per_cluster, axis=0) + 0.6 * rng.normal(size=(clusters * per_cluster, dim))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _true_top(index: ExactIndex, query: np.ndarray, k: int, keep=lambda metadata: True) -> list[str]:
+    """Brute force in float32 over the rows the index holds now."""
+    rows = [row for row, metadata in enumerate(index.metadatas) if keep(metadata)]
+    scores = index.vectors[rows].astype(np.float32) @ query
+    return [index.ids[rows[i]] for i in np.argsort(-scores)[:k]]
+
+
+def _recall(found: list[tuple], truth: list[str]) -> float:
+    return len({i for i, _, _ in found} & set(truth)) / len(truth)
+
+
+@pytest.fixture
+def large_index(monkeypatch):
+    """An index past LARGE_FROM (made small here): float16 vectors searched through 40 cells of about 100 rows."""
+    from search.store import cells, exact
+
+    monkeypatch.setattr(exact, "LARGE_FROM", 1_000)
+    monkeypatch.setattr(exact, "FILTERED_SCAN", 300)
+    monkeypatch.setattr(cells, "CELL_ROWS", 100)
+    rng = np.random.default_rng(5)
+    vectors = _clustered(rng, clusters=40, per_cluster=100, dim=32)
+    index = ExactIndex(32)
+    index.upsert([f"p{i}" for i in range(len(vectors))], vectors,
+                 [{"brand": f"b{i % 20}", "price": float(i % 100)} for i in range(len(vectors))])
+    return index, vectors, rng
+
+
+def _photos_of(vectors: np.ndarray, rows: np.ndarray, rng) -> np.ndarray:
+    """Queries as a shopper's photos of these products: cosine about 0.95 to each."""
+    near = vectors[rows] + 0.3 / np.sqrt(vectors.shape[1]) * rng.normal(size=(len(rows), vectors.shape[1]))
+    return (near / np.linalg.norm(near, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_a_large_index_holds_float16_and_reads_only_the_nearest_cells_for_the_true_top_10(large_index):
+    index, vectors, rng = large_index
+    assert index.large and index.vectors.dtype == np.float16
+    assert index.nbytes < vectors.nbytes * 0.6  # half the float32 size, and the cells' few bytes a row
+    rows = rng.integers(0, len(vectors), 60)
+    recalls = []
+    for row, query in zip(rows, _photos_of(vectors, rows, rng)):
+        found = index.search(query, 10)
+        assert found[0][0] == f"p{row}" and found[0][2] == pytest.approx(float(vectors[row] @ query), abs=1e-3)
+        recalls.append(_recall(found, _true_top(index, query, 10)))
+        assert len(index._cells.candidates(query)) < len(index) / 3  # sub-linear: a few cells, not every row
+    assert np.mean(recalls) >= 0.99
+
+
+def test_a_large_index_filters_exactly_whether_the_filter_is_narrow_or_wide(large_index):
+    index, vectors, rng = large_index
+    rows = rng.integers(0, len(vectors), 40)
+    narrow = {"$and": [{"brand": {"$eq": "b3"}}, {"price": {"$lte": 50.0}}]}  # 100 of 4,000 rows: all scored
+    wide = {"price": {"$gte": 30.0}}  # 70%: through the cells
+    recalls = {"narrow": [], "wide": []}
+    for query in _photos_of(vectors, rows, rng):
+        found = index.search(query, 10, narrow)
+        assert found == [hit for hit in found if hit[1]["brand"] == "b3" and hit[1]["price"] <= 50]
+        recalls["narrow"].append(_recall(found, _true_top(
+            index, query, 10, lambda m: m["brand"] == "b3" and m["price"] <= 50)))
+        found = index.search(query, 10, wide)
+        assert all(metadata["price"] >= 30 for _, metadata, _ in found) and len(found) == 10
+        recalls["wide"].append(_recall(found, _true_top(index, query, 10, lambda m: m["price"] >= 30)))
+    assert np.mean(recalls["narrow"]) == 1.0 and np.mean(recalls["wide"]) >= 0.99
+
+
+def test_a_large_index_follows_moved_deleted_and_added_products_and_trains_again_when_doubled(large_index):
+    index, vectors, rng = large_index
+    index.search(vectors[0], 10)  # the cells exist before the changes
+    first_cells = index._cells
+    moved = [f"p{i}" for i in range(0, 4000, 97)]
+    elsewhere = _clustered(rng, clusters=1, per_cluster=len(moved), dim=32)  # a kind of product never seen
+    index.upsert(moved, elsewhere, [{"brand": "moved", "price": 1.0}] * len(moved))
+    gone = [f"p{i}" for i in range(5, 4000, 89) if f"p{i}" not in moved]
+    index.delete(gone)
+    for product_id, vector in zip(moved, elsewhere):
+        found = index.search(vector, 10)
+        assert found[0][0] == product_id and found[0][2] == pytest.approx(1.0, abs=1e-3)
+        assert _recall(found, _true_top(index, vector, 10)) >= 0.9
+    rows = rng.integers(0, len(index), 30)
+    for query in _photos_of(index.vectors.astype(np.float32), rows, rng):
+        assert not {i for i, _, _ in index.search(query, 10)} & set(gone)
+    assert index._cells is first_cells  # placed in the cells they had, not trained again
+    added = _clustered(rng, clusters=40, per_cluster=110, dim=32)
+    index.upsert([f"n{i}" for i in range(len(added))], added, [{"brand": "new", "price": 2.0}] * len(added))
+    found = index.search(added[7], 3)
+    assert found[0][0] == "n7" and index._cells is not first_cells and index._cells.trained_rows == len(index)

@@ -372,7 +372,9 @@ class ProductStore:
 
     def warm(self) -> None:
         """Load the in-memory copies now (an app does, before its first shopper)."""
-        self._exact_index()
+        exact = self._exact_index()
+        if exact is not None:
+            exact.prepare()
         self._keyword_index().knows("")
 
     def keyword_search(self, text: str, top_k: int, where: dict | None = None,

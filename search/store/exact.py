@@ -3,7 +3,9 @@
 bench/store.py measured why: at 100,000 products a brute-force search takes about 7 ms with recall 1.0, where
 Chroma's HNSW found 50-87% of the true top 10; and a brand + price filter applied as a NumPy mask took 0.6 ms,
 where Chroma's `where` took 250 ms. The copy costs the vectors' size in memory (200 MB at 100,000 x 512), and
-1.16 times that once a large scan made its 4-bit copy (search/store/coarse.py)."""
+1.16 times that once a large scan made its 4-bit copy (search/store/coarse.py). From LARGE_FROM rows the vectors are
+held in float16 and a query scores only the rows of the cells nearest to it (search/store/cells.py): 1.07 GB at
+1,000,000 x 512 instead of 2.3 GB, and a few milliseconds instead of 26."""
 from __future__ import annotations
 
 import threading
@@ -14,7 +16,7 @@ import numpy as np
 import torch
 
 from search.encoders.base import unit_rows
-from search.store import coarse
+from search.store import cells, coarse
 from search.store.columns import FILTER_FIELDS, Column, where_mask
 
 QUERY_CHUNK = 64  # vectors scored together: 64 x 100,000 scores is 25 MB
@@ -24,6 +26,14 @@ QUERY_CHUNK = 64  # vectors scored together: 64 x 100,000 scores is 25 MB
 # (docs/benchmarks.md: none did, on five kinds of catalog, with a pool of 256; twice that costs 0.2 ms more).
 COARSE_FROM = 20_000
 COARSE_POOL = 512
+# From this many rows the vectors are held in float16 (half the memory; its scores differ from float32's by about
+# 1e-5, which reorders only products tied closer than that) and searched through their cells (search/store/cells.py).
+LARGE_FROM = 200_000
+# A filter keeping at most this many rows of a large index is scored over all of them (18,700 rows of 1,000,000 took
+# about 5 ms); a wider one reads more cells, as many more as the filter is narrow, up to FILTER_PROBES_MAX times.
+FILTERED_SCAN = 50_000
+FILTER_PROBES_MAX = 4
+_WIDEN_ROWS = 65_536
 
 
 class ExactIndex:
@@ -38,7 +48,8 @@ class ExactIndex:
         self._rows: dict[str, int] = {}
         self._columns: dict[str, Column] | None = None  # built on first filtered query after a change
         self._coarse: coarse.Int4Copy | None = None  # built on the first large scan
-        self._coarse_stale: set[int] = set()  # rows whose vectors changed since the copy packed them
+        self._cells: cells.Cells | None = None  # built on the first query once the index is large (LARGE_FROM)
+        self._stale: set[int] = set()  # rows whose vectors changed since the 4-bit copy or the cells took them
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -46,16 +57,26 @@ class ExactIndex:
 
     @property
     def vectors(self) -> np.ndarray:
+        """The rows' unit vectors: float32, or float16 once the index is large (`large`)."""
         return self._matrix[:len(self.ids)]
+
+    @property
+    def large(self) -> bool:
+        return self._matrix.dtype == np.float16
+
+    @property
+    def nbytes(self) -> int:
+        """The memory its vectors and first passes take (not the ids and details)."""
+        return self._matrix.nbytes + sum(part.nbytes for part in (self._coarse, self._cells) if part is not None)
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
         with self._lock:
             held = len(self.ids)
             rows = [self._row_for(product_id, metadata) for product_id, metadata in zip(ids, metadatas)]
-            for row, vector in zip(rows, unit_rows(vectors)):
+            for row, vector in zip(rows, unit_rows(vectors).astype(self._matrix.dtype)):
                 if not np.array_equal(self._matrix[row], vector):  # a details-only change keeps the 4-bit copy
                     self._matrix[row] = vector
-                    self._coarse_stale.add(row)
+                    self._stale.add(row)
             if len(self.ids) > held:
                 self._columns = None  # rows added: built again on the next filtered query
             else:
@@ -74,15 +95,18 @@ class ExactIndex:
         return row
 
     def _make_room(self, rows: int) -> None:
+        if rows >= LARGE_FROM and not self.large:
+            self._matrix = self._matrix.astype(np.float16)
+            self._coarse = None  # the cells take over
         if rows > len(self._matrix):
-            grown = np.zeros((max(rows, 2 * len(self._matrix)), self.dim), np.float32)
+            grown = np.zeros((max(rows, 2 * len(self._matrix)), self.dim), self._matrix.dtype)
             grown[:len(self.ids)] = self.vectors
             self._matrix = grown
 
     def vectors_of(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of these ids (ids not held are left out)."""
         with self._lock:
-            return {i: self._matrix[self._rows[i]].copy() for i in ids if i in self._rows}
+            return {i: self._matrix[self._rows[i]].astype(np.float32) for i in ids if i in self._rows}
 
     def metadata_of(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The metadata held for these ids (ids not held are left out)."""
@@ -116,7 +140,7 @@ class ExactIndex:
                     self._matrix[row] = self._matrix[last]
                     self.ids[row], self.metadatas[row] = self.ids[last], self.metadatas[last]
                     self._rows[self.ids[row]] = row
-                    self._coarse_stale.add(row)
+                    self._stale.add(row)
                 for column in (self._columns or {}).values():
                     column.move(last, row)
                     column.cut(last)
@@ -143,8 +167,12 @@ class ExactIndex:
         found: list[list[tuple[str, dict[str, Any], float]]] = []
         for start in range(0, len(vectors), QUERY_CHUNK):
             queries = unit_rows(vectors[start:start + QUERY_CHUNK])
-            tops = self._coarse_top(queries[0], k, rows) if self._coarse_pays(queries, k, count) \
-                else self._exact_top(queries, k, rows)
+            if self.large:
+                tops = [self._cells_top(query, k, rows) for query in queries]
+            elif self._coarse_pays(queries, k, count):
+                tops = self._coarse_top(queries[0], k, rows)
+            else:
+                tops = self._exact_top(queries, k, rows)
             found.extend([(self.ids[row], self.metadatas[row], float(score)) for row, score in zip(*top)]
                          for top in tops)
         return found
@@ -177,13 +205,44 @@ class ExactIndex:
         order = np.argsort(-exact, kind="stable")[:k]
         return [(pool[order], exact[order])]
 
+    def _cells_top(self, query: np.ndarray, k: int, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """The k best rows for one query in a large index, best first: the rows of the cells nearest to it (and
+        passing the filter), scored exactly; a narrow filter's rows are all scored."""
+        if rows is not None and len(rows) <= FILTERED_SCAN:
+            return self._exact_top(query[None, :], k, rows)[0]
+        share = 1.0 if rows is None else len(rows) / len(self.ids)
+        probes = cells.PROBES * min(FILTER_PROBES_MAX, int(np.ceil(1 / share)))
+        candidates = self._fresh_cells().candidates(query, probes)
+        if rows is not None:
+            candidates = candidates[np.isin(candidates, rows, assume_unique=True)]
+            if len(candidates) < k:  # too few pass in those cells: every passing row
+                return self._exact_top(query[None, :], k, rows)[0]
+        return self._exact_top(query[None, :], min(k, len(candidates)), candidates)[0]
+
+    def _fresh_cells(self) -> cells.Cells:
+        """The cells, trained on first use and again once the index has doubled, its changed rows placed since."""
+        if self._cells is None or len(self.ids) > 2 * self._cells.trained_rows:
+            self._cells = cells.Cells(self.vectors)
+        elif self._stale or self._cells.rows != len(self.ids):
+            self._cells.update(self.vectors, self._stale)
+        self._stale = set()
+        return self._cells
+
+    def prepare(self) -> None:
+        """Build the first pass a large scan needs (the 4-bit copy, or the cells) now rather than on the first query."""
+        with self._lock:
+            if self.large:
+                self._fresh_cells()
+            elif coarse.AVAILABLE and len(self.ids) >= COARSE_FROM:
+                self._fresh_coarse()
+
     def _fresh_coarse(self) -> coarse.Int4Copy:
         """The 4-bit copy, built on first use, its changed rows packed again since."""
         if self._coarse is None:
             self._coarse = coarse.Int4Copy(self.vectors)
-        elif self._coarse_stale or self._coarse.rows != len(self.ids):
-            self._coarse.update(self.vectors, self._coarse_stale)
-        self._coarse_stale = set()
+        elif self._stale or self._coarse.rows != len(self.ids):
+            self._coarse.update(self.vectors, self._stale)
+        self._stale = set()
         return self._coarse
 
     def columns(self) -> dict[str, Column]:
@@ -195,5 +254,10 @@ class ExactIndex:
 
 def _scores(queries: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Dot products through torch, not NumPy: NumPy's OpenBLAS threads keep spinning for a while after a product
-    and slowed the next photo's encoding in torch's own threads from 29 to 80 ms on 2 cores."""
-    return (torch.from_numpy(queries) @ torch.from_numpy(candidates).T).numpy()
+    and slowed the next photo's encoding in torch's own threads from 29 to 80 ms on 2 cores. float16 rows are
+    widened a chunk at a time, so that scanning a large index never holds a float32 copy of it."""
+    if candidates.dtype == np.float32:
+        return (torch.from_numpy(queries) @ torch.from_numpy(candidates).T).numpy()
+    query = torch.from_numpy(queries)
+    return torch.cat([query @ torch.from_numpy(candidates[start:start + _WIDEN_ROWS]).float().T
+                      for start in range(0, len(candidates), _WIDEN_ROWS)], dim=1).numpy()
