@@ -27,6 +27,7 @@ from store import DIM, FILTER, K, catalog, exact, queries, recall
 from search.encoders.base import EncoderInfo
 from search.encoders.clip import ClipEncoder
 from search.ranking import Filters, to_where
+from search.store import cells
 from search.store import exact as exact_module
 from search.store.exact import ExactIndex
 
@@ -66,11 +67,22 @@ def searches(vectors, brands, prices, others: bool) -> tuple[dict[str, Search], 
         found[name] = lambda q, index=index: [int(i) for i, _, _ in index.search(q, K)]
         memory[name] = index.nbytes / 2**20
         indexes.append(index)
+        if large:
+            found["app, 16 nearest cells"] = lambda q, index=index: with_probes(16, index, q)
+            memory["app, 16 nearest cells"] = memory[name]
     if others:
         from others import first_passes
         for name, (search, mib) in first_passes(vectors).items():
             found[name], memory[name] = search, mib
     return found, memory, indexes[0]
+
+
+def with_probes(probes: int, index: ExactIndex, query: np.ndarray) -> list[int]:
+    default, cells.PROBES = cells.PROBES, probes
+    try:
+        return [int(i) for i, _, _ in index.search(query, K)]
+    finally:
+        cells.PROBES = default
 
 
 def filters(brands: np.ndarray, prices: np.ndarray) -> dict[str, tuple[dict, np.ndarray]]:

@@ -153,9 +153,9 @@ def add_common_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pretrained", help="pretrained tag or local weights file for an open_clip name "
                                              f"(env {ENV_PREFIX}PRETRAINED)")
     parser.add_argument("--collection", help="collection name (default: one per model)")
-    parser.add_argument("--precision", choices=["auto", "bf16", "int8", "fp32"],
-                        help="CLIP arithmetic: auto picks bf16 on CPUs with native bfloat16, int8 on other CPUs "
-                             "where it measures faster than fp32 at load, fp32 on GPUs (env "
+    parser.add_argument("--precision", choices=["auto", "bf16", "fp16", "int8", "fp32"],
+                        help="CLIP arithmetic: auto picks bf16 on CPUs with native bfloat16, and int8 on other CPUs "
+                             "(fp16 on a GPU) where it measures faster than fp32 at load, fp32 otherwise (env "
                              f"{ENV_PREFIX}PRECISION)")
     parser.add_argument("--device", help="where CLIP runs: auto (a CUDA GPU, then Apple's MPS, then the CPU), cpu, "
                                          f"cuda, cuda:N or mps (env {ENV_PREFIX}DEVICE, default auto)")

@@ -117,14 +117,17 @@ def test_int8_path_keeps_image_vectors_close_to_float32_and_text_unchanged(demo_
 
 
 def test_precision_names_are_checked():
-    with pytest.raises(EncoderError, match="precision 'fp8': use auto, bf16, int8 or fp32"):
+    with pytest.raises(EncoderError, match="precision 'fp8': use auto, bf16, fp16, int8 or fp32"):
         load_encoder("test-tiny", precision="fp8")
     with pytest.raises(EncoderError, match="precision int8 runs on the CPU only, not on cuda"):
         choose_arithmetic("int8", torch.device("cuda"))
+    with pytest.raises(EncoderError, match="precision fp16 runs on a GPU only"):
+        load_encoder("test-tiny", precision="fp16", device="cpu")
 
 
 @pytest.mark.parametrize("native_bfloat16, device, chosen", [
-    (True, "cpu", "bf16"), (False, "cpu", "measure"), (True, "cuda", "fp32"), (False, "mps", "fp32")])
+    (True, "cpu", "bf16"), (False, "cpu", "measure int8"), (True, "cuda", "measure fp16"),
+    (False, "mps", "measure fp16")])
 def test_auto_arithmetic_follows_the_cpu_and_the_device(monkeypatch, native_bfloat16, device, chosen):
     monkeypatch.setattr(clip, "_native_bfloat16", lambda: native_bfloat16)
     assert choose_arithmetic("auto", torch.device(device)) == chosen
@@ -134,7 +137,7 @@ def test_auto_arithmetic_follows_the_cpu_and_the_device(monkeypatch, native_bflo
 @pytest.mark.parametrize("needed_gain, chosen", [(0.01, "int8"), (1000.0, "fp32")])
 def test_auto_on_a_cpu_without_bfloat16_keeps_int8_only_where_it_measured_faster(monkeypatch, needed_gain, chosen):
     monkeypatch.setattr(clip, "_native_bfloat16", lambda: False)
-    monkeypatch.setattr(clip, "INT8_GAIN", needed_gain)
+    monkeypatch.setattr(clip, "LOW_GAIN", needed_gain)
     assert load_encoder("test-tiny", precision="auto").info.precision == chosen
 
 
@@ -164,3 +167,11 @@ def test_the_cpu_path_names_its_device_and_keeps_its_vectors(tiny_encoder):
     pictures = [Image.new("RGB", (64, 48), colour) for colour in ("red", "navy")]
     np.testing.assert_array_equal(on_cpu.encode_images(pictures), tiny_encoder.encode_images(pictures))
     np.testing.assert_array_equal(on_cpu.encode_texts(["red mug"]), tiny_encoder.encode_texts(["red mug"]))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine: bench/encoder.py --device cuda")
+def test_auto_on_a_gpu_measures_float16_against_float32_and_keeps_vectors_comparable(tiny_encoder):
+    on_gpu = load_encoder("test-tiny", precision="auto", device="cuda")
+    assert on_gpu.info.precision in ("fp16", "fp32") and on_gpu.info.device.startswith("cuda")
+    vectors = on_gpu.encode_images(PICTURES)
+    assert float((vectors * tiny_encoder.encode_images(PICTURES)).sum(axis=1).min()) >= 0.995

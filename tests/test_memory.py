@@ -17,7 +17,7 @@ def test_a_demo_products_details_take_about_what_the_limit_counts_for_them(demo_
 
 
 def test_the_limit_is_what_half_the_memory_holds_at_each_products_size():
-    per_product = 4 * 512 + 320 + memory.DETAILS_BYTES
+    per_product = 2 * 512 + 12 + memory.DETAILS_BYTES
     assert memory.bytes_per_product(512) == per_product
     assert memory.exact_limit(512, memory=8 * GIB) == 4 * GIB // per_product
     assert memory.exact_limit(1024, memory=8 * GIB) < memory.exact_limit(512, memory=8 * GIB)

@@ -48,7 +48,7 @@ class EncoderInfo:
     pretrained_weights: bool
     supports_text: bool
     notice: str | None = None  # why this encoder is not the one asked for, or what its results mean
-    precision: str = "fp32"  # the arithmetic the model runs in: fp32, bf16 or int8
+    precision: str = "fp32"  # the arithmetic the model runs in: fp32, bf16, fp16 or int8
     device: str = "cpu"  # where it runs: cpu, cuda, cuda:N or mps
 
     @property

@@ -41,12 +41,14 @@ from search.encoders.colour_shape import ColourShapeEncoder
 
 log = logging.getLogger(__name__)
 DEVICES = ("auto", "cpu", "cuda", "mps")
-PRECISIONS = ("auto", "bf16", "int8", "fp32")
+PRECISIONS = ("auto", "bf16", "fp16", "int8", "fp32")
 CPU = torch.device("cpu")
-# `auto` on a CPU without native bfloat16 keeps int8 only where it measured at least this much faster than float32
-# on the machine at hand, and this close to it: on an AVX2 EPYC it ran 1.74x at cosine 0.9998 (issue 16).
-INT8_GAIN = 1.2
-INT8_COSINE = 0.995
+# `auto` keeps a lower arithmetic (int8 on a CPU without native bfloat16, float16 on a GPU) only where it measured
+# at least this much faster than float32 on the machine at hand, and this close to it: on an AVX2 EPYC int8 ran
+# 1.74x at cosine 0.9998 (issue 16).
+LOW_GAIN = 1.2
+LOW_COSINE = 0.995
+_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 _TEST_SEED = 1234
 DEMO_NOTICE = (f"Model demo-world: a small CLIP {DEMO_NOTE} (its ten categories, fourteen colours and four "
@@ -72,39 +74,41 @@ class ClipEncoder(Encoder):
         self._device = choose_device(device)
         self._tokenizer = open_clip.get_tokenizer(model_name)
         arithmetic = choose_arithmetic(precision, self._device)
-        self._use(model.eval().to(self._device), "fp32" if arithmetic == "measure" else arithmetic)
-        if arithmetic == "measure":
-            self._use(*self._faster_of_int8_and_fp32(model))
+        measured = arithmetic.startswith("measure ")
+        self._use(model.eval().to(self._device), "fp32" if measured else arithmetic)
+        if measured:
+            self._use(model, self._faster_than_fp32(model, arithmetic.removeprefix("measure ")))
         # Measured rather than read from a config: hub and custom-text models keep it in different places.
         dim = int(self.encode_images([Image.new("RGB", (32, 32))]).shape[1])
         self.info = replace(info, dim=dim, precision=self._arithmetic, device=str(self._device))
 
     def _use(self, model: torch.nn.Module, arithmetic: str) -> None:
-        """Run the model in this arithmetic: fp32, bf16, or int8 (the Linear layers' weights in 8 bits, each
+        """Run the model in this arithmetic: fp32, bf16, fp16, or int8 (the Linear layers' weights in 8 bits, each
         batch's activations quantised on the fly: torch's dynamic quantisation, CPU only)."""
         self._arithmetic = arithmetic
-        self._dtype = torch.bfloat16 if arithmetic == "bf16" else torch.float32
+        self._dtype = _DTYPES.get(arithmetic, torch.float32)
         self._model = _int8(model) if arithmetic == "int8" else model.to(self._dtype)
 
-    def _faster_of_int8_and_fp32(self, model: torch.nn.Module) -> tuple[torch.nn.Module, str]:
-        """int8 where it measures INT8_GAIN times faster than float32 on this CPU, within INT8_COSINE of it, on a
-        batch of drawn pictures; float32 otherwise. Taken in turn, so the machine's drift falls on both alike."""
+    def _faster_than_fp32(self, model: torch.nn.Module, low: str) -> str:
+        """`low` where it measures LOW_GAIN times faster than float32 here, within LOW_COSINE of it, on a batch of
+        drawn pictures; "fp32" otherwise. Taken in turn, so the machine's drift falls on both alike."""
         pictures = [Image.effect_mandelbrot((224, 224), (-2 + i / 4, -1.2, 1, 1.2), 40 + i).convert("RGB")
                     for i in range(4)]
         full = self.encode_images(pictures)  # also warms float32 up
-        low = _int8(model)
-        seconds = {"fp32": 0.0, "int8": 0.0}
-        for arithmetic in ("int8", "fp32", "fp32", "int8"):
-            self._model = low if arithmetic == "int8" else model
+        self._use(copy.deepcopy(model), low)
+        self.encode_images(pictures[:1])  # warm up
+        models = {"fp32": (model, torch.float32), low: (self._model, self._dtype)}
+        seconds = dict.fromkeys(models, 0.0)
+        for arithmetic in (low, "fp32", "fp32", low):
+            self._model, self._dtype = models[arithmetic]
             began = time.perf_counter()
             encoded = self.encode_images(pictures)
             seconds[arithmetic] += time.perf_counter() - began
         cosine = float((encoded * full).sum(axis=1).min())
-        gain = seconds["fp32"] / seconds["int8"]
-        chosen = "int8" if gain >= INT8_GAIN and cosine >= INT8_COSINE else "fp32"
-        log.info("CPU without native bfloat16: int8 measured %.2fx float32 at cosine %.4f; using %s",
-                 gain, cosine, chosen)
-        return (low, "int8") if chosen == "int8" else (model, "fp32")
+        gain = seconds["fp32"] / seconds[low]
+        chosen = low if gain >= LOW_GAIN and cosine >= LOW_COSINE else "fp32"
+        log.info("%s measured %.2fx float32 on %s at cosine %.4f; using %s", low, gain, self._device, cosine, chosen)
+        return chosen
 
     def prepare(self, image: Image.Image) -> torch.Tensor:
         """The picture resized and cropped as the model was trained, as CxHxW bytes: the per-picture steps of
@@ -165,20 +169,22 @@ def choose_device(requested: str = "auto") -> torch.device:
 
 
 def choose_arithmetic(precision: str, device: torch.device = CPU) -> str:
-    """`bf16`, `int8`, `fp32`, or `auto`: bfloat16 where the CPU has native bfloat16 arithmetic (AVX512-BF16, AMX);
-    on another CPU with int8 kernels, "measure" (int8 or float32, whichever `ClipEncoder` measures faster); on a
-    GPU float32, until a half-precision path is measured against it there."""
+    """`bf16`, `fp16`, `int8`, `fp32`, or `auto`: bfloat16 where the CPU has native bfloat16 arithmetic (AVX512-BF16,
+    AMX); on another CPU with int8 kernels "measure int8" (int8 where `ClipEncoder` measures it faster than float32,
+    otherwise float32); on a GPU "measure fp16" likewise."""
     if precision not in PRECISIONS:
         raise EncoderError(f"precision {precision!r}: use {', '.join(PRECISIONS[:-1])} or {PRECISIONS[-1]}")
     if precision == "int8" and device.type != "cpu":
-        raise EncoderError(f"precision int8 runs on the CPU only, not on {device}: use auto, bf16 or fp32 there")
+        raise EncoderError(f"precision int8 runs on the CPU only, not on {device}: use auto, bf16, fp16 or fp32 there")
+    if precision == "fp16" and device.type == "cpu":
+        raise EncoderError("precision fp16 runs on a GPU only: on the CPU use auto, bf16, int8 or fp32")
     if precision != "auto":
         return precision
     if device.type != "cpu":
-        return "fp32"
+        return "measure fp16"
     if _native_bfloat16():
         return "bf16"
-    return "measure" if torch.backends.quantized.engine in ("x86", "fbgemm", "qnnpack") else "fp32"
+    return "measure int8" if torch.backends.quantized.engine in ("x86", "fbgemm", "qnnpack") else "fp32"
 
 
 def _native_bfloat16() -> bool:
@@ -190,16 +196,15 @@ def _native_bfloat16() -> bool:
 
 
 def _int8(model: torch.nn.Module) -> torch.nn.Module:
-    """A copy of the model whose image tower has int8 Linear layers (weights quantised once, activations per batch);
+    """The model, its image tower's Linear layers made int8 in place (weights quantised once, activations per batch);
     the text tower, one short query at a time, stays float32 (open_clip reads its arithmetic from a Linear layer's
     weight, which a quantised layer does not have). torch marks this API deprecated in favour of torchao, whose
     eager int8 ran no faster than float32 on this CPU kind (docs/benchmarks.md)."""
-    low = copy.deepcopy(model).float()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", UserWarning)
-        low.visual = torch.ao.quantization.quantize_dynamic(low.visual, {torch.nn.Linear}, dtype=torch.qint8)
-    return low
+        model.visual = torch.ao.quantization.quantize_dynamic(model.visual, {torch.nn.Linear}, dtype=torch.qint8)
+    return model
 
 
 def load_clip(model: str = "fast", pretrained: str | None = None, precision: str = "auto",

@@ -1,9 +1,10 @@
 """How many products a store's in-memory exact copy may hold: what this machine's memory allows, at each product's
 measured size, rather than a fixed count.
 
-A product held costs its float32 vector, its 4-bit copy (search/store/coarse.py) and its details as Python
-holds them: 2,387 bytes for a demo-catalog product (`held_bytes`; a test measures it), more than the 512-d
-vector's 2,048. Beyond the limit a store is searched by Chroma's own index (search/store/collection.py).
+A product held in a catalog this large (past search/store/exact.py's LARGE_FROM) costs its float16 vector, its
+cell (search/store/cells.py) and its details as Python holds them: 2,387 bytes for a demo-catalog product
+(`held_bytes`; a test measures it), more than the 512-d vector's 1,024. Beyond the limit a store is searched by
+Chroma's own index (search/store/collection.py).
 """
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ _CGROUP_LIMITS = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory
 
 
 def bytes_per_product(dim: int) -> int:
-    """float32 vector, 4-bit copy (half a byte a value, and its scales and offsets: 320 bytes at 512-d), details."""
-    return 4 * dim + dim * 5 // 8 + DETAILS_BYTES
+    """float16 vector, its cell and its place in the cells' order (12 bytes), details."""
+    return 2 * dim + 12 + DETAILS_BYTES
 
 
 def exact_limit(dim: int, memory: int | None = None) -> int:
