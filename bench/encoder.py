@@ -1,7 +1,8 @@
-"""Image encoder throughput in each arithmetic (float32, bfloat16, int8) over batch sizes, and how close each
+"""Image encoder throughput in each arithmetic (float32, bfloat16, int8; float16 on a GPU) over batch sizes, and how close each
 one's embeddings are to float32's on real product photos, with the CPU's relevant flags.
 
     python bench/encoder.py [--model ViT-B-32] [--photos ../shared/data/fashion-photos] [--count 256]
+    python bench/encoder.py --device cuda      # a GPU, where one is present: fp32, fp16 and bf16
 
 The model has random weights (no download): the arithmetic, so the speed, is the pretrained model's. The
 cosine check is a property of the arithmetic too, but is repeated on real photos as the issue asks.
@@ -17,7 +18,7 @@ import torch
 from keywords import cpu_flags
 
 from search.encoders.base import EncoderInfo
-from search.encoders.clip import ClipEncoder
+from search.encoders.clip import ClipEncoder, choose_device
 from search.images import load_image
 
 BATCHES = (1, 8, 16, 32, 64)
@@ -44,13 +45,15 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=256)
     parser.add_argument("--device", default="auto", help="auto (a CUDA GPU, then Apple's MPS, then the CPU), cpu, "
                                                           "cuda, cuda:N or mps")
-    parser.add_argument("--arithmetics", nargs="+", default=["fp32", "bf16", "int8"],
-                        help="fp32 first; int8 runs on the CPU only")
+    parser.add_argument("--arithmetics", nargs="+", help="fp32 first (default: fp32 bf16 int8 on the CPU, "
+                                                          "fp32 fp16 bf16 on a GPU)")
     args = parser.parse_args()
     paths = sorted((Path(args.photos) / "images").glob("*.jpg"))[:args.count]
     images = [load_image(p) for p in paths]
     info = EncoderInfo(args.model, "random-weights-benchmark", 0, "clip", False, True)
-    encoders = {p: ClipEncoder(args.model, None, info, precision=p, device=args.device) for p in args.arithmetics}
+    on_gpu = choose_device(args.device).type != "cpu"
+    arithmetics = args.arithmetics or (["fp32", "fp16", "bf16"] if on_gpu else ["fp32", "bf16", "int8"])
+    encoders = {p: ClipEncoder(args.model, None, info, precision=p, device=args.device) for p in arithmetics}
     print(f"{len(images)} real photos, {args.model} on {encoders['fp32'].info.device}, torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads\nCPU: {cpu_flags()}\n")
     others = [name for name in encoders if name != "fp32"]
