@@ -1,5 +1,5 @@
-"""Image encoder throughput in each arithmetic (float32, bfloat16, int8; float16 on a GPU) over batch sizes, and how close each
-one's embeddings are to float32's on real product photos, with the CPU's relevant flags.
+"""Image encoder throughput in each arithmetic (float32, bfloat16, int8; float16 on a GPU) over batch sizes, and how
+close each one's embeddings are to float32's on real product photos, with the CPU's relevant flags.
 
     python bench/encoder.py [--model ViT-B-32] [--photos ../shared/data/fashion-photos] [--count 256]
     python bench/encoder.py --device cuda      # a GPU, where one is present: fp32, fp16 and bf16
