@@ -214,7 +214,9 @@ class ExactIndex:
         probes = cells.PROBES * min(FILTER_PROBES_MAX, int(np.ceil(1 / share)))
         candidates = self._fresh_cells().candidates(query, probes)
         if rows is not None:
-            candidates = candidates[np.isin(candidates, rows, assume_unique=True)]
+            passing = np.zeros(len(self.ids), dtype=bool)
+            passing[rows] = True
+            candidates = candidates[passing[candidates]]
             if len(candidates) < k:  # too few pass in those cells: every passing row
                 return self._exact_top(query[None, :], k, rows)[0]
         return self._exact_top(query[None, :], min(k, len(candidates)), candidates)[0]
