@@ -353,3 +353,12 @@ def test_a_large_index_follows_moved_deleted_and_added_products_and_trains_again
     index.upsert([f"n{i}" for i in range(len(added))], added, [{"brand": "new", "price": 2.0}] * len(added))
     found = index.search(added[7], 3)
     assert found[0][0] == "n7" and index._cells is not first_cells and index._cells.trained_rows == len(index)
+
+
+def test_a_large_index_emptied_to_a_few_rows_still_answers_from_all_of_them(large_index):
+    index, vectors, rng = large_index
+    index.search(vectors[0], 10)
+    kept = [f"p{i}" for i in range(0, 4000, 300)]  # 14 rows, scattered over cells that are now nearly empty
+    index.delete([i for i in list(index.ids) if i not in kept])
+    query = _photos_of(vectors, np.array([0]), rng)[0]
+    assert [i for i, _, _ in index.search(query, 10)] == _true_top(index, query, 10)

@@ -4,8 +4,8 @@ bench/store.py measured why: at 100,000 products a brute-force search takes abou
 Chroma's HNSW found 50-87% of the true top 10; and a brand + price filter applied as a NumPy mask took 0.6 ms,
 where Chroma's `where` took 250 ms. The copy costs the vectors' size in memory (200 MB at 100,000 x 512), and
 1.16 times that once a large scan made its 4-bit copy (search/store/coarse.py). From LARGE_FROM rows the vectors are
-held in float16 and a query scores only the rows of the cells nearest to it (search/store/cells.py): 1.07 GB at
-1,000,000 x 512 instead of 2.3 GB, and a few milliseconds instead of 26."""
+held in float16 and a query scores only the rows of the cells nearest to it (search/store/cells.py): 1,030 MiB at
+1,000,000 x 512 instead of 2,353, and 4-5 ms a query instead of 27-30 (bench/million.py)."""
 from __future__ import annotations
 
 import threading
@@ -30,7 +30,8 @@ COARSE_POOL = 512
 # 1e-5, which reorders only products tied closer than that) and searched through their cells (search/store/cells.py).
 LARGE_FROM = 200_000
 # A filter keeping at most this many rows of a large index is scored over all of them (18,700 rows of 1,000,000 took
-# about 5 ms); a wider one reads more cells, as many more as the filter is narrow, up to FILTER_PROBES_MAX times.
+# 22 ms, half a photo's encoding); a wider one reads more cells, as many more as the filter is narrow, up to
+# FILTER_PROBES_MAX times.
 FILTERED_SCAN = 50_000
 FILTER_PROBES_MAX = 4
 _WIDEN_ROWS = 65_536
@@ -217,9 +218,9 @@ class ExactIndex:
             passing = np.zeros(len(self.ids), dtype=bool)
             passing[rows] = True
             candidates = candidates[passing[candidates]]
-            if len(candidates) < k:  # too few pass in those cells: every passing row
-                return self._exact_top(query[None, :], k, rows)[0]
-        return self._exact_top(query[None, :], min(k, len(candidates)), candidates)[0]
+        if len(candidates) < k:  # too few (passing) rows in those cells: all of them
+            return self._exact_top(query[None, :], k, rows)[0]
+        return self._exact_top(query[None, :], k, candidates)[0]
 
     def _fresh_cells(self) -> cells.Cells:
         """The cells, trained on first use and again once the index has doubled, its changed rows placed since."""
