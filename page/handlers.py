@@ -374,7 +374,7 @@ def relabel(storefront: Storefront) -> Callable[[Values, gr.Request], Updates]:
         code = language(values["lang"])
         placeholder = {"status": LABELS[code]["results_here"]} if values["status"] in waiting else {}
         return {"crop_hint": say(code, "crop_hint"), "model_line": storefront.model_line(code),
-                **filters_label(values), **placeholder}
+                "photo": gr.update(placeholder=say(code, "photo_drop")), **filters_label(values), **placeholder}
     return run
 
 

@@ -63,7 +63,8 @@ def build(settings: Settings, examples: list[str], opening: Opening) -> ShopView
     with gr.Row(elem_id="shop"):
         with gr.Column(scale=1, min_width=300):
             photo = PhotoInput(sources=["upload", "webcam", "clipboard"], type="filepath", label=T("photo"),
-                               height=260, elem_id="photo", webcam_options=REAR_CAMERA)
+                               height=260, elem_id="photo", webcam_options=REAR_CAMERA,
+                               placeholder=say("en", "photo_drop"))  # Gradio's own is English in every language
             crop_hint = gr.Markdown(say("en", "crop_hint"), elem_id="crop-hint")
             with gr.Row(equal_height=True):
                 crop_preview = PhotoInput(label=T("crop"), visible=False, height=120, interactive=False,

@@ -172,9 +172,12 @@ def test_switching_to_chinese_translates_the_page_and_the_results(page, launched
     expect(page.locator("#status")).to_contain_text("件商品", timeout=30_000)
     expect(page.locator("#results .caption-label").first).to_contain_text("匹配度")
     expect(page.locator("#results .caption-label").first).to_contain_text("Kestrel 红色条纹咖啡马克杯")
+    expect(page.locator("#photo img").first).to_be_visible()  # the photo box kept its photo through the switch
     _open(page, url)  # a new visit, with no photo: a text search alone
+    expect(page.locator("#photo")).to_contain_text("Drop a photo here, or click to choose one")
     page.get_by_text("中文").click()
     expect(page.get_by_text("以图搜商品")).to_be_visible(timeout=30_000)
+    expect(page.locator("#photo")).to_contain_text("将照片拖放到此处，或点击选择照片")  # Gradio's own stays English
     page.locator("#query-text textarea").fill("红色马克杯")
     page.locator("#query-text textarea").press("Enter")
     first = page.locator("#results .caption-label").first
@@ -191,7 +194,7 @@ def test_an_example_photo_searches_at_once(page, launched_app):
     expect(page.get_by_text("Or try one of these")).to_be_visible(timeout=30_000)
     page.locator("img[src*='demo-']").nth(1).click()
     expect(page.locator("#status")).to_contain_text("12 products", timeout=30_000)
-    assert page.locator("#results .caption-label").count() == 12
+    expect(page.locator("#results .caption-label")).to_have_count(12)  # drawn a moment after the status line
 
 
 def test_a_shoppers_photo_and_its_crop_are_never_kept_on_disk(page, launched_app, tmp_path):
