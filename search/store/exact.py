@@ -34,7 +34,7 @@ LARGE_FROM = 200_000
 # FILTER_PROBES_MAX times.
 FILTERED_SCAN = 50_000
 FILTER_PROBES_MAX = 4
-_WIDEN_ROWS = 65_536
+_WIDEN_ROWS = 4096  # 8 MB of float32 at 512-d: stays in the cache, and below malloc's mmap threshold
 
 
 class ExactIndex:
