@@ -30,7 +30,7 @@ COARSE_POOL = 512
 # 1e-5, which reorders only products tied closer than that) and searched through their cells (search/store/cells.py).
 LARGE_FROM = 200_000
 # A filter keeping at most this many rows of a large index is scored over all of them (18,700 rows of 1,000,000 took
-# 22 ms, half a photo's encoding); a wider one reads more cells, as many more as the filter is narrow, up to
+# 16 ms, 0.3 of a photo's encoding); a wider one reads more cells, as many more as the filter is narrow, up to
 # FILTER_PROBES_MAX times.
 FILTERED_SCAN = 50_000
 FILTER_PROBES_MAX = 4
