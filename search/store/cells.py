@@ -1,7 +1,7 @@
 """A sub-linear first pass for a large catalog: its rows grouped into cells around k-means centres (trained by
 faiss), so that one query scores exactly only the rows of the few cells nearest to it instead of every row.
 
-At 1,000,000 x 512 a scan of every row reads 256 MB even through the 4-bit copy (26 ms, about 0.9x one photo's
+At 1,000,000 x 512 a scan of every row reads 256 MB even through the 4-bit copy (27-30 ms here, 0.6 of one photo's
 encoding); the rows of 8 cells of about 1,000 are 8 MB. A product near the query sits in a cell whose centre is
 near the query, so the true top 10 are in those cells: docs/benchmarks.md, "A million products", measures how
 often (recall@10) and what else was tried (FAISS IVF-PQ and IVF-SQ8, usearch's HNSW). The index keeps its own
@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 CELL_ROWS = 1000  # rows per cell on average
-PROBES = 8  # cells one query reads (recall@10 stopped rising from 4: docs/benchmarks.md)
+PROBES = 8  # cells one query reads (16 found no more of the true top 10: docs/benchmarks.md)
 TRAIN_PER_CELL = 64  # rows sampled per centre to train k-means (faiss's own lower bound is 39)
 _ASSIGN_CHUNK = 65_536
 
