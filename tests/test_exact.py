@@ -17,6 +17,8 @@ def test_where_mask_reads_what_to_where_writes():
     assert where_mask(where, COLUMNS).tolist() == [False, False, True, True]
     assert where_mask(to_where(Filters(colours=("Red",))), COLUMNS).tolist() == [True, True, False, False]
     assert not where_mask(to_where(Filters(brands=("Z",))), COLUMNS).any()  # a value no row has
+    many = tuple("ACDEFGHIJKZ")  # past the few compared one by one
+    assert where_mask(to_where(Filters(brands=many)), COLUMNS).tolist() == [True, False, True, True]
     with pytest.raises(ValueError, match=r"\$ne is not supported"):
         where_mask({"brand": {"$ne": "A"}}, COLUMNS)
 
