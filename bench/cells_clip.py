@@ -45,7 +45,7 @@ def main() -> None:
           "| --- | --- | --- | --- | --- | --- |")
     for rows_per_cell in (20, 50):
         cells.CELL_ROWS = rows_per_cell
-        grouped = cells.Cells(catalog)
+        grouped = cells.Cells.of(catalog)
         for probes in (8, 16):
             typed_recall, photo_recall = (recalls(grouped, catalog, queries, probes) for queries in (typed, photos))
             print(f"| {rows_per_cell} | {grouped.count} | {probes} | {probes / grouped.count:.1%} | "

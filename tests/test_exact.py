@@ -1,3 +1,5 @@
+import threading
+
 import numpy as np
 import pytest
 
@@ -353,8 +355,49 @@ def test_a_large_index_follows_moved_deleted_and_added_products_and_trains_again
     assert index._cells is first_cells  # placed in the cells they had, not trained again
     added = _clustered(rng, clusters=40, per_cluster=110, dim=32)
     index.upsert([f"n{i}" for i in range(len(added))], added, [{"brand": "new", "price": 2.0}] * len(added))
-    found = index.search(added[7], 3)
-    assert found[0][0] == "n7" and index._cells is not first_cells and index._cells.trained_rows == len(index)
+    assert index.search(added[7], 3)[0][0] == "n7"  # placed in the old cells while new ones are learnt
+    index._retraining.join(timeout=60)
+    assert index._cells is not first_cells and index._cells.trained_rows == len(index)
+    assert index.search(added[8], 3)[0][0] == "n8"
+
+
+def test_cells_learnt_again_in_the_background_take_the_changes_made_meanwhile(large_index, monkeypatch):
+    from search.store import cells
+
+    index, vectors, rng = large_index
+    index.search(vectors[0], 10)
+    learning, go_on = threading.Event(), threading.Event()
+
+    class Slow(cells.Cells):
+        """Holds on once it has placed the rows outside the index's lock, so the changes below come after that."""
+        def update(self, *args, **kwargs):
+            super().update(*args, **kwargs)
+            if not learning.is_set():
+                learning.set()
+                go_on.wait(timeout=60)
+
+    monkeypatch.setattr(cells, "Cells", Slow)
+    more = _clustered(rng, clusters=40, per_cluster=110, dim=32)
+    index.upsert([f"n{i}" for i in range(len(more))], more, [{"brand": "new", "price": 2.0}] * len(more))
+    index.search(more[0], 3)  # starts learning the cells again
+    assert learning.wait(timeout=60)
+    moved = [f"n{i}" for i in range(0, len(more), 50)]
+    elsewhere = _clustered(rng, clusters=1, per_cluster=len(moved), dim=32)
+    index.upsert(moved, elsewhere, [{"brand": "moved", "price": 1.0}] * len(moved))  # while it learns
+    gone = [f"p{i}" for i in range(0, 4000, 7)]
+    index.delete(gone)
+    index.upsert(["late"], more[:1] * -1, [{"brand": "late", "price": 3.0}])
+    go_on.set()
+    index._retraining.join(timeout=60)
+    assert isinstance(index._cells, Slow) and index._cells.rows == len(index)
+    # every row, those changed while the cells were learnt included, sits in the cell nearest to it now
+    np.testing.assert_array_equal(index._cells._cell, index._cells._nearest(index.vectors))
+    for product_id, vector in [*zip(moved, elsewhere), ("late", -more[0])]:
+        assert index.search(vector, 10)[0][0] == product_id
+    kept = np.array([row for row, i in enumerate(index.ids) if i.startswith("p")])  # in kinds the cells learnt
+    for query in _photos_of(index.vectors.astype(np.float32), rng.choice(kept, 30), rng):
+        found = index.search(query, 10)
+        assert not {i for i, _, _ in found} & set(gone) and _recall(found, _true_top(index, query, 10)) >= 0.9
 
 
 def test_a_large_index_emptied_to_a_few_rows_still_answers_from_all_of_them(large_index):

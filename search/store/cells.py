@@ -21,21 +21,33 @@ TRAIN_PER_CELL = 64  # rows sampled per centre to train k-means (faiss's own low
 _ASSIGN_CHUNK = 65_536
 
 
+def training_sample(vectors: np.ndarray, seed: int = 1) -> np.ndarray:
+    """The rows k-means learns the cells from (TRAIN_PER_CELL a cell), as float32: a copy, so that it can be
+    trained on while the index changes."""
+    count = max(1, len(vectors) // CELL_ROWS)
+    picked = np.random.default_rng(seed).choice(len(vectors), min(len(vectors), count * TRAIN_PER_CELL), replace=False)
+    return np.ascontiguousarray(vectors[np.sort(picked)], dtype=np.float32)
+
+
 class Cells:
     """Each row's cell, and the rows of the cells nearest to a query."""
 
-    def __init__(self, vectors: np.ndarray, seed: int = 1) -> None:
-        self.trained_rows = len(vectors)
-        count = max(1, len(vectors) // CELL_ROWS)
-        sample = np.random.default_rng(seed).choice(len(vectors), min(len(vectors), count * TRAIN_PER_CELL),
-                                                    replace=False)
-        kmeans = faiss.Kmeans(vectors.shape[1], count, niter=10, spherical=True, seed=seed,
-                              max_points_per_centroid=TRAIN_PER_CELL)
-        kmeans.train(np.ascontiguousarray(vectors[np.sort(sample)], dtype=np.float32))
+    def __init__(self, sample: np.ndarray, trained_rows: int, seed: int = 1) -> None:
+        """Cells learnt from `sample` (`training_sample` of an index of `trained_rows` rows), holding no rows yet."""
+        self.trained_rows = trained_rows
+        kmeans = faiss.Kmeans(sample.shape[1], max(1, trained_rows // CELL_ROWS), niter=10, spherical=True,
+                              seed=seed, max_points_per_centroid=TRAIN_PER_CELL)
+        kmeans.train(sample)
         self._centres = torch.from_numpy(kmeans.centroids)
         self._cell = np.empty(0, np.int32)
         self._members: tuple[np.ndarray, np.ndarray] | None = None  # rows ordered by cell, and where each cell starts
-        self.update(vectors)
+
+    @classmethod
+    def of(cls, vectors: np.ndarray) -> Cells:
+        """Cells learnt from these rows, holding them."""
+        made = cls(training_sample(vectors), len(vectors))
+        made.update(vectors)
+        return made
 
     @property
     def count(self) -> int:

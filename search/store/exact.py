@@ -51,6 +51,8 @@ class ExactIndex:
         self._coarse: coarse.Int4Copy | None = None  # built on the first large scan
         self._cells: cells.Cells | None = None  # built on the first query once the index is large (LARGE_FROM)
         self._stale: set[int] = set()  # rows whose vectors changed since the 4-bit copy or the cells took them
+        self._retraining: threading.Thread | None = None  # cells learnt again, in the background, as the index grows
+        self._changed_while_retraining: set[int] = set()
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -77,7 +79,7 @@ class ExactIndex:
             for row, vector in zip(rows, unit_rows(vectors).astype(self._matrix.dtype)):
                 if not np.array_equal(self._matrix[row], vector):  # a details-only change keeps the 4-bit copy
                     self._matrix[row] = vector
-                    self._stale.add(row)
+                    self._changed(row)
             if len(self.ids) > held:
                 self._columns = None  # rows added: built again on the next filtered query
             else:
@@ -94,6 +96,11 @@ class ExactIndex:
         else:
             self.metadatas[row] = metadata
         return row
+
+    def _changed(self, row: int) -> None:
+        self._stale.add(row)
+        if self._retraining is not None:
+            self._changed_while_retraining.add(row)
 
     def _make_room(self, rows: int) -> None:
         if rows >= LARGE_FROM and not self.large:
@@ -141,7 +148,7 @@ class ExactIndex:
                     self._matrix[row] = self._matrix[last]
                     self.ids[row], self.metadatas[row] = self.ids[last], self.metadatas[last]
                     self._rows[self.ids[row]] = row
-                    self._stale.add(row)
+                    self._changed(row)
                 for column in (self._columns or {}).values():
                     column.move(last, row)
                     column.cut(last)
@@ -223,13 +230,28 @@ class ExactIndex:
         return self._exact_top(query[None, :], k, candidates)[0]
 
     def _fresh_cells(self) -> cells.Cells:
-        """The cells, trained on first use and again once the index has doubled, its changed rows placed since."""
-        if self._cells is None or len(self.ids) > 2 * self._cells.trained_rows:
-            self._cells = cells.Cells(self.vectors)
-        elif self._stale or self._cells.rows != len(self.ids):
+        """The cells, learnt on first use, their changed rows placed since. Once the index has doubled they are
+        learnt again in the background (seconds at 1,000,000 rows), queries meanwhile answered by the old ones."""
+        if self._cells is None:
+            self._cells = cells.Cells.of(self.vectors)
+        elif len(self.ids) > 2 * self._cells.trained_rows and self._retraining is None:
+            self._retraining = threading.Thread(target=self._retrain, name="cells", daemon=True,
+                                                args=(cells.training_sample(self.vectors), len(self.ids)))
+            self._changed_while_retraining = set()
+            self._retraining.start()
+        if self._stale or self._cells.rows != len(self.ids):
             self._cells.update(self.vectors, self._stale)
         self._stale = set()
         return self._cells
+
+    def _retrain(self, sample: np.ndarray, rows: int) -> None:
+        """New cells from a sample of the index's `rows` taken under the lock, learnt and filled outside it; the
+        rows that changed meanwhile (recorded by `_changed`) are placed again under the lock before they take over."""
+        grouped = cells.Cells(sample, trained_rows=rows)
+        grouped.update(self.vectors)  # reads rows that may change meanwhile: those are recorded, placed below
+        with self._lock:
+            grouped.update(self.vectors, self._changed_while_retraining)
+            self._cells, self._retraining = grouped, None
 
     def prepare(self) -> None:
         """Build the first pass a large scan needs (the 4-bit copy, or the cells) now rather than on the first query."""
