@@ -296,7 +296,33 @@ def large_index(monkeypatch):
     index = ExactIndex(32)
     index.upsert([f"p{i}" for i in range(len(vectors))], vectors,
                  [{"brand": f"b{i % 20}", "price": float(i % 100)} for i in range(len(vectors))])
+    index.prepare()  # as a store's `warm` does: the first cells learnt now
     return index, vectors, rng
+
+
+def test_a_large_index_not_prepared_answers_from_every_row_while_its_first_cells_are_learnt(monkeypatch):
+    from search.store import cells, exact
+
+    monkeypatch.setattr(exact, "LARGE_FROM", 1_000)
+    monkeypatch.setattr(cells, "CELL_ROWS", 100)
+    rng = np.random.default_rng(8)
+    vectors = _clustered(rng, clusters=20, per_cluster=100, dim=32)
+    index = ExactIndex(32)
+    index.upsert([f"p{i}" for i in range(len(vectors))], vectors, [{}] * len(vectors))
+    learning = threading.Event()
+    monkeypatch.setattr(cells.Cells, "of", None)  # never learnt in the query's own thread
+    original = cells.Cells.update
+
+    def held(self, *args, **kwargs):  # the learning thread waits until the query below has been answered
+        learning.wait(timeout=60)
+        original(self, *args, **kwargs)
+    monkeypatch.setattr(cells.Cells, "update", held)
+    query = _photos_of(vectors, np.array([3]), rng)[0]
+    assert [i for i, _, _ in index.search(query, 10)] == _true_top(index, query, 10)  # every row scored
+    assert index._cells is None and index._retraining is not None
+    learning.set()
+    index._retraining.join(timeout=60)
+    assert index._cells is not None and index._cells.rows == len(index)
 
 
 def _photos_of(vectors: np.ndarray, rows: np.ndarray, rng) -> np.ndarray:

@@ -220,7 +220,10 @@ class ExactIndex:
             return self._exact_top(query[None, :], k, rows)[0]
         share = 1.0 if rows is None else len(rows) / len(self.ids)
         probes = cells.PROBES * min(FILTER_PROBES_MAX, int(np.ceil(1 / share)))
-        candidates = self._fresh_cells().candidates(query, probes)
+        grouped = self._fresh_cells()
+        if grouped is None:  # the first cells are being learnt: every (passing) row
+            return self._exact_top(query[None, :], k, rows)[0]
+        candidates = grouped.candidates(query, probes)
         if rows is not None:
             passing = np.zeros(len(self.ids), dtype=bool)
             passing[rows] = True
@@ -229,17 +232,18 @@ class ExactIndex:
             return self._exact_top(query[None, :], k, rows)[0]
         return self._exact_top(query[None, :], k, candidates)[0]
 
-    def _fresh_cells(self) -> cells.Cells:
-        """The cells, learnt on first use, their changed rows placed since. Once the index has doubled they are
-        learnt again in the background (seconds at 1,000,000 rows), queries meanwhile answered by the old ones."""
-        if self._cells is None:
+    def _fresh_cells(self, wait: bool = False) -> cells.Cells | None:
+        """The cells, their changed rows placed since; None while the first are learnt. They are learnt in the
+        background (seconds: about 25 s at 1,000,000 rows), first and again once the index has doubled, queries
+        meanwhile answered by the old ones or by every row; `wait` learns the first ones now (`prepare`)."""
+        if self._cells is None and wait:
             self._cells = cells.Cells.of(self.vectors)
-        elif len(self.ids) > 2 * self._cells.trained_rows and self._retraining is None:
+        elif self._retraining is None and (self._cells is None or len(self.ids) > 2 * self._cells.trained_rows):
             self._retraining = threading.Thread(target=self._retrain, name="cells", daemon=True,
                                                 args=(cells.training_sample(self.vectors), len(self.ids)))
             self._changed_while_retraining = set()
             self._retraining.start()
-        if self._stale or self._cells.rows != len(self.ids):
+        if self._cells is not None and (self._stale or self._cells.rows != len(self.ids)):
             self._cells.update(self.vectors, self._stale)
         self._stale = set()
         return self._cells
@@ -257,7 +261,7 @@ class ExactIndex:
         """Build the first pass a large scan needs (the 4-bit copy, or the cells) now rather than on the first query."""
         with self._lock:
             if self.large:
-                self._fresh_cells()
+                self._fresh_cells(wait=True)
             elif coarse.AVAILABLE and len(self.ids) >= COARSE_FROM:
                 self._fresh_coarse()
 
