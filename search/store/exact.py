@@ -49,7 +49,7 @@ class ExactIndex:
         self._rows: dict[str, int] = {}
         self._columns: dict[str, Column] | None = None  # built on first filtered query after a change
         self._coarse: coarse.Int4Copy | None = None  # built on the first large scan
-        self._cells: cells.Cells | None = None  # built on the first query once the index is large (LARGE_FROM)
+        self._cells: cells.Cells | None = None  # learnt once the index is large (LARGE_FROM): see `_fresh_cells`
         self._stale: set[int] = set()  # rows whose vectors changed since the 4-bit copy or the cells took them
         self._retraining: threading.Thread | None = None  # cells learnt again, in the background, as the index grows
         self._changed_while_retraining: set[int] = set()
@@ -167,7 +167,8 @@ class ExactIndex:
             return self._search_many(vectors, top_k, where)
 
     def _search_many(self, vectors: np.ndarray, top_k: int, where: dict | None) -> list[list[tuple]]:
-        rows = np.flatnonzero(where_mask(where, self.columns())) if where else None
+        passing = where_mask(where, self.columns()) if where else None
+        rows = None if passing is None else np.flatnonzero(passing)
         count = len(self.ids) if rows is None else len(rows)
         if count == 0 or top_k < 1:
             return [[] for _ in vectors]
@@ -176,9 +177,9 @@ class ExactIndex:
         for start in range(0, len(vectors), QUERY_CHUNK):
             queries = unit_rows(vectors[start:start + QUERY_CHUNK])
             if self.large:
-                tops = [self._cells_top(query, k, rows) for query in queries]
+                tops = [self._cells_top(query, k, rows, passing) for query in queries]
             elif self._coarse_pays(queries, k, count):
-                tops = self._coarse_top(queries[0], k, rows)
+                tops = self._coarse_top(queries[0], k, rows, passing)
             else:
                 tops = self._exact_top(queries, k, rows)
             found.extend([(self.ids[row], self.metadatas[row], float(score)) for row, score in zip(*top)]
@@ -200,22 +201,23 @@ class ExactIndex:
         and the int4 kernel computes it much slower than float32 (45 ms instead of 10 for 64 x 100,000)."""
         return coarse.AVAILABLE and len(queries) == 1 and count >= COARSE_FROM and k <= COARSE_POOL
 
-    def _coarse_top(self, query: np.ndarray, k: int, rows: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
-        """`_exact_top` of one query through the 4-bit copy: its best COARSE_POOL rows, scored again in float32."""
+    def _coarse_top(self, query: np.ndarray, k: int, rows: np.ndarray | None, passing: np.ndarray | None
+                    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """`_exact_top` of one query through the 4-bit copy: its best COARSE_POOL rows, scored again in float32.
+        `rows` are those the filter keeps, `passing` the same as a mask of every row (None: unfiltered)."""
         approx = self._fresh_coarse().scores(query)
-        if rows is not None:  # rows the filter leaves out can never be picked
-            passing = torch.zeros(len(self.ids), dtype=torch.bool)
-            passing[torch.from_numpy(rows)] = True
-            approx[~passing] = -torch.inf
+        if passing is not None:  # rows the filter leaves out can never be picked
+            approx[~torch.from_numpy(passing)] = -torch.inf
         candidates = len(self.ids) if rows is None else len(rows)
         pool = torch.topk(approx, min(COARSE_POOL, candidates)).indices.numpy()
         exact = _scores(query[None, :], self.vectors[pool])[0]
         order = np.argsort(-exact, kind="stable")[:k]
         return [(pool[order], exact[order])]
 
-    def _cells_top(self, query: np.ndarray, k: int, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def _cells_top(self, query: np.ndarray, k: int, rows: np.ndarray | None, passing: np.ndarray | None
+                   ) -> tuple[np.ndarray, np.ndarray]:
         """The k best rows for one query in a large index, best first: the rows of the cells nearest to it (and
-        passing the filter), scored exactly; a narrow filter's rows are all scored."""
+        passing the filter: `rows`, or `passing` as a mask), scored exactly; a narrow filter's rows are all scored."""
         if rows is not None and len(rows) <= FILTERED_SCAN:
             return self._exact_top(query[None, :], k, rows)[0]
         share = 1.0 if rows is None else len(rows) / len(self.ids)
@@ -224,9 +226,7 @@ class ExactIndex:
         if grouped is None:  # the first cells are being learnt: every (passing) row
             return self._exact_top(query[None, :], k, rows)[0]
         candidates = grouped.candidates(query, probes)
-        if rows is not None:
-            passing = np.zeros(len(self.ids), dtype=bool)
-            passing[rows] = True
+        if passing is not None:
             candidates = candidates[passing[candidates]]
         if len(candidates) < k:  # too few (passing) rows in those cells: all of them
             return self._exact_top(query[None, :], k, rows)[0]
