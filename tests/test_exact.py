@@ -433,3 +433,27 @@ def test_a_large_index_emptied_to_a_few_rows_still_answers_from_all_of_them(larg
     index.delete([i for i in list(index.ids) if i not in kept])
     query = _photos_of(vectors, np.array([0]), rng)[0]
     assert [i for i, _, _ in index.search(query, 10)] == _true_top(index, query, 10)
+
+
+def test_cells_whose_learning_failed_are_learnt_again_by_a_later_query(large_index, monkeypatch):
+    from search.store import cells
+
+    index, vectors, rng = large_index
+    first_cells = index._cells
+    reported = []
+    monkeypatch.setattr(threading, "excepthook", reported.append)  # where the thread's error is told
+    learn = cells.Cells.__init__
+
+    def fails(self, *args, **kwargs):
+        raise MemoryError("no room for the centres")
+    monkeypatch.setattr(cells.Cells, "__init__", fails)
+    more = _clustered(rng, clusters=40, per_cluster=110, dim=32)
+    index.upsert([f"n{i}" for i in range(len(more))], more, [{}] * len(more))
+    index.search(more[0], 3)
+    index._retraining.join(timeout=60)
+    assert index._retraining is None and index._cells is first_cells  # the old cells go on answering
+    assert [type(error.exc_value) for error in reported] == [MemoryError]
+    monkeypatch.setattr(cells.Cells, "__init__", learn)
+    assert index.search(more[1], 3)[0][0] == "n1"
+    index._retraining.join(timeout=60)
+    assert index._cells is not first_cells and index._cells.trained_rows == len(index)

@@ -251,11 +251,15 @@ class ExactIndex:
     def _retrain(self, sample: np.ndarray, rows: int) -> None:
         """New cells from a sample of the index's `rows` taken under the lock, learnt and filled outside it; the
         rows that changed meanwhile (recorded by `_changed`) are placed again under the lock before they take over."""
-        grouped = cells.Cells(sample, trained_rows=rows)
-        grouped.update(self.vectors)  # reads rows that may change meanwhile: those are recorded, placed below
-        with self._lock:
-            grouped.update(self.vectors, self._changed_while_retraining)
-            self._cells, self._retraining = grouped, None
+        try:
+            grouped = cells.Cells(sample, trained_rows=rows)
+            grouped.update(self.vectors)  # reads rows that may change meanwhile: those are recorded, placed below
+            with self._lock:
+                grouped.update(self.vectors, self._changed_while_retraining)
+                self._cells = grouped
+        finally:  # a learning that failed (the thread prints why) is started again by a later query
+            with self._lock:
+                self._retraining = None
 
     def prepare(self) -> None:
         """Build the first pass a large scan needs (the 4-bit copy, or the cells) now rather than on the first query."""
