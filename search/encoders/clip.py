@@ -77,7 +77,7 @@ class ClipEncoder(Encoder):
         measured = arithmetic.startswith("measure ")
         self._use(model.eval().to(self._device), "fp32" if measured else arithmetic)
         if measured:
-            self._use(model, self._faster_than_fp32(model, arithmetic.removeprefix("measure ")))
+            self._use_the_faster(model, arithmetic.removeprefix("measure "))
         # Measured rather than read from a config: hub and custom-text models keep it in different places.
         dim = int(self.encode_images([Image.new("RGB", (32, 32))]).shape[1])
         self.info = replace(info, dim=dim, precision=self._arithmetic, device=str(self._device))
@@ -89,9 +89,9 @@ class ClipEncoder(Encoder):
         self._dtype = _DTYPES.get(arithmetic, torch.float32)
         self._model = _int8(model) if arithmetic == "int8" else model.to(self._dtype)
 
-    def _faster_than_fp32(self, model: torch.nn.Module, low: str) -> str:
-        """`low` where it measures LOW_GAIN times faster than float32 here, within LOW_COSINE of it, on a batch of
-        drawn pictures; "fp32" otherwise. Taken in turn, so the machine's drift falls on both alike."""
+    def _use_the_faster(self, model: torch.nn.Module, low: str) -> None:
+        """Run in `low` where it measures LOW_GAIN times faster than float32 here, within LOW_COSINE of it, on a batch
+        of drawn pictures; in float32 otherwise. Taken in turn, so the machine's drift falls on both alike."""
         pictures = [Image.effect_mandelbrot((224, 224), (-2 + i / 4, -1.2, 1, 1.2), 40 + i).convert("RGB")
                     for i in range(4)]
         full = self.encode_images(pictures)  # also warms float32 up
@@ -108,7 +108,7 @@ class ClipEncoder(Encoder):
         gain = seconds["fp32"] / seconds[low]
         chosen = low if gain >= LOW_GAIN and cosine >= LOW_COSINE else "fp32"
         log.info("%s measured %.2fx float32 on %s at cosine %.4f; using %s", low, gain, self._device, cosine, chosen)
-        return chosen
+        (self._model, self._dtype), self._arithmetic = models[chosen], chosen  # the model measured, not made again
 
     def prepare(self, image: Image.Image) -> torch.Tensor:
         """The picture resized and cropped as the model was trained, as CxHxW bytes: the per-picture steps of
