@@ -39,3 +39,17 @@ def test_a_store_takes_its_limit_from_memory_unless_told(tiny_service):
     location, info = tiny_service.store.location, tiny_service.encoder.info
     assert ProductStore(location, info)._exact_limit == memory.exact_limit(info.dim) > 100_000
     assert ProductStore(location, info, exact_limit=5)._exact_limit == 5
+
+
+def test_a_store_past_its_limit_says_so_once_not_on_every_write(tiny_service, monkeypatch, caplog):
+    from search.store import collection
+
+    store = ProductStore(tiny_service.store.location, tiny_service.encoder.info, exact_limit=5)
+    signals = iter(range(100))
+    monkeypatch.setattr(store, "_change_signal", lambda: next(signals))  # a write before every check
+    monkeypatch.setattr(collection, "SYNC_S", 0.0)
+    with caplog.at_level("WARNING", logger="search.store"):
+        for _ in range(3):
+            assert store._synced() is None  # Chroma's own index answers
+    said = [r.getMessage() for r in caplog.records if "more than the 5 its exact copy may hold" in r.getMessage()]
+    assert len(said) == 1 and "PRODUCT_SEARCH_EXACT_LIMIT" in said[0]

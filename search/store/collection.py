@@ -256,14 +256,15 @@ class ProductStore:
         version = self._change_signal()  # read before the count: a write meanwhile is seen next time
         if version == self._exact_version:
             return self._exact
-        self._exact_version = version
+        first_check, self._exact_version = self._exact_version is _UNCHECKED, version
         if self._embedded and version != self._written_version:
             self._reopen()  # another process wrote
         count = self.count()
         if count > self._exact_limit:
-            log.warning("%s holds %d products, more than the %d its exact copy may hold (PRODUCT_SEARCH_EXACT_LIMIT; "
-                        "by default what half this machine's memory holds): Chroma's own index answers",
-                        self.name, count, self._exact_limit)
+            if first_check or self._exact is not None:  # said once, not again on every write
+                log.warning("%s holds %d products, more than the %d its exact copy may hold "
+                            "(PRODUCT_SEARCH_EXACT_LIMIT; by default what half this machine's memory holds): Chroma's "
+                            "own index answers", self.name, count, self._exact_limit)
             self._exact = None
             return None
         if self._exact is None or not self._caught_up(count):
