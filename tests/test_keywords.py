@@ -171,6 +171,13 @@ def test_the_keyword_index_follows_every_write(tmp_path, tiny_encoder, demo_feed
     assert reopened.keyword_ids() == store.keyword_ids()
 
 
+def test_a_typed_query_on_an_empty_store_finds_nothing_rather_than_failing(tmp_path, offline_encoder):
+    store = ProductStore(tmp_path / "store", offline_encoder.info)
+    response = SearchService(offline_encoder, store).search(Query(None, "red mug"), Filters(), Ranking())
+    assert response.hits == [] and store.keyword_search("red mug", 3) == []
+    assert not KeywordIndex([]).knows("red")
+
+
 def test_a_large_index_answers_from_its_last_matrix_while_the_next_is_built(monkeypatch):
     import time
 

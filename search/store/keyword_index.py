@@ -190,9 +190,10 @@ class _Built:
         self._metadatas = [docs[i].metadata for i in self.ids]
         self._columns: dict[str, Column] | None = None
         self._retriever = bm25s.BM25()
-        if self.ids:
+        self._vocabulary: set[str] = set()
+        if self.ids:  # bm25s has no vocabulary at all until it has indexed something
             self._retriever.index([docs[i].terms for i in self.ids], show_progress=False)
-        self._vocabulary = set(self._retriever.vocab_dict or ()) - {""}
+            self._vocabulary = set(self._retriever.vocab_dict) - {""}
 
     def scores(self, query: str) -> tuple[np.ndarray, np.ndarray] | None:
         """BM25 of every row for the query and the share of the query's words each row holds, or None when no
