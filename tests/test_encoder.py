@@ -1,8 +1,10 @@
 import json
 import subprocess
 import sys
+from collections import Counter
 
 import numpy as np
+import open_clip
 import pytest
 import torch
 from PIL import Image
@@ -12,6 +14,7 @@ from search.encoders import clip, load_encoder
 from search.encoders.base import EncoderError, TextSearchUnavailable
 from search.encoders.clip import ClipEncoder, choose_arithmetic, choose_device
 from search.encoders.colour_shape import ColourShapeEncoder
+from search.encoders.int8 import ProjectedAttention, quantise_image_tower
 
 PICTURES = [Image.new("RGB", (80, 60), colour) for colour in ("red", "navy", "gold")]
 
@@ -91,7 +94,6 @@ def test_bfloat16_path_gives_unit_vectors_close_to_float32(demo_feed, tiny_encod
 def test_encoding_matches_open_clips_own_preprocessing(demo_feed, tiny_encoder):
     """The encoder resizes each picture itself and normalises whole batches: the same input as open_clip's
     preprocessing, picture by picture (a photo, a drawing and a non-square picture)."""
-    import open_clip
 
     pictures = [Image.open(p).convert("RGB") for p in sorted((demo_feed.parent / "images").glob("*.png"))[:2]]
     pictures.append(Image.effect_mandelbrot((300, 170), (-2, -1.2, 1, 1.2), 60).convert("RGB"))
@@ -105,15 +107,38 @@ def test_encoding_matches_open_clips_own_preprocessing(demo_feed, tiny_encoder):
 
 
 def test_int8_path_keeps_image_vectors_close_to_float32_and_text_unchanged(demo_feed, tiny_encoder):
-    """int8 runs the image tower's Linear layers in 8 bits: its vectors stay comparable with a float32 store's."""
+    """int8 runs the image tower's projections in 8 bits: its vectors stay comparable with a float32 store's."""
     pictures = [Image.open(p).convert("RGB") for p in sorted((demo_feed.parent / "images").glob("*.png"))[:24]]
     low = load_encoder("test-tiny", precision="int8")
     assert low.info.precision == "int8"
     vectors, full = low.encode_images(pictures), tiny_encoder.encode_images(pictures)
     _check_unit_rows(vectors, 24, tiny_encoder.info.dim)
     assert not np.array_equal(vectors, full)  # the 8-bit arithmetic did run
+    assert not any(isinstance(m, torch.nn.MultiheadAttention) for m in low._model.visual.modules())  # attention too
     assert float((vectors * full).sum(axis=1).min()) >= 0.995
     np.testing.assert_array_equal(low.encode_texts(["red mug"]), tiny_encoder.encode_texts(["red mug"]))
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_projected_attention_computes_what_multihead_attention_does(batch_first):
+    torch.manual_seed(0)
+    attention = torch.nn.MultiheadAttention(32, 4, batch_first=batch_first).eval()
+    tokens = torch.randn(3, 7, 32) if batch_first else torch.randn(7, 3, 32)
+    with torch.inference_mode():
+        theirs = attention(tokens, tokens, tokens, need_weights=False)[0]
+        ours = ProjectedAttention(attention)(tokens, tokens, tokens, need_weights=False)[0]
+    torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=1e-5)
+
+
+def test_int8_quantises_the_image_towers_attention_as_well_as_its_feed_forward_layers():
+    model = open_clip.create_model_and_transforms("test-tiny")[0].eval()
+    blocks = len(model.visual.transformer.resblocks)
+    quantise_image_tower(model)
+    kinds = Counter(type(module) for module in model.visual.modules())
+    assert kinds[torch.nn.MultiheadAttention] == 0 and kinds[ProjectedAttention] == blocks
+    assert kinds[torch.nn.Linear] == 0
+    assert kinds[torch.ao.nn.quantized.dynamic.Linear] == 4 * blocks  # qkv, out, c_fc and c_proj of each
+    assert any(isinstance(m, torch.nn.MultiheadAttention) for m in model.transformer.modules())  # text: float32
 
 
 def test_precision_names_are_checked():

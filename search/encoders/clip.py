@@ -11,7 +11,6 @@ import logging
 import os
 import socket
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +37,7 @@ from search.encoders.base import (
     weights_label,
 )
 from search.encoders.colour_shape import ColourShapeEncoder
+from search.encoders.int8 import quantise_image_tower
 
 log = logging.getLogger(__name__)
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -87,7 +87,7 @@ class ClipEncoder(Encoder):
         batch's activations quantised on the fly: torch's dynamic quantisation, CPU only)."""
         self._arithmetic = arithmetic
         self._dtype = _DTYPES.get(arithmetic, torch.float32)
-        self._model = _int8(model) if arithmetic == "int8" else model.to(self._dtype)
+        self._model = quantise_image_tower(model) if arithmetic == "int8" else model.to(self._dtype)
 
     def _use_the_faster(self, model: torch.nn.Module, low: str) -> None:
         """Run in `low` where it measures LOW_GAIN times faster than float32 here, within LOW_COSINE of it, on a batch
@@ -193,18 +193,6 @@ def _native_bfloat16() -> bool:
     except OSError:
         return False
     return " avx512_bf16" in flags or " amx_bf16" in flags
-
-
-def _int8(model: torch.nn.Module) -> torch.nn.Module:
-    """The model, its image tower's Linear layers made int8 in place (weights quantised once, activations per batch);
-    the text tower, one short query at a time, stays float32 (open_clip reads its arithmetic from a Linear layer's
-    weight, which a quantised layer does not have). torch marks this API deprecated in favour of torchao, whose
-    eager int8 ran no faster than float32 on this CPU kind (docs/benchmarks.md)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", UserWarning)
-        model.visual = torch.ao.quantization.quantize_dynamic(model.visual, {torch.nn.Linear}, dtype=torch.qint8)
-    return model
 
 
 def load_clip(model: str = "fast", pretrained: str | None = None, precision: str = "auto",
