@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     add_feed_flags(index)
     index.add_argument("--prune", action="store_true", help="delete stored products the feed no longer lists")
     index.add_argument("--report", help="write the summary as JSON to this file")
-    index.add_argument("--batch-size", type=int)
+    index.add_argument("--batch-size", type=int,
+                       help="pictures encoded at once (default: measured on the run's first pictures)")
     index.add_argument("--duplicate-threshold", type=float, help="picture similarity that makes two listings "
                                                                   "duplicates (default 0.985)")
     query = commands.add_parser("query", help="search by photo, text or both")
@@ -100,6 +101,8 @@ def _index(service: SearchService, settings: Settings, args: argparse.Namespace)
                                      lambda done: bar.update(done - bar.n), **options)
     summary.duplicates = find_duplicates(service.store, settings.duplicate_threshold, summary.encoded)
     print(summary)
+    if summary.encoded:
+        print(f"encoder: {summary.batch_size}")
     for reason in summary.skipped:
         print(f"  skipped {reason}")
     _print_duplicates(summary.duplicates)

@@ -56,7 +56,7 @@ class Settings:
     rerank_weight: float = 0.0
     # The text's words' share of a text query's score (BM25, fused with the CLIP text vector); the rest is CLIP's
     keyword_weight: float = 0.5
-    batch_size: int = 32
+    batch_size: int = 0  # pictures the encoder takes at once when indexing; 0: measured on each run's first batches
     # The most products searched exactly from memory; 0: what half this machine's (or container's) memory holds at
     # each product's measured size (search/store/memory.py). Beyond it, Chroma's own index answers
     exact_limit: int = 0

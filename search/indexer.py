@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
@@ -26,6 +27,7 @@ from catalog.formats import FeedItem, FeedRow, RowError, read_feed
 from catalog.locations import image_location, is_url
 from catalog.product import CatalogError, Product
 from catalog.records import FirstLines
+from search.batch_size import BatchSizer
 from search.encoders.base import DEMO_MODEL, DEMO_NOTE, Encoder
 from search.fetch import ImageFetcher
 from search.images import ImageError, load_image
@@ -46,6 +48,7 @@ class IndexSummary:
     skipped: list[RowError] = field(default_factory=list)
     duplicates: list[list[str]] = field(default_factory=list)
     encoded: list[str] = field(default_factory=list)  # ids whose picture was (re-)encoded in this run
+    batch_size: str = ""  # the encoder's batch size, and what each size measured
 
     def __str__(self) -> str:
         return (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, removed {self.removed}, "
@@ -64,11 +67,11 @@ class Indexer:
     """Indexes feeds into one store with one encoder."""
 
     def __init__(self, encoder: Encoder, store: ProductStore, fetcher: ImageFetcher | None = None,
-                 batch_size: int = 32, workers: int = 4) -> None:
+                 batch_size: int = 0, workers: int = 4) -> None:
         self.encoder = encoder
         self.store = store
         self.fetcher = fetcher  # None: image URLs are refused, local files only
-        self.batch_size = batch_size
+        self.batch_size = batch_size  # 0: measured on each run (search/batch_size.py)
         self.workers = workers
 
     def index_feed(self, feed: Path | str, images_root: Path | str | None = None, prune: bool = False,
@@ -87,9 +90,10 @@ class Indexer:
         done = 0
         with self.store.writing(), self._downloads(), ThreadPoolExecutor(self.workers) as readers, \
                 ThreadPoolExecutor(os.cpu_count() or 1) as decoders:
-            run = _Run(decoders, _Writes(self.store, self.batch_size * WRITE_EVERY))
+            sizer = BatchSizer(self.batch_size)
+            run = _Run(decoders, sizer, _Writes(self.store, sizer))
             waiting: list[Future] = []
-            for batch in _batches(items, self.batch_size):
+            for batch in _batches(items, sizer):
                 rows = self._new_rows(batch, first_lines, in_feed, run.summary)
                 reading = [readers.submit(self._load, row, root) for row in rows]
                 self._store_batch([f.result() for f in waiting], run)  # encodes while `reading` runs
@@ -102,6 +106,7 @@ class Indexer:
             if prune:
                 run.summary.removed = self.store.delete([i for i in self.store.ids() if i not in in_feed])
         run.summary.skipped.sort(key=lambda skip: skip.line)
+        run.summary.batch_size = sizer.describe()
         return run.summary
 
     def _demo_only(self, items: Iterable[FeedItem]) -> Iterable[FeedItem]:
@@ -173,7 +178,9 @@ class Indexer:
         run.summary.skipped.extend(p for p in prepared if isinstance(p, RowError))
         good = [(item, p) for item, p in zip(items, prepared) if not isinstance(p, RowError)]
         if good:
+            began = time.perf_counter()
             vectors = self.encoder.encode_prepared([p for _, p in good])
+            run.sizer.encoded(len(good), time.perf_counter() - began)
             run.writes.add([i.row.product for i, _ in good], vectors, [i.fingerprint for i, _ in good])
             run.summary.encoded.extend(i.row.product.id for i, _ in good)
         return [item for item, _ in good]
@@ -190,8 +197,8 @@ class _Writes:
     """Encoded products on their way to the store, written a few batches at a time (Chroma's upsert cost about
     1.1 ms a product 32 at a time, 0.65 ms 128 at a time). A crash loses at most those: a re-run encodes them."""
 
-    def __init__(self, store: ProductStore, size: int) -> None:
-        self.store, self.size = store, size
+    def __init__(self, store: ProductStore, sizer: BatchSizer) -> None:
+        self.store, self.sizer = store, sizer
         self.products: list[Product] = []
         self.vectors: list[np.ndarray] = []
         self.fingerprints: list[str] = []
@@ -200,7 +207,7 @@ class _Writes:
         self.products += products
         self.vectors.append(vectors)
         self.fingerprints += fingerprints
-        if len(self.products) >= self.size:
+        if len(self.products) >= WRITE_EVERY * self.sizer.size:
             self.flush()
 
     def flush(self) -> None:
@@ -229,6 +236,7 @@ class _Run:
     """What one `index` call works with."""
 
     decoders: ThreadPoolExecutor  # one thread a core: see the module's note
+    sizer: BatchSizer
     writes: _Writes
     summary: IndexSummary = field(default_factory=IndexSummary)
 
@@ -247,11 +255,12 @@ def estimate_rows(feed: Path | str) -> int:
     return max(0, lines - (0 if str(feed).endswith((".jsonl", ".ndjson")) else 1))
 
 
-def _batches(items: Iterable, size: int) -> Iterator[list]:
+def _batches(items: Iterable, sizer: BatchSizer) -> Iterator[list]:
+    """The items in batches of the sizer's size as it stands when each batch is filled."""
     batch: list = []
     for item in items:
         batch.append(item)
-        if len(batch) == size:
+        if len(batch) >= sizer.size:
             yield batch
             batch = []
     if batch:

@@ -122,6 +122,18 @@ class ClipEncoder(Encoder):
         return torch.from_numpy(np.array(image, np.uint8)).permute(2, 0, 1)
 
     def encode_prepared(self, prepared: Sequence[torch.Tensor]) -> np.ndarray:
+        """The pictures' vectors; a batch too large for the device's memory is encoded in halves."""
+        try:
+            return self._encode_batch(prepared)
+        except torch.OutOfMemoryError:
+            if len(prepared) == 1:
+                raise
+            if self._device.type == "cuda":
+                torch.cuda.empty_cache()
+            half = len(prepared) // 2
+            return np.concatenate([self.encode_prepared(prepared[:half]), self.encode_prepared(prepared[half:])])
+
+    def _encode_batch(self, prepared: Sequence[torch.Tensor]) -> np.ndarray:
         batch = torch.stack(list(prepared))
         if self._batch_steps is not None:
             batch = to_dtype(batch, torch.float32, scale=True)  # what ToTensor does to bytes: 0-255 to 0-1
