@@ -117,14 +117,15 @@ def ingest(feed: Path, model: str, batch: int) -> dict:
         summary = Indexer(encoder, store, batch_size=batch).index_feed(feed)
         seconds = time.perf_counter() - start
     return {"added": summary.added, "seconds": seconds, "rate": summary.added / seconds,
-            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "batch": summary.batch_size}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--products", type=int, default=20000)
     parser.add_argument("--model", default="offline")
-    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--batch", type=int, default=32, help="0: the ingest measures its own (the app's default); "
+                                                               "the raw encoder then takes 32")
     parser.add_argument("--interleaved", type=int, default=5120, help="products indexed in interleaved slices")
     parser.add_argument("--slice", type=int, default=640)
     parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "bench-ingest"))
@@ -134,11 +135,12 @@ def main() -> None:
     if args.phase == "ingest":
         print(json.dumps(ingest(feed, args.model, args.batch)))
         return
-    before = raw_encoder_rate(feed, args.model, args.batch)
+    raw_batch = args.batch or 32
+    before = raw_encoder_rate(feed, args.model, raw_batch)
     child = subprocess.run([sys.executable, __file__, "--phase", "ingest", "--products", str(args.products),
                             "--model", args.model, "--batch", str(args.batch), "--workdir", args.workdir],
                            capture_output=True, text=True, check=True)
-    after = raw_encoder_rate(feed, args.model, args.batch)
+    after = raw_encoder_rate(feed, args.model, raw_batch)
     result = json.loads(child.stdout.strip().splitlines()[-1])
     ratios = interleaved_ratios(make_feed(Path(args.workdir), args.interleaved), args.model, args.batch, args.slice)
     print("| model | products | batch | raw encoder, img/s (before / after) | ingest, products/s | ingest / raw "
@@ -147,6 +149,7 @@ def main() -> None:
           f"{result['rate'] / ((before + after) / 2):.2f} | {statistics.median(ratios):.2f} "
           f"({min(ratios):.2f}-{max(ratios):.2f}, {len(ratios)} slices of {args.slice}) | {result['peak_mib']:.0f} | "
           f"{result['seconds']:.0f} |")
+    print(f"the ingest's encoder: {result['batch']}")
 
 
 if __name__ == "__main__":

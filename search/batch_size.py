@@ -1,13 +1,16 @@
 """The encoder's batch size for an indexing run, measured on the run's own pictures rather than guessed per device.
 
-The run starts with batches of `START` pictures and doubles the size after every `TRIES` full batches, while the
-encoder's images per second keep rising by `GAIN` or more; then it keeps the size that measured fastest. The
-batches measured are the run's own work, so measuring costs nothing. Each size's best batch counts: the first
-batch of a new size pays for setting it up (oneDNN's kernels, cuDNN's choice of algorithm).
+The run starts with batches of `START` pictures and doubles the size after every `TRIES` full batches; a size is
+better when its batches are decoded and encoded `GAIN` faster (images per second) than the best so far. It stops
+growing `PATIENCE` sizes past the best (or at `LARGEST`) and keeps the best. The batches measured are the run's own
+work, so measuring costs nothing but the slower sizes' batches. Each size's best batch counts: the first batch of a
+new size pays for setting it up (oneDNN's kernels, cuDNN's choice of algorithm).
 
-What it finds (`bench/encoder.py`, docs/benchmarks.md): on 2 CPU cores ViT-B-32 gains little past 8 to 32 pictures,
-while a GPU keeps gaining to hundreds; a GPU that runs out of memory on a batch encodes it in halves (`ClipEncoder`),
-which measures slower, so the size stops growing there.
+Decoding is timed with the encoding because the model waits for it (see `search.indexer`): ViT-B-32 in bfloat16 on
+this 2-core Xeon measured 50, 89, 103, 120, 76 and 73 images/s at 8 to 256 pictures in one run, and 50, 73, 126,
+116 and 85 in another (docs/benchmarks.md). Encoding alone is less regular (105, 99, 122, 136 at 8 to 64), which
+is why one size that gains nothing does not stop the growth. A GPU keeps gaining to hundreds; one that runs out of
+memory on a batch encodes it in halves (`ClipEncoder`), which measures slower, so the size stops growing there.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ START = 8
 LARGEST = 512
 GAIN = 1.05
 TRIES = 2
+PATIENCE = 2
 
 
 class BatchSizer:
@@ -26,6 +30,8 @@ class BatchSizer:
         self.settled = bool(fixed)
         self.rates: dict[int, float] = {}  # batch size: its best batch's images per second
         self._tries: dict[int, int] = {}
+        self._best = self.size
+        self._misses = 0  # sizes tried since the best
 
     def encoded(self, count: int, seconds: float) -> None:
         """One batch was encoded: `count` pictures in `seconds`. Only a full batch of the size on trial counts
@@ -36,10 +42,12 @@ class BatchSizer:
         self._tries[count] = self._tries.get(count, 0) + 1
         if self._tries[count] < TRIES:
             return
-        smaller = self.rates.get(count // 2)
-        if count * 2 > LARGEST or (smaller is not None and self.rates[count] < smaller * GAIN):
-            self.size = max(self.rates, key=lambda size: self.rates[size])
-            self.settled = True
+        if count == self._best or self.rates[count] >= self.rates[self._best] * GAIN:
+            self._best, self._misses = count, 0
+        else:
+            self._misses += 1
+        if self._misses >= PATIENCE or count * 2 > LARGEST:
+            self.size, self.settled = self._best, True
         else:
             self.size = count * 2
 

@@ -174,13 +174,13 @@ class Indexer:
 
     def _encode(self, items: list[_Loaded], run: _Run) -> list[_Loaded]:
         """Encodes the items whose picture can be decoded, queues their write and returns them."""
+        began = time.perf_counter()
         prepared = list(run.decoders.map(self._prepare, items))
         run.summary.skipped.extend(p for p in prepared if isinstance(p, RowError))
         good = [(item, p) for item, p in zip(items, prepared) if not isinstance(p, RowError)]
         if good:
-            began = time.perf_counter()
             vectors = self.encoder.encode_prepared([p for _, p in good])
-            run.sizer.encoded(len(good), time.perf_counter() - began)
+            run.sizer.encoded(len(good), time.perf_counter() - began)  # decoding too: it waits for the batch
             run.writes.add([i.row.product for i, _ in good], vectors, [i.fingerprint for i, _ in good])
             run.summary.encoded.extend(i.row.product.id for i, _ in good)
         return [item for item, _ in good]
