@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -34,6 +35,14 @@ def model_and_weights(model: str, pretrained: str | None = None) -> tuple[str, s
 
 class ConfigError(UserError, ValueError):
     """A setting has a value that cannot be used; the message names the setting."""
+
+
+# Each numeric setting's range (least, most; None: no bound), checked whenever settings are made: a value outside
+# it would otherwise be clamped or misread quietly (a negative exact limit sent every query to Chroma's index).
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "top_k": (1, None), "min_score": (-1.0, 1.0), "text_weight": (0.0, 1.0), "rerank_weight": (0.0, 1.0),
+    "keyword_weight": (0.0, 1.0), "batch_size": (0, None), "exact_limit": (0, None), "item_regions": (1, None),
+    "item_min_score": (-1.0, 1.0), "duplicate_threshold": (-1.0, 1.0), "port": (1, 65535), "url_timeout": (0.1, None)}
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,13 @@ class Settings:
     # The key a shopper's recent views are sealed with in their own browser; made once and kept here, so the views
     # survive a restart (every app process on one catalog needs the same file)
     browser_secret_file: Path = Path("data/browser-secret")
+
+    def __post_init__(self) -> None:
+        for name, (least, most) in RANGES.items():
+            value = getattr(self, name)
+            if not math.isfinite(value) or (least is not None and value < least) or (most is not None and value > most):
+                raise ConfigError(f"{name} = {value:g} cannot be used: it must be {_bounds(least, most)} ({ENV_PREFIX}"
+                                  f"{name.upper()}, or --{name.replace('_', '-')} where a command takes it)")
 
     @property
     def serves_mcp(self) -> bool:
@@ -128,6 +144,12 @@ class Settings:
         given = {f.name: _convert(f.type, getattr(args, f.name))
                  for f in fields(self) if getattr(args, f.name, None) is not None}
         return replace(self, **given)
+
+
+def _bounds(least: float | None, most: float | None) -> str:
+    if least is not None and most is not None:
+        return f"between {least:g} and {most:g}"
+    return f"at least {least:g}" if least is not None else f"at most {most:g}"
 
 
 def _convert(type_name: object, raw: Any) -> Any:

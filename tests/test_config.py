@@ -21,6 +21,24 @@ def test_a_bad_environment_value_names_the_variable():
         Settings.from_env({"PRODUCT_SEARCH_PORT": "eighty"})
 
 
+@pytest.mark.parametrize("variable, raw, told", [
+    ("PRODUCT_SEARCH_EXACT_LIMIT", "-5", "exact_limit = -5 cannot be used: it must be at least 0"),
+    ("PRODUCT_SEARCH_TEXT_WEIGHT", "5", "text_weight = 5 cannot be used: it must be between 0 and 1"),
+    ("PRODUCT_SEARCH_TOP_K", "0", "top_k = 0 cannot be used: it must be at least 1 \\(PRODUCT_SEARCH_TOP_K, or "
+                                  "--top-k where a command takes it\\)"),
+    ("PRODUCT_SEARCH_MIN_SCORE", "nan", "min_score = nan cannot be used: it must be between -1 and 1"),
+    ("PRODUCT_SEARCH_PORT", "70000", "port = 70000 cannot be used: it must be between 1 and 65535")])
+def test_a_value_out_of_its_range_is_refused_with_the_setting_and_its_range(variable, raw, told):
+    with pytest.raises(ConfigError, match=told):
+        Settings.from_env({variable: raw})
+
+
+def test_flags_are_checked_as_the_environment_is_and_the_defaults_pass():
+    assert Settings().top_k == 12
+    with pytest.raises(ConfigError, match="batch_size = -1 cannot be used"):
+        Settings().with_args(argparse.Namespace(batch_size=-1))
+
+
 def test_saved_defaults_survive_a_restart_and_flags_still_win(tmp_path):
     settings = Settings(saved_settings=tmp_path / "saved.json")
     saved = settings.save(top_k=7, min_score=0.25, rerank_weight=0.4)
