@@ -3,9 +3,11 @@ checkout (the code before a change, say) in the same run.
 
     python bench/commands.py [--rounds 5] [--before /path/to/older/checkout]
 
-Each command runs in a fresh interpreter as a user starts it. The store is indexed once with the offline encoder
+Each command runs in a fresh interpreter as a user starts it. The store is indexed with the offline encoder
 (the model every machine has); `import torch, open_clip` is timed beside them, as what a command that encodes
-cannot avoid. Prints the CPU and the median seconds per command and checkout.
+cannot avoid. A text query with a CLIP (demo-world, the small one in the repository) is timed against importing
+torch and open_clip and loading that model, round by round: the difference is the query's own time. Prints the
+CPU and the median seconds per command and checkout.
 """
 from __future__ import annotations
 
@@ -22,14 +24,21 @@ from keywords import cpu_flags
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def commands(store: Path, feed: Path) -> dict[str, list[str]]:
+QUERY, LOAD = "search query --text, demo-world", "import torch, open_clip + load demo-world (a CLIP)"
+LOAD_CLIP = "import torch, open_clip; from search.encoders import load_encoder; load_encoder('demo-world')"
+
+
+def commands(store: Path, clip_store: Path, feed: Path) -> dict[str, list[str]]:
     on_store = ["--store", str(store), "--model", "offline"]
+    query = ["-m", "search", "query", "--text", "red mug", "--top-k", "3"]
     return {"import torch, open_clip": ["-c", "import torch, open_clip"],
             "catalog validate": ["-m", "catalog", "validate", str(feed)],
             "search stats": ["-m", "search", "stats", *on_store],
             "search delete": ["-m", "search", "delete", "no-such-id", *on_store],
             "search duplicates": ["-m", "search", "duplicates", *on_store],
-            "search query --text": ["-m", "search", "query", "--text", "red mug", "--top-k", "3", *on_store]}
+            "search query --text": [*query, *on_store],
+            LOAD: ["-c", LOAD_CLIP],
+            QUERY: [*query, "--store", str(clip_store), "--model", "demo-world"]}
 
 
 def seconds(args: list[str], cwd: Path) -> float:
@@ -49,9 +58,11 @@ def main() -> None:
         feed, store = Path(folder) / "demo", Path(folder) / "store"
         subprocess.run([sys.executable, "-m", "catalog", "demo", str(feed)], cwd=ROOT, check=True,
                        capture_output=True)
-        subprocess.run([sys.executable, "-m", "search", "index", str(feed / "products.csv"), "--store", str(store),
-                        "--model", "offline"], cwd=ROOT, check=True, capture_output=True)
-        runs = commands(store, feed / "products.csv")
+        clip_store = Path(folder) / "clip-store"
+        for model, folder_for in (("offline", store), ("demo-world", clip_store)):
+            subprocess.run([sys.executable, "-m", "search", "index", str(feed / "products.csv"), "--store",
+                            str(folder_for), "--model", model], cwd=ROOT, check=True, capture_output=True)
+        runs = commands(store, clip_store, feed / "products.csv")
         times: dict[tuple[str, str], list[float]] = {}
         for _ in range(args.rounds):  # interleaved: the machine's drift falls on every command alike
             for name, command in runs.items():
@@ -62,6 +73,10 @@ def main() -> None:
     for name in runs:
         medians = [f"{statistics.median(times[name, checkout]):.1f} s" for checkout in checkouts]
         print(f"| `{name}` | " + " | ".join(medians) + " |")
+    for checkout in checkouts:  # what a CLIP query spends beyond torch, open_clip and its model, round by round
+        own = [query - load for query, load in zip(times[QUERY, checkout], times[LOAD, checkout])]
+        print(f"{checkout}: a CLIP query's own time, median of rounds {statistics.median(own):.2f} s "
+              f"({min(own):.2f}-{max(own):.2f})")
 
 
 if __name__ == "__main__":

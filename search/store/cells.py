@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import faiss
 import numpy as np
 import torch
 
@@ -34,6 +33,8 @@ class Cells:
 
     def __init__(self, sample: np.ndarray, trained_rows: int, seed: int = 1) -> None:
         """Cells learnt from `sample` (`training_sample` of an index of `trained_rows` rows), holding no rows yet."""
+        import faiss  # here, not above: only a large catalog needs it, and a command's start pays 45 ms for it
+
         self.trained_rows = trained_rows
         kmeans = faiss.Kmeans(sample.shape[1], max(1, trained_rows // CELL_ROWS), niter=10, spherical=True,
                               seed=seed, max_points_per_centroid=TRAIN_PER_CELL)
