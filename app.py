@@ -224,7 +224,7 @@ def _shop_events(storefront: Storefront, parts: Page) -> None:
         on(event, search, handlers.SEARCH_INPUTS, handlers.RESULTS, **searching)
         on(event, handlers.filters_label, ["lang", *handlers.FILTERS], ["filters_box"], api_visibility="private")
     on(shop["lang"].change, handlers.relabel(storefront), ["lang", "status", *handlers.FILTERS],
-       ["crop_hint", "model_line", "photo", "filters_box", "status"], api_visibility="private")
+       ["crop_hint", "model_line", "photo", "filters_box", "status", "banner"], api_visibility="private")
     on(shop["chips"].change, handlers.apply_chip, ["chips", "categories", "colours"], ["categories", "colours"],
        api_visibility="private")
     show_history = handlers.show_history(storefront)

@@ -373,7 +373,9 @@ def relabel(storefront: Storefront) -> Callable[[Values, gr.Request], Updates]:
     def run(values: Values, request: gr.Request) -> Updates:
         code = language(values["lang"])
         placeholder = {"status": LABELS[code]["results_here"]} if values["status"] in waiting else {}
+        banner = storefront.banner(code)
         return {"crop_hint": say(code, "crop_hint"), "model_line": storefront.model_line(code),
+                "banner": gr.update(value=banner, visible=bool(banner)),
                 "photo": gr.update(placeholder=say(code, "photo_drop")), **filters_label(values), **placeholder}
     return run
 

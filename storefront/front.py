@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from catalog.demo import write_demo_catalog
 from search.config import Settings
+from search.encoders.base import DEMO_MODEL
 from search.fetch import ImageFetcher, download_photo
 from search.images import ImageError, Photo, crop, prepare_photo
 from search.indexer import Indexer, estimate_rows
@@ -127,9 +128,15 @@ class Storefront:
         folders = {str(Path(p.shown_picture).resolve().parent) for p in self.service().store.products()}
         return sorted(folders | {str(Path(self.settings.demo_dir).resolve()), str(self.settings.image_cache.resolve())})
 
-    def banner(self) -> str:
+    def banner(self, lang: str = "en") -> str:
+        """The encoder's notice, where it has one, in the shopper's language where there are words for it (the
+        reason a model could not be had stays as the library gave it)."""
         info = self.service().encoder.info
-        return f"⚠️ **{info.notice}**" if info.notice else ""
+        if not info.notice:
+            return ""
+        if info.fallback_reason is not None:
+            return f"⚠️ **{say(lang, 'fallback_notice', reason=info.fallback_reason)}**"
+        return f"⚠️ **{say(lang, 'demo_notice') if info.model == DEMO_MODEL else info.notice}**"
 
     def model_line(self, lang: str = "en") -> str:
         info = self.service().encoder.info

@@ -44,6 +44,15 @@ def test_starting_fills_an_empty_store_with_the_demo_catalog_and_nothing_else_do
     assert storefront.model_line().endswith("no pretrained weights · fp32 · cpu · 240 products")
 
 
+def test_the_banner_says_why_the_model_could_not_be_had_in_the_shoppers_language(tmp_path):
+    fallen = Storefront(Settings(store=tmp_path / "store", model="ViT-B-32", pretrained=str(tmp_path / "nope.bin"),
+                                 demo_dir=tmp_path / "demo"))
+    notice = fallen.service().encoder.info.notice
+    assert fallen.banner() == f"⚠️ **{notice}**" and "nope.bin not found" in notice
+    chinese = fallen.banner("zh-CN")
+    assert "nope.bin not found" in chinese and "已改用离线的颜色与形状编码器" in chinese and "Using" not in chinese
+
+
 def _photo(storefront, number="0105"):
     return str(storefront.settings.demo_dir / "images" / f"demo-{number}.png")
 
@@ -315,6 +324,7 @@ def test_a_language_switch_translates_the_status_only_while_no_search_has_writte
     nothing = {name: None for name in handlers.FILTERS}
     waiting = relabel({**nothing, "lang": "中文", "status": "Results appear here."}, None)
     assert waiting["status"] == "结果会显示在这里。" and waiting["model_line"].endswith("件商品")
+    assert waiting["banner"]["value"] == storefront.banner("zh-CN") and waiting["banner"]["visible"]
     back = relabel({**nothing, "lang": "English", "status": "结果会显示在这里。"}, None)
     assert back["status"] == "Results appear here."
     searched = relabel({**nothing, "lang": "中文", "status": "12 products · decode 3 ms"}, None)

@@ -39,7 +39,8 @@ def test_it_loads_from_its_weights_file_and_says_what_it_is(demo_world_shop):
     assert info.kind == "clip" and info.pretrained_weights and info.pretrained == "demo-world.safetensors"
     assert MODEL_PRESETS["demo-world"][1].endswith("demo-world.safetensors")
     assert "trained only on the demo catalog's drawings" in demo_world_shop.model_line()
-    assert "trained only on the demo catalog's drawings" in demo_world_shop.banner()
+    assert demo_world_shop.banner() == f"⚠️ **{info.notice}**"  # the page's English words are the encoder's own
+    assert "仅供演示和测试" in demo_world_shop.banner("zh-CN")
 
 
 @pytest.mark.parametrize("text, category, colours", [

@@ -48,6 +48,7 @@ class EncoderInfo:
     pretrained_weights: bool
     supports_text: bool
     notice: str | None = None  # why this encoder is not the one asked for, or what its results mean
+    fallback_reason: str | None = None  # why the model asked for could not be had, where this encoder stands in
     precision: str = "fp32"  # the arithmetic the model runs in: fp32, bf16, fp16 or int8
     device: str = "cpu"  # where it runs: cpu, cuda, cuda:N or mps
 

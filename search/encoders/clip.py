@@ -225,7 +225,7 @@ def load_clip(model: str = "fast", pretrained: str | None = None, precision: str
         notice = f"{error}. Using the offline colour-and-shape encoder instead: photos are matched by colour and " \
                  "shape only, and text is searched by keyword."
         log.warning(notice)
-        return ColourShapeEncoder(notice=notice)
+        return ColourShapeEncoder(notice=notice, fallback_reason=str(error))
 
 
 def _resolve_weights(model_name: str, tag: str | None) -> tuple[str, dict | None]:

@@ -25,10 +25,10 @@ DIM = _THUMB * _THUMB * 3 + _CELLS * _CELLS * _ORIENTATIONS
 class ColourShapeEncoder(Encoder):
     """Offline image encoder: no weights, no network, image queries only."""
 
-    def __init__(self, notice: str | None = None) -> None:
+    def __init__(self, notice: str | None = None, fallback_reason: str | None = None) -> None:
         self.info = EncoderInfo(
             model=OFFLINE_MODEL, pretrained=OFFLINE_TAG, dim=DIM, kind="offline",
-            pretrained_weights=False, supports_text=False, notice=notice,
+            pretrained_weights=False, supports_text=False, notice=notice, fallback_reason=fallback_reason,
         )
 
     def prepare(self, image: Image.Image) -> np.ndarray:
