@@ -5,6 +5,9 @@ close each one's embeddings are to float32's on real product photos, with the CP
     python bench/encoder.py --device cuda      # a GPU, where one is present: fp32, fp16 and bf16
     python bench/encoder.py --avx2-kernels     # torch, oneDNN, MKL and FBGEMM held to AVX2 on a newer CPU
 
+Each batch size is timed twice: "photos" is `encode_images`, each photo resized on the way; "model" is the model
+alone on pictures resized beforehand, as the indexer's decoders do it on every core between two batches.
+
 `--avx2-kernels` stands in for an AVX2-only CPU (an AMD EPYC of before Zen 4, most laptops of before 2022) where
 none is at hand: the same kernels, on this CPU's cores; a stand-in for such a CPU, not a measurement of one.
 
@@ -32,16 +35,23 @@ AVX2_KERNELS = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MK
                 "FBGEMM_ENABLE_INSTRUCTIONS": "AVX2"}  # read when torch loads: set before the process starts
 
 
-def rates(encoders: dict[str, ClipEncoder], images: list, batch: int) -> dict[str, float]:
+def rates(encoders: dict[str, ClipEncoder], images: list, batch: int, prepared: list | None = None) -> dict[str, float]:
     """Images per second of each encoder, taking the batches in turn (fp32, bf16, int8, then int8, bf16, fp32...),
-    so the machine's speed drifting during the run falls on all alike."""
+    so the machine's speed drifting during the run falls on all alike: of `encode_images` (each photo resized on
+    the way), or with `prepared` of the model alone on pictures resized beforehand, as the indexer's decoders do."""
+    def encode(encoder: ClipEncoder, start: int) -> None:
+        if prepared is None:
+            encoder.encode_images(images[start:start + batch])
+        else:
+            encoder.encode_prepared(prepared[start:start + batch])
+
     seconds = dict.fromkeys(encoders, 0.0)
     for encoder in encoders.values():
-        encoder.encode_images(images[:batch])  # warm up
+        encode(encoder, 0)  # warm up
     for turn, start in enumerate(range(0, len(images), batch)):
         for name in list(encoders)[::1 if turn % 2 == 0 else -1]:
             began = time.perf_counter()
-            encoders[name].encode_images(images[start:start + batch])
+            encode(encoders[name], start)
             seconds[name] += time.perf_counter() - began
     return {name: len(images) / spent for name, spent in seconds.items()}
 
@@ -69,13 +79,15 @@ def main() -> None:
           f"{torch.get_num_threads()} threads\nCPU: {cpu_flags()}; kernels: "
           f"{torch.backends.cpu.get_cpu_capability()}{' only (--avx2-kernels)' if args.avx2_kernels else ''}\n")
     others = [name for name in encoders if name != "fp32"]
-    print("| batch | " + " | ".join(f"{name} img/s" for name in encoders) + " | " +
+    prepared = [encoders["fp32"].prepare(image) for image in images]  # the same for every arithmetic
+    print("| batch | timed | " + " | ".join(f"{name} img/s" for name in encoders) + " | " +
           " | ".join(f"{name} / fp32" for name in others) + " |")
-    print("| --- " * (1 + len(encoders) + len(others)) + "|")
+    print("| --- " * (2 + len(encoders) + len(others)) + "|")
     for batch in BATCHES:
-        measured = rates(encoders, images, batch)
-        print(f"| {batch} | " + " | ".join(f"{rate:.1f}" for rate in measured.values()) + " | " +
-              " | ".join(f"{measured[name] / measured['fp32']:.2f}" for name in others) + " |")
+        for timed, measured in (("photos", rates(encoders, images, batch)),
+                                ("model", rates(encoders, images, batch, prepared))):
+            print(f"| {batch} | {timed} | " + " | ".join(f"{rate:.1f}" for rate in measured.values()) + " | " +
+                  " | ".join(f"{measured[name] / measured['fp32']:.2f}" for name in others) + " |")
     full = _embed(encoders["fp32"], images)
     for name in others:
         cosines = (full * _embed(encoders[name], images)).sum(axis=1)

@@ -4,8 +4,8 @@ activations on the fly) of every projection in it.
 Dynamic quantisation converts `nn.Linear` layers only. A ViT's attention is `nn.MultiheadAttention`, whose input
 projection is a bare weight and whose output projection it reads as a weight too, so both stayed float32: a third of
 the tower's multiplications. `ProjectedAttention` computes the same self-attention through two `nn.Linear` layers
-sharing its weights, so those are quantised as well: on ViT-B-32, int8 went from 1.4-1.6x float32 to 2.1-2.3x with
-VNNI, and from 1.4x to 1.5-1.65x with the AVX2 kernels alone (`bench/encoder.py`, docs/benchmarks.md).
+sharing its weights, so those are quantised as well: on ViT-B-32, int8 went from 1.46-1.57x float32 to 1.78-2.21x
+with VNNI, and from 1.35-1.44x to 1.47-1.67x with the AVX2 kernels alone (`bench/encoder.py`, docs/benchmarks.md).
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class ProjectedAttention(nn.Module):
 
     def forward(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, need_weights: bool = False,
                 attn_mask: torch.Tensor | None = None) -> tuple[torch.Tensor, None]:
+        # `key` and `value` are `query` in every block this stands in for (`_self_attention_blocks`)
         tokens = query if self.batch_first else query.transpose(0, 1)
         batch, length, width = tokens.shape
         q, k, v = (self.qkv(tokens).view(batch, length, 3, self.heads, width // self.heads)
