@@ -142,7 +142,8 @@ class Storefront:
         info = self.service().encoder.info
         weights = say(lang, "weights" if info.pretrained_weights else "no_weights")
         arithmetic = f" · {info.precision} · {info.device}" if info.kind == "clip" else ""
-        return say(lang, "model_line", label=info.label, weights=weights, arithmetic=arithmetic,
+        label = say(lang, "demo_label") if info.model == DEMO_MODEL else info.label
+        return say(lang, "model_line", label=label, weights=weights, arithmetic=arithmetic,
                    count=self.service().store.count())
 
     def facet_counts(self) -> dict[str, Counter]:

@@ -103,6 +103,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         # The encoder's own notices (search/encoders/clip.py), for the banner
         "fallback_notice": "{reason}. Using the offline colour-and-shape encoder instead: photos are matched by "
                            "colour and shape only, and text is searched by keyword.",
+        "demo_label": "demo-world (trained only on the demo catalog's drawings)",
         "demo_notice": "Model demo-world: a small CLIP trained only on the demo catalog's drawings (its ten "
                        "categories, fourteen colours and four patterns, in English and Chinese). It knows nothing "
                        "else: for demos and tests only",
@@ -144,6 +145,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "crop_hint": "✂️ 只想搜索照片中的一件商品？请点击（或轻点）它的两个对角。",
         "photo_drop": "将照片拖放到此处，或点击选择照片",
         "fallback_notice": "无法载入所选模型（{reason}）。已改用离线的颜色与形状编码器：照片只按颜色和形状匹配，文字按关键词搜索。",
+        "demo_label": "demo-world（只用演示目录的图画训练）",
         "demo_notice": "模型 demo-world：一个只用演示目录的图画训练的小型 CLIP（认识其中的十个类别、十四种颜色和四种"
                        "图案，中英文皆可）。它不认识其他任何东西：仅供演示和测试",
         "crop_second": "✂️ 现在请点击商品的另一个对角。",

@@ -38,9 +38,10 @@ def test_it_loads_from_its_weights_file_and_says_what_it_is(demo_world_shop):
     info = demo_world_shop.service().encoder.info
     assert info.kind == "clip" and info.pretrained_weights and info.pretrained == "demo-world.safetensors"
     assert MODEL_PRESETS["demo-world"][1].endswith("demo-world.safetensors")
-    assert "trained only on the demo catalog's drawings" in demo_world_shop.model_line()
+    assert f"Model: {info.label} · " in demo_world_shop.model_line()  # the page's English words are the encoder's
     assert demo_world_shop.banner() == f"⚠️ **{info.notice}**"  # the page's English words are the encoder's own
     assert "仅供演示和测试" in demo_world_shop.banner("zh-CN")
+    assert demo_world_shop.model_line("zh-CN").startswith("模型：demo-world（只用演示目录的图画训练）")
 
 
 @pytest.mark.parametrize("text, category, colours", [
