@@ -101,6 +101,10 @@ def test_a_batch_too_large_for_the_devices_memory_is_encoded_in_halves(tiny_enco
     monkeypatch.setattr(model, "encode_image", small_memory)
     np.testing.assert_allclose(tiny_encoder.encode_prepared(pictures), whole, atol=1e-6)
     assert max(s for s in sizes if s <= 3) == 3 and sizes[0] == 10
-    with pytest.raises(torch.OutOfMemoryError):
-        monkeypatch.setattr(model, "encode_image", lambda batch: (_ for _ in ()).throw(torch.OutOfMemoryError()))
+
+    def no_memory(batch):
+        raise torch.OutOfMemoryError("CUDA out of memory (a stand-in)")
+
+    monkeypatch.setattr(model, "encode_image", no_memory)
+    with pytest.raises(torch.OutOfMemoryError):  # one picture that does not fit is not split further
         tiny_encoder.encode_prepared(pictures[:1])
