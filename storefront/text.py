@@ -4,6 +4,8 @@ write (status lines, captions, details), which carry numbers and names and are f
 the shopper chose."""
 from __future__ import annotations
 
+from search.encoders.base import DEMO_MODEL, DEMO_NOTE, DEMO_NOTICE, FALLBACK_NOTICE
+
 LANGUAGES = {"English": "en", "中文": "zh-CN"}  # what the switch shows -> Gradio's locale code
 
 LABELS: dict[str, dict[str, str]] = {
@@ -100,13 +102,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "weights": "pretrained weights", "no_weights": "no pretrained weights",
         "crop_hint": "✂️ To search one item of the photo, click (or tap) two opposite corners of it.",
         "photo_drop": "Drop a photo here, or click to choose one",
-        # The encoder's own notices (search/encoders/clip.py), for the banner
-        "fallback_notice": "{reason}. Using the offline colour-and-shape encoder instead: photos are matched by "
-                           "colour and shape only, and text is searched by keyword.",
-        "demo_label": "demo-world (trained only on the demo catalog's drawings)",
-        "demo_notice": "Model demo-world: a small CLIP trained only on the demo catalog's drawings (its ten "
-                       "categories, fourteen colours and four patterns, in English and Chinese). It knows nothing "
-                       "else: for demos and tests only",
+        # The encoder's own words (search/encoders/base.py), translated below
+        "fallback_notice": FALLBACK_NOTICE, "demo_notice": DEMO_NOTICE, "demo_label": f"{DEMO_MODEL} ({DEMO_NOTE})",
         "crop_second": "✂️ Now click the opposite corner of the item.",
         "crop_done": "✂️ Searching the part you chose; **Whole photo** searches all of it again.",
         "filters_active": "Filters ({count} on)",

@@ -22,6 +22,11 @@ TEST_TAG = "random-seed-1234"
 # A small CLIP trained here on the demo catalog's drawings, with English and Chinese captions (tools/)
 DEMO_MODEL = "demo-world"
 DEMO_NOTE = "trained only on the demo catalog's drawings"
+DEMO_NOTICE = (f"Model {DEMO_MODEL}: a small CLIP {DEMO_NOTE} (its ten categories, fourteen colours and four "
+               "patterns, in English and Chinese). It knows nothing else: for demos and tests only")
+# Why the offline encoder answers instead of the model asked for (`reason`: why that one could not be had)
+FALLBACK_NOTICE = ("{reason}. Using the offline colour-and-shape encoder instead: photos are matched by colour and "
+                   "shape only, and text is searched by keyword.")
 MULTILINGUAL_HINTS = ("xlm", "mt5", "multilingual", "chinese", DEMO_MODEL)
 
 

@@ -26,7 +26,8 @@ from torchvision.transforms.v2.functional import to_dtype
 from search.config import MODEL_PRESETS, model_and_weights
 from search.encoders.base import (
     DEMO_MODEL,
-    DEMO_NOTE,
+    DEMO_NOTICE,
+    FALLBACK_NOTICE,
     TEST_MODEL,
     TEST_TAG,
     Encoder,
@@ -51,8 +52,6 @@ LOW_COSINE = 0.995
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 _TEST_SEED = 1234
-DEMO_NOTICE = (f"Model demo-world: a small CLIP {DEMO_NOTE} (its ten categories, fourteen colours and four "
-               "patterns, in English and Chinese). It knows nothing else: for demos and tests only")
 _WEIGHT_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
 open_clip.add_model_config(Path(__file__).parent / "model_configs")
 
@@ -222,8 +221,7 @@ def load_clip(model: str = "fast", pretrained: str | None = None, precision: str
                            notice=DEMO_NOTICE if model_name == DEMO_MODEL else None)
         return ClipEncoder(model_name, weights, info, overrides, precision, device)
     except EncoderUnavailable as error:
-        notice = f"{error}. Using the offline colour-and-shape encoder instead: photos are matched by colour and " \
-                 "shape only, and text is searched by keyword."
+        notice = FALLBACK_NOTICE.format(reason=error)
         log.warning(notice)
         return ColourShapeEncoder(notice=notice, fallback_reason=str(error))
 
