@@ -1,6 +1,7 @@
 """Command line: `python -m search index|query|eval|stats|duplicates|delete`. Errors exit 2 with one clear line.
 `stats`, `duplicates` and `delete` open the store as it recorded itself (search/recorded.py) and never load a model;
-the commands that encode import it when they start (torch and open_clip take about 6 s)."""
+the commands that encode import it when they start (torch and open_clip take about 6 s); `query` loads it in a
+child process while this one imports Chroma (search/encoders/in_child.py)."""
 from __future__ import annotations
 
 import argparse
@@ -16,15 +17,12 @@ from catalog.errors import UserError
 from catalog.feed_flags import add_feed_flags, feed_options
 from catalog.formats import title_hint
 from search.config import Settings, add_common_flags
-from search.duplicates import find_duplicates
-from search.fetch import ImageFetcher, download_photo
-from search.indexer import Indexer, estimate_rows
+from search.encoders.in_child import start_encoder
 from search.ranking import Filters, Ranking
-from search.recorded import describe, open_recorded
-from search.store.collection import ProductStore
 
 if TYPE_CHECKING:
     from search.service import SearchService
+    from search.store.collection import ProductStore
 
 USER_ERRORS = (UserError, OSError)  # an unreadable file is the user's to fix too
 
@@ -76,12 +74,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env().with_args(args)
         if args.command in READING:
+            from search.recorded import open_recorded
             store, note = open_recorded(settings)
             if note:
                 print(f"note: {note}", file=sys.stderr)
             return READING[args.command](store, settings, args)
-        from search.service import build_service
-        service = build_service(settings, for_indexing=args.command == "index")
+        # a query encodes once: its model loads in a child process while this one imports the store's libraries
+        loading = None
+        if args.command == "query":  # it encodes once: the model loads in a child while this process imports
+            loading = start_encoder(settings.model, settings.pretrained, settings.precision, settings.device)
+            import search.store.exact  # noqa: F401 - the exact index's scan is torch's: imported here meanwhile
+        from search.service import build_service  # Chroma and the keyword index: about 1.3 s of imports
+        service = build_service(settings, for_indexing=args.command == "index",
+                                encoder=loading() if loading else None)
         if service.encoder.info.notice:
             print(f"warning: {service.encoder.info.notice}", file=sys.stderr)
         return ENCODING[args.command](service, settings, args)
@@ -91,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _index(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
+    from search.duplicates import find_duplicates
+    from search.fetch import ImageFetcher
+    from search.indexer import Indexer, estimate_rows
     fetcher = ImageFetcher(settings.image_cache)
     indexer = Indexer(service.encoder, service.store, fetcher, batch_size=settings.batch_size)
     options = feed_options(args)
@@ -119,6 +127,7 @@ def _print_duplicates(groups: list[list[str]]) -> None:
 
 
 def _duplicates(store: ProductStore, settings: Settings, args: argparse.Namespace) -> int:
+    from search.duplicates import find_duplicates
     groups = find_duplicates(store, settings.duplicate_threshold)
     _print_duplicates(groups)
     if not groups:
@@ -153,6 +162,7 @@ def _searching(service: SearchService, keyword_weight: float):
 
 
 def _query(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
+    from search.fetch import download_photo
     from search.service import KEYWORDS_ONLY, Query
     filters = Filters(tuple(args.brand), tuple(args.category), args.min_price, args.max_price, args.in_stock,
                       tuple(args.colour))
@@ -176,6 +186,7 @@ def _query(service: SearchService, settings: Settings, args: argparse.Namespace)
 
 
 def _stats(store: ProductStore, settings: Settings, args: argparse.Namespace) -> int:
+    from search.recorded import describe
     for label, value in describe(store):
         print(f"{label + ':':<12} {value}")
     return 0

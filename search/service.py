@@ -242,9 +242,9 @@ def _keyword_share(ranking: Ranking, keywords_only: str | None, image_vector: np
     return text_share if keywords_only else float(ranking.keyword_weight) * text_share
 
 
-def build_service(settings: Settings, for_indexing: bool = False) -> SearchService:
-    """The encoder and store that the settings name, ready to search (or to index into)."""
-    encoder = load_encoder(settings.model, settings.pretrained, settings.precision, settings.device)
+def build_service(settings: Settings, for_indexing: bool = False, encoder: Encoder | None = None) -> SearchService:
+    """The encoder (unless given, loaded) and the store that the settings name, ready to search (or to index into)."""
+    encoder = encoder or load_encoder(settings.model, settings.pretrained, settings.precision, settings.device)
     store = ProductStore(settings.store, encoder.info, settings.collection, for_indexing=for_indexing,
                          exact_limit=settings.exact_limit or None)
     return SearchService(encoder, store)

@@ -74,22 +74,35 @@ def test_query_filters_and_json_fields(tiny_store, demo_feed):
     assert "cannot read that language; the `multilingual` preset does" in words.stderr
 
 
-def test_commands_that_only_read_the_store_load_no_model(tiny_store):
+def test_each_command_imports_only_what_it_uses(tiny_store, demo_feed):
     """`stats` and `delete` import neither torch nor open_clip, `duplicates` no open_clip (its scan is torch's):
-    they start in about 2 s instead of 8, and work where the model's weights are not."""
-    store = str(tiny_store)
+    they start in about 2 s instead of 8, and work where the model's weights are not. `query` loads its model in
+    a child process (this one imports Chroma meanwhile) and answers exactly as a query in one process does."""
+    store, photo = str(tiny_store), str(demo_feed.parent / "images" / "demo-0105.png")
+    asked = ["--precision", "fp32", "--top-k", "5", "--text", "striped mug", "--image", photo]
+    query = ["query", "--store", store, "--model", "test-tiny", "--json", *asked]
     code = (
-        "import json, sys; from search.__main__ import main\n"
+        "import contextlib, io, json, sys; from search.__main__ import main\n"
         "def loaded(): return [m for m in ('torch', 'open_clip') if m in sys.modules]\n"
         f"codes = [main([command, *extra, '--store', {store!r}, '--model', 'test-tiny'])\n"
         "         for command, extra in (('stats', []), ('delete', ['ghost']))]\n"
         "light = loaded()\n"
+        "answer = io.StringIO()\n"
+        "with contextlib.redirect_stdout(answer):\n"
+        f"    codes.append(main({query!r}))\n"
+        "after_query = loaded()\n"
         f"codes.append(main(['duplicates', '--store', {store!r}, '--model', 'test-tiny']))\n"
-        "print(json.dumps({'codes': codes, 'light': light, 'duplicates': loaded()}))")
+        "print(json.dumps({'codes': codes, 'light': light, 'after_query': after_query,\n"
+        "                  'duplicates': loaded(), 'hits': json.loads(answer.getvalue())}))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     said = json.loads(result.stdout.splitlines()[-1])
-    assert said == {"codes": [0, 1, 0], "light": [], "duplicates": ["torch"]}, result.stderr
+    hits = said.pop("hits")
+    assert said == {"codes": [0, 1, 0, 0], "light": [], "after_query": ["torch"],
+                    "duplicates": ["torch"]}, result.stderr
     assert "products:    " in result.stdout and "deleted 0 of 1 products" in result.stdout
+    in_one_process = json.loads(_query(tiny_store, *asked).stdout)
+    assert [hit["id"] for hit in hits] == [hit["id"] for hit in in_one_process] and hits[0]["id"] == "demo-0105"
+    assert [hit["score"] for hit in hits] == pytest.approx([hit["score"] for hit in in_one_process], abs=1e-5)
 
 
 def test_a_reading_command_says_which_model_the_store_holds(tiny_store, tmp_path):
