@@ -1,7 +1,7 @@
 """How long each command takes from its start to its answer, on the demo catalog, interleaved, against another
 checkout (the code before a change, say) in the same run.
 
-    python bench/commands.py [--rounds 5] [--before /path/to/older/checkout]
+    python bench/commands.py [--rounds 5] [--before /path/to/older/checkout] [--clip-query-only]
 
 Each command runs in a fresh interpreter as a user starts it. The store is indexed with the offline encoder
 (the model every machine has); `import torch, open_clip` is timed beside them, as what a command that encodes
@@ -51,6 +51,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--before", type=Path, help="another checkout, timed in the same rounds")
+    parser.add_argument("--clip-query-only", action="store_true",
+                        help="time only the CLIP query and its load, for more rounds in the same time")
     args = parser.parse_args()
     print(f"CPU: {cpu_flags()}")
     checkouts = {"this checkout": ROOT, **({"before": args.before.resolve()} if args.before else {})}
@@ -63,6 +65,8 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "search", "index", str(feed / "products.csv"), "--store",
                             str(folder_for), "--model", model], cwd=ROOT, check=True, capture_output=True)
         runs = commands(store, clip_store, feed / "products.csv")
+        if args.clip_query_only:
+            runs = {name: runs[name] for name in (LOAD, QUERY)}
         times: dict[tuple[str, str], list[float]] = {}
         for _ in range(args.rounds):  # interleaved: the machine's drift falls on every command alike
             for name, command in runs.items():
