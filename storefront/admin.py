@@ -119,6 +119,8 @@ class Admin:
 
 def _summary(name: str, summary: IndexSummary) -> str:
     lines = [f"**{name}**: {summary}"]
+    if summary.encoded:  # what the run measured, as the CLI prints it
+        lines.append(f"- encoder: {summary.batch_size}")
     lines += [f"- skipped {skip}" for skip in summary.skipped[:MAX_REPORTED_SKIPS]]
     if len(summary.skipped) > MAX_REPORTED_SKIPS:
         lines.append(f"- … and {len(summary.skipped) - MAX_REPORTED_SKIPS} more")

@@ -51,7 +51,8 @@ def test_an_uploaded_feed_is_indexed_with_progress_and_a_summary(admin, tmp_path
                     "new-4,Sneaky Mug,Acme,Mugs,9.5,EUR,../upload.csv\n")
     seen = []
     summary = admin.ingest("open sesame", feed, str(pictures), lambda fraction, what: seen.append(fraction))
-    assert summary.startswith("**upload.csv**: added 1, updated 0, unchanged 0, removed 0, skipped 3")
+    assert summary.startswith("**upload.csv**: added 1, updated 0, unchanged 0, removed 0, skipped 3\n"
+                              "- encoder: 8 pictures a batch, still measuring (images/s by batch size: ")
     assert "line 3 (id new-2): missing.png: file not found" in summary and "line 4 (id new-3)" in summary
     assert "line 5 (id new-4)" in summary and "leaves the images folder" in summary
     assert seen and seen[-1] == 1.0
