@@ -5,6 +5,7 @@ import torch
 from PIL import Image
 
 from search.batch_size import LARGEST, START, BatchSizer
+from search.encoders.base import EncoderError
 from search.indexer import Indexer
 from search.store.collection import ProductStore
 
@@ -106,5 +107,5 @@ def test_a_batch_too_large_for_the_devices_memory_is_encoded_in_halves(tiny_enco
         raise torch.OutOfMemoryError("CUDA out of memory (a stand-in)")
 
     monkeypatch.setattr(model, "encode_image", no_memory)
-    with pytest.raises(torch.OutOfMemoryError):  # one picture that does not fit is not split further
-        tiny_encoder.encode_prepared(pictures[:1])
+    with pytest.raises(EncoderError, match="does not fit in the free memory of cpu even for one picture"):
+        tiny_encoder.encode_prepared(pictures[:1])  # one picture is not split further: the user is told why

@@ -124,9 +124,10 @@ class ClipEncoder(Encoder):
         """The pictures' vectors; a batch too large for the device's memory is encoded in halves."""
         try:
             return self._encode_batch(prepared)
-        except torch.OutOfMemoryError:
+        except torch.OutOfMemoryError as error:
             if len(prepared) == 1:
-                raise
+                raise EncoderError(f"{self.info.label} does not fit in the free memory of {self._device} even for "
+                                   "one picture: free the device, or use --device cpu or a smaller model") from error
             if self._device.type == "cuda":
                 torch.cuda.empty_cache()
             half = len(prepared) // 2
