@@ -79,20 +79,24 @@ def main(argv: list[str] | None = None) -> int:
             if note:
                 print(f"note: {note}", file=sys.stderr)
             return READING[args.command](store, settings, args)
-        # a query encodes once: its model loads in a child process while this one imports the store's libraries
-        loading = None
-        if args.command == "query":  # it encodes once: the model loads in a child while this process imports
-            loading = start_encoder(settings.model, settings.pretrained, settings.precision, settings.device)
-            import search.store.exact  # noqa: F401 - the exact index's scan is torch's: imported here meanwhile
-        from search.service import build_service  # Chroma and the keyword index: about 1.3 s of imports
-        service = build_service(settings, for_indexing=args.command == "index",
-                                encoder=loading() if loading else None)
+        service = _service(settings, args)
         if service.encoder.info.notice:
             print(f"warning: {service.encoder.info.notice}", file=sys.stderr)
         return ENCODING[args.command](service, settings, args)
     except USER_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+
+
+def _service(settings: Settings, args: argparse.Namespace) -> SearchService:
+    """The encoder and the store of a command that encodes. A query encodes once: its model loads in a child
+    process while this one imports Chroma, the keyword index and the exact index's torch (about 3 s here)."""
+    loading = None
+    if args.command == "query":
+        loading = start_encoder(settings.model, settings.pretrained, settings.precision, settings.device)
+        import search.store.exact  # noqa: F401 - meanwhile
+    from search.service import build_service
+    return build_service(settings, for_indexing=args.command == "index", encoder=loading() if loading else None)
 
 
 def _index(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:

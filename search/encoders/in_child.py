@@ -1,7 +1,7 @@
 """An encoder loaded in a child process while this one gets on with its own start: a command that encodes once
 (`search query`) imports torch and open_clip and loads the model there, on one core, while this process imports
-Chroma and the keyword index on another. Threads cannot overlap these imports (each holds Python's lock), and a
-query's own time came to 1.3 s beyond torch and the model that way.
+Chroma and the keyword index on another. Threads cannot overlap these imports (each holds Python's lock): a query
+took 1.7-2.6 s beyond importing torch and loading the model in one process, 0.3-0.9 s this way (docs/benchmarks.md).
 
 The child is forked, so only on Linux and only while this process has not imported torch itself (a fork of a
 process that has run torch can hang) nor started a thread; otherwise the model loads here, as before."""
