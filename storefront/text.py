@@ -4,7 +4,7 @@ write (status lines, captions, details), which carry numbers and names and are f
 the shopper chose."""
 from __future__ import annotations
 
-from search.encoders.base import DEMO_MODEL, DEMO_NOTE, DEMO_NOTICE, FALLBACK_NOTICE
+from search.encoders.base import DEMO_LABEL, DEMO_NOTICE, FALLBACK_NOTICE
 
 LANGUAGES = {"English": "en", "中文": "zh-CN"}  # what the switch shows -> Gradio's locale code
 
@@ -103,7 +103,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "crop_hint": "✂️ To search one item of the photo, click (or tap) two opposite corners of it.",
         "photo_drop": "Drop a photo here, or click to choose one",
         # The encoder's own words (search/encoders/base.py), translated below
-        "fallback_notice": FALLBACK_NOTICE, "demo_notice": DEMO_NOTICE, "demo_label": f"{DEMO_MODEL} ({DEMO_NOTE})",
+        "fallback_notice": FALLBACK_NOTICE, "demo_notice": DEMO_NOTICE, "demo_label": DEMO_LABEL,
         "crop_second": "✂️ Now click the opposite corner of the item.",
         "crop_done": "✂️ Searching the part you chose; **Whole photo** searches all of it again.",
         "filters_active": "Filters ({count} on)",

@@ -22,6 +22,7 @@ TEST_TAG = "random-seed-1234"
 # A small CLIP trained here on the demo catalog's drawings, with English and Chinese captions (tools/)
 DEMO_MODEL = "demo-world"
 DEMO_NOTE = "trained only on the demo catalog's drawings"
+DEMO_LABEL = f"{DEMO_MODEL} ({DEMO_NOTE})"
 DEMO_NOTICE = (f"Model {DEMO_MODEL}: a small CLIP {DEMO_NOTE} (its ten categories, fourteen colours and four "
                "patterns, in English and Chinese). It knows nothing else: for demos and tests only")
 # Why the offline encoder answers instead of the model asked for (`reason`: why that one could not be had)
@@ -66,7 +67,7 @@ class EncoderInfo:
     @property
     def label(self) -> str:
         if self.model == DEMO_MODEL:
-            return f"{self.model} ({DEMO_NOTE})"
+            return DEMO_LABEL
         return f"{self.model} ({self.pretrained})" if self.pretrained else self.model
 
     @property
