@@ -220,11 +220,11 @@ class ExactIndex:
         passing the filter: `rows`, or `passing` as a mask), scored exactly; a narrow filter's rows are all scored."""
         if rows is not None and len(rows) <= FILTERED_SCAN:
             return self._exact_top(query[None, :], k, rows)[0]
-        share = 1.0 if rows is None else len(rows) / len(self.ids)
-        probes = cells.PROBES * min(FILTER_PROBES_MAX, int(np.ceil(1 / share)))
         grouped = self._fresh_cells()
         if grouped is None:  # the first cells are being learnt: every (passing) row
             return self._exact_top(query[None, :], k, rows)[0]
+        share = 1.0 if rows is None else len(rows) / len(self.ids)
+        probes = cells.PROBES * min(FILTER_PROBES_MAX, int(np.ceil(1 / share)))
         candidates = grouped.candidates(query, probes)
         if passing is not None:
             candidates = candidates[passing[candidates]]
