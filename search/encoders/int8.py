@@ -5,7 +5,8 @@ Dynamic quantisation converts `nn.Linear` layers only. A ViT's attention is `nn.
 projection is a bare weight and whose output projection it reads as a weight too, so both stayed float32: a third of
 the tower's multiplications. `ProjectedAttention` computes the same self-attention through two `nn.Linear` layers
 sharing its weights, so those are quantised as well: on ViT-B-32, int8 went from 1.46-1.57x float32 to 1.78-2.21x
-with VNNI, and from 1.35-1.44x to 1.47-1.67x with the AVX2 kernels alone (`bench/encoder.py`, docs/benchmarks.md).
+with VNNI, and from 1.35-1.44x to 1.43-1.70x (two runs) with the AVX2 kernels alone (`bench/encoder.py`,
+docs/benchmarks.md).
 """
 from __future__ import annotations
 
