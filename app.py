@@ -18,10 +18,10 @@ from starlette.middleware.gzip import GZipMiddleware  # the page's config and sc
 
 from catalog.errors import UserError
 from page import admin as admin_tab
-from page import handlers
-from page import shop as shop_tab
+from page import api_inputs, handlers, shopper
 from page import tuning as tuning_tab
 from page.agent_tools import add_agent_tools, not_an_mcp_tool
+from page.api_inputs import ApiInputs
 from page.labels import I18N, T
 from page.latest import LatestSearch
 from page.opening import Opening
@@ -45,47 +45,20 @@ THEME = gr.themes.Soft(primary_hue="indigo", font=SYSTEM_FONTS, font_mono=["ui-m
 CSS = """
 .banner {background: #fff4e5; border: 1px solid #f0b866; border-radius: 8px; padding: 10px 14px;}
 .banner p {margin: 0; color: #7a4b00;}
-.nav-holder {display: none;}  /* Gradio's page bar: see STAFF_LINKS */
+@keyframes shopper-spin {to {transform: rotate(360deg);}}  /* the shoppers' page's own spinner (page/static) */
+/* the staff pages' header (the shoppers' page draws its own) */
 #header {flex-wrap: wrap; align-items: flex-start;}
 #title {flex: 1 1 300px !important; min-width: 0 !important;}
 #language {flex: 0 1 auto !important;}
-#photo {min-height: 260px;}  /* its room kept while Gradio draws it: nothing below jumps */
-#details {padding: 4px 14px 12px; border-radius: 8px;}
-#close-details {align-self: flex-end; max-width: 110px;}
-#crop-preview img {max-height: 82px; width: auto; object-fit: contain; margin-top: 30px;}
-#results .grid-wrap, .item-row .grid-wrap {max-height: none; min-height: 0; height: auto; overflow: visible;}
-#results .grid-container {grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)) !important;}
-#results .thumbnail-item, .item-row .thumbnail-item {display: flex; flex-direction: column; aspect-ratio: auto;
-                                                     height: auto; background: #fff;}
-#results .thumbnail-item img {height: 190px; width: 100%; object-fit: contain;}
-.item-row .grid-container {grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)) !important;}
-.item-row .thumbnail-item img {height: 120px; width: 100%; object-fit: contain;}
-#items-photo img {object-fit: contain;}
-#items .block {border: none !important;}
-.item-row .grid-wrap {padding-top: 36px;}  /* under the row's label, not behind it */
-#results .caption-label, .item-row .caption-label {position: static; transform: none; max-width: 100%;
-                         white-space: pre-line;
-                         text-align: left; background: none; border: none; box-shadow: none;
-                         padding: 8px 10px 10px; font-size: 0.9rem; line-height: 1.35; overflow: visible;}
-#recent .grid-container, #inspired .grid-container {
-  grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)) !important;}  /* one recent view: a card, not a poster */
 /* galleries as tall as what they hold, not Gradio's fixed 450 px */
-#recent .grid-wrap, #inspired .grid-wrap, #preview .grid-wrap {min-height: 0; max-height: none; height: auto;
-                                                               overflow: visible;}
-#recent .thumbnail-item, #inspired .thumbnail-item {aspect-ratio: auto; height: auto;}
-#recent .thumbnail-item img, #inspired .thumbnail-item img {height: 120px; width: 100%; object-fit: contain;}
+#preview .grid-wrap {min-height: 0; max-height: none; height: auto; overflow: visible;}
 @media (max-width: 640px) {
   #header > #language {flex: 1 1 100% !important; max-width: none !important;}
-  #results .grid-container {grid-template-columns: repeat(2, minmax(0, 1fr)) !important;}
-  /* an item's products in one row that scrolls sideways, so the next item follows at once */
-  .item-row .grid-container {grid-template-columns: none !important; grid-auto-flow: column;
-                             grid-auto-columns: 44%; overflow-x: auto;}
-  #results .thumbnail-item img {height: 140px;}
-  #results .caption-label {font-size: 0.8rem; padding: 6px;}
-  #details {position: fixed !important; left: 0; right: 0; bottom: 0; z-index: 1000; max-height: 72vh;
-            overflow-y: auto; margin: 0; border-radius: 14px 14px 0 0; box-shadow: 0 -6px 28px rgba(0, 0, 0, 0.3);}
 }
 """
+# Gradio's page bar is hidden: it shows on every page whatever a hidden gr.Navbar says. Hidden from the page's
+# <head>, not its CSS: Gradio draws the bar before it applies a page's CSS, and the page jumped as the bar went
+HEAD = "<style>.nav-holder {display: none;}</style>"
 # Every search (page and API) queues for the same few workers: the encoder uses every core already, so more at once
 # only interleaves them. Lighter events (a product's details, a chip, a tab) have queues of their own and never
 # wait behind a row of searches. The queue is bounded: past QUEUE_MAX waiting, a shopper is told to retry.
@@ -104,24 +77,8 @@ SWITCH_LANGUAGE_JS = """async (choice) => {
   if (core) { (await import(core)).changeLocale(code); }
   return choice;
 }"""
-# After a search on a phone the results come into view (the photo box and the search button are above them), once
-# Gradio has drawn them; a
-# product's details open over the results on a phone (CSS) and are scrolled to on a wide screen
-SHOW_RESULTS_JS = """() => { if (!window.matchMedia('(max-width: 768px)').matches) return;
-  let tries = 0;
-  const show = () => {
-    const drawn = document.querySelector('#results .thumbnail-item img')?.complete;
-    if (!drawn && tries++ < 30) return setTimeout(show, 100);  // the page cannot scroll past its end
-    const status = document.querySelector('#status p')?.textContent;  // the line, not Gradio's timer
-    if (status === window.resultsScrolledTo) return;  // the photo box echoing the photo the page put in it
-    window.resultsScrolledTo = status;
-    document.querySelector('#results-column')?.scrollIntoView({block: 'start'});
-  };
-  setTimeout(show, 100); }"""
-SHOW_DETAILS_JS = """() => { if (!window.matchMedia('(max-width: 640px)').matches) {
-  document.querySelector('#details')?.scrollIntoView({block: 'nearest'}); } }"""
-# Staff pages are reached by their address, and link to each other; shoppers see no link to them. Gradio's own page
-# bar is hidden (CSS): it shows on every page whatever a hidden gr.Navbar says, and moved the page as it loaded.
+# Staff pages are reached by their address, and link to each other; shoppers see no link to them (Gradio's own page
+# bar is hidden: see HEAD).
 STAFF_LINKS = {"Shop": "./", "Tuning": "./tuning", "Admin": "./admin"}
 BROWSER_LANGUAGE_JS = """() => (document.documentElement.lang || navigator.language).startsWith('zh')
   ? '中文' : 'English'"""
@@ -134,22 +91,17 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
     # The handlers delete each upload as they read it; this sweeps any whose search never came (a closed tab).
     with gr.Blocks(title="Visual product search", delete_cache=(UPLOAD_SWEEP_S, UPLOAD_SWEEP_S)) as page:
         opening = Opening.of(storefront)
-        lang, banner = _header(opening.banner)
-        selected_id = gr.Textbox(visible=False, label="Product id")  # a real input, so the API can name a product
-        shop = shop_tab.build(settings, storefront.example_photos(), opening)
-        parts = _parts(shop, storefront.browser_secret(), lang=lang, banner=banner, selected_id=selected_id)
-        _shop_events(storefront, parts)
-        api_ranking = tuning_tab.ranking_sliders(settings, visible=False)  # the shoppers' page has no sliders
-        _api_endpoints(storefront, shop, api_ranking, selected_id)
-        add_agent_tools(storefront)
-        if not admin.enabled:  # no Admin page: the endpoints still exist, and refuse
-            _refusing_admin_endpoints(admin, shop, api_ranking)
-        parts.on(page.load, handlers.header(storefront, drawn=opening), (), handlers.HEADER, **ON_LOAD)
-        parts.on(page.load, handlers.restore_history(storefront), ["history", "lang", *handlers.FILTERS],
-                 handlers.HISTORY, **ON_LOAD)
-        page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
+        shopper.build(storefront, storefront.example_photos(), opening)
     with page.route("Tuning", "/tuning"):
         _tuning_page(page, storefront, admin, opening)
+        # The named endpoints and the agents' tools are declared on a staff page: on the shoppers' page their
+        # hidden components and endpoints cost a phone over half a second as it opens (docs/benchmarks.md); they are
+        # the app's endpoints either way
+        add_agent_tools(storefront)
+        api = api_inputs.build(settings, opening)
+        _api_endpoints(storefront, api)
+        if not admin.enabled:  # no Admin page: the endpoints still exist, and refuse
+            _refusing_admin_endpoints(admin, api)
     if admin.enabled:
         with page.route("Admin", "/admin"):
             _admin_page(page, admin, opening)
@@ -171,90 +123,6 @@ def _header(banner: str = "") -> tuple[gr.Radio, gr.Markdown]:
     return lang, gr.Markdown(banner, elem_classes="banner", visible=bool(banner))
 
 
-def _parts(shop: shop_tab.ShopView, browser_secret: str, **others) -> Page:
-    """The components events read and write, by name, with the page's own state: what is searched (the shopper's
-    photo or the part of it they chose) and the whole photo, held in memory only and forgotten an hour after the
-    last use; the digest recognises the photo box reporting what the page put in it."""
-    return Page(
-        **{name: getattr(shop, name) for name in ("photo", "crop_hint", "crop_preview", "url", "text", "text_weight",
-                                                  "filters_box", "brands", "categories", "colours", "min_price",
-                                                  "max_price", "in_stock", "model_line", "chips", "status",
-                                                  "gallery", "details_box", "details", "url_button", "button",
-                                                  "more", "close_details", "history_box", "recent", "inspired",
-                                                  "forget", "find_items", "items_box", "items_photo")},
-        **dict(zip(handlers.ITEM_ROWS_NAMES, shop.item_rows)), **dict(zip(handlers.ITEM_BUTTONS, shop.item_buttons)),
-        item_boxes=gr.State([]),
-        whole_photo_button=shop.whole_photo,
-        shown_ids=gr.State([]), query_photo=gr.State(None, time_to_live=PHOTO_TTL_S),
-        whole_photo=gr.State(None, time_to_live=PHOTO_TTL_S), shown_digest=gr.State(None),
-        first_corner=gr.State(None), history=gr.BrowserState([], storage_key="visual-product-search-history",
-                                                             secret=browser_secret),
-        **others)
-
-
-def _shop_events(storefront: Storefront, parts: Page) -> None:
-    """Every way a search starts on the page, and what a click on a card, a chip or a corner of the photo does."""
-    shop, on, latest = parts.parts, parts.on, LatestSearch()  # `latest`: what older searches must not overwrite
-    search = handlers.page_search(storefront, latest)
-    searching: dict[str, Any] = {"api_visibility": "private", **SEARCHING}
-
-    def then_show_results(event) -> None:  # on a phone, the results scroll into view
-        event.then(None, None, None, js=SHOW_RESULTS_JS, api_visibility="private")
-    # upload, snapshot, paste, example, clear; the spinner stays off the photo, so it can be clicked at once
-    then_show_results(on(shop["photo"].change, handlers.new_photo(storefront, latest),
-                         ["photo", "shown_digest", *handlers.SEARCH_INPUTS], handlers.NEW_PHOTO,
-                         show_progress_on=[shop["gallery"], shop["status"]], **searching))
-    for event in (shop["url"].submit, shop["url_button"].click):
-        then_show_results(on(event, handlers.load_url(storefront, latest), ["url", *handlers.SEARCH_INPUTS],
-                             handlers.NEW_PHOTO, show_progress_on=[shop["gallery"], shop["status"]], **searching))
-
-    def then_search(event, handler=search, extra=()) -> None:
-        on(event.then, handler, [*extra, *handlers.SEARCH_INPUTS], handlers.RESULTS, **searching)
-    then_search(on(shop["whole_photo_button"].click, handlers.whole_photo, ["whole_photo", "lang"], handlers.CROP,
-                   api_visibility="private"))
-    then_search(parts.on_select(shop["photo"].select, handlers.click_corner(storefront),
-                                ["whole_photo", "first_corner", "lang"], handlers.CROP, api_visibility="private"),
-                handlers.unless_half_cropped(search), extra=["first_corner"])
-    then_search(shop["lang"].change(None, None, None, api_visibility="private"))
-    for event in (shop["button"].click, shop["text"].submit):
-        then_show_results(on(event, search, handlers.SEARCH_INPUTS, handlers.RESULTS, **searching))
-    filter_events = (shop["brands"].change, shop["categories"].change, shop["colours"].change,
-                     shop["min_price"].submit, shop["max_price"].submit, shop["in_stock"].change)
-    for event in filter_events:
-        on(event, search, handlers.SEARCH_INPUTS, handlers.RESULTS, **searching)
-        on(event, handlers.filters_label, ["lang", *handlers.FILTERS], ["filters_box"], api_visibility="private")
-    on(shop["lang"].change, handlers.relabel(storefront), ["lang", "status", *handlers.FILTERS],
-       ["crop_hint", "model_line", "photo", "filters_box", "status", "banner"], api_visibility="private")
-    on(shop["chips"].change, handlers.apply_chip, ["chips", "categories", "colours"], ["categories", "colours"],
-       api_visibility="private")
-    show_history = handlers.show_history(storefront)
-    history_inputs = ["history", "lang", *handlers.FILTERS]
-    selected = parts.on_select(shop["gallery"].select, handlers.select_product(storefront),
-                               ["shown_ids", "lang", "history"], ["selected_id", "details", "details_box", "history"],
-                               api_visibility="private")
-    selected.then(None, None, None, js=SHOW_DETAILS_JS, api_visibility="private")
-    on(selected.then, show_history, history_inputs, handlers.HISTORY, api_visibility="private")
-    on(shop["close_details"].click, handlers.close_details, (), ["details_box"], api_visibility="private")
-    on(shop["forget"].click, handlers.forget_history, (), ["history", *handlers.HISTORY], api_visibility="private")
-    for event in (shop["lang"].change, *filter_events):
-        on(event, show_history, history_inputs, handlers.HISTORY, api_visibility="private")
-    _items_events(storefront, parts, then_search, then_show_results)
-    on(shop["more"].click, handlers.page_more_like_this(storefront, latest),
-       ["selected_id", *handlers.SEARCH_INPUTS], handlers.RESULTS, **searching)
-
-
-def _items_events(storefront: Storefront, parts: Page, then_search: Callable, then_show_results: Callable) -> None:
-    """"Find every product in this photo", and an item's row (its button or any of its cards) searching that item."""
-    shop = parts.parts
-    then_show_results(parts.on(shop["find_items"].click, handlers.find_items(storefront),
-                               ["whole_photo", "lang", *handlers.FILTERS], handlers.ITEMS,
-                               show_progress_on=[shop["status"]], api_visibility="private", **SEARCHING))
-    for number, (row, button) in enumerate(zip(handlers.ITEM_ROWS_NAMES, handlers.ITEM_BUTTONS), start=1):
-        pick, inputs = handlers.search_item(storefront, number), ["whole_photo", "item_boxes", "lang"]
-        then_search(parts.on(shop[button].click, pick, inputs, handlers.CROP, api_visibility="private"))
-        then_search(parts.on_select(shop[row].select, pick, inputs, handlers.CROP, api_visibility="private"))
-
-
 def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin, opening: Opening) -> None:
     """The product team's page: its own query, searched again as each slider moves, with the charts."""
     _staff_links(admin.enabled)
@@ -265,7 +133,7 @@ def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin, opening:
                      "photo", "text", "text_weight", "min_score", "top_k", "rerank_weight", "keyword_weight",
                      "status", "preview", "histogram", "timings")})
     latest = LatestSearch()
-    search = handlers.page_search(storefront, latest, charts=True)
+    search = handlers.page_search(storefront, latest)
     searching: dict[str, Any] = {"api_visibility": "private", **SEARCHING}
     parts.on(tuning.photo.change, handlers.tuning_photo(storefront, latest),
              ["photo", "shown_digest", *handlers.TUNING_INPUTS], ["photo", "shown_digest", "query_photo",
@@ -289,15 +157,14 @@ def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin, opening:
     page.load(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
 
 
-def _api_endpoints(storefront: Storefront, shop: shop_tab.ShopView, ranking: dict[str, gr.Slider],
-                   selected_id: gr.Textbox) -> None:
+def _api_endpoints(storefront: Storefront, api: ApiInputs) -> None:
     """Named endpoints for gradio_client: search by photo, by text, by both, and more like a product. Their inputs
     are positional, in the documented order (a public contract); new inputs are only ever added at the end."""
-    photo = shop.photo
+    photo, ranking = api.photo, api.ranking
     trigger = gr.Button(visible=False)
-    colours_and_weights = [shop.colours, ranking["rerank_weight"], ranking["keyword_weight"]]  # added later: last
-    filters = [shop.brands, shop.categories, shop.min_price, shop.max_price, shop.in_stock]
-    outputs = [shop.gallery, shop.status]
+    colours_and_weights = [api.colours, ranking["rerank_weight"], ranking["keyword_weight"]]  # added later: last
+    filters = [api.brands, api.categories, api.min_price, api.max_price, api.in_stock]
+    outputs = [api.gallery, api.status]
 
     def run(image, text, weight, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0,
             keyword_weight=None, request: gr.Request | None = None):
@@ -327,14 +194,14 @@ def _api_endpoints(storefront: Storefront, shop: shop_tab.ShopView, ranking: dic
     for gallery_endpoint in (run, by_photo, by_text, more):  # agents have tools of their own (page/agent_tools.py)
         not_an_mcp_tool(gallery_endpoint)
     top_k_and_score = [ranking["top_k"], ranking["min_score"]]
-    both = [photo, shop.text, shop.text_weight, *top_k_and_score, *filters, *colours_and_weights]
+    both = [photo, api.text, api.text_weight, *top_k_and_score, *filters, *colours_and_weights]
     trigger.click(run, both, outputs, api_name="search", **SEARCHING)
     trigger.click(run, both, outputs, api_name="search_both", **SEARCHING)
     trigger.click(by_photo, [photo, *top_k_and_score, *filters, *colours_and_weights], outputs,
                   api_name="search_image", **SEARCHING)
-    trigger.click(by_text, [shop.text, *top_k_and_score, *filters, *colours_and_weights], outputs,
+    trigger.click(by_text, [api.text, *top_k_and_score, *filters, *colours_and_weights], outputs,
                   api_name="search_text", **SEARCHING)
-    trigger.click(more, [selected_id, *top_k_and_score, *filters, *colours_and_weights], outputs,
+    trigger.click(more, [api.product_id, *top_k_and_score, *filters, *colours_and_weights], outputs,
                   api_name="more_like_this", **SEARCHING)
 
 
@@ -350,12 +217,13 @@ def _gallery_and_status(search: Callable[[], ShopResult], storefront: Storefront
     return result.gallery, handlers.status_line(result, "en")
 
 
-def _refusing_admin_endpoints(admin: Admin, shop: shop_tab.ShopView, ranking: dict[str, gr.Slider]) -> None:
+def _refusing_admin_endpoints(admin: Admin, api: ApiInputs) -> None:
     """Without an admin password there is no Admin page and no saving on the Tuning page, but the endpoints exist
     (their inputs positional, in the documented order) and refuse."""
     run = not_an_mcp_tool(handlers.admin_handlers(admin)["save_defaults"])
     trigger, password, saved = gr.Button(visible=False), gr.Textbox(visible=False), gr.Markdown(visible=False)
-    trigger.click(run, [password, ranking["top_k"], ranking["min_score"], shop.text_weight, ranking["rerank_weight"],
+    ranking = api.ranking
+    trigger.click(run, [password, ranking["top_k"], ranking["min_score"], api.text_weight, ranking["rerank_weight"],
                         ranking["keyword_weight"]], saved, api_name="save_defaults")
 
 
@@ -419,7 +287,7 @@ def serve(storefront: Storefront, host: str = "127.0.0.1", **launch: Any) -> gr.
     settings = storefront.settings
     page.queue(default_concurrency_limit=2, max_size=QUEUE_MAX).launch(
         server_name=host, server_port=settings.port, mcp_server=settings.serves_mcp, i18n=I18N, theme=THEME, css=CSS,
-        show_error=False, max_file_size=MAX_BYTES, footer_links=["api", "gradio"], run_history=False,
+        head=HEAD, show_error=False, max_file_size=MAX_BYTES, footer_links=["api", "gradio"], run_history=False,
         app_kwargs={"middleware": [Middleware(GZipMiddleware, minimum_size=1024)]}, **launch)
     return page
 

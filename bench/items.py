@@ -41,7 +41,7 @@ SPEED_ROUNDS = 5
 
 def offline_storefront(home: Path) -> Storefront:
     shop = Storefront(Settings(store=home / "store", model="offline", demo_dir=home / "demo",
-                               image_cache=home / "cache", browser_secret_file=home / "secret"))
+                               image_cache=home / "cache"))
     shop.start()
     return shop
 

@@ -56,7 +56,7 @@ def serve(folder: Path, model: str) -> dict[str, tuple[str, subprocess.Popen]]:
     shop_port, bare_port = free_port(), free_port()
     env = {**os.environ, "PRODUCT_SEARCH_DEMO_DIR": str(folder / "demo"), "PRODUCT_SEARCH_MODEL": model,
            "PRODUCT_SEARCH_SAVED_SETTINGS": str(folder / "saved.json"),
-           "PRODUCT_SEARCH_BROWSER_SECRET_FILE": str(folder / "secret"), "GRADIO_ANALYTICS_ENABLED": "False"}
+           "GRADIO_ANALYTICS_ENABLED": "False"}
     logs = open(folder / "pages.log", "w")
     pages = {
         "shoppers' page": (f"http://127.0.0.1:{shop_port}/", subprocess.Popen(

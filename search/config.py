@@ -81,9 +81,6 @@ class Settings:
     limit_per_session: str = ""
     limit_per_address: str = ""
     mcp: str = ""  # "1" / "true": serve the shopping tools over MCP at /gradio_api/mcp/
-    # The key a shopper's recent views are sealed with in their own browser; made once and kept here, so the views
-    # survive a restart (every app process on one catalog needs the same file)
-    browser_secret_file: Path = Path("data/browser-secret")
 
     def __post_init__(self) -> None:
         for name, (least, most) in RANGES.items():

@@ -3,8 +3,6 @@ as `UserError`s; the page turns them into messages (`page/handlers.py`)."""
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 import threading
 import time
 from collections import Counter
@@ -218,19 +216,6 @@ class Storefront:
                            [h.product.id for h in response.hits], guesses, [h.score for h in response.hits])
         shown.timings_ms = {**response.timings_ms, "page": round((time.perf_counter() - start) * 1000, 2)}
         return shown
-
-    def browser_secret(self) -> str:
-        """The key a shopper's history is sealed with in their browser: read, or made once (readable by this user
-        only). It holds nothing about any shopper."""
-        path = self.settings.browser_secret_file
-        if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(f".{os.getpid()}.part")
-            # created readable by this user only, never readable by others for a moment before a chmod
-            with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
-                file.write(secrets.token_urlsafe(32))
-            partial.replace(path)
-        return path.read_text(encoding="utf-8").strip()
 
     def recently_viewed(self, product_ids: list[str], lang: str = "en") -> list[tuple[str, str]]:
         """A shopper's recent views (kept in their browser, never here) as cards, newest first; products since

@@ -41,6 +41,10 @@ LABELS: dict[str, dict[str, str]] = {
         "language": "Language",
         "find_items": "Find every product in this photo", "items_photo": "Products found in your photo",
         "search_item": "Search this item",
+        "choose_photo": "Choose a photo", "camera": "Camera", "take_photo": "Take the photo", "cancel": "Cancel",
+        "remove_photo": "Remove the photo", "searching": "Searching…",
+        "no_camera": "The camera could not be opened ({reason}): choose a photo instead.",
+        "no_answer": "The server did not answer: check the connection and try again.",
     },
     "zh-CN": {
         "title": "# 以图搜商品\n上传、拍摄、粘贴或链接一张照片，找到最相似的商品。",
@@ -70,6 +74,10 @@ LABELS: dict[str, dict[str, str]] = {
         "language": "语言",
         "find_items": "找出照片中的每件商品", "items_photo": "在你的照片中找到的商品",
         "search_item": "搜索这件商品",
+        "choose_photo": "选择照片", "camera": "拍照", "take_photo": "拍下", "cancel": "取消",
+        "remove_photo": "移除照片", "searching": "搜索中…",
+        "no_camera": "无法打开相机（{reason}）：请改为选择照片。",
+        "no_answer": "服务器没有响应：请检查网络后重试。",
     },
 }
 

@@ -1,6 +1,7 @@
 """Shared fixtures: the demo catalog, the tiny CLIP and offline encoders, and stores in tmp dirs."""
 from __future__ import annotations
 
+import base64
 import importlib
 import io
 import os
@@ -17,6 +18,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 # the bfloat16 path has tests of its own.
 os.environ.setdefault("PRODUCT_SEARCH_PRECISION", "fp32")
 
+import gradio as gr
 import pytest
 from _pytest.nodeid import coerce_node_id
 from PIL import Image
@@ -82,8 +84,7 @@ def tiny_service(tmp_path_factory, demo_feed, tiny_encoder) -> SearchService:
 
 def started_storefront(home: Path, model: str) -> Storefront:
     """`python app.py --model MODEL` on an empty store in `home`: the demo catalog drawn and indexed."""
-    shop = Storefront(Settings(store=home / "store", model=model, demo_dir=home / "demo", image_cache=home / "cache",
-                               browser_secret_file=home / "secret"))
+    shop = Storefront(Settings(store=home / "store", model=model, demo_dir=home / "demo", image_cache=home / "cache"))
     shop.start()
     return shop
 
@@ -95,6 +96,18 @@ def page_values(**changes) -> dict:
               "rerank_weight": 0.0, "keyword_weight": 0.5, "brands": [], "categories": [], "colours": [],
               "min_price": None, "max_price": None, "in_stock": False, "lang": "English"}
     return {**values, **changes}
+
+
+def shopper_call(storefront: Storefront, function: str, /, **asked) -> dict:
+    """A call of the shoppers' page's script (`server.<name>({...})`), as Gradio runs it, in English unless asked."""
+    from page.shopper_calls import ShopperCalls
+    call = {call.__name__: call for call in ShopperCalls(storefront).functions()}[function]
+    asked.setdefault("lang", "English")
+    return call(asked, gr.Request(headers={}, session_hash="shopper"))
+
+
+def data_url(data: bytes, kind: str = "image/png") -> str:
+    return f"data:{kind};base64," + base64.b64encode(data).decode("ascii")
 
 
 def cli_here(module: str, *args: str) -> subprocess.CompletedProcess:
@@ -137,7 +150,7 @@ def start_app(store: Path | str, port: int, demo_dir: Path, folder: Path, **env:
     `folder`/app-PORT.log."""
     env = {**os.environ, "PRODUCT_SEARCH_DEMO_DIR": str(demo_dir), "PRODUCT_SEARCH_MODEL": "test-tiny",
            "GRADIO_TEMP_DIR": str(folder / "uploads"),
-           "PRODUCT_SEARCH_BROWSER_SECRET_FILE": str(folder / "browser-secret"), **env}
+           **env}
     return forked.start(["app.py", "--store", str(store), "--port", str(port)], cwd=ROOT, env=env,
                         stderr=folder / f"app-{port}.log")
 

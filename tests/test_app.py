@@ -5,7 +5,6 @@ import io
 import re
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from types import SimpleNamespace
 
 import gradio as gr
 import pytest
@@ -13,12 +12,12 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from catalog.demo import BRANDS
-from conftest import ADMIN_PASSWORD, page_values
+from conftest import ADMIN_PASSWORD, data_url, page_values, shopper_call
 from page import handlers
 from page.latest import LatestSearch
 from page.opening import Opening
 from search.config import Settings
-from search.images import ImageError, PhotoBytes
+from search.images import ImageError, PhotoBytes, data_url_bytes
 from search.ranking import Filters, Ranking
 from search.service import QueryError
 from storefront.front import Storefront
@@ -74,10 +73,11 @@ def test_bad_input_becomes_a_message_not_a_traceback(storefront, tmp_path):
         storefront.search(str(bad), "")
     with pytest.raises(QueryError, match="give a photo, a text, or both"):
         storefront.search(None, "")
-    search = handlers.page_search(storefront, LatestSearch())
-    updates = search(page_values(query_photo=str(bad), shown_ids=["demo-0001"]), gr.Request(session_hash="s"))
-    assert (updates["gallery"]["value"], updates["shown_ids"]) == ([], [])  # the page says it, once, in the status line
-    assert updates["status"] == f"⚠️ {bad}: is a web page (HTML), not a picture"
+    answer = shopper_call(storefront, "search", photo=data_url(bad.read_bytes()), name="cat.jpg")
+    assert answer == {"problem": "⚠️ cat.jpg: is a web page (HTML), not a picture"}  # said once, no results
+    search = handlers.page_search(storefront, LatestSearch())  # the Tuning page's
+    updates = search(page_values(query_photo=str(bad)), gr.Request(session_hash="s"))
+    assert updates["preview"] == [] and updates["status"] == f"⚠️ {bad}: is a web page (HTML), not a picture"
 
 
 def test_a_threshold_above_every_score_explains_the_empty_result(storefront):
@@ -115,10 +115,10 @@ def test_an_image_address_is_loaded_over_http_and_other_schemes_are_refused(stor
         storefront.load_url(f"file://{_photo(storefront)}")
     with pytest.raises(ImageError, match="HTTP 404"):
         storefront.load_url(f"{image_server}/images/nothing.png")
-    updates = handlers.load_url(storefront, LatestSearch())(page_values(url="ftp://example.com/a.png"),
-                                                            gr.Request(session_hash="s"))
-    assert not {"photo", "query_photo", "whole_photo"} & set(updates)  # the photo the shopper had stays
-    assert updates["status"].startswith("⚠️ ftp://example.com/a.png: only")
+    loaded = shopper_call(storefront, "load_url", url=f"{image_server}/images/demo-0105.png")
+    assert Image.open(io.BytesIO(data_url_bytes(loaded["photo"]))).size == picture.size  # for the page to hold
+    refused = shopper_call(storefront, "load_url", url="ftp://example.com/a.png")
+    assert set(refused) == {"problem"} and refused["problem"].startswith("⚠️ ftp://example.com/a.png: only")
 
 
 def test_a_tuning_search_refused_says_so_on_the_tuning_page(storefront, monkeypatch):
@@ -127,7 +127,7 @@ def test_a_tuning_search_refused_says_so_on_the_tuning_page(storefront, monkeypa
     from storefront.limits import SearchLimits
 
     monkeypatch.setattr(storefront, "limits", SearchLimits(per_session="1/minute"))
-    search = handlers.page_search(storefront, LatestSearch(), charts=True)
+    search = handlers.page_search(storefront, LatestSearch())
     tuner = gr.Request(headers={}, session_hash="tuner")
     shown = search(page_values(text="mug"), tuner)
     refused = search(page_values(text="mug"), tuner)
@@ -138,11 +138,11 @@ def test_a_tuning_search_refused_says_so_on_the_tuning_page(storefront, monkeypa
 def test_an_older_search_finishing_last_does_not_overwrite_a_newer_ones_results(storefront, monkeypatch):
     """On the Tuning page a search at threshold 0 and a threshold typed at once (0.999, which only the photo's own
     two products pass) run side by side: the older one finishing last must leave the page as the newer one set it.
-    Another session's search, and a new photo's on the shoppers' page, are shown whatever started after."""
+    Another session's search, and a new photo's, are shown whatever started after."""
     storefront.start()  # the demo catalog is written at start
     latest, photo = LatestSearch(), _photo(storefront)
     upload = PhotoBytes(open(photo, "rb").read(), "p.png")
-    search, new_photo = handlers.page_search(storefront, latest, charts=True), handlers.new_photo(storefront, latest)
+    search, new_photo = handlers.page_search(storefront, latest), handlers.tuning_photo(storefront, latest)
     started, newer_done, searched = threading.Semaphore(0), threading.Event(), storefront.search
 
     def held_back(image, text, filters, ranking, lang):  # the searches at threshold 0 finish after the newer one
@@ -200,27 +200,37 @@ def test_two_clicked_corners_crop_the_photo_as_the_page_shows_it(storefront, tmp
         storefront.crop(shown, (10, 10), (12, 300))
 
 
-def test_the_crop_is_searched_and_the_whole_photo_again_on_request(storefront):
-    photo = storefront.photo(_photo(storefront))
-    click = handlers.click_corner(storefront)
-    first = click({"whole_photo": photo, "first_corner": None, "lang": "en"}, SimpleNamespace(index=[40, 40]))
-    assert first["first_corner"] == (40, 40) and first["crop_hint"].startswith("✂️ Now click the opposite corner")
-    done = click({"whole_photo": photo, "first_corner": [40, 40], "lang": "en"}, SimpleNamespace(index=[200, 180]))
-    part, preview = done["query_photo"], done["crop_preview"]
-    assert part.size == (160, 140) and done["first_corner"] is None and preview["visible"]
-    assert done["whole_photo_button"]["visible"]
-    assert Image.open(io.BytesIO(preview["value"])).size == (160, 140)  # shown from memory, as JPEG bytes
-    cropped = storefront.search(part, "", ranking=Ranking(top_k=3, min_score=-1.0))
-    assert cropped.scores[0] < storefront.search(photo, "", ranking=Ranking(top_k=3, min_score=-1.0)).scores[0]
-    back = handlers.whole_photo({"whole_photo": photo, "lang": "en"})
-    assert back["query_photo"] is photo and back["first_corner"] is None
+def test_the_part_of_the_photo_between_two_corners_is_searched(storefront):
+    """The page sends the whole photo with the part's corners as fractions of its sides (any two opposite ones)."""
+    whole = data_url(open(_photo(storefront), "rb").read())
+    searched = shopper_call(storefront, "search", photo=whole, name="mug.png")
+    part = shopper_call(storefront, "search", photo=whole, name="mug.png", part=[0.6, 0.7, 0.2, 0.1])
+    assert searched["cards"][0]["lines"][-1].startswith("100% match")
+    assert part["cards"] and not part["cards"][0]["lines"][-1].startswith("100% match")
+    too_small = shopper_call(storefront, "search", photo=whole, name="mug.png", part=[0.2, 0.2, 0.21, 0.9])
+    assert too_small == {"problem": "⚠️ the crop is too small: click two opposite corners of the item"}
 
 
-def test_a_clicked_chip_becomes_a_filter():
-    assert handlers.apply_chip({"chips": "category:Mugs", "categories": ["Caps"], "colours": []}) == \
-        {"categories": ["Caps", "Mugs"]}
-    assert handlers.apply_chip({"chips": "colour:Red", "categories": None, "colours": None}) == {"colours": ["Red"]}
-    assert handlers.apply_chip({"chips": None, "categories": ["Caps"], "colours": []}) == {}
+def test_the_shoppers_page_gets_cards_chips_details_and_history_as_data(storefront):
+    answer = shopper_call(storefront, "search", photo=data_url(open(_photo(storefront), "rb").read()),
+                          filters={"brands": ["Kestrel", "Sora"]})
+    assert re.match(r"\d+ products? · decode", answer["status"])
+    first = answer["cards"][0]
+    assert first["id"] == "demo-0105"
+    assert first["lines"][:2] == ["Kestrel Red Striped Coffee Mug", "Kestrel · 25.00 USD"]
+    assert all(card["lines"][1].split(" · ")[0] in {"Kestrel", "Sora"} for card in answer["cards"])
+    folder = storefront.settings.demo_dir.resolve() / "images"
+    assert first["picture"] == f"gradio_api/file={folder}/demo-0105.png"  # the catalog's own file, served in place
+    assert [chip["kind"] for chip in answer["chips"]] == ["category"] * 3 + ["colour"] * 2
+    details = shopper_call(storefront, "details", id="demo-0105", lang="中文")["html"]
+    assert "<h3>Kestrel 红色条纹咖啡马克杯</h3>" in details
+    assert 'href="https://shop.example.com/products/demo-0105"' in details
+    history = shopper_call(storefront, "history", viewed=["demo-0105", "gone-0001", "demo-0203"])
+    assert [card["id"] for card in history["recent"]] == ["demo-0105", "demo-0203"]  # a deleted one left out
+    assert history["inspired"] and not {card["id"] for card in history["inspired"]} & {"demo-0105", "demo-0203"}
+    assert shopper_call(storefront, "history", viewed=[]) == {"recent": [], "inspired": []}
+    more = shopper_call(storefront, "search", more_like="demo-0105")
+    assert more["status"].startswith("More like demo-0105") and "demo-0105" not in [c["id"] for c in more["cards"]]
 
 
 def test_full_rerank_weight_puts_every_in_stock_product_first(storefront):
@@ -292,8 +302,7 @@ def test_admin_endpoints_refuse_a_caller_without_the_password(launched_app):
 def test_an_encoder_that_reads_no_text_still_searches_the_texts_words(storefront, tmp_path):
     offline = Storefront(Settings(store=tmp_path / "store", model="offline", demo_dir=storefront.settings.demo_dir))
     offline.start()
-    header = handlers.header(offline)({})  # a page drawn before the start gets everything on load
-    assert header["banner"]["visible"] is False and "text" not in header  # the text box stays as it was drawn
+    assert shopper_call(offline, "opening")["banner"] == ""  # chosen, not fallen back to: nothing to warn of
     result = offline.search(None, "navy backpack", ranking=Ranking(top_k=3))
     assert result.gallery[0][1].startswith(tuple(f"{brand} Navy " for brand in BRANDS))
     assert "Backpack" in result.gallery[0][1].splitlines()[0] and "words: navy, backpack" in result.gallery[0][1]
@@ -308,27 +317,21 @@ def test_an_encoder_that_reads_no_text_still_searches_the_texts_words(storefront
 def test_a_page_opens_with_only_what_changed_since_it_was_drawn(storefront):
     storefront.start()
     drawn = Opening.of(storefront)
-    assert handlers.header(storefront, drawn=drawn)({}) == {}  # nothing to redraw on a phone
-    assert handlers.restore_history(storefront)({"history": [], "lang": "English"}, None) == {}
+    header = functools.partial(handlers.header, storefront, handlers.TUNING_HEADER)  # the Tuning page's
+    assert header(drawn=drawn)({}) == {}  # nothing to redraw
     older = dataclasses.replace(drawn, banner="⚠️ an older notice", ranking=Ranking(text_weight=0.9),
                                 facets={**drawn.facets, "brand": [("Gone", "Gone")]})
-    updates = handlers.header(storefront, drawn=older)({})
-    assert set(updates) == {"banner", "text_weight", "brands"}
+    updates = header(drawn=older)({})
+    assert set(updates) == {"banner", "text_weight"}
     assert updates["banner"]["value"] == storefront.banner()
     assert updates["text_weight"] == storefront.settings.text_weight != 0.9
-    assert updates["brands"]["choices"] == storefront.facet_choices()["brand"]
 
 
-def test_a_language_switch_translates_the_status_only_while_no_search_has_written_it(storefront):
-    relabel = handlers.relabel(storefront)
-    nothing = {name: None for name in handlers.FILTERS}
-    waiting = relabel({**nothing, "lang": "中文", "status": "Results appear here."}, None)
-    assert waiting["status"] == "结果会显示在这里。" and waiting["model_line"].endswith("件商品")
-    assert waiting["banner"]["value"] == storefront.banner("zh-CN") and waiting["banner"]["visible"]
-    back = relabel({**nothing, "lang": "English", "status": "结果会显示在这里。"}, None)
-    assert back["status"] == "Results appear here."
-    searched = relabel({**nothing, "lang": "中文", "status": "12 products · decode 3 ms"}, None)
-    assert "status" not in searched  # the search the switch starts writes it, in the new language
+def test_the_shoppers_page_opens_with_the_banner_model_and_choices_in_its_language(storefront):
+    chinese = shopper_call(storefront, "opening", lang="中文")
+    assert chinese["model_line"].endswith("件商品") and "Model" not in chinese["model_line"]
+    assert chinese["facets"] == storefront.facet_choices()
+    assert chinese["text_weight"] == storefront.settings.text_weight
 
 
 def test_a_store_of_another_model_is_refused_not_filled_with_the_demo(storefront, tmp_path):

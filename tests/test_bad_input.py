@@ -1,17 +1,15 @@
 """Every kind of bad (or merely awkward) query photo, and bad image addresses, through the library, the page's
-handler, the API of the running app and the CLI: a clear message each, and the next request still served."""
+call, the API of the running app and the CLI: a clear message each, and the next request still served."""
 import threading
 import time
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import gradio as gr
 import pytest
 from gradio_client import Client, handle_file
 
 from bad_photos import accepted_kinds, refused_kinds
-from conftest import page_values
-from page import handlers
-from page.latest import LatestSearch
+from conftest import data_url, shopper_call
 from search.__main__ import main as search_cli
 from search.config import Settings
 from search.images import ImageError, PhotoBytes, load_image
@@ -45,19 +43,17 @@ def storefront(tiny_service, tmp_path_factory):
                                demo_dir=home / "demo", url_timeout=URL_TIMEOUT))
 
 
-SESSION = gr.Request(session_hash="one-shopper")
-
 
 def test_the_pages_photo_box_says_what_is_wrong_with_each_kind(storefront):
-    take = handlers.new_photo(storefront, LatestSearch())
+    """The shoppers' page sends a photo its browser cannot read as it is, so the server can say what is wrong."""
     for kind in REFUSED:
-        updates = take(page_values(photo=PhotoBytes(kind.data, kind.filename), shown_digest=None), SESSION)
-        kept = ("photo", "shown_digest", "query_photo", "whole_photo")
-        assert [updates[name] for name in kept] == [None] * 4, kind  # nothing of it is kept or shown
-        assert updates["status"].startswith(f"⚠️ {kind.filename}: ") and kind.refused in updates["status"], kind
+        answer = shopper_call(storefront, "search", photo=data_url(kind.data), name=kind.filename)
+        assert set(answer) == {"problem"}, kind  # nothing found is shown with it
+        assert answer["problem"].startswith(f"⚠️ {escape(kind.filename)}: ") and escape(kind.refused) in \
+            answer["problem"], kind
     for kind in ACCEPTED:
-        updates = take(page_values(photo=PhotoBytes(kind.data, kind.filename), shown_digest=None), SESSION)
-        assert updates["query_photo"].size == kind.size and updates["status"].startswith("12 products"), kind
+        answer = shopper_call(storefront, "search", photo=data_url(kind.data), name=kind.filename)
+        assert answer["status"].startswith("12 products"), kind
 
 
 def test_the_running_app_answers_every_kind_and_goes_on_serving(launched_app, tmp_path):
@@ -131,12 +127,12 @@ def _bad_addresses(base):
 
 
 def test_bad_image_addresses_get_a_message_on_the_page(storefront, addresses):
-    load = handlers.load_url(storefront, LatestSearch())
     for address, reason in _bad_addresses(addresses):
-        updates = load(page_values(url=address), SESSION)
-        assert updates["status"].startswith(f"⚠️ {address}: ") and reason in updates["status"], updates["status"]
-        assert "query_photo" not in updates  # the photo the shopper had stays
-    assert load(page_values(url=f"{addresses}/photo.jpg"), SESSION)["status"].startswith("12 products")
+        answer = shopper_call(storefront, "load_url", url=address)
+        assert set(answer) == {"problem"}  # the photo the shopper had stays
+        assert answer["problem"].startswith(f"⚠️ {address}: ") and reason in answer["problem"], answer
+    loaded = shopper_call(storefront, "load_url", url=f"{addresses}/photo.jpg")["photo"]
+    assert shopper_call(storefront, "search", photo=loaded)["status"].startswith("12 products")
 
 
 def test_bad_image_addresses_get_a_message_from_the_cli(tiny_service, addresses, capsys, monkeypatch):

@@ -2,11 +2,12 @@
 (tools/train_demo_clip.py) and loaded from its committed weights file like any pretrained open_clip model. Where
 the tiny random model checks arithmetic and persistence, these check meaning: colours, categories, the blend, the
 chips, "why it matched" and the threshold curve."""
+import io
+
 import pytest
 
 from catalog.demo import Style, draw_product
-from conftest import started_storefront
-from page import handlers
+from conftest import data_url, shopper_call, started_storefront
 from search.config import MODEL_PRESETS
 from search.images import Photo
 from search.indexer import DemoModelOnly, Indexer
@@ -74,9 +75,10 @@ def test_the_chips_of_a_navy_backpack_read_it_and_filter_by_it(demo_world_shop):
     result = demo_world_shop.search(Photo.of(backpack), lang="en")
     first = {guess.kind: guess.label for guess in reversed(result.guesses)}  # the first guess of each kind
     assert first == {"category": "Backpacks", "colour": "Navy"}
-    chips = handlers.shown(result, 0.0, "en")["chips"]["choices"]
-    for _, value in chips[:1]:
-        assert handlers.apply_chip({"chips": value, "categories": [], "colours": []}) == {"categories": ["Backpacks"]}
+    picture = io.BytesIO()
+    backpack.save(picture, "PNG")
+    chips = shopper_call(demo_world_shop, "search", photo=data_url(picture.getvalue()))["chips"]
+    assert chips[0]["kind"] == "category" and chips[0]["value"] == "Backpacks"  # a tap filters by it (test_page)
     assert "same category (Backpacks) · same colour (Navy)" in result.gallery[0][1]
 
 

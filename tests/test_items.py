@@ -10,7 +10,7 @@ from PIL import Image
 
 from catalog.demo import demo_products, draw_product
 from catalog.scenes import BACKGROUNDS, compose_scene
-from conftest import started_storefront
+from conftest import data_url, shopper_call, started_storefront
 from search.images import Photo
 from search.items import Box, best_regions, propose_regions
 from storefront.agents import AgentQueryError, AgentTools
@@ -141,19 +141,18 @@ def test_agents_get_each_items_box_and_products(offline_shop, pictures):
 
 
 def test_the_page_asks_for_a_photo_before_finding_items_and_its_row_searches_the_item(offline_shop, pictures):
-    from conftest import page_values
-    from page import handlers
-    find = handlers.find_items(offline_shop)
-    assert "请先添加照片" in find(page_values(whole_photo=None, lang="中文"), None)["status"]
-    scene = Photo.of(compose_scene(pictures, "plain", seed=2, count=2).image)
-    shown = find(page_values(whole_photo=scene, lang="English"), None)
-    assert shown["item_1"]["visible"] and shown["item_2"]["visible"] and not shown["item_3"]["visible"]
-    assert not shown["search_item_3"]["visible"] and shown["gallery"]["visible"] is False
-    picked = handlers.search_item(offline_shop, 2)(page_values(whole_photo=scene, item_boxes=shown["item_boxes"],
-                                                             lang="English"), None)
-    left, top, right, bottom = shown["item_boxes"][1]
-    assert picked["query_photo"].size == (right - left, bottom - top)
-    assert picked["whole_photo_button"]["visible"]
+    assert "请先添加照片" in shopper_call(offline_shop, "find_items", photo=None, lang="中文")["problem"]
+    scene = io.BytesIO()
+    compose_scene(pictures, "plain", seed=2, count=2).image.save(scene, "PNG")
+    photo = data_url(scene.getvalue())
+    found = shopper_call(offline_shop, "find_items", photo=photo)
+    assert len(found["rows"]) == 2 and "2 products found" in found["status"]
+    assert found["marked"].startswith("data:image/jpeg;base64,")  # the shopper's photo, marked, never on disk
+    second = found["rows"][1]
+    left, top, right, bottom = second["part"]  # as fractions of the photo's sides, as the page crops
+    assert 0 <= left < right <= 1 and 0 <= top < bottom <= 1
+    searched = shopper_call(offline_shop, "search", photo=photo, part=second["part"])
+    assert searched["cards"][0]["id"] == second["cards"][0]["id"]  # the row's search finds what the row shows
 
 
 def test_the_tuning_page_shows_the_items_products_and_each_stage_of_finding_them(offline_shop, pictures):

@@ -32,7 +32,7 @@ def serve(home: Path) -> tuple[str, subprocess.Popen]:
         port = sock.getsockname()[1]
     env = {**os.environ, "PRODUCT_SEARCH_MODEL": "demo-world", "PRODUCT_SEARCH_DEMO_DIR": str(home / "demo"),
            "PRODUCT_SEARCH_SAVED_SETTINGS": str(home / "saved.json"),
-           "PRODUCT_SEARCH_BROWSER_SECRET_FILE": str(home / "secret"), "GRADIO_ANALYTICS_ENABLED": "False"}
+           "GRADIO_ANALYTICS_ENABLED": "False"}
     app = subprocess.Popen([sys.executable, "app.py", "--store", str(home / "store"), "--port", str(port)],
                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(600):

@@ -1,0 +1,169 @@
+"""What the shoppers' page asks the server, as JSON: each call takes one dict from the page's script
+(`page/static/shopper.js`) and answers one dict. A photo travels as a data URL with every search (the whole photo
+and, for a part of it, the part's corners as fractions of its sides), so nothing of a shopper's is kept on the
+server, not even in memory. Messages are the storefront's own, in the shopper's language; a `UserError` is a
+message (`problem`), never a traceback."""
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Callable, Iterable
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import gradio as gr
+from markdown_it import MarkdownIt
+
+from catalog.errors import UserError
+from page.handlers import NoPhotoYet, admit, problem, ranking, status_line
+from page.inputs import as_jpeg
+from search.images import Photo, PhotoBytes, data_url_bytes
+from search.ranking import Filters
+from storefront import results
+from storefront.front import RECENT_COUNT, Storefront
+from storefront.text import language, say
+
+Payload = dict[str, Any]
+# Markdown as the storefront writes it (bold, links, code), raw HTML in it escaped: a product's title is the
+# merchant's text, not the page's markup
+MARKDOWN = MarkdownIt("commonmark", {"html": False})
+SEARCH_WORKERS = 2  # as many searches at once as the queue runs for the API (`app.serve`)
+
+
+def markdown(text: str, inline: bool = True) -> str:
+    return MARKDOWN.renderInline(text) if inline else MARKDOWN.render(text)
+
+
+class ShopperCalls:
+    """The calls, bound to one storefront; `functions()` are what `gr.HTML(server_functions=...)` takes."""
+
+    def __init__(self, storefront: Storefront) -> None:
+        self.storefront = storefront
+        self._searching = threading.BoundedSemaphore(SEARCH_WORKERS)
+        self._served: set[str] = set()
+
+    def functions(self) -> list[Callable[..., Payload]]:
+        # named by their __name__, as the page's script calls them: server.search({...}); Gradio passes each the
+        # HTTP request (by its annotation), which only the searches count against the deployment's limits
+        def opening(asked: Payload, request: gr.Request) -> Payload:
+            return self.opening(language(asked.get("lang")))
+
+        def search(asked: Payload, request: gr.Request) -> Payload:
+            return self._guarded(asked, lambda lang: self.search(asked, lang, request))
+
+        def find_items(asked: Payload, request: gr.Request) -> Payload:
+            return self._guarded(asked, lambda lang: self.find_items(asked, lang, request))
+
+        def load_url(asked: Payload, request: gr.Request) -> Payload:
+            return self._guarded(asked, lambda lang: self.load_url(asked.get("url") or ""))
+
+        def details(asked: Payload, request: gr.Request) -> Payload:
+            return self._guarded(asked, lambda lang: self.details(str(asked.get("id") or ""), lang))
+
+        def history(asked: Payload, request: gr.Request) -> Payload:
+            return self._guarded(asked, lambda lang: self.history(asked, lang))
+        return [opening, search, find_items, load_url, details, history]
+
+    def _guarded(self, asked: Payload, call: Callable[[str], Payload]) -> Payload:
+        lang = language(asked.get("lang"))
+        try:
+            return call(lang)
+        except UserError as error:
+            return {"problem": escape(problem(error, lang))}  # plain words, whatever the file's name holds
+
+    def opening(self, lang: str) -> Payload:
+        """What the page shows as it opens: the banner, the model line, the filters' choices and the blend."""
+        storefront = self.storefront
+        storefront.start()  # a Space's first visitor may come before anything else started it
+        return {"banner": markdown(storefront.banner(lang)), "model_line": markdown(storefront.model_line(lang)),
+                "facets": storefront.facet_choices(), "text_weight": storefront.settings.ranking.text_weight}
+
+    def search(self, asked: Payload, lang: str, request: gr.Request | None) -> Payload:
+        """A search by the photo (or the part of it), the text or both, or for more like a product."""
+        storefront, chosen_filters = self.storefront, filters(asked)
+        chosen = ranking({"text_weight": asked.get("text_weight")} if asked.get("text_weight") is not None else {},
+                         storefront.settings.ranking)
+        photo = self._photo(asked)
+        admit(storefront, request)
+        with self._searching:
+            if asked.get("more_like"):
+                result = storefront.more_like_this(str(asked["more_like"]), chosen_filters, chosen, lang)
+            else:
+                result = storefront.search(photo, asked.get("text") or "", chosen_filters, chosen, lang)
+        chips = [{"label": f"{g.label} · {results.percent(g.probability)}", "kind": g.kind, "value": g.label}
+                 for g in result.guesses]
+        return {"status": markdown(status_line(result, lang)), "cards": self.cards(result.gallery, result.ids),
+                "chips": chips}
+
+    def find_items(self, asked: Payload, lang: str, request: gr.Request | None) -> Payload:
+        """Every product in the whole photo: the photo marked with a numbered box on each, and a row per item
+        whose box (as fractions of the photo's sides) narrows the search to it."""
+        whole = self._photo({**asked, "part": None})
+        if whole is None:
+            raise NoPhotoYet(say("en", "photo_first"))
+        admit(self.storefront, request)
+        with self._searching:
+            found = self.storefront.find_items(whole, filters(asked), lang)
+        width, height = whole.image.size
+        rows = [{"label": row.label, "cards": self.cards(row.cards, row.ids),
+                 "part": [row.searched.left / width, row.searched.top / height, row.searched.right / width,
+                          row.searched.bottom / height]} for row in found.rows]
+        return {"status": markdown(f"{found.status} · {results.timings_line(found.timings_ms, lang)}"),
+                "marked": data_url(as_jpeg(found.marked)), "rows": rows}
+
+    def load_url(self, url: str) -> Payload:
+        """The picture at a shopper's address, as the page will hold it (a data URL); nothing is searched yet."""
+        return {"photo": data_url(as_jpeg(self.storefront.load_url(url).image))}
+
+    def details(self, product_id: str, lang: str) -> Payload:
+        return {"html": markdown(self.storefront.details(product_id, lang), inline=False)}
+
+    def history(self, asked: Payload, lang: str) -> Payload:
+        """A shopper's recent views (sent by their browser, which keeps them) and products like them within the
+        active filters."""
+        viewed = [str(i) for i in (asked.get("viewed") or [])][:RECENT_COUNT]
+        recent = self.storefront.recently_viewed(viewed, lang) if viewed else []
+        if not recent:
+            return {"recent": [], "inspired": []}
+        shown_ids = [i for i in viewed if i in set(self.storefront.service().store.stored(viewed))]
+        inspired = self.storefront.inspired_by(viewed, filters(asked), lang)
+        return {"recent": self.cards(recent, shown_ids), "inspired": self.cards(inspired.gallery, inspired.ids)}
+
+    def _photo(self, asked: Payload) -> Photo | None:
+        """The photo sent (checked, upright), or the part of it between the corners sent; `ImageError` says what
+        is wrong with it."""
+        sent = asked.get("photo")
+        if not sent:
+            return None
+        photo = self.storefront.photo(PhotoBytes(data_url_bytes(str(sent)), str(asked.get("name") or "photo")))
+        part = asked.get("part")
+        if not part:
+            return photo
+        width, height = photo.image.size
+        left, top, right, bottom = (float(v) for v in part)
+        return self.storefront.crop(photo, (left * width, top * height), (right * width, bottom * height))
+
+    def cards(self, gallery: Iterable[tuple[str, str]], ids: Iterable[str]) -> list[Payload]:
+        """Cards as the page draws them: the catalog's own picture (served where it is, never copied), the
+        caption's lines (title; brand and price; why it matched) and the product's id."""
+        return [{"id": product_id, "picture": self.picture_url(picture), "lines": caption.splitlines()}
+                for (picture, caption), product_id in zip(gallery, ids)]
+
+    def picture_url(self, picture: str) -> str:
+        folder = str(Path(picture).resolve().parent)
+        if folder not in self._served:  # a catalog ingested since the start has pictures elsewhere
+            gr.set_static_paths([folder])
+            self._served.add(folder)
+        return f"gradio_api/file={quote(str(Path(picture).resolve()))}"
+
+
+def filters(asked: Payload) -> Filters:
+    chosen = asked.get("filters") or {}
+    return Filters.of(chosen.get("brands"), chosen.get("categories"), chosen.get("min_price"),
+                      chosen.get("max_price"), chosen.get("in_stock"), chosen.get("colours"))
+
+
+def data_url(jpeg: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
