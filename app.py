@@ -54,11 +54,14 @@ CSS = """
 #preview .grid-wrap {min-height: 0; max-height: none; height: auto; overflow: visible;}
 @media (max-width: 640px) {
   #header > #language {flex: 1 1 100% !important; max-width: none !important;}
+  #shop .html-container {padding-left: 0; padding-right: 0;}  /* a phone's narrow screen for the page itself */
 }
 """
 # Gradio's page bar is hidden: it shows on every page whatever a hidden gr.Navbar says. Hidden from the page's
 # <head>, not its CSS: Gradio draws the bar before it applies a page's CSS, and the page jumped as the bar went
-HEAD = "<style>.nav-holder {display: none;}</style>"
+# (and Gradio scopes a page's CSS inside its content: its own margins are set from here too, narrower on a phone).
+HEAD = """<style>.nav-holder {display: none;}
+@media (max-width: 640px) {.gradio-container .main.app {padding-left: 10px; padding-right: 10px;}}</style>"""
 # Every search (page and API) queues for the same few workers: the encoder uses every core already, so more at once
 # only interleaves them. Lighter events (a product's details, a chip, a tab) have queues of their own and never
 # wait behind a row of searches. The queue is bounded: past QUEUE_MAX waiting, a shopper is told to retry.

@@ -44,12 +44,12 @@ def _open(page, url):
 
 
 def _upload(page, picture, found="products"):
-    page.locator("#photo input[type=file]").first.set_input_files(str(picture))
+    page.locator("#photo-file").set_input_files(str(picture))
     expect(page.locator("#status")).to_contain_text(found, timeout=60_000)
 
 
 def _results_scrolled_into_view(page):
-    page.wait_for_function("() => { const r = document.querySelector('#results .thumbnail-item')"
+    page.wait_for_function("() => { const r = document.querySelector('#results .card')"
                            "?.getBoundingClientRect(); return r && r.top >= 0 && r.bottom <= innerHeight; }",
                            timeout=10_000)
 
@@ -70,7 +70,7 @@ def test_the_header_wraps_and_after_a_photo_the_results_are_on_screen_in_two_col
     expect(phone.locator("#image-url")).to_be_hidden()
     _screenshot(phone, tmp_path, "phone-start.png")
     _upload(phone, demo_dir / "images" / "demo-0105.png")
-    cards = phone.locator("#results .thumbnail-item")
+    cards = phone.locator("#results .card")
     expect(cards.first).to_contain_text("Kestrel Red Striped Coffee Mug", timeout=30_000)
     _results_scrolled_into_view(phone)  # without the shopper scrolling
     first, second = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
@@ -108,15 +108,15 @@ def test_two_taps_crop_the_photo(phone, launched_app):
     expect(phone.locator("#crop-hint")).to_contain_text("Now click the opposite corner", timeout=30_000)
     phone.touchscreen.tap(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7)
     expect(phone.locator("#crop-preview img")).to_be_visible(timeout=30_000)
-    expect(phone.locator("#results .caption-label").first).not_to_contain_text("100% match", timeout=30_000)
+    expect(phone.locator("#results .caption").first).not_to_contain_text("100% match", timeout=30_000)
 
 
 def test_a_products_details_open_on_screen_and_close(phone, launched_app, tmp_path):
     url, demo_dir = launched_app
     _open(phone, url)
     _upload(phone, demo_dir / "images" / "demo-0105.png")
-    card = phone.locator("#results .thumbnail-item").nth(3)
-    title = card.locator(".caption-label").inner_text().splitlines()[0]
+    card = phone.locator("#results .card").nth(3)
+    title = card.locator(".caption").inner_text().splitlines()[0]
     card.tap()
     details = phone.locator("#details").first
     expect(details).to_contain_text(title, timeout=30_000)
@@ -134,25 +134,32 @@ def test_the_phone_page_switches_to_chinese(phone, launched_app, tmp_path):
     expect(phone.get_by_text("以图搜商品")).to_be_visible(timeout=30_000)
     expect(phone.locator("#filters")).to_contain_text("筛选")
     _upload(phone, demo_dir / "images" / "demo-0105.png", found="件商品")
-    expect(phone.locator("#results .caption-label").first).to_contain_text("匹配度", timeout=30_000)
+    expect(phone.locator("#results .caption").first).to_contain_text("匹配度", timeout=30_000)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     _screenshot(phone, tmp_path, "phone-results-zh.png")
 
 
-def test_the_camera_asks_for_the_rear_camera(browser, launched_app):
-    """What the page asks the browser for when the shopper picks the camera (recorded, then refused: this machine has
-    no camera)."""
-    context = browser.new_context(**PHONE)
-    context.add_init_script("""navigator.mediaDevices.getUserMedia = async (constraints) => {
+def test_the_camera_opens_the_rear_one(browser, launched_app):
+    """On a phone the camera button opens the phone's own camera, the rear one (`capture="environment"`); on a
+    computer it asks the browser for a live camera, the rear one where there is a choice (recorded, then refused:
+    this machine has no camera, and the page says so)."""
+    phone = browser.new_context(**PHONE)
+    computer = browser.new_context(viewport={"width": 1280, "height": 900})
+    computer.add_init_script("""navigator.mediaDevices.getUserMedia = async (constraints) => {
         window.askedForCamera = constraints;
         throw new DOMException('no camera here', 'NotFoundError'); };""")
-    phone = context.new_page()
     try:
-        _open(phone, launched_app[0])
-        phone.locator("#photo button[aria-label='Capture from camera']").tap()
-        phone.locator("#photo").get_by_text("Click to Access Webcam").first.tap()
-        phone.wait_for_function("() => window.askedForCamera", timeout=30_000)
-        video = phone.evaluate("window.askedForCamera.video")
-        assert video["facingMode"] == {"ideal": "environment"}, video
+        page = phone.new_page()
+        _open(page, launched_app[0])
+        with page.expect_file_chooser() as chooser:
+            page.locator("#camera").tap()
+        assert chooser.value.element.get_attribute("capture") == "environment"
+        page = computer.new_page()
+        _open(page, launched_app[0])
+        page.locator("#camera").click()
+        page.wait_for_function("() => window.askedForCamera", timeout=30_000)
+        assert page.evaluate("window.askedForCamera.video")["facingMode"] == {"ideal": "environment"}
+        expect(page.locator("#status")).to_contain_text("The camera could not be opened (no camera here)")
     finally:
-        context.close()
+        phone.close()
+        computer.close()

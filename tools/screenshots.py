@@ -1,5 +1,6 @@
 """The README's shopper, Chinese and Tuning screenshots, taken with the `demo-world` model (whose results mean
-something without downloaded weights): `python app.py --model demo-world` on a fresh store, in Chromium.
+something without downloaded weights): `python app.py --model demo-world` on a fresh store, in Chromium; and
+those of the offline encoder (a keyword query, every product in a photo on a wide screen and on a phone).
 
     python tools/screenshots.py [--out docs]
 
@@ -17,20 +18,22 @@ import tempfile
 import time
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
 from catalog.demo import Style, draw_product
+from catalog.scenes import compose_scene
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 BANNER = "trained only on the demo catalog's drawings"
 
 
-def serve(home: Path) -> tuple[str, subprocess.Popen]:
+def serve(home: Path, model: str) -> tuple[str, subprocess.Popen]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "PRODUCT_SEARCH_MODEL": "demo-world", "PRODUCT_SEARCH_DEMO_DIR": str(home / "demo"),
+    env = {**os.environ, "PRODUCT_SEARCH_MODEL": model, "PRODUCT_SEARCH_DEMO_DIR": str(home / "demo"),
            "PRODUCT_SEARCH_SAVED_SETTINGS": str(home / "saved.json"),
            "GRADIO_ANALYTICS_ENABLED": "False"}
     app = subprocess.Popen([sys.executable, "app.py", "--store", str(home / "store"), "--port", str(port)],
@@ -60,18 +63,19 @@ def take(url: str, pictures: dict[str, Path], out: Path) -> None:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         expect(page.get_by_text(BANNER).first).to_be_visible(timeout=120_000)
-        page.locator("#photo input[type=file]").first.set_input_files(str(pictures["mug"]))
-        expect(page.locator("#results .caption-label").first).to_be_visible(timeout=60_000)
+        page.locator("#photo-file").set_input_files(str(pictures["mug"]))
+        expect(page.locator("#results .caption").first).to_be_visible(timeout=60_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(out / "shopper.png"), full_page=True)
         page.goto(url)
         expect(page.get_by_text(BANNER).first).to_be_visible(timeout=60_000)
         page.get_by_text("中文").click()
-        page.locator("#query-text textarea").fill("藏青色 背包")
-        page.locator("#query-text textarea").press("Enter")
+        page.locator("#query-text").fill("藏青色 背包")
+        page.locator("#query-text").press("Enter")
         expect(page.locator("#status")).to_contain_text("件商品", timeout=60_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(out / "shopper-zh.png"), full_page=True)
+        page.get_by_text("English").click()  # the language a page opens in next time is the one chosen last
         page.goto(url + "tuning")
         page.locator("#tuning-photo input[type=file]").first.set_input_files(str(pictures["backpack"]))
         expect(page.locator("#tuning-status")).to_contain_text("products", timeout=60_000)
@@ -80,19 +84,55 @@ def take(url: str, pictures: dict[str, Path], out: Path) -> None:
         browser.close()
 
 
+def take_offline(url: str, home: Path, out: Path) -> None:
+    """A keyword query, and every product of a composed photo found: on a wide screen, and on a phone in Chinese."""
+    pictures = {path.stem: Image.open(path) for path in sorted((home / "demo" / "images").glob("demo-01*.png"))}
+    scene = home / "scene.jpg"
+    compose_scene(pictures, "textured", seed=4, count=3).image.save(scene, quality=92)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.locator("#query-text").fill("red leather backpack")
+        page.locator("#query-text").press("Enter")
+        expect(page.locator("#results .caption").first).to_be_visible(timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(out / "offline-keywords.png"), full_page=True)
+        page.locator("#photo-file").set_input_files(str(scene))
+        expect(page.locator("#results .caption").first).to_be_visible(timeout=60_000)
+        page.locator("#find-items").click()
+        expect(page.locator("#item-1 .caption").first).to_be_visible(timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(out / "items.png"), full_page=True)
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                    has_touch=True).new_page()
+        phone.goto(url)
+        phone.get_by_text("中文").tap()
+        phone.locator("#photo-file").set_input_files(str(scene))
+        expect(phone.locator("#results .caption").first).to_be_visible(timeout=60_000)
+        phone.locator("#find-items").tap()
+        expect(phone.locator("#item-1 .caption").first).to_be_visible(timeout=60_000)
+        phone.wait_for_timeout(1500)
+        phone.screenshot(path=str(out / "phone-items.png"))
+        browser.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=str(ROOT / "docs"))
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        home = Path(folder)
-        url, app = serve(home)
-        try:
-            take(url, photos(home), Path(args.out))
-        finally:
-            app.terminate()
-            app.wait(timeout=30)
-    print(f"shopper.png, shopper-zh.png and tuning.png written to {args.out}")
+    for model, shoot in (("demo-world", lambda url, home: take(url, photos(home), Path(args.out))),
+                         ("offline", lambda url, home: take_offline(url, home, Path(args.out)))):
+        with tempfile.TemporaryDirectory() as folder:
+            home = Path(folder)
+            url, app = serve(home, model)
+            try:
+                shoot(url, home)
+            finally:
+                app.terminate()
+                app.wait(timeout=30)
+    print(f"shopper.png, shopper-zh.png, tuning.png, offline-keywords.png, items.png and phone-items.png written to "
+          f"{args.out}")
 
 
 if __name__ == "__main__":

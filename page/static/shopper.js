@@ -35,12 +35,12 @@ function relabel() {
   if (page.photo) hint(page.corner ? 'crop_second' : page.part ? 'crop_done' : 'crop_hint');
 }
 
-async function switchLanguage(lang, searchAgain = true) {
+function switchLanguage(lang) {
   page.lang = lang;
   localStorage.setItem(LANGUAGE_KEY, lang);
   relabel();
   refreshOpening();
-  if (searchAgain && page.searched) search({scroll: false});  // the status line and captions in the new language
+  if (page.searched) search({scroll: false});  // the status line and captions in the new language
   if (!$('#details').hidden) openDetails(page.selected);
   else showHistory();
 }
@@ -189,8 +189,13 @@ function tapPhoto(event) {
 
 async function cropTo(part) {
   page.part = part;
-  const answered = await search({scroll: true});
-  if (!answered || answered.problem) { page.part = null; return; }  // too small a part: the whole photo stays
+  const answered = await search({scroll: true, keepOnProblem: true});
+  if (!answered) return;
+  if (answered.problem) {  // too small a part: the whole photo's results stay, and the hint says why
+    page.part = null;
+    $('#crop-hint').innerHTML = answered.problem;
+    return;
+  }
   const shown = $('#photo-shown');
   const canvas = document.createElement('canvas');
   const [left, top, right, bottom] = part.map((v, i) => v * (i % 2 ? shown.naturalHeight : shown.naturalWidth));
@@ -243,7 +248,7 @@ function applyChip(chip) {
 }
 
 // ---- searching and what it found ----
-async function search({scroll = false, moreLike = null} = {}) {
+async function search({scroll = false, moreLike = null, keepOnProblem = false} = {}) {
   const text = $('#query-text').value.trim();
   if (!page.photo && !text && !moreLike) { return null; }
   const seq = ++page.seq;
@@ -253,7 +258,9 @@ async function search({scroll = false, moreLike = null} = {}) {
     text_weight: parseFloat($('#blend').value), filters: chosenFilters(), more_like: moreLike});
   if (seq !== page.seq) return null;  // a newer search started meanwhile: its results are the ones to show
   busy(false);
+  if (answer.problem && keepOnProblem) { $('#status').innerHTML = page.status || ''; return answer; }
   if (answer.problem) { showProblem(answer.problem); return answer; }
+  page.status = answer.status;
   $('#status').innerHTML = answer.status;
   $('#results').innerHTML = answer.cards.map(cardHtml).join('');
   show($('#results'), answer.cards.length > 0);
@@ -265,7 +272,9 @@ async function search({scroll = false, moreLike = null} = {}) {
 
 function busy(searching) {
   $('#results-column').setAttribute('aria-busy', String(searching));
-  if (searching) $('#status').textContent = say('searching');
+  if (!searching) return;
+  $('#status').removeAttribute('data-l');  // the line is a search's from now on, not a label to translate
+  $('#status').textContent = say('searching');
 }
 
 function showProblem(html) {
