@@ -10,8 +10,6 @@ from typing import Any
 from search.ranking import Ranking
 from storefront.front import Storefront
 
-FACETS = {"brands": "brand", "categories": "category", "colours": "colour"}  # the filter and its facet
-
 
 @dataclass(frozen=True)
 class Opening:
@@ -28,13 +26,13 @@ class Opening:
                    facets=storefront.facet_choices(), ranking=storefront.settings.ranking)
 
     def values(self) -> dict[str, Any]:
-        """Every value a page's load event may update, by the name of its component; none before the start."""
+        """Every value a staff page's load event may update, by the name of its component; none before the start
+        (the shoppers' page asks for its own: `page/shopper_calls.py`)."""
         if self.ranking is None:
             return {}
         ranking = {name: getattr(self.ranking, name) for name in
                    ("text_weight", "min_score", "top_k", "rerank_weight", "keyword_weight")}
-        facets = {name: self.facets[facet] for name, facet in FACETS.items()}
-        return {"banner": self.banner, "model_line": self.model_line, **facets, **ranking}
+        return {"banner": self.banner, **ranking}
 
     def changed(self, since: Opening) -> dict[str, Any]:
         """What this opening shows differently from `since`, by name."""

@@ -82,7 +82,7 @@ inputmode="url" placeholder="{escape(said["url_placeholder"])}" data-placeholder
 type="button" id="load-url" {word("load")}</button></div>
 {_examples(examples, said)}</details>
 <details id="filters"><summary id="filters-summary">{escape(said["filters"])}</summary>
-{_facets(opening.facets, said)}
+{_facets(said)}
 <div class="prices"><label><span {word("min_price")}</span><input id="min-price" type="number" min="0" step="any"
 inputmode="decimal"></label><label><span {word("max_price")}</span><input id="max-price" type="number" min="0"
 step="any" inputmode="decimal"></label></div>
@@ -106,17 +106,12 @@ class="visually-hidden" {word("details")}</h2><button type="button" id="close-de
 </aside></div>"""
 
 
-def _facets(facets: dict[str, list[tuple[str, str]]], said: dict[str, str]) -> str:
-    """A list of choices per facet (brand, category, colour), each choice with how many products it has."""
+def _facets(said: dict[str, str]) -> str:
+    """A list of choices per facet (brand, category, colour), each with its product count: filled in by the
+    script from the catalog as it stands when the page opens (they are folded away until then)."""
     return "".join(
         f'<fieldset id="{element_id}" data-facet="{facet}"><legend data-l="{facet}">{escape(said[facet])}</legend>'
-        f'<div class="choices">{choices(facets.get(facet, []))}</div></fieldset>'
-        for facet, element_id in FACET_FILTERS.items())
-
-
-def choices(options: list[tuple[str, str]]) -> str:
-    return "".join(f'<label class="check"><input type="checkbox" value="{escape(value)}"><span>{escape(label)}</span>'
-                   f"</label>" for label, value in options)
+        f'<div class="choices"></div></fieldset>' for facet, element_id in FACET_FILTERS.items())
 
 
 def _examples(examples: list[str], said: dict[str, str]) -> str:

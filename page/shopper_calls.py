@@ -48,7 +48,7 @@ class ShopperCalls:
         # named by their __name__, as the page's script calls them: server.search({...}); Gradio passes each the
         # HTTP request (by its annotation), which only the searches count against the deployment's limits
         def opening(asked: Payload, request: gr.Request) -> Payload:
-            return self.opening(language(asked.get("lang")))
+            return self._guarded(asked, self.opening)  # the start may refuse a store of another model
 
         def search(asked: Payload, request: gr.Request) -> Payload:
             return self._guarded(asked, lambda lang: self.search(asked, lang, request))

@@ -48,12 +48,11 @@ function switchLanguage(lang) {
 // ---- what the server shows as the page opens ----
 async function refreshOpening() {
   const opening = await call('opening', {});
-  if (!opening) return;
+  if (opening.problem) { $('#status').innerHTML = opening.problem; return; }
   $('#banner').innerHTML = opening.banner;
   show($('#banner'), Boolean(opening.banner));
   $('#model-line').innerHTML = opening.model_line;
-  const facets = JSON.stringify(opening.facets);
-  if (facets !== page.facets) { page.facets = facets; drawFacets(opening.facets); }
+  drawFacets(opening.facets);
 }
 
 function drawFacets(facets) {
@@ -335,6 +334,7 @@ async function openDetails(productId) {
   remember(productId);
   const answer = await call('details', {id: productId});
   $('#details-text').innerHTML = answer.problem || answer.html;
+  $$('#details-text a').forEach((link) => { link.target = '_blank'; link.rel = 'noopener'; });  // the shop stays
   show($('#details'), true);
   $('#close-details').focus({preventScroll: true});
   showHistory();
@@ -425,7 +425,6 @@ function listen() {
 
 const stored = localStorage.getItem(LANGUAGE_KEY);
 page.lang = stored || ((navigator.language || '').startsWith('zh') ? 'zh-CN' : 'en');
-page.facets = null;
 listen();
 relabel();  // before the page is first painted
 refreshOpening();
