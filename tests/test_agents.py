@@ -4,6 +4,7 @@ import base64
 import json
 
 import gradio as gr
+import httpx
 import pytest
 from gradio_client import Client
 from mcp import ClientSession
@@ -129,6 +130,17 @@ def test_bad_calls_are_tool_errors_that_say_what_to_change(mcp_app):
     assert not any("Traceback" in text for text in said)
 
 
+def _shoppers_page_call(url: str, name: str, asked: dict, address: str) -> dict:
+    url = url.rstrip("/") + "/"
+    config = httpx.get(f"{url}config").json()
+    page = next(c for c in config["components"] if "search" in c.get("props", {}).get("server_fns", ()))
+    answer = httpx.post(f"{url}gradio_api/component_server/", headers={"X-Forwarded-For": address},
+                        json={"data": {**asked, "lang": "English"}, "component_id": page["id"], "fn_name": name,
+                              "session_hash": "a-browser-tab"}, timeout=60)
+    answer.raise_for_status()
+    return answer.json()
+
+
 def test_a_burst_is_capped_per_session_and_address_while_other_clients_are_served(tmp_path, demo_feed):
     storefront, page, url = _serve(tmp_path, demo_feed, mcp="1", limit_per_session="4/minute",
                                    limit_per_address="6/minute")
@@ -152,6 +164,12 @@ def test_a_burst_is_capped_per_session_and_address_while_other_clients_are_serve
         assert "too many searches" not in shown[3] and shown[4].startswith("⚠️ too many searches: wait")
         in_chinese = page_search(page_values(text="mug", lang="中文"), gr.Request(**shopper))["status"]
         assert in_chinese.startswith("⚠️ 搜索太频繁：请等待 ") and in_chinese.endswith(" 秒后再试")  # in its language
+        # the shoppers' page's script, through Gradio's component server as a browser calls it: by address
+        searched = [_shoppers_page_call(url, "search", {"text": "mug"}, "10.0.0.4") for _ in range(7)]
+        assert all("problem" not in answer and answer["cards"] for answer in searched[:6]), searched
+        assert searched[6]["problem"].startswith("⚠️ too many searches: wait ")
+        opened = _shoppers_page_call(url, "opening", {}, "10.0.0.4")  # what is not a search is not counted
+        assert "problem" not in opened and opened["model_line"]
 
         async def burst(session):
             return [await session.call_tool("search_products_by_text", {"query": "mug"}) for _ in range(7)]

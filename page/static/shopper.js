@@ -58,11 +58,13 @@ async function refreshOpening() {
 function drawFacets(facets) {
   $$('#filters fieldset').forEach((set) => {
     const chosen = new Set(checked(set));
-    set.querySelector('.choices').innerHTML = (facets[set.dataset.facet] || []).map(([label, value]) =>
-      `<label class="check"><input type="checkbox" value="${escapeHtml(value)}"${chosen.has(value) ? ' checked' : ''}>`
-      + `<span>${escapeHtml(label)}</span></label>`).join('');
+    set.querySelector('.choices').innerHTML = (facets[set.dataset.facet] || [])
+      .map(([label, value]) => choiceHtml(label, value, chosen.has(value))).join('');
   });
 }
+
+const choiceHtml = (label, value, on) => `<label class="check"><input type="checkbox" value="${escapeHtml(value)}"`
+  + `${on ? ' checked' : ''}><span>${escapeHtml(label)}</span></label>`;
 
 // ---- calls to the server ----
 async function call(name, asked) {
@@ -236,13 +238,9 @@ function filtersChanged() {
 
 function applyChip(chip) {
   const set = $(chip.kind === 'category' ? '#category-filter' : '#colour-filter');
-  let box = [...set.querySelectorAll('input')].find((input) => input.value === chip.value);
-  if (!box) {  // not among the choices (yet): added, so it can be taken off again
-    set.querySelector('.choices').insertAdjacentHTML('beforeend', `<label class="check"><input type="checkbox" `
-      + `value="${escapeHtml(chip.value)}"><span>${escapeHtml(chip.value)}</span></label>`);
-    box = set.querySelector('.choices label:last-child input');
-  }
-  box.checked = true;
+  const box = [...set.querySelectorAll('input')].find((input) => input.value === chip.value);
+  if (box) box.checked = true;  // not among the choices (yet): added, so it can be taken off again
+  else set.querySelector('.choices').insertAdjacentHTML('beforeend', choiceHtml(chip.value, chip.value, true));
   filtersChanged();
 }
 
