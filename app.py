@@ -25,6 +25,7 @@ from page.api_inputs import ApiInputs
 from page.labels import I18N, T
 from page.latest import LatestSearch
 from page.opening import Opening
+from page.shopper_calls import SEARCH_WORKERS
 from page.wiring import Page
 from search.config import ConfigError, Settings, add_common_flags
 from search.images import MAX_BYTES
@@ -62,15 +63,15 @@ CSS = """
 # (and Gradio scopes a page's CSS inside its content: its own margins are set from here too, narrower on a phone).
 HEAD = """<style>.nav-holder {display: none;}
 @media (max-width: 640px) {.gradio-container .main.app {padding-left: 10px; padding-right: 10px;}}</style>"""
-# Every search (page and API) queues for the same few workers: the encoder uses every core already, so more at once
-# only interleaves them. Lighter events (a product's details, a chip, a tab) have queues of their own and never
-# wait behind a row of searches. The queue is bounded: past QUEUE_MAX waiting, a shopper is told to retry.
+# Every search of the API and the Tuning page queues for the same few workers (SEARCH_WORKERS, as many as the
+# shoppers' page's own calls run at once): the encoder uses every core already, so more at once only interleaves
+# them. Lighter events have queues of their own and never wait behind a row of searches. The queue is bounded: past
+# QUEUE_MAX waiting, a caller is told to retry.
 SEARCHING: dict[str, Any] = {"concurrency_id": "search"}
-# What a page fills in as it opens (the banner, the filters' choices, recent views) is quick and shows no spinner:
-# a phone's main thread has better things to do while the page appears
+# What a staff page fills in as it opens (the banner, the ranking's defaults) is quick and shows no spinner
 ON_LOAD: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden", "queue": False}
 QUEUE_MAX = 256
-PHOTO_TTL_S = 3600  # a shopper's photo is forgotten an hour after its last use
+PHOTO_TTL_S = 3600  # the Tuning page's photo is forgotten an hour after its last use
 UPLOAD_SWEEP_S = 60
 # Gradio picks the page's language from the browser; the switch changes it in place through Gradio's own
 # locale store (the module that owns it is already loaded; importing it again returns the same instance).
@@ -89,9 +90,11 @@ BROWSER_LANGUAGE_JS = """() => (document.documentElement.lang || navigator.langu
 
 def build_demo(storefront: Storefront) -> gr.Blocks:
     """The shoppers' page, and the product team's Tuning and the admins' Admin pages (`/tuning`, `/admin`) apart,
-    so a shopper's phone loads only what shoppers use. Handlers only call `storefront` (through `page.handlers`)."""
+    so a shopper's phone loads only what shoppers use. Handlers only call `storefront` (through `page.handlers` and
+    `page.shopper_calls`)."""
     settings, admin = storefront.settings, Admin(storefront)
-    # The handlers delete each upload as they read it; this sweeps any whose search never came (a closed tab).
+    # The handlers delete each upload (the Tuning page's, the API's) as they read it; this sweeps any whose search
+    # never came (a closed tab).
     with gr.Blocks(title="Visual product search", delete_cache=(UPLOAD_SWEEP_S, UPLOAD_SWEEP_S)) as page:
         opening = Opening.of(storefront)
         shopper.build(storefront, storefront.example_photos(), opening)
@@ -288,7 +291,7 @@ def serve(storefront: Storefront, host: str = "127.0.0.1", **launch: Any) -> gr.
     gr.set_static_paths(storefront.image_folders())  # catalog pictures are served as they are, never copied
     page = build_demo(storefront)
     settings = storefront.settings
-    page.queue(default_concurrency_limit=2, max_size=QUEUE_MAX).launch(
+    page.queue(default_concurrency_limit=SEARCH_WORKERS, max_size=QUEUE_MAX).launch(
         server_name=host, server_port=settings.port, mcp_server=settings.serves_mcp, i18n=I18N, theme=THEME, css=CSS,
         head=HEAD, show_error=False, max_file_size=MAX_BYTES, footer_links=["api", "gradio"], run_history=False,
         app_kwargs={"middleware": [Middleware(GZipMiddleware, minimum_size=1024)]}, **launch)

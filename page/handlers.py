@@ -24,7 +24,6 @@ from storefront.tuning import score_histogram, timings_table
 
 Search = Callable[[Values, gr.Request], Updates]  # a search handler, as the pages wire it
 RANKING = ("min_score", "top_k", "text_weight", "rerank_weight", "keyword_weight")
-FILTERS = ("brands", "categories", "colours", "min_price", "max_price", "in_stock")
 # The Tuning page has every ranking slider and no filters; it shows the results' scores and times too
 TUNING_INPUTS = ("query_photo", "text", *RANKING, "lang")
 CHARTS = ("preview", "status", "histogram", "timings")

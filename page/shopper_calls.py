@@ -29,7 +29,7 @@ Payload = dict[str, Any]
 # Markdown as the storefront writes it (bold, links, code), raw HTML in it escaped: a product's title is the
 # merchant's text, not the page's markup
 MARKDOWN = MarkdownIt("commonmark", {"html": False})
-SEARCH_WORKERS = 2  # as many searches at once as the queue runs for the API (`app.serve`)
+SEARCH_WORKERS = 2  # searches at once, here and in the API's queue (`app.serve`): the encoder uses every core
 
 
 def markdown(text: str, inline: bool = True) -> str:
