@@ -78,7 +78,7 @@ class ShopperCalls:
         storefront = self.storefront
         storefront.start()  # a Space's first visitor may come before anything else started it
         return {"banner": markdown(storefront.banner(lang)), "model_line": markdown(storefront.model_line(lang)),
-                "facets": storefront.facet_choices(), "text_weight": storefront.settings.ranking.text_weight}
+                "facets": storefront.facet_choices(lang), "text_weight": storefront.settings.ranking.text_weight}
 
     def search(self, asked: Payload, lang: str, request: gr.Request | None) -> Payload:
         """A search by the photo (or the part of it), the text or both, or for more like a product."""
@@ -92,8 +92,9 @@ class ShopperCalls:
                 result = storefront.more_like_this(str(asked["more_like"]), chosen_filters, chosen, lang)
             else:
                 result = storefront.search(photo, asked.get("text") or "", chosen_filters, chosen, lang)
-        chips = [{"label": f"{g.label} · {results.percent(g.probability)}", "kind": g.kind, "value": g.label}
-                 for g in result.guesses]
+        names = storefront.facet_names(lang)  # a chip reads in the shopper's language, and filters by the value
+        chips = [{"label": f"{names.get(g.kind, {}).get(g.label, g.label)} · {results.percent(g.probability)}",
+                  "kind": g.kind, "value": g.label} for g in result.guesses]
         return {"status": markdown(status_line(result, lang)), "cards": self.cards(result.gallery, result.ids),
                 "chips": chips}
 

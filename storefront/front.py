@@ -13,6 +13,7 @@ from typing import Any
 from tqdm import tqdm
 
 from catalog.demo import write_demo_catalog
+from catalog.product import LANGUAGE_SUFFIXES
 from search.config import Settings
 from search.encoders.base import DEMO_MODEL
 from search.fetch import ImageFetcher, download_photo
@@ -27,6 +28,7 @@ from storefront.text import say
 
 ITEM_ROWS = 6  # items shown for one photo, each a row of its best products
 ITEM_PRODUCTS = 4
+TRANSLATED_FACETS = ("category", "colour")  # a brand is the same in every language
 INSPIRED_COUNT = 8  # products suggested from a shopper's recent views
 RECENT_COUNT = 12  # recent views a browser keeps
 log = logging.getLogger("storefront")
@@ -53,6 +55,7 @@ class Storefront:
         self._service: SearchService | None = None
         self._recogniser: Recogniser | None = None
         self._facets: dict[str, Counter] | None = None
+        self._facet_names: dict[str, dict[str, dict[str, str]]] = {}  # by language: see facet_names
         self._lock = threading.Lock()
         self._started = False
         self.limits = SearchLimits(settings.limit_per_session, settings.limit_per_address)
@@ -94,6 +97,7 @@ class Storefront:
     def catalog_changed(self) -> None:
         """Forget what was computed from the catalog (facet counts, recognition labels)."""
         self._facets = None
+        self._facet_names = {}
         self._recogniser = None
 
     def _index_demo_catalog(self, service: SearchService) -> None:
@@ -150,10 +154,28 @@ class Storefront:
             self._facets = self.service().store.facets()
         return self._facets
 
-    def facet_choices(self) -> dict[str, list[tuple[str, str]]]:
-        """Brand, category and colour choices labelled with how many products each has."""
-        return {kind: [(f"{name} ({count})", name) for name, count in sorted(counts.items())]
+    def facet_choices(self, lang: str = "en") -> dict[str, list[tuple[str, str]]]:
+        """Brand, category and colour choices labelled with how many products each has, in the shopper's language
+        where the catalog gives it (the value, what a filter matches, stays the catalog's own)."""
+        names = self.facet_names(lang)
+        return {kind: [(f"{names.get(kind, {}).get(name, name)} ({count})", name)
+                       for name, count in sorted(counts.items())]
                 for kind, counts in self.facet_counts().items()}
+
+    def facet_names(self, lang: str) -> dict[str, dict[str, str]]:
+        """Each category's and colour's name in `lang` where the catalog has one (its `category_zh`... columns),
+        learnt in one walk over the catalog per change; nothing to learn for the catalog's own language."""
+        if LANGUAGE_SUFFIXES.get(lang) is None:
+            return {}
+        if lang not in self._facet_names:
+            names: dict[str, dict[str, str]] = {kind: {} for kind in TRANSLATED_FACETS}
+            for product in self.service().store.products():
+                for kind, known in names.items():
+                    value = getattr(product, kind)
+                    if value and value not in known and product.localized(kind, lang) != value:
+                        known[value] = product.localized(kind, lang)
+            self._facet_names[lang] = names
+        return self._facet_names[lang]
 
     def recogniser(self) -> Recogniser:
         if self._recogniser is None:

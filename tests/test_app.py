@@ -330,7 +330,16 @@ def test_a_page_opens_with_only_what_changed_since_it_was_drawn(storefront):
 def test_the_shoppers_page_opens_with_the_banner_model_and_choices_in_its_language(storefront):
     chinese = shopper_call(storefront, "opening", lang="中文")
     assert chinese["model_line"].endswith("件商品") and "Model" not in chinese["model_line"]
-    assert chinese["facets"] == storefront.facet_choices()
+    assert chinese["facets"] == storefront.facet_choices("zh-CN")
+    assert ("马克杯 (24)", "Mugs") in chinese["facets"]["category"]  # the catalog's own name is what filters
+    assert ("Kestrel (35)", "Kestrel") in chinese["facets"]["brand"]
+    assert ("Mugs (24)", "Mugs") in shopper_call(storefront, "opening")["facets"]["category"]
+    chips = shopper_call(storefront, "search", photo=data_url(open(_photo(storefront), "rb").read()),
+                         lang="中文")["chips"]
+    names = storefront.facet_names("zh-CN")
+    assert chips and names["category"]["Mugs"] == "马克杯"
+    for chip in chips:  # read in Chinese, filtering by the catalog's own value
+        assert chip["label"].split(" · ")[0] == names[chip["kind"]][chip["value"]]
     assert chinese["text_weight"] == storefront.settings.text_weight
 
 
