@@ -281,3 +281,32 @@ def test_every_product_in_a_photo_is_marked_with_a_row_that_searches_it(page, la
     expect(page.locator("#crop-preview img")).to_be_visible(timeout=30_000)
     expect(page.locator("#results .caption").first).to_be_visible(timeout=30_000)
     expect(page.locator("#items")).to_be_hidden()
+
+
+def test_an_older_search_answering_last_does_not_replace_a_newer_ones_results(page, launched_app):
+    """The page's script shows only its newest search's answer: a photo's search held back by the network until a
+    text search has answered must not overwrite it when it comes."""
+    url, demo_dir = launched_app
+    _open(page, url)
+    held = []
+
+    def hold_the_first_search(route):
+        if '"fn_name":"search"' in (route.request.post_data or "").replace(" ", "") and not held:
+            held.append(route)
+        else:
+            route.continue_()
+    page.route("**/component_server/", hold_the_first_search)
+    try:
+        page.locator("#photo-file").set_input_files(str(demo_dir / "images" / "demo-0105.png"))
+        page.wait_for_function("() => document.querySelector('#status').textContent.includes('Searching')")
+        assert len(held) == 1
+        page.locator("#query-text").fill("backpack")
+        page.locator("#query-text").press("Enter")
+        expect(page.locator("#status")).to_contain_text("products", timeout=30_000)
+        newer = (page.locator("#status").inner_text(), _captions(page))
+        with page.expect_response(lambda response: "component_server" in response.url):
+            held[0].continue_()
+        page.wait_for_timeout(500)  # the older answer has arrived and been read
+        assert (page.locator("#status").inner_text(), _captions(page)) == newer
+    finally:
+        page.unroute("**/component_server/")
