@@ -108,10 +108,13 @@ class="visually-hidden" {word("details")}</h2><button type="button" id="close-de
 
 def _facets(said: dict[str, str]) -> str:
     """A list of choices per facet (brand, category, colour), each with its product count: filled in by the
-    script from the catalog as it stands when the page opens (they are folded away until then)."""
+    script from the catalog as it stands when the page opens (they are folded away until then); a long list gets
+    a box that narrows it to the choices holding what is typed."""
     return "".join(
         f'<fieldset id="{element_id}" data-facet="{facet}"><legend data-l="{facet}">{escape(said[facet])}</legend>'
-        f'<div class="choices"></div></fieldset>' for facet, element_id in FACET_FILTERS.items())
+        f'<input type="search" class="find-choice" hidden data-placeholder="find_choice" aria-label="'
+        f'{escape(said["find_choice"])}" placeholder="{escape(said["find_choice"])}"><div class="choices"></div>'
+        f'</fieldset>' for facet, element_id in FACET_FILTERS.items())
 
 
 def _examples(examples: list[str], said: dict[str, str]) -> str:

@@ -310,3 +310,16 @@ def test_an_older_search_answering_last_does_not_replace_a_newer_ones_results(pa
         assert (page.locator("#status").inner_text(), _captions(page)) == newer
     finally:
         page.unroute("**/component_server/")
+
+
+def test_a_long_list_of_choices_narrows_to_what_is_typed(page, launched_app):
+    url, _ = launched_app
+    _open(page, url)
+    _open_filters(page)
+    colours = page.locator("#colour-filter")
+    expect(page.locator("#category-filter .find-choice")).to_be_hidden()  # ten categories: short enough to scan
+    colours.locator(".find-choice").fill("nav")  # fourteen colours
+    expect(colours.locator(".choices label:visible")).to_have_count(1)
+    expect(colours.locator(".choices label:visible")).to_contain_text("Navy (")
+    colours.locator(".find-choice").fill("")
+    expect(colours.locator(".choices label:visible")).to_have_count(14)

@@ -6,6 +6,7 @@ const $$ = (selector) => [...element.querySelectorAll(selector)];
 const HISTORY_KEY = 'visual-product-search-history';
 const LANGUAGE_KEY = 'visual-product-search-language';
 const RECENT_COUNT = 12;
+const LONG_LIST = 12;  // choices a filter shows before it offers a box to find one
 const MAX_SIDE = 1600;  // a bigger photo is shrunk here before it travels: a phone's photo is 4000 px and 4 MB
 const MAX_SENT_BYTES = 1.5e6;
 const PHONE = window.matchMedia('(max-width: 768px)');
@@ -26,6 +27,7 @@ function relabel() {
   document.documentElement.lang = page.lang === 'zh-CN' ? 'zh-CN' : 'en';
   $$('[data-l]').forEach((node) => { node.textContent = say(node.dataset.l); });
   $$('[data-placeholder]').forEach((node) => { node.placeholder = say(node.dataset.placeholder); });
+  $$('.find-choice').forEach((node) => node.setAttribute('aria-label', say('find_choice')));
   $$('#shop-language button').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.lang === page.lang)));
   $('#photo-shown').alt = say('photo');
   $('#crop-preview img').alt = say('crop');
@@ -58,8 +60,19 @@ async function refreshOpening() {
 function drawFacets(facets) {
   $$('#filters fieldset').forEach((set) => {
     const chosen = new Set(checked(set));
-    set.querySelector('.choices').innerHTML = (facets[set.dataset.facet] || [])
+    const choices = facets[set.dataset.facet] || [];
+    set.querySelector('.choices').innerHTML = choices
       .map(([label, value]) => choiceHtml(label, value, chosen.has(value))).join('');
+    show(set.querySelector('.find-choice'), choices.length > LONG_LIST);
+    narrowChoices(set);
+  });
+}
+
+// A long list (a catalog of many brands) narrowed to the choices holding what is typed; checked ones always stay
+function narrowChoices(set) {
+  const typed = set.querySelector('.find-choice').value.trim().toLowerCase();
+  set.querySelectorAll('.choices label').forEach((label) => {
+    show(label, !typed || label.querySelector('input').checked || label.textContent.toLowerCase().includes(typed));
   });
 }
 
@@ -397,7 +410,12 @@ function listen() {
   $('#load-url').addEventListener('click', loadAddress);
   $('#image-url').addEventListener('keydown', (event) => { if (event.key === 'Enter') loadAddress(); });
   $$('.example').forEach((button) => button.addEventListener('click', () => takeExample(button)));
-  $('#filters').addEventListener('change', filtersChanged);
+  $('#filters').addEventListener('change', (event) => {
+    if (!event.target.matches('.find-choice')) filtersChanged();
+  });
+  $('#filters').addEventListener('input', (event) => {
+    if (event.target.matches('.find-choice')) narrowChoices(event.target.closest('fieldset'));
+  });
   $$('#shop-language button').forEach((b) => b.addEventListener('click', () => switchLanguage(b.dataset.lang)));
   $('#chips').addEventListener('click', (event) => {
     const chip = event.target.closest('.chip');
