@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,17 @@ Payload = dict[str, Any]
 # merchant's text, not the page's markup
 MARKDOWN = MarkdownIt("commonmark", {"html": False})
 SEARCH_WORKERS = 2  # searches at once, here and in the API's queue (`app.serve`): the encoder uses every core
+# How long a search waits for a free worker before the shopper is asked to retry: the page's calls do not go through
+# Gradio's bounded queue, and each waiting one holds one of the server's threads
+SEARCH_WAIT_S = 20.0
+
+
+class ShopBusy(UserError):
+    def __init__(self) -> None:
+        super().__init__(say("en", "busy"))
+
+    def in_language(self, lang: str) -> str:
+        return say(lang, "busy")
 
 
 def markdown(text: str, inline: bool = True) -> str:
@@ -39,8 +51,9 @@ def markdown(text: str, inline: bool = True) -> str:
 class ShopperCalls:
     """The calls, bound to one storefront; `functions()` are what `gr.HTML(server_functions=...)` takes."""
 
-    def __init__(self, storefront: Storefront) -> None:
+    def __init__(self, storefront: Storefront, wait_s: float = SEARCH_WAIT_S) -> None:
         self.storefront = storefront
+        self.wait_s = wait_s
         self._searching = threading.BoundedSemaphore(SEARCH_WORKERS)
         self._served: set[str] = set()
 
@@ -87,7 +100,7 @@ class ShopperCalls:
                          storefront.settings.ranking)
         photo = self._photo(asked)
         admit(storefront, request)
-        with self._searching:
+        with self._worker():
             if asked.get("more_like"):
                 result = storefront.more_like_this(str(asked["more_like"]), chosen_filters, chosen, lang)
             else:
@@ -105,7 +118,7 @@ class ShopperCalls:
         if whole is None:
             raise NoPhotoYet(say("en", "photo_first"))
         admit(self.storefront, request)
-        with self._searching:
+        with self._worker():
             found = self.storefront.find_items(whole, filters(asked), lang)
         width, height = whole.image.size
         rows = [{"label": row.label, "cards": self.cards(row.cards, row.ids),
@@ -113,6 +126,16 @@ class ShopperCalls:
                           row.searched.bottom / height]} for row in found.rows]
         return {"status": markdown(f"{found.status} · {results.timings_line(found.timings_ms, lang)}"),
                 "marked": data_url(as_jpeg(found.marked)), "rows": rows}
+
+    @contextmanager
+    def _worker(self) -> Iterator[None]:
+        """One of the SEARCH_WORKERS, waited for at most SEARCH_WAIT_S; `ShopBusy` past that."""
+        if not self._searching.acquire(timeout=self.wait_s):
+            raise ShopBusy()
+        try:
+            yield
+        finally:
+            self._searching.release()
 
     def load_url(self, url: str) -> Payload:
         """The picture at a shopper's address, as the page will hold it (a data URL); nothing is searched yet."""

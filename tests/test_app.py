@@ -392,3 +392,30 @@ def test_examples_are_one_picture_per_category(storefront):
     pictures = storefront.example_photos()
     stored = {p.picture: p.category for p in storefront.service().store.products()}
     assert len(pictures) == 5 and len({stored[p] for p in pictures}) == 5
+
+
+def test_a_search_that_finds_every_worker_busy_is_asked_to_retry(storefront, monkeypatch):
+    """The shoppers' page's calls do not queue in Gradio's bounded queue: past a wait for a free worker, the shopper
+    is told to retry, in their language, and the searches that had a worker still answer."""
+    from page.shopper_calls import SEARCH_WORKERS, ShopperCalls
+    call = {function.__name__: function for function in ShopperCalls(storefront, wait_s=0.2).functions()}
+    release, started, searched = threading.Event(), threading.Semaphore(0), storefront.search
+
+    def held(*args, **kwargs):
+        started.release()
+        release.wait(30)
+        return searched(*args, **kwargs)
+    monkeypatch.setattr(storefront, "search", held)
+    shopper, answers = gr.Request(headers={}, session_hash="s"), []
+    workers = [threading.Thread(target=lambda: answers.append(call["search"]({"text": "mug"}, shopper)))
+               for _ in range(SEARCH_WORKERS)]
+    for worker in workers:
+        worker.start()
+    for _ in workers:
+        assert started.acquire(timeout=30)
+    assert call["search"]({"text": "mug", "lang": "中文"}, shopper) == {"problem": "⚠️ 此刻搜索的人很多：请几秒后再试"}
+    release.set()
+    for worker in workers:
+        worker.join(30)
+    assert len(answers) == SEARCH_WORKERS and all(answer["cards"] for answer in answers)
+    assert call["search"]({"text": "mug"}, shopper)["cards"]  # a worker is free again
