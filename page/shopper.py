@@ -17,7 +17,7 @@ from storefront.text import LABELS, MESSAGES
 
 STATIC = Path(__file__).resolve().parent / "static"
 # The messages the script writes itself (the rest of what it shows comes from the server in the right language)
-SCRIPT_MESSAGES = ("crop_hint", "crop_second", "crop_done", "filters_active", "photo_drop", "photo_first")
+SCRIPT_MESSAGES = ("crop_hint", "crop_second", "crop_done", "filters_active", "photo_drop")
 FACET_FILTERS = {"brand": "brand-filter", "category": "category-filter", "colour": "colour-filter"}
 
 

@@ -98,8 +98,8 @@ class ShopperCalls:
         storefront, chosen_filters = self.storefront, filters(asked)
         chosen = ranking({"text_weight": asked.get("text_weight")} if asked.get("text_weight") is not None else {},
                          storefront.settings.ranking)
+        admit(storefront, request)  # before the photo is read: a capped client costs no decoding
         photo = self._photo(asked)
-        admit(storefront, request)
         with self._worker():
             if asked.get("more_like"):
                 result = storefront.more_like_this(str(asked["more_like"]), chosen_filters, chosen, lang)
@@ -114,10 +114,10 @@ class ShopperCalls:
     def find_items(self, asked: Payload, lang: str, request: gr.Request | None) -> Payload:
         """Every product in the whole photo: the photo marked with a numbered box on each, and a row per item
         whose box (as fractions of the photo's sides) narrows the search to it."""
-        whole = self._photo({**asked, "part": None})
-        if whole is None:
+        if not asked.get("photo"):
             raise NoPhotoYet(say("en", "photo_first"))
         admit(self.storefront, request)
+        whole = self._whole_photo(asked)
         with self._worker():
             found = self.storefront.find_items(whole, filters(asked), lang)
         width, height = whole.image.size
@@ -158,16 +158,18 @@ class ShopperCalls:
     def _photo(self, asked: Payload) -> Photo | None:
         """The photo sent (checked, upright), or the part of it between the corners sent; `ImageError` says what
         is wrong with it."""
-        sent = asked.get("photo")
-        if not sent:
+        if not asked.get("photo"):
             return None
-        photo = self.storefront.photo(PhotoBytes(data_url_bytes(str(sent)), str(asked.get("name") or "photo")))
+        photo = self._whole_photo(asked)
         part = asked.get("part")
         if not part:
             return photo
         width, height = photo.image.size
         left, top, right, bottom = (float(v) for v in part)
         return self.storefront.crop(photo, (left * width, top * height), (right * width, bottom * height))
+
+    def _whole_photo(self, asked: Payload) -> Photo:
+        return self.storefront.photo(PhotoBytes(data_url_bytes(str(asked["photo"])), str(asked.get("name") or "photo")))
 
     def cards(self, gallery: Iterable[tuple[str, str]], ids: Iterable[str]) -> list[Payload]:
         """Cards as the page draws them: the catalog's own picture (served where it is, never copied), the
