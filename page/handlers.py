@@ -1,6 +1,7 @@
-"""Thin adapters between the page and the storefront, by name: each reads the values it needs (`values["text"]`)
-and returns the updates it makes (`{"status": ...}`); `page/wiring.py` ties the names to components. The named
-API endpoints keep their documented positional order in `app.py`."""
+"""Thin adapters between the staff pages (Tuning, Admin) and the storefront, by name: each reads the values it
+needs (`values["text"]`) and returns the updates it makes (`{"status": ...}`); `page/wiring.py` ties the names to
+components. The named API endpoints keep their documented positional order in `app.py`; the shoppers' page has
+calls of its own (`page/shopper_calls.py`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -75,13 +76,14 @@ def tuning_items(storefront: Storefront) -> Callable[[Values, gr.Request], Updat
         except UserError as error:
             return {"status": problem(error, lang)}
         scores = [score for row in result.rows for score in row.scores]
-        return {"preview": [card for row in result.rows for card in row.cards], "status": _items_status(result, lang),
+        return {"preview": [card for row in result.rows for card in row.cards], "status": items_status(result, lang),
                 "histogram": score_histogram(scores, storefront.settings.ranking.min_score),
                 "timings": timings_table(result.timings_ms)}
     return find
 
 
-def _items_status(result: ItemsResult, lang: str) -> str:
+def items_status(result: ItemsResult, lang: str) -> str:
+    """What finding the items of a photo found, with the time of each stage, as both pages say it."""
     return f"{result.status} · {results.timings_line(result.timings_ms, lang)}"
 
 

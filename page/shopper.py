@@ -33,17 +33,17 @@ def labels() -> dict[str, dict[str, str]]:
 
 
 def build(storefront: Storefront, examples: list[str], opening: Opening) -> gr.HTML:
-    calls = ShopperCalls(storefront)
+    calls, words = ShopperCalls(storefront), labels()
     return gr.HTML(markup(opening, [calls.picture_url(path) for path in examples],
-                          storefront.settings.ranking.text_weight),
+                          storefront.settings.ranking.text_weight, words["en"]),
                    css_template=(STATIC / "shopper.css").read_text(encoding="utf-8"),
                    js_on_load=(STATIC / "shopper.js").read_text(encoding="utf-8"), server_functions=calls.functions(),
-                   labels=labels(), elem_id="shop", apply_default_css=False)
+                   labels=words, elem_id="shop", apply_default_css=False)
 
 
-def markup(opening: Opening, examples: list[str], text_weight: float) -> str:
-    """The page as it opens, in English (the script puts it in the shopper's language before it is painted)."""
-    said = labels()["en"]
+def markup(opening: Opening, examples: list[str], text_weight: float, said: dict[str, str]) -> str:
+    """The page as it opens, in English (`said`; the script puts it in the shopper's language before it is
+    painted)."""
 
     def word(key: str) -> str:
         return f'data-l="{key}">{escape(said[key])}'

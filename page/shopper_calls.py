@@ -18,7 +18,7 @@ import gradio as gr
 from markdown_it import MarkdownIt
 
 from catalog.errors import UserError
-from page.handlers import NoPhotoYet, admit, problem, ranking, status_line
+from page.handlers import NoPhotoYet, admit, filters, items_status, problem, ranking, status_line
 from page.inputs import as_jpeg
 from search.images import Photo, PhotoBytes, data_url_bytes
 from search.ranking import Filters
@@ -95,16 +95,16 @@ class ShopperCalls:
 
     def search(self, asked: Payload, lang: str, request: gr.Request | None) -> Payload:
         """A search by the photo (or the part of it), the text or both, or for more like a product."""
-        storefront, chosen_filters = self.storefront, filters(asked)
+        storefront, narrowed = self.storefront, chosen_filters(asked)
         chosen = ranking({"text_weight": asked.get("text_weight")} if asked.get("text_weight") is not None else {},
                          storefront.settings.ranking)
         admit(storefront, request)  # before the photo is read: a capped client costs no decoding
         photo = self._photo(asked)
         with self._worker():
             if asked.get("more_like"):
-                result = storefront.more_like_this(str(asked["more_like"]), chosen_filters, chosen, lang)
+                result = storefront.more_like_this(str(asked["more_like"]), narrowed, chosen, lang)
             else:
-                result = storefront.search(photo, asked.get("text") or "", chosen_filters, chosen, lang)
+                result = storefront.search(photo, asked.get("text") or "", narrowed, chosen, lang)
         names = storefront.facet_names(lang)  # a chip reads in the shopper's language, and filters by the value
         chips = [{"label": f"{names.get(g.kind, {}).get(g.label, g.label)} · {results.percent(g.probability)}",
                   "kind": g.kind, "value": g.label} for g in result.guesses]
@@ -119,12 +119,12 @@ class ShopperCalls:
         admit(self.storefront, request)
         whole = self._whole_photo(asked)
         with self._worker():
-            found = self.storefront.find_items(whole, filters(asked), lang)
+            found = self.storefront.find_items(whole, chosen_filters(asked), lang)
         width, height = whole.image.size
         rows = [{"label": row.label, "cards": self.cards(row.cards, row.ids),
-                 "part": [row.searched.left / width, row.searched.top / height, row.searched.right / width,
-                          row.searched.bottom / height]} for row in found.rows]
-        return {"status": markdown(f"{found.status} · {results.timings_line(found.timings_ms, lang)}"),
+                 "part": [edge / side for edge, side in zip(row.searched.as_list(), (width, height) * 2)]}
+                for row in found.rows]
+        return {"status": markdown(items_status(found, lang)),
                 "marked": data_url(as_jpeg(found.marked)), "rows": rows}
 
     @contextmanager
@@ -148,12 +148,12 @@ class ShopperCalls:
         """A shopper's recent views (sent by their browser, which keeps them) and products like them within the
         active filters."""
         viewed = [str(i) for i in (asked.get("viewed") or [])][:RECENT_COUNT]
-        recent = self.storefront.recently_viewed(viewed, lang) if viewed else []
-        if not recent:
+        recent = self.storefront.recently_viewed(viewed, lang) if viewed else None
+        if recent is None or not recent.ids:
             return {"recent": [], "inspired": []}
-        shown_ids = [i for i in viewed if i in set(self.storefront.service().store.stored(viewed))]
-        inspired = self.storefront.inspired_by(viewed, filters(asked), lang)
-        return {"recent": self.cards(recent, shown_ids), "inspired": self.cards(inspired.gallery, inspired.ids)}
+        inspired = self.storefront.inspired_by(viewed, chosen_filters(asked), lang)
+        return {"recent": self.cards(recent.gallery, recent.ids),
+                "inspired": self.cards(inspired.gallery, inspired.ids)}
 
     def _photo(self, asked: Payload) -> Photo | None:
         """The photo sent (checked, upright), or the part of it between the corners sent; `ImageError` says what
@@ -185,10 +185,9 @@ class ShopperCalls:
         return f"gradio_api/file={quote(str(Path(picture).resolve()))}"
 
 
-def filters(asked: Payload) -> Filters:
-    chosen = asked.get("filters") or {}
-    return Filters.of(chosen.get("brands"), chosen.get("categories"), chosen.get("min_price"),
-                      chosen.get("max_price"), chosen.get("in_stock"), chosen.get("colours"))
+def chosen_filters(asked: Payload) -> Filters:
+    """The filters the page sent, by the names the Tuning page's values use."""
+    return filters(asked.get("filters") or {})
 
 
 def data_url(jpeg: bytes) -> str:

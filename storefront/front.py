@@ -239,12 +239,13 @@ class Storefront:
         shown.timings_ms = {**response.timings_ms, "page": round((time.perf_counter() - start) * 1000, 2)}
         return shown
 
-    def recently_viewed(self, product_ids: list[str], lang: str = "en") -> list[tuple[str, str]]:
+    def recently_viewed(self, product_ids: list[str], lang: str = "en") -> ShopResult:
         """A shopper's recent views (kept in their browser, never here) as cards, newest first; products since
         deleted are left out quietly."""
         stored = self.service().store.stored(product_ids)
-        return [(item.product.shown_picture, results.display_title(item.product, lang))
-                for item in (stored.get(i) for i in product_ids) if item is not None]
+        products = [stored[i].product for i in product_ids if i in stored]
+        return ShopResult([(product.shown_picture, results.display_title(product, lang)) for product in products],
+                          ids=[product.id for product in products])
 
     def inspired_by(self, product_ids: list[str], filters: Filters = Filters(), lang: str = "en",
                     count: int = INSPIRED_COUNT) -> ShopResult:
