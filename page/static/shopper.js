@@ -252,8 +252,10 @@ function filtersChanged() {
 function applyChip(chip) {
   const set = $(chip.kind === 'category' ? '#category-filter' : '#colour-filter');
   const box = [...set.querySelectorAll('input')].find((input) => input.value === chip.value);
-  if (box) box.checked = true;  // not among the choices (yet): added, so it can be taken off again
-  else set.querySelector('.choices').insertAdjacentHTML('beforeend', choiceHtml(chip.value, chip.value, true));
+  if (box) box.checked = true;
+  else {  // not among the choices (yet): added, so it can be taken off again
+    set.querySelector('.choices').insertAdjacentHTML('beforeend', choiceHtml(chip.value, chip.value, true));
+  }
   filtersChanged();
 }
 
@@ -261,13 +263,10 @@ function applyChip(chip) {
 async function search({scroll = false, moreLike = null, keepOnProblem = false} = {}) {
   const text = $('#query-text').value.trim();
   if (!page.photo && !text && !moreLike) { return null; }
-  const seq = ++page.seq;
   page.searched = true;
-  busy(true);
-  const answer = await call('search', {photo: page.photo, name: page.name, part: page.part, text,
+  const answer = await newest('search', {photo: page.photo, name: page.name, part: page.part, text,
     text_weight: parseFloat($('#blend').value), filters: chosenFilters(), more_like: moreLike});
-  if (seq !== page.seq) return null;  // a newer search started meanwhile: its results are the ones to show
-  busy(false);
+  if (!answer) return null;
   if (answer.problem && keepOnProblem) { $('#status').innerHTML = page.status || ''; return answer; }
   if (answer.problem) { showProblem(answer.problem); return answer; }
   page.status = answer.status;
@@ -277,6 +276,16 @@ async function search({scroll = false, moreLike = null, keepOnProblem = false} =
   show($('#items'), false);
   drawChips(answer.chips);
   if (scroll && PHONE.matches) bringIntoView($('#results-column'));
+  return answer;
+}
+
+// A search's call, whose answer is null when a newer search started meanwhile: that one's is the one to show
+async function newest(name, asked) {
+  const seq = ++page.seq;
+  busy(true);
+  const answer = await call(name, asked);
+  if (seq !== page.seq) return null;
+  busy(false);
   return answer;
 }
 
@@ -320,18 +329,15 @@ function bringIntoView(node) {
 
 // ---- every product in the photo ----
 async function findItems() {
-  const seq = ++page.seq;
-  busy(true);
-  const answer = await call('find_items', {photo: page.photo, name: page.name, filters: chosenFilters()});
-  if (seq !== page.seq) return;
-  busy(false);
+  const answer = await newest('find_items', {photo: page.photo, name: page.name, filters: chosenFilters()});
+  if (!answer) return;
   if (answer.problem) { showProblem(answer.problem); return; }
   page.items = answer.rows;
   $('#status').innerHTML = answer.status;
   $('#items-photo img').src = answer.marked;
-  $('#item-rows').innerHTML = answer.rows.map((row, i) => `<div class="item-row" id="item-${i + 1}"><h3>`
-    + `${escapeHtml(row.label)}</h3><div class="grid row">${row.cards.map(cardHtml).join('')}</div>`
-    + `<button type="button" class="search-item" id="search-item-${i + 1}" data-item="${i}">`
+  $('#item-rows').innerHTML = answer.rows.map((row, i) => `<div class="item-row" id="item-${i + 1}" data-item="${i}">`
+    + `<h3>${escapeHtml(row.label)}</h3><div class="grid row">${row.cards.map(cardHtml).join('')}</div>`
+    + `<button type="button" class="search-item" id="search-item-${i + 1}">`
     + `${escapeHtml(say('search_item'))}</button></div>`).join('');
   show($('#results'), false);
   drawChips([]);
@@ -425,9 +431,8 @@ function listen() {
     const card = event.target.closest('.card');
     const item = event.target.closest('.search-item, .item-row .card');
     if (item) {  // an item's row (its button or any of its cards) searches that item
-      const row = item.closest('.item-row');
       show($('#items'), false);
-      cropTo(page.items[Number(row.id.split('-')[1]) - 1].part);
+      cropTo(page.items[Number(item.closest('.item-row').dataset.item)].part);
     } else if (card) openDetails(card.dataset.id);
   });
   $('#close-details').addEventListener('click', closeDetails);
