@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
@@ -22,16 +21,17 @@ from page import api_inputs, handlers, shopper
 from page import tuning as tuning_tab
 from page.agent_tools import add_agent_tools, not_an_mcp_tool
 from page.api_inputs import ApiInputs
+from page.doorways import client_of, problem
 from page.labels import I18N, T
 from page.latest import LatestSearch
 from page.opening import Opening
-from page.shopper_calls import SEARCH_WORKERS
 from page.wiring import Page
 from search.config import ConfigError, Settings, add_common_flags
 from search.images import MAX_BYTES
-from search.ranking import Filters, Ranking
 from storefront.admin import Admin
-from storefront.front import ShopResult, Storefront
+from storefront.doorway import SEARCH_WORKERS, Doorway
+from storefront.front import Storefront
+from storefront.protocol import SearchRequest
 from storefront.text import LANGUAGES
 from storefront.tuning import ThresholdCurve
 
@@ -63,10 +63,10 @@ CSS = """
 # (and Gradio scopes a page's CSS inside its content: its own margins are set from here too, narrower on a phone).
 HEAD = """<style>.nav-holder {display: none;}
 @media (max-width: 640px) {.gradio-container .main.app {padding-left: 10px; padding-right: 10px;}}</style>"""
-# Every search of the API and the Tuning page queues for the same few workers (SEARCH_WORKERS, as many as the
-# shoppers' page's own calls run at once): the encoder uses every core already, so more at once only interleaves
-# them. Lighter events have queues of their own and never wait behind a row of searches. The queue is bounded: past
-# QUEUE_MAX waiting, a caller is told to retry.
+# Every search, from every doorway, takes one of the doorway's few workers (storefront/doorway.py): the encoder uses
+# every core already, so more at once only interleaves them. Gradio's queue only orders the API's and the Tuning
+# page's events, as many at once as the doorway has workers, and is bounded: past QUEUE_MAX waiting, a caller is told
+# to retry. Lighter events have queues of their own and never wait behind a row of searches.
 SEARCHING: dict[str, Any] = {"concurrency_id": "search"}
 # What a staff page fills in as it opens (the banner, the ranking's defaults) is quick and shows no spinner
 ON_LOAD: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden", "queue": False}
@@ -92,20 +92,20 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
     """The shoppers' page, and the product team's Tuning and the admins' Admin pages (`/tuning`, `/admin`) apart,
     so a shopper's phone loads only what shoppers use. Handlers only call `storefront` (through `page.handlers` and
     `page.shopper_calls`)."""
-    settings, admin = storefront.settings, Admin(storefront)
+    settings, admin, doorway = storefront.settings, Admin(storefront), Doorway(storefront)
     # The handlers delete each upload (the Tuning page's, the API's) as they read it; this sweeps any whose search
     # never came (a closed tab).
     with gr.Blocks(title="Visual product search", delete_cache=(UPLOAD_SWEEP_S, UPLOAD_SWEEP_S)) as page:
         opening = Opening.of(storefront)
-        shopper.build(storefront, storefront.example_photos(), opening)
+        shopper.build(doorway, storefront.example_photos(), opening)
     with page.route("Tuning", "/tuning"):
-        _tuning_page(page, storefront, admin, opening)
+        _tuning_page(page, doorway, admin, opening)
         # The named endpoints and the agents' tools are declared on a staff page: on the shoppers' page their
         # hidden components and endpoints cost a phone over half a second as it opens (docs/benchmarks.md); they are
         # the app's endpoints either way
-        add_agent_tools(storefront)
+        add_agent_tools(doorway)
         api = api_inputs.build(settings, opening)
-        _api_endpoints(storefront, api)
+        _api_endpoints(doorway, api)
         if not admin.enabled:  # no Admin page: the endpoints still exist, and refuse
             _refusing_admin_endpoints(admin, api)
     if admin.enabled:
@@ -129,8 +129,9 @@ def _header(banner: str = "") -> tuple[gr.Radio, gr.Markdown]:
     return lang, gr.Markdown(banner, elem_classes="banner", visible=bool(banner))
 
 
-def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin, opening: Opening) -> None:
+def _tuning_page(page: gr.Blocks, doorway: Doorway, admin: Admin, opening: Opening) -> None:
     """The product team's page: its own query, searched again as each slider moves, with the charts."""
+    storefront = doorway.storefront
     _staff_links(admin.enabled)
     lang, banner = _header(opening.banner)
     tuning = tuning_tab.build(storefront.settings, admin.enabled)
@@ -139,13 +140,13 @@ def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin, opening:
                      "photo", "text", "text_weight", "min_score", "top_k", "rerank_weight", "keyword_weight",
                      "status", "preview", "histogram", "timings")})
     latest = LatestSearch()
-    search = handlers.page_search(storefront, latest)
+    search = handlers.page_search(doorway, latest)
     searching: dict[str, Any] = {"api_visibility": "private", **SEARCHING}
-    parts.on(tuning.photo.change, handlers.tuning_photo(storefront, latest),
+    parts.on(tuning.photo.change, handlers.tuning_photo(doorway, latest),
              ["photo", "shown_digest", *handlers.TUNING_INPUTS], ["photo", "shown_digest", "query_photo",
                                                                   *handlers.CHARTS], **searching)
     parts.on(tuning.text.submit, search, handlers.TUNING_INPUTS, handlers.CHARTS, **searching)
-    parts.on(tuning.find_items.click, handlers.tuning_items(storefront), ["query_photo", "lang"], handlers.CHARTS,
+    parts.on(tuning.find_items.click, handlers.tuning_items(doorway), ["query_photo", "lang"], handlers.CHARTS,
              **searching)
     for slider in ("text_weight", "min_score", "top_k", "rerank_weight", "keyword_weight"):  # live
         parts.on(parts.parts[slider].change, search, handlers.TUNING_INPUTS, handlers.CHARTS,
@@ -163,39 +164,41 @@ def _tuning_page(page: gr.Blocks, storefront: Storefront, admin: Admin, opening:
     page.load(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
 
 
-def _api_endpoints(storefront: Storefront, api: ApiInputs) -> None:
+def _api_endpoints(doorway: Doorway, api: ApiInputs) -> None:
     """Named endpoints for gradio_client: search by photo, by text, by both, and more like a product. Their inputs
-    are positional, in the documented order (a public contract); new inputs are only ever added at the end."""
+    are positional, in the documented order (a public contract); new inputs are only ever added at the end. Each is
+    an adapter of the doorway: the positions become a request's fields, and the answer a gallery and a status line."""
     photo, ranking = api.photo, api.ranking
     trigger = gr.Button(visible=False)
     colours_and_weights = [api.colours, ranking["rerank_weight"], ranking["keyword_weight"]]  # added later: last
     filters = [api.brands, api.categories, api.min_price, api.max_price, api.in_stock]
     outputs = [api.gallery, api.status]
 
-    def run(image, text, weight, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0,
+    def run(image, text, weight, k, score, brands, categories, low, high, stock, colours=None, rerank=None,
             keyword_weight=None, request: gr.Request | None = None):
-        chosen = Filters.of(brands, categories, low, high, stock, colours)
-        saved = storefront.settings.ranking
-        ranking = Ranking.of(k, score, weight, rerank, saved.keyword_weight if keyword_weight is None else
-                             keyword_weight)
-        return _gallery_and_status(lambda: storefront.search(image, text, chosen, ranking), storefront, request)
+        return _gallery_and_status(doorway, request, {
+            "photo": image,
+            "text": text if text is not None else "",
+            "ranking": {"text_weight": weight, "top_k": k, "min_score": score, "rerank_weight": rerank,
+                        "keyword_weight": keyword_weight},
+            "filters": _api_filters(brands, categories, low, high, stock, colours)})
 
-    def by_photo(image, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0,
+    def by_photo(image, k, score, brands, categories, low, high, stock, colours=None, rerank=None,
                  keyword_weight=None, request: gr.Request | None = None):
-        return run(image, "", 0.0, k, score, brands, categories, low, high, stock, colours, rerank, keyword_weight,
+        return run(image, "", None, k, score, brands, categories, low, high, stock, colours, rerank, keyword_weight,
                    request)
 
-    def by_text(words, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0,
+    def by_text(words, k, score, brands, categories, low, high, stock, colours=None, rerank=None,
                 keyword_weight=None, request: gr.Request | None = None):
-        return run(None, words, 1.0, k, score, brands, categories, low, high, stock, colours, rerank, keyword_weight,
-                   request)
+        return run(None, words, None, k, score, brands, categories, low, high, stock, colours, rerank,
+                   keyword_weight, request)
 
-    def more(product_id, k, score, brands, categories, low, high, stock, colours=None, rerank=0.0, keyword_weight=None,
-             request: gr.Request | None = None):
-        chosen = Filters.of(brands, categories, low, high, stock, colours)
-        ranking = Ranking.of(k, score, rerank_weight=rerank)
-        return _gallery_and_status(lambda: storefront.more_like_this(product_id, chosen, ranking), storefront,
-                                   request)
+    def more(product_id, k, score, brands, categories, low, high, stock, colours=None, rerank=None,
+             keyword_weight=None, request: gr.Request | None = None):
+        return _gallery_and_status(doorway, request, {
+            "more_like": product_id, "ranking": {"top_k": k, "min_score": score, "rerank_weight": rerank,
+                                                 "keyword_weight": keyword_weight},
+            "filters": _api_filters(brands, categories, low, high, stock, colours)})
 
     for gallery_endpoint in (run, by_photo, by_text, more):  # agents have tools of their own (page/agent_tools.py)
         not_an_mcp_tool(gallery_endpoint)
@@ -211,16 +214,19 @@ def _api_endpoints(storefront: Storefront, api: ApiInputs) -> None:
                   api_name="more_like_this", **SEARCHING)
 
 
-def _gallery_and_status(search: Callable[[], ShopResult], storefront: Storefront,
-                        request: gr.Request | None) -> tuple:
-    """An API search's gallery and status line, counted against the deployment's limits; a `UserError` (too many
-    searches among them) is the status line."""
+def _api_filters(brands, categories, low, high, stock, colours) -> dict[str, Any]:
+    """The API's filter inputs as the protocol reads them: an empty list or price box is no filter."""
+    return {"brands": brands or [], "categories": categories or [], "colours": colours or [], "min_price": low,
+            "max_price": high, "in_stock": False if stock is None else stock}
+
+
+def _gallery_and_status(doorway: Doorway, request: gr.Request | None, asked: dict[str, Any]) -> tuple:
+    """An API search's gallery and status line; a problem (too many searches among them) is the status line."""
     try:
-        handlers.admit(storefront, request)
-        result = search()
+        result = doorway.answer(SearchRequest, asked, client_of(request, "api"))
     except UserError as error:
-        return [], handlers.problem(error)
-    return result.gallery, handlers.status_line(result, "en")
+        return [], problem(error)
+    return result.gallery, result.status_line("en")
 
 
 def _refusing_admin_endpoints(admin: Admin, api: ApiInputs) -> None:

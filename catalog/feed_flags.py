@@ -25,7 +25,7 @@ def feed_options(args: argparse.Namespace) -> dict:
     for pair in args.map:
         field, sep, column = pair.partition("=")
         if not sep or not field.strip() or not column.strip():
-            raise CatalogError(f"--map {pair!r}: write it as FIELD=COLUMN, e.g. title=productDisplayName")
+            raise CatalogError("map_pair", pair=pair)
         column_map[field.strip()] = column.strip()
     return {"column_map": column_map, "format": args.format, "currency": args.currency,
             "shopify_variants": args.shopify_variants, "image_pattern": args.image_pattern}

@@ -22,7 +22,7 @@ def detect_format(path: Path) -> str:
     if head.startswith(b"PAR1"):
         return "parquet"
     if head.startswith(b"PK\x03\x04"):
-        raise CatalogError(f"feed {path} is a zip file (an Excel workbook?): export it as CSV")
+        raise CatalogError("feed_zip", path=path)
     text = decode(head).lstrip()
     if text.startswith("<"):
         return "merchant-xml"
@@ -44,9 +44,9 @@ def read_feed(path: Path | str, column_map: Mapping[str, str] | None = None, *, 
     without an image column from its fields, e.g. `images/{id}.jpg`."""
     path = Path(path)
     if not path.is_file():
-        raise CatalogError(f"feed {path} does not exist")
+        raise CatalogError("feed_missing", path=path)
     if path.stat().st_size == 0:
-        raise CatalogError(f"feed {path} is empty")
+        raise CatalogError("feed_empty", path=path)
     format = format or detect_format(path)
     if format == "shopify":
         return shopify.read_shopify(read_rows(path), path.name, currency or "USD", shopify_variants)
@@ -57,7 +57,7 @@ def read_feed(path: Path | str, column_map: Mapping[str, str] | None = None, *, 
     readers = {"csv": lambda: _generic(read_rows(path)), "jsonl": lambda: _read_jsonl(path),
                "parquet": lambda: _read_parquet(path)}
     if format not in readers:
-        raise CatalogError(f"unknown feed format {format!r}; known: {', '.join(FORMATS)}")
+        raise CatalogError("feed_format", format=format, known=", ".join(FORMATS))
     return _mapped(readers[format](), path.name, column_map or {}, currency, image_pattern)
 
 
@@ -84,7 +84,7 @@ class _Fields(dict):
     """A row's fields for `--image-pattern`: a name the row lacks is a row error, not a KeyError."""
 
     def __missing__(self, name: str) -> str:
-        raise CatalogError(f"--image-pattern names {{{name}}}, which this row has no value for")
+        raise CatalogError("pattern_value", name=name)
 
 
 def title_hint(path: Path | str, column_map: Mapping[str, str] | None = None) -> str | None:

@@ -17,12 +17,12 @@ def image_location(reference: str, images_root: Path) -> Path | str:
     if is_url(reference):
         url = urlparse(reference)
         if url.scheme not in ("http", "https"):
-            raise CatalogError(f"image {reference[:80]!r}: only http(s) image URLs are allowed, not {url.scheme}:")
+            raise CatalogError("image_url_scheme", image=reference[:80], scheme=url.scheme)
         if not url.hostname:
-            raise CatalogError(f"image {reference[:80]!r}: the URL has no host")
+            raise CatalogError("image_url_host", image=reference[:80])
         return reference
     root = images_root.resolve()
     path = (root / reference).resolve()
     if not path.is_relative_to(root):
-        raise CatalogError(f"image {reference[:80]!r}: the path leaves the images folder {root}")
+        raise CatalogError("image_outside", image=reference[:80], root=root)
     return path

@@ -111,9 +111,9 @@ def is_missing(value: Any) -> bool:
 def clean_text(value: Any, name: str) -> str:
     text = " ".join(str(value).split())
     if any(ord(ch) < 32 for ch in text):
-        raise CatalogError(f"{name} contains control characters")
+        raise CatalogError("text_control", name=name)
     if len(text) > MAX_TEXT:
-        raise CatalogError(f"{name} is {len(text)} characters long (limit {MAX_TEXT})")
+        raise CatalogError("text_too_long", name=name, length=len(text), limit=MAX_TEXT)
     return text
 
 
@@ -123,25 +123,24 @@ def optional_text(value: Any, name: str) -> str:
 
 def required_text(value: Any, name: str) -> str:
     if is_missing(value):
-        raise CatalogError(f"{name} is missing")
+        raise CatalogError("field_missing", name=name)
     return clean_text(value, name)
 
 
 def _image(value: Any) -> str:
     if is_missing(value):
-        raise CatalogError("image is missing (a feed without an image column needs --map image=COLUMN, or "
-                           "--image-pattern 'images/{id}.jpg' for pictures named by id)")
+        raise CatalogError("image_missing")
     return clean_text(value, "image")
 
 
 def parse_id(value: Any) -> str:
     if is_missing(value):
-        raise CatalogError("id is missing")
+        raise CatalogError("field_missing", name="id")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
     if not _ID_PATTERN.match(text):
-        raise CatalogError(f"id {text[:40]!r} must be 1-128 characters without control characters")
+        raise CatalogError("id_invalid", id=text[:40])
     return text
 
 
@@ -151,9 +150,9 @@ def parse_price(value: Any) -> float | None:
     try:
         price = float(str(value).strip().replace(",", ""))
     except ValueError:
-        raise CatalogError(f"price {str(value)[:40]!r} is not a number") from None
+        raise CatalogError("price_not_number", value=str(value)[:40]) from None
     if not math.isfinite(price) or price < 0:
-        raise CatalogError(f"price {price} must be a finite number of at least 0")
+        raise CatalogError("price_invalid", price=price)
     return round(price, 2)
 
 
@@ -162,7 +161,7 @@ def parse_currency(value: Any) -> str:
         return ""
     code = str(value).strip().upper()
     if code not in CURRENCIES:
-        raise CatalogError(f"currency {code[:20]!r} is not a known ISO 4217 code")
+        raise CatalogError("currency_unknown", code=code[:20])
     return code
 
 
@@ -176,4 +175,4 @@ def parse_bool(value: Any, name: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise CatalogError(f"{name} {str(value)[:20]!r} is not yes/no")
+    raise CatalogError("not_yes_no", name=name, value=str(value)[:20])

@@ -4,25 +4,42 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import gradio as gr
 from gradio import route_utils
+from gradio.utils import get_upload_folder
 
 from catalog.errors import UserError
-from page.handlers import admit
-from search.ranking import Filters
-from storefront.agents import AgentTools
-from storefront.front import Storefront
+from page.doorways import client_of, renamed
+from page.inputs import take_upload
+from search.images import PhotoBytes
+from storefront import agents
+from storefront.doorway import Doorway
+from storefront.protocol import (
+    DetailsRequest,
+    FacetsRequest,
+    ItemsRequest,
+    Request,
+    SearchRequest,
+)
 
 TOOL_NAMES = ("search_products_by_image", "search_products_by_text", "search_products_by_image_and_text",
               "search_items", "similar_products", "product_details", "catalog_facets")
 
 
-def add_agent_tools(storefront: Storefront) -> None:
+# The protocol's fields as the tools name them, so a problem names the argument the agent gave
+ARGUMENTS = {"photo": "image_address", "text": "query", "more_like": "product_id", "id": "product_id",
+             "ranking.top_k": "top_k", "per_item": "per_item", "ranking.text_weight": "image_share",
+             **{f"filters.{name}": name for name in ("brands", "categories", "colours", "min_price", "max_price")},
+             "filters.in_stock": "in_stock_only"}
+
+
+def add_agent_tools(doorway: Doorway) -> None:
     """The tools, as endpoints of the Blocks being built (call inside `with gr.Blocks()`)."""
-    for tool in agent_tools(AgentTools(storefront), storefront):
+    for tool in agent_tools(doorway):
         gr.api(tool, api_name=tool.__name__, queue=False)  # unqueued: MCP calls them with the caller's request
 
 
@@ -34,14 +51,17 @@ def not_an_mcp_tool(fn: Callable) -> Callable:
     return fn
 
 
-def agent_tools(tools: AgentTools, storefront: Storefront) -> list[Callable]:
-    def answer(request: gr.Request | None, call: Callable[[Callable[[str], str]], Any]) -> str:
-        """The tool's answer as JSON text (what MCP carries); a `UserError` as a tool error saying what to change."""
+def agent_tools(doorway: Doorway) -> list[Callable]:
+    def answer(request: gr.Request | None, kind: type[Request], asked: dict[str, Any],
+               shape: Callable[[Any, Callable[[str], str]], Any]) -> str:
+        """The tool's answer as JSON text (what MCP carries); a problem as a tool error saying what to change."""
         try:
-            admit(storefront, request)
-            return json.dumps(call(_picture_address(request)), ensure_ascii=False)
+            if "photo" in asked:
+                asked = {**asked, "photo": _photo(asked["photo"])}
+            found = doorway.answer(kind, asked, client_of(request, "mcp"))
+            return json.dumps(shape(found, _picture_address(request)), ensure_ascii=False)
         except UserError as error:
-            raise gr.Error(str(error), print_exception=False) from None
+            raise gr.Error(str(renamed(error, ARGUMENTS)), print_exception=False) from None
 
     def search_products_by_image(image_address: str, top_k: int = 10, brands: list[str] | None = None,
                                  categories: list[str] | None = None, colours: list[str] | None = None,
@@ -64,8 +84,9 @@ def agent_tools(tools: AgentTools, storefront: Storefront) -> list[Callable]:
             currency (ISO 4217), in_stock, score (cosine similarity, at most 1.0, higher is closer), picture (an
             address of its picture), product_page (the merchant's page, or "") and matched_words.
         """
-        chosen = _filters(brands, categories, colours, min_price, max_price, in_stock_only)
-        return answer(request, lambda at: tools.search(at, image=image_address, top_k=top_k, filters=chosen))
+        asked = {"photo": image_address, "ranking": {"top_k": top_k},
+                 "filters": _filters(brands, categories, colours, min_price, max_price, in_stock_only)}
+        return answer(request, SearchRequest, asked, agents.found_products)
 
     def search_products_by_text(query: str, top_k: int = 10, brands: list[str] | None = None,
                                 categories: list[str] | None = None, colours: list[str] | None = None,
@@ -88,8 +109,9 @@ def agent_tools(tools: AgentTools, storefront: Storefront) -> list[Callable]:
             A JSON array, the best matches first, each with id, title, brand, category, colour, price, currency, in_stock, score
             (higher is closer), picture, product_page and matched_words (the query's words the product holds).
         """
-        chosen = _filters(brands, categories, colours, min_price, max_price, in_stock_only)
-        return answer(request, lambda at: tools.search(at, text=query, top_k=top_k, filters=chosen))
+        asked = {"text": query, "ranking": {"top_k": top_k},
+                 "filters": _filters(brands, categories, colours, min_price, max_price, in_stock_only)}
+        return answer(request, SearchRequest, asked, agents.found_products)
 
     def search_products_by_image_and_text(image_address: str, query: str, image_share: float = 0.5, top_k: int = 10,
                                           brands: list[str] | None = None, categories: list[str] | None = None,
@@ -113,9 +135,10 @@ def agent_tools(tools: AgentTools, storefront: Storefront) -> list[Callable]:
         Returns:
             A JSON array, the best matches first, as search_products_by_image returns them.
         """
-        chosen = _filters(brands, categories, colours, min_price, max_price, in_stock_only)
-        return answer(request, lambda at: tools.search(at, image=image_address, text=query, image_share=image_share,
-                                                       top_k=top_k, filters=chosen))
+        asked = {"photo": image_address, "text": query,
+                 "ranking": {"top_k": top_k, "text_weight": _complement(image_share)},
+                 "filters": _filters(brands, categories, colours, min_price, max_price, in_stock_only)}
+        return answer(request, SearchRequest, asked, agents.found_products)
 
     def search_items(image_address: str, per_item: int = 4, brands: list[str] | None = None,
                      categories: list[str] | None = None, colours: list[str] | None = None,
@@ -138,8 +161,9 @@ def agent_tools(tools: AgentTools, storefront: Storefront) -> list[Callable]:
             and items, the strongest match first, each with box ([left, top, right, bottom] in photo_size's pixels) and products
             (as search_products_by_image returns them). No item found: an empty list.
         """
-        chosen = _filters(brands, categories, colours, min_price, max_price, in_stock_only)
-        return answer(request, lambda at: tools.items(at, image_address, per_item=per_item, filters=chosen))
+        asked = {"photo": image_address, "per_item": per_item,
+                 "filters": _filters(brands, categories, colours, min_price, max_price, in_stock_only)}
+        return answer(request, ItemsRequest, asked, agents.found_items)
 
     def similar_products(product_id: str, top_k: int = 10, brands: list[str] | None = None,
                          categories: list[str] | None = None, colours: list[str] | None = None,
@@ -160,8 +184,9 @@ def agent_tools(tools: AgentTools, storefront: Storefront) -> list[Callable]:
         Returns:
             A JSON array, the closest products first, as search_products_by_image returns them.
         """
-        chosen = _filters(brands, categories, colours, min_price, max_price, in_stock_only)
-        return answer(request, lambda at: tools.more_like(at, product_id, top_k=top_k, filters=chosen))
+        asked = {"more_like": product_id, "ranking": {"top_k": top_k},
+                 "filters": _filters(brands, categories, colours, min_price, max_price, in_stock_only)}
+        return answer(request, SearchRequest, asked, agents.found_products)
 
     def product_details(product_id: str, request: gr.Request | None = None) -> str:
         """Everything the catalog holds about one product.
@@ -173,22 +198,42 @@ def agent_tools(tools: AgentTools, storefront: Storefront) -> list[Callable]:
             A JSON object: id, title, brand, category, colour, price, currency, in_stock, picture, product_page and attributes
             (the feed's other fields, such as material, pattern or size, and their Chinese versions *_zh).
         """
-        return answer(request, lambda at: tools.product(at, product_id))
+        return answer(request, DetailsRequest, {"id": product_id}, agents.product_details)
 
     def catalog_facets(request: gr.Request | None = None) -> str:
         """What the catalog holds, to choose filters from, as a JSON object: its brands, categories and colours, each with its number
         of products, the number of products, and the price range (min and max; null when no product has a price).
         """
-        return answer(request, lambda _: tools.facets())
+        return answer(request, FacetsRequest, {}, lambda counts, _: agents.facets(counts, doorway.storefront))
 
     return [search_products_by_image, search_products_by_text, search_products_by_image_and_text, search_items,
             similar_products, product_details, catalog_facets]
 
 
-def _filters(brands: list[str] | None, categories: list[str] | None, colours: list[str] | None,
-             min_price: float | None, max_price: float | None, in_stock_only: bool) -> Filters:
-    return Filters(brands=tuple(brands or ()), categories=tuple(categories or ()), colours=tuple(colours or ()),
-                   min_price=min_price, max_price=max_price, in_stock_only=bool(in_stock_only))
+def _filters(brands: Any, categories: Any, colours: Any, min_price: Any, max_price: Any,
+             in_stock_only: Any) -> dict[str, Any]:
+    """The tool's filters as the protocol reads them (an absent list is an empty one); an unknown brand, category
+    or colour is a problem for an agent, where a shopper's page only offers known ones."""
+    return {"brands": brands or [], "categories": categories or [], "colours": colours or [],
+            "min_price": min_price, "max_price": max_price, "in_stock": in_stock_only, "known_only": True}
+
+
+def _photo(image: Any) -> Any:
+    """An image argument as the protocol reads it: an address as it is; a file a Gradio client uploaded with the call
+    (`handle_file`: its FileData) as an `Upload`, but only from Gradio's own upload folder, so a caller cannot name
+    a file of the server's."""
+    if not isinstance(image, dict) or not isinstance(image.get("path"), str):
+        return image
+    path, name = Path(image["path"]).resolve(), str(image.get("orig_name") or Path(image["path"]).name)[:300]
+    if not path.is_relative_to(Path(get_upload_folder()).resolve()):
+        raise UserError("not_uploaded", name=name[:80])
+    return PhotoBytes(take_upload(path), name)  # read and deleted: a shopper's photo is never kept
+
+
+def _complement(share: Any) -> Any:
+    """The words' share of a blend from the photo's (`image_share`), where it is a number: the protocol says what
+    anything else should be."""
+    return 1.0 - share if isinstance(share, (int, float)) and not isinstance(share, bool) else share
 
 
 def _picture_address(request: gr.Request | None) -> Callable[[str], str]:

@@ -26,7 +26,7 @@ class PhotoInput(gr.Image):
             return None
         name = payload.orig_name or "photo"
         if payload.path:
-            return PhotoBytes(_take_upload(Path(payload.path)), name)
+            return PhotoBytes(take_upload(Path(payload.path)), name)
         if (payload.url or "").startswith("data:"):
             return PhotoBytes(data_url_bytes(payload.url), name)
         return None
@@ -49,7 +49,7 @@ def as_jpeg(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def _take_upload(path: Path) -> bytes:
+def take_upload(path: Path) -> bytes:
     """The uploaded file's bytes; the file (and the folder Gradio made for it) is deleted. Files outside Gradio's
     upload folder are only read: they are not shoppers' uploads."""
     try:

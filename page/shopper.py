@@ -12,7 +12,7 @@ import gradio as gr
 
 from page.opening import Opening
 from page.shopper_calls import ShopperCalls, markdown
-from storefront.front import Storefront
+from storefront.doorway import Doorway
 from storefront.text import LABELS, MESSAGES
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -32,8 +32,8 @@ def labels() -> dict[str, dict[str, str]]:
     return words
 
 
-def build(storefront: Storefront, examples: list[str], opening: Opening) -> gr.HTML:
-    calls, words = ShopperCalls(storefront), labels()
+def build(doorway: Doorway, examples: list[str], opening: Opening) -> gr.HTML:
+    calls, words, storefront = ShopperCalls(doorway), labels(), doorway.storefront
     return gr.HTML(markup(opening, [calls.picture_url(path) for path in examples],
                           storefront.settings.ranking.text_weight, words["en"]),
                    css_template=(STATIC / "shopper.css").read_text(encoding="utf-8"),

@@ -86,8 +86,8 @@ class Settings:
         for name, (least, most) in RANGES.items():
             value = getattr(self, name)
             if not math.isfinite(value) or (least is not None and value < least) or (most is not None and value > most):
-                raise ConfigError(f"{name} = {value:g} cannot be used: it must be {_bounds(least, most)} ({ENV_PREFIX}"
-                                  f"{name.upper()}, or --{name.replace('_', '-')} where a command takes it)")
+                raise ConfigError("setting_range", name=name, value=value, bounds=_bounds(least, most),
+                                  env=ENV_PREFIX + name.upper(), flag="--" + name.replace("_", "-"))
 
     @property
     def serves_mcp(self) -> bool:
@@ -108,7 +108,8 @@ class Settings:
                 try:
                     values[field.name] = _convert(field.type, raw)
                 except ValueError:
-                    raise ConfigError(f"{ENV_PREFIX}{field.name.upper()}={raw!r} is not a valid {field.type}") from None
+                    raise ConfigError("setting_type", env=ENV_PREFIX + field.name.upper(), raw=raw,
+                                      kind=field.type) from None
         return cls(**values)
 
     def with_saved(self) -> Settings:
@@ -121,13 +122,13 @@ class Settings:
             types = {f.name: f.type for f in fields(self)}
             return replace(self, **{k: _convert(types[k], v) for k, v in saved.items() if k in SAVABLE})
         except (ValueError, TypeError, AttributeError) as error:
-            raise ConfigError(f"{path}: saved settings are unreadable ({error}); fix or delete the file") from None
+            raise ConfigError("saved_unreadable", path=path, detail=error) from None
 
     def save(self, **values: Any) -> Settings:
         """These settings with `values` applied, written to `saved_settings` for the next start."""
         unknown = set(values) - set(SAVABLE)
         if unknown:
-            raise ConfigError(f"cannot save {', '.join(sorted(unknown))}: only {', '.join(SAVABLE)} can be saved")
+            raise ConfigError("not_savable", names=", ".join(sorted(unknown)), savable=", ".join(SAVABLE))
         updated = replace(self, **values)
         path = self.saved_settings
         path.parent.mkdir(parents=True, exist_ok=True)

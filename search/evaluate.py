@@ -113,8 +113,7 @@ def read_labels(path: Path | str) -> list[LabelledQuery]:
             ids = frozenset(i.strip() for i in (row.get("relevant_ids") or "").split("|") if i.strip())
             category = (row.get("relevant_category") or "").strip() or None
             if not (image or text) or not (ids or category):
-                raise CatalogError(f"{path.name}, line {line}: needs an image or a text, and relevant_ids or a "
-                                   "relevant_category")
+                raise CatalogError("labels_row", file=path.name, line=line)
             labelled.append(LabelledQuery(Query(image=path.parent / image if image else None, text=text or None),
                                           ids, category))
     return labelled

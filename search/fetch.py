@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from catalog.errors import UserError
 from search.images import MAX_BYTES, ImageError, PhotoBytes, load_image
 
 _RETRIABLE = {408, 425, 429, 500, 502, 503, 504}
@@ -62,17 +63,17 @@ class ImageFetcher:
         """The bytes at an http(s) URL, in memory only; raises `ImageError` saying what failed."""
         scheme = urlparse(url).scheme.lower()
         if scheme not in ("http", "https"):
-            raise ImageError(f"{url}: only http:// and https:// image addresses are accepted"
-                             + (f", not {scheme}://" if scheme else ""))
-        last = "no attempt made"
+            raise ImageError("url_scheme", url=url, scheme=scheme or "?")
+        last = UserError("download_failed", detail="no attempt made")
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(0.5 * 2 ** (attempt - 1))
             try:
                 return self._get(url)
-            except _Retry as reason:
-                last = str(reason)
-        raise ImageError(f"{url}: {last}" + (f" (tried {self.retries + 1} times)" if self.retries else ""))
+            except _Retry as retry:
+                last = retry.reason
+        raise (ImageError("url_failed_tries", url=url, reason=last, tries=self.retries + 1) if self.retries
+               else ImageError("url_failed", url=url, reason=last))
 
     def _get(self, url: str) -> bytes:
         deadline = time.monotonic() + self.timeout * 3
@@ -83,15 +84,15 @@ class ImageFetcher:
                 for chunk in response.iter_bytes(65536):
                     size += len(chunk)
                     if size > self.max_bytes:
-                        raise ImageError(f"{url}: larger than the {self.max_bytes // 2**20} MiB limit")
+                        raise ImageError("url_too_big", url=url, limit=self.max_bytes // 2**20)
                     if time.monotonic() > deadline:
-                        raise _Retry(f"download took longer than {self.timeout * 3:.0f} s")
+                        raise _Retry(UserError("download_slow", seconds=self.timeout * 3))
                     chunks.append(chunk)
                 return b"".join(chunks)
         except httpx.TimeoutException:
-            raise _Retry(f"no answer within {self.timeout:.0f} s") from None
+            raise _Retry(UserError("no_answer_within", seconds=self.timeout)) from None
         except httpx.HTTPError as error:
-            raise _Retry(f"download failed ({type(error).__name__})") from None
+            raise _Retry(UserError("download_failed", detail=type(error).__name__)) from None
 
     def _stream(self, url: str) -> AbstractContextManager[httpx.Response]:
         if self._client is not None:
@@ -100,15 +101,15 @@ class ImageFetcher:
 
     def _check_response(self, url: str, response: httpx.Response) -> None:
         if response.status_code in _RETRIABLE:
-            raise _Retry(f"HTTP {response.status_code}")
+            raise _Retry(UserError("http_status", status=response.status_code))
         if response.status_code >= 400:
-            raise ImageError(f"{url}: HTTP {response.status_code} {response.reason_phrase}")
+            raise ImageError("url_status", url=url, status=response.status_code, reason=response.reason_phrase)
         kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind and not kind.startswith("image/") and kind != "application/octet-stream":
-            raise ImageError(f"{url}: the server sent {kind}, not an image")
+            raise ImageError("url_not_image", url=url, kind=kind)
         length = response.headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_bytes:
-            raise ImageError(f"{url}: {int(length) / 2**20:.1f} MiB is over the {self.max_bytes // 2**20} MiB limit")
+            raise ImageError("url_length", url=url, size=int(length) / 2**20, limit=self.max_bytes // 2**20)
 
 
 def download_photo(url: str, timeout: float) -> PhotoBytes:
@@ -117,4 +118,8 @@ def download_photo(url: str, timeout: float) -> PhotoBytes:
 
 
 class _Retry(Exception):
-    """A failure worth another attempt (timeout, connection error, 5xx, 429)."""
+    """A failure worth another attempt (timeout, connection error, 5xx, 429), and the problem it was."""
+
+    def __init__(self, reason: UserError) -> None:
+        super().__init__(str(reason))
+        self.reason = reason

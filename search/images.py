@@ -87,7 +87,7 @@ def load_image(source: Any, name: str | None = None) -> Image.Image:
     elif isinstance(source, (str, Path)):
         image = _open(_read_file(Path(source), label), label)
     else:
-        raise ImageError(f"{label}: cannot read an image from a {type(source).__name__}")
+        raise ImageError("not_an_image_type", label=label, kind=type(source).__name__)
     return _normalise(image, label)
 
 
@@ -105,21 +105,21 @@ def _read_file(path: Path, label: str) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise ImageError(f"{label}: file is {size / 2**20:.1f} MiB, the limit is {MAX_BYTES // 2**20} MiB")
+            raise ImageError("file_too_big", label=label, size=size / 2**20, limit=MAX_BYTES // 2**20)
         return path.read_bytes()
     except FileNotFoundError:
-        raise ImageError(f"{label}: file not found") from None
+        raise ImageError("file_not_found", label=label) from None
     except IsADirectoryError:
-        raise ImageError(f"{label}: is a directory, not an image") from None
+        raise ImageError("file_is_folder", label=label) from None
     except PermissionError:
-        raise ImageError(f"{label}: permission denied") from None
+        raise ImageError("file_denied", label=label) from None
 
 
 def _open(data: bytes, label: str) -> Image.Image:
     if not data:
-        raise ImageError(f"{label}: file is empty (0 bytes)")
+        raise ImageError("file_empty", label=label)
     if len(data) > MAX_BYTES:
-        raise ImageError(f"{label}: {len(data) / 2**20:.1f} MiB is over the {MAX_BYTES // 2**20} MiB limit")
+        raise ImageError("file_too_big", label=label, size=len(data) / 2**20, limit=MAX_BYTES // 2**20)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -131,51 +131,50 @@ def _open(data: bytes, label: str) -> Image.Image:
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"{label}: image has too many pixels (over the limit of {MAX_PIXELS:,} pixels)") from None
+        raise ImageError("too_many_pixels", label=label, limit=MAX_PIXELS) from None
     except UnidentifiedImageError:
-        raise ImageError(f"{label}: {_what_else(data)}") from None
+        raise _what_else(data, label) from None
     except (OSError, SyntaxError, ValueError) as error:
-        raise ImageError(f"{label}: image data is damaged or truncated ({error})") from None
+        raise ImageError("damaged", label=label, detail=error) from None
     return image
 
 
 def _check_size(width: int, height: int, label: str) -> None:
     if width * height > MAX_PIXELS:
-        raise ImageError(f"{label}: {width}x{height} pixels is over the limit of {MAX_PIXELS:,} pixels")
+        raise ImageError("pixels_over", label=label, width=width, height=height, limit=MAX_PIXELS)
     if min(width, height) < MIN_SIDE:
-        raise ImageError(f"{label}: {width}x{height} pixels is too small (at least {MIN_SIDE} px per side)")
+        raise ImageError("too_small", label=label, width=width, height=height, least=MIN_SIDE)
     if max(width, height) > MAX_ASPECT * min(width, height):
-        raise ImageError(f"{label}: {width}x{height} pixels is a strip, not a photo (its sides are more than "
-                         f"{MAX_ASPECT} times apart)")
+        raise ImageError("strip", label=label, width=width, height=height, ratio=MAX_ASPECT)
 
 
 _MAGIC = {b"\x89PNG": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF", b"BM": "BMP", b"II*\x00": "TIFF",
           b"MM\x00*": "TIFF"}
 
 
-def _what_else(data: bytes) -> str:
-    """What a file that is no picture we read seems to be, for the message."""
+def _what_else(data: bytes, label: str) -> ImageError:
+    """What a file that is no picture we read seems to be, as the problem to tell."""
     kind = next((name for magic, name in _MAGIC.items() if data.startswith(magic)), None)
     if kind or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
-        return f"image data is damaged or truncated (a {kind or 'WebP'} file that cannot be read)"
+        return ImageError("damaged_kind", label=label, kind=kind or "WebP")
     start = data[:512].lstrip().lower()
     if start.startswith(b"%pdf"):
-        return "is a PDF document, not a picture"
+        return ImageError("is_pdf", label=label)
     if b"<svg" in start:
-        return "is an SVG drawing: export it as PNG or JPEG"
+        return ImageError("is_svg", label=label)
     if start.startswith((b"<!doctype html", b"<html")):
-        return "is a web page (HTML), not a picture"
-    return "not an image format we can read (JPEG, PNG, WebP, GIF, BMP, TIFF)"
+        return ImageError("is_html", label=label)
+    return ImageError("unknown_format", label=label)
 
 
 def _from_array(array: np.ndarray, label: str) -> Image.Image:
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
-        raise ImageError(f"{label}: array of shape {array.shape} is not an HxW, HxWx3 or HxWx4 image")
+        raise ImageError("array_shape", label=label, shape=array.shape)
     if array.dtype != np.uint8:
         if not np.issubdtype(array.dtype, np.number) or not np.isfinite(array).all():
-            raise ImageError(f"{label}: array values must be finite numbers")
+            raise ImageError("array_values", label=label)
         peak = 1.0 if array.max(initial=0) <= 1.0 else 255.0
         array = np.clip(array / peak * 255.0, 0, 255).astype(np.uint8)
     _check_size(array.shape[1], array.shape[0], label)
@@ -227,5 +226,5 @@ def crop(photo: Photo, corners: tuple[tuple[float, float], tuple[float, float]])
     box = (round(min(x1, x2)), round(min(y1, y2)), round(max(x1, x2)), round(max(y1, y2)))
     box = (max(box[0], 0), max(box[1], 0), min(box[2], image.width), min(box[3], image.height))
     if box[2] - box[0] < MIN_SIDE or box[3] - box[1] < MIN_SIDE:
-        raise ImageError("the crop is too small: click two opposite corners of the item")
+        raise ImageError("crop_too_small")
     return Photo.of(image.crop(box))

@@ -28,7 +28,7 @@ from catalog.locations import image_location, is_url
 from catalog.product import CatalogError, Product
 from catalog.records import FirstLines
 from search.batch_size import BatchSizer
-from search.encoders.base import DEMO_MODEL, DEMO_NOTE, Encoder
+from search.encoders.base import Encoder
 from search.fetch import ImageFetcher
 from search.images import ImageError, load_image
 from search.store.collection import ProductStore
@@ -112,7 +112,7 @@ class Indexer:
     def _demo_only(self, items: Iterable[FeedItem]) -> Iterable[FeedItem]:
         """The rows, refused from the first one that is not the demo catalog's when the model is demo-world: it
         knows nothing else, and must never answer a merchant's shoppers."""
-        if self.encoder.info.model != DEMO_MODEL:
+        if not self.encoder.info.spec.demo_catalog_only:
             return items
         return _demo_rows(items)
 
@@ -140,12 +140,12 @@ class Indexer:
             location = image_location(product.image, root)
             if isinstance(location, str):
                 if self.fetcher is None:
-                    raise ImageError(f"{location}: image URLs need an image cache, and this run has none")
+                    raise ImageError("url_needs_cache", url=location)
                 path = self.fetcher.fetch(location)
             elif location.is_file():
                 path = location
             else:
-                raise ImageError(f"{product.image}: file not found under {root}")
+                raise ImageError("image_not_under", image=product.image, root=root)
             data = path.read_bytes()
         except (ImageError, CatalogError, OSError) as error:
             return _Loaded(row, error=RowError("", row.line, product.id, str(error)))
@@ -225,9 +225,7 @@ def _demo_rows(items: Iterable[FeedItem]) -> Iterator[FeedItem]:
     for item in items:
         product_id = item.product_id if isinstance(item, RowError) else item.product.id
         if product_id not in known:
-            raise DemoModelOnly(f"line {item.line}: product {product_id!r} is not in the demo catalog. demo-world is "
-                                f"{DEMO_NOTE} and is never used for another catalog: choose the fast, quality, "
-                                "multilingual or offline model")
+            raise DemoModelOnly("demo_only", line=item.line, id=product_id)
         yield item
 
 

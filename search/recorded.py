@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from search.config import Settings, model_and_weights
-from search.encoders.base import OFFLINE_MODEL, OFFLINE_TAG, TEST_MODEL, TEST_TAG, EncoderInfo, weights_label
+from search.encoders.base import EncoderInfo, weights_label
+from search.encoders.registry import spec_of
 from search.store.collection import COLLECTION_PREFIX, ProductStore, connect, describe_space
 from search.store.errors import StoreMismatchError
 
@@ -15,10 +16,9 @@ from search.store.errors import StoreMismatchError
 def recorded_space(settings: Settings) -> tuple[str, str | None]:
     """The model and weights label a store records for the settings' model (a preset resolved as `load_encoder`
     resolves it)."""
-    if settings.model == OFFLINE_MODEL:
-        return OFFLINE_MODEL, OFFLINE_TAG
-    if settings.model == TEST_MODEL and not settings.pretrained:
-        return TEST_MODEL, TEST_TAG
+    spec = spec_of(settings.model)
+    if spec.fixed_weights and not settings.pretrained:
+        return spec.name, spec.fixed_weights
     model, tag = model_and_weights(settings.model, settings.pretrained)
     return model, weights_label(tag)
 
@@ -28,7 +28,7 @@ def open_recorded(settings: Settings) -> tuple[ProductStore, str | None]:
     (where `build_service` would have fallen back to the offline encoder for want of weights, say)."""
     location = str(settings.store)
     if not location.startswith(("http://", "https://")) and not Path(location).is_dir():
-        raise StoreMismatchError(f"there is no store at {location}: index a catalog into it first")
+        raise StoreMismatchError("no_store", location=location)
     collections = {c.name: c.metadata or {} for c in connect(location).list_collections()
                    if c.name.startswith(COLLECTION_PREFIX) or c.name == settings.collection}
     model, tag = recorded_space(settings)
@@ -41,16 +41,15 @@ def open_recorded(settings: Settings) -> tuple[ProductStore, str | None]:
         return ProductStore(location, _info(meta), name), (f"the store holds products of {describe_space(meta)} only, "
                                                             f"not of {settings.model}: these are shown")
     held = "; ".join(describe_space(meta) for meta in collections.values()) or "no products"
-    raise StoreMismatchError(f"the store {location} holds {held}, nothing of {settings.model}: name the model "
-                             "it was built with (--model)")
+    raise StoreMismatchError("store_other_model", location=location, held=held, model=settings.model)
 
 
 def _info(metadata: dict[str, Any]) -> EncoderInfo:
     """The embedding space a collection records, as an encoder would describe it."""
-    model = str(metadata.get("encoder_model"))
-    kind = "offline" if model == OFFLINE_MODEL else "clip"
-    return EncoderInfo(model, metadata.get("encoder_pretrained") or None, int(metadata.get("dim", 0)), kind,
-                       pretrained_weights=kind == "clip" and model != TEST_MODEL, supports_text=kind == "clip")
+    spec = spec_of(str(metadata.get("encoder_model")))
+    return EncoderInfo(spec.name, metadata.get("encoder_pretrained") or None, int(metadata.get("dim", 0)),
+                       "clip" if spec.torch else "offline", pretrained_weights=spec.pretrained_weights,
+                       supports_text=bool(spec.reads))
 
 
 def describe(store: ProductStore, running: EncoderInfo | None = None) -> list[tuple[str, str]]:

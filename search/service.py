@@ -101,7 +101,7 @@ class SearchService:
         alone."""
         text = (query.text or "").strip()
         if query.image is None and not text:
-            raise QueryError("give a photo, a text, or both to search with")
+            raise QueryError("no_query")
         timings = {"decode": 0.0, "encode": 0.0}
         keywords_only = self._unreadable(text)
         parts = []  # (vector, came from the cache) for the photo and the text
@@ -181,7 +181,7 @@ class SearchService:
         timings: dict[str, float] = {}
         vector = self.store.vector(product_id)
         if vector is None:
-            raise QueryError(f"no product with id {product_id!r} in the catalog")
+            raise QueryError("no_product", id=product_id)
         response = self._nearest(vector, filters, ranking, timings, exclude={product_id})
         response.image_vector = vector
         return response

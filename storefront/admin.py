@@ -12,14 +12,14 @@ from pathlib import Path
 
 from catalog.errors import UserError
 from search.config import MODEL_PRESETS
-from search.encoders.base import OFFLINE_MODEL
+from search.encoders.registry import OFFLINE, spec_of
 from search.indexer import IndexSummary, estimate_rows, rows_of
 from search.recorded import describe
 from search.service import build_service
 from storefront.front import Storefront
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
-PRESETS = (*MODEL_PRESETS, OFFLINE_MODEL)
+PRESETS = (*MODEL_PRESETS, OFFLINE.name)
 MAX_REPORTED_SKIPS = 50
 
 
@@ -43,9 +43,9 @@ class Admin:
     def check(self, password: str | None) -> None:
         expected = self.storefront.settings.admin_password
         if not expected:
-            raise AdminRefused("admin actions are off: set PRODUCT_SEARCH_ADMIN_PASSWORD to turn them on")
+            raise AdminRefused("admin_off")
         if not hmac.compare_digest((password or "").encode(), expected.encode()):
-            raise AdminRefused("wrong admin password")
+            raise AdminRefused("wrong_password")
 
     def stats(self, password: str) -> str:
         self.check(password)
@@ -57,11 +57,11 @@ class Admin:
         """Index a feed into the serving collection; images are relative to `images_root` or the feed."""
         self.check(password)
         if not feed:
-            raise AdminError("choose a feed file first")
+            raise AdminError("no_feed")
         feed = Path(feed)
         root = Path(images_root.strip()) if images_root and images_root.strip() else feed.parent
         if not root.is_dir():
-            raise AdminError(f"images folder {root} does not exist on the server")
+            raise AdminError("no_images_folder", root=root)
         service = self.storefront.service()
         total = max(estimate_rows(feed), 1)
         with self._writing:
@@ -69,7 +69,7 @@ class Admin:
                 summary = self.storefront.indexer(service).index_feed(
                     feed, root, progress=lambda done: progress(min(done / total, 1.0), f"{done} of ~{total} rows"))
             except UserError as error:
-                raise AdminError(f"{feed.name}: {error}") from error
+                raise AdminError("in_feed", feed=feed.name, problem=error) from error
         self.storefront.catalog_changed()
         return _summary(feed.name, summary)
 
@@ -77,7 +77,7 @@ class Admin:
         self.check(password)
         ids = [part.strip() for part in ids_text.replace(",", "\n").splitlines() if part.strip()]
         if not ids:
-            raise AdminError("give one or more product ids, one per line or separated by commas")
+            raise AdminError("no_ids")
         deleted = self.storefront.service().store.delete(ids)
         self.storefront.catalog_changed()
         missing = len(ids) - deleted
@@ -100,13 +100,13 @@ class Admin:
         serve from the new one only once it is complete."""
         self.check(password)
         if preset not in PRESETS:
-            raise AdminError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
+            raise AdminError("unknown_preset", preset=preset, presets=", ".join(PRESETS))
         current = self.storefront.service()
         settings = replace(self.storefront.settings, model=preset, pretrained=None, collection=None)
         with self._writing:
             service = build_service(settings, for_indexing=True)
-            if preset != OFFLINE_MODEL and service.encoder.info.kind != "clip":
-                raise AdminError(f"the {preset} model's weights cannot be loaded here, so nothing was changed")
+            if spec_of(preset).torch and service.encoder.info.kind != "clip":
+                raise AdminError("preset_unavailable", preset=preset)
             total = max(current.store.count(), 1)
             # stored pictures were checked on their way in: any folder will do as the images folder
             summary = self.storefront.indexer(service).index(

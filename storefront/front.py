@@ -13,13 +13,13 @@ from typing import Any
 from tqdm import tqdm
 
 from catalog.demo import write_demo_catalog
-from catalog.product import LANGUAGE_SUFFIXES
+from catalog.errors import UserError
+from catalog.product import LANGUAGE_SUFFIXES, Product
 from search.config import Settings
-from search.encoders.base import DEMO_MODEL
 from search.fetch import ImageFetcher, download_photo
 from search.images import ImageError, Photo, crop, prepare_photo
 from search.indexer import Indexer, estimate_rows
-from search.ranking import Filters, Ranking
+from search.ranking import Filters, Hit, Ranking
 from search.recognise import Guess, Recogniser
 from search.service import ItemsResponse, Query, QueryError, SearchResponse, SearchService, build_service
 from storefront import items, results
@@ -36,14 +36,32 @@ log = logging.getLogger("storefront")
 
 @dataclass
 class ShopResult:
-    """One search as the page shows it."""
+    """One search as the shopper reads it: a card per product, best first, and the status line."""
 
-    gallery: list[tuple[str, str]] = field(default_factory=list)
+    cards: list[results.Card] = field(default_factory=list)
     status: str = ""
-    ids: list[str] = field(default_factory=list)
     guesses: list[Guess] = field(default_factory=list)
-    scores: list[float] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ids(self) -> list[str]:
+        return [card.id for card in self.cards]
+
+    @property
+    def scores(self) -> list[float]:
+        return [card.score for card in self.cards]
+
+    @property
+    def gallery(self) -> list[tuple[str, str]]:
+        """(picture, caption) per card, as a Gradio gallery shows them (the Tuning page's, the API's)."""
+        return [(card.picture, card.caption) for card in self.cards]
+
+    def status_line(self, lang: str) -> str:
+        """What the search found, with the time it took, as the pages and the API say it."""
+        timing = results.timings_line(self.timings_ms, lang)
+        if not timing:
+            return self.status
+        return f"{self.status} · {timing}" if self.cards else f"{self.status} ({timing})"
 
 
 class Storefront:
@@ -131,20 +149,20 @@ class Storefront:
         return sorted(folders | {str(Path(self.settings.demo_dir).resolve()), str(self.settings.image_cache.resolve())})
 
     def banner(self, lang: str = "en") -> str:
-        """The encoder's notice, where it has one, in the shopper's language where there are words for it (the
-        reason a model could not be had stays as the library gave it)."""
+        """What shoppers must know of the model's results, in their language: why it stands in for the model asked
+        for, or what its results mean; "" for none."""
         info = self.service().encoder.info
-        if not info.notice:
-            return ""
         if info.fallback_reason is not None:
-            return f"⚠️ **{say(lang, 'fallback_notice', reason=info.fallback_reason)}**"
-        return f"⚠️ **{say(lang, 'demo_notice') if info.model == DEMO_MODEL else info.notice}**"
+            notice: str | None = UserError("fallback", reason=info.fallback_reason).in_language(lang)
+        else:
+            notice = info.spec.said(lang)
+        return f"⚠️ **{notice}**" if notice else ""
 
     def model_line(self, lang: str = "en") -> str:
         info = self.service().encoder.info
         weights = say(lang, "weights" if info.pretrained_weights else "no_weights")
         arithmetic = f" · {info.precision} · {info.device}" if info.kind == "clip" else ""
-        label = say(lang, "demo_label") if info.model == DEMO_MODEL else info.label
+        label = info.spec.labelled(info.pretrained, lang)
         return say(lang, "model_line", label=label, weights=weights, arithmetic=arithmetic,
                    count=self.service().store.count())
 
@@ -188,7 +206,7 @@ class Storefront:
         """The picture at a shopper's image URL, in memory only; raises `ImageError` saying what is wrong."""
         url = (url or "").strip()
         if not url:
-            raise ImageError("paste the address of a picture first")
+            raise ImageError("no_address")
         return prepare_photo(download_photo(url, self.settings.url_timeout))
 
     def photo(self, source: Any) -> Photo:
@@ -208,9 +226,10 @@ class Storefront:
         response = self.service().search(Query(image=image, text=text or None), filters, ranking)
         return self._shown(response, ranking.min_score, filters, lang)
 
-    def find_items(self, photo: Photo, filters: Filters = Filters(), lang: str = "en") -> items.ItemsResult:
-        """Every product the photo seems to hold (up to ITEM_ROWS), each with its best few matches."""
-        return items.shown(photo.image, self.items_in(photo, filters, ITEM_PRODUCTS), lang, ITEM_ROWS)
+    def find_items(self, photo: Photo, filters: Filters = Filters(), lang: str = "en",
+                   per_item: int = ITEM_PRODUCTS) -> items.ItemsResult:
+        """Every product the photo seems to hold (up to ITEM_ROWS), each with its best `per_item` matches."""
+        return items.shown(photo.image, self.items_in(photo, filters, per_item), lang, ITEM_ROWS)
 
     def items_in(self, photo: Photo, filters: Filters, per_item: int, ranking: Ranking | None = None) -> ItemsResponse:
         """The items of a photo as the settings bound them (regions encoded, the match an item needs), each with
@@ -223,7 +242,7 @@ class Storefront:
                        lang: str = "en") -> ShopResult:
         """Products like a shown product, from its stored vector."""
         if not product_id:
-            raise QueryError(say(lang, "pick_first"))
+            raise QueryError("pick_first")
         ranking = ranking or self.settings.ranking
         response = self.service().more_like_this(product_id, filters, ranking)
         shown = self._shown(response, ranking.min_score, filters, lang)
@@ -234,8 +253,8 @@ class Storefront:
         start = time.perf_counter()
         vector = response.image_vector
         guesses = self.recogniser().read(vector) if vector is not None else []
-        shown = ShopResult(results.gallery(response, guesses, lang), results.status(response, min_score, filters, lang),
-                           [h.product.id for h in response.hits], guesses, [h.score for h in response.hits])
+        shown = ShopResult(results.cards(response, guesses, lang), results.status(response, min_score, filters, lang),
+                           guesses)
         shown.timings_ms = {**response.timings_ms, "page": round((time.perf_counter() - start) * 1000, 2)}
         return shown
 
@@ -244,19 +263,22 @@ class Storefront:
         deleted are left out quietly."""
         stored = self.service().store.stored(product_ids)
         products = [stored[i].product for i in product_ids if i in stored]
-        return ShopResult([(product.shown_picture, results.display_title(product, lang)) for product in products],
-                          ids=[product.id for product in products])
+        return ShopResult([results.card(Hit(product, 1.0), [], lang, with_score=False) for product in products])
 
     def inspired_by(self, product_ids: list[str], filters: Filters = Filters(), lang: str = "en",
                     count: int = INSPIRED_COUNT) -> ShopResult:
         """Products like a shopper's recent views, none of them, within the active filters."""
         ranking = replace(self.settings.ranking, top_k=count)
         response = self.service().inspired_by(product_ids, filters, ranking)
-        return ShopResult(results.gallery(response, [], lang), ids=[h.product.id for h in response.hits])
+        return ShopResult(results.cards(response, [], lang))
+
+    def product(self, product_id: str) -> Product:
+        """A product of the catalog; `UserError` "gone" when it is no longer there (a shopper's old link)."""
+        stored = self.service().store.stored([product_id]).get(product_id)
+        if stored is None:
+            raise UserError("gone", id=product_id)
+        return stored.product
 
     def details(self, product_id: str, lang: str = "en") -> str:
         """Everything known of a product, as Markdown."""
-        stored = self.service().store.stored([product_id]).get(product_id)
-        if stored is None:
-            return f"⚠️ {say(lang, 'gone', id=product_id)}"
-        return results.details(stored.product, lang)
+        return results.details(self.product(product_id), lang)

@@ -19,9 +19,15 @@ class ItemRow:
     number: int
     box: Box
     label: str  # "1 · its best match's title"
-    cards: list[tuple[str, str]]  # (picture, caption), as the results' gallery shows them
-    ids: list[str]
-    scores: list[float]
+    cards: list[results.Card]
+
+    @property
+    def ids(self) -> list[str]:
+        return [card.id for card in self.cards]
+
+    @property
+    def scores(self) -> list[float]:
+        return [card.score for card in self.cards]
 
     @property
     def searched(self) -> Box:
@@ -44,11 +50,15 @@ def shown(photo: Image.Image, response: ItemsResponse, lang: str, limit: int) ->
     items = response.items[:limit]
     rows = [ItemRow(number, item.box, say(lang, "item_row", number=number,
                                           title=results.display_title(item.hits[0].product, lang)),
-                    [(hit.product.shown_picture, results.caption(hit, [], lang)) for hit in item.hits],
-                    [hit.product.id for hit in item.hits], [hit.score for hit in item.hits])
+                    [results.card(hit, [], lang) for hit in item.hits])
             for number, item in enumerate(items, start=1)]
     return ItemsResult(marked(photo, [row.box for row in rows]), rows, status(len(rows), response.regions, lang),
                        response.regions, response.timings_ms)
+
+
+def items_status(result: ItemsResult, lang: str) -> str:
+    """What finding the items of a photo found, with the time of each stage, as both pages say it."""
+    return f"{result.status} · {results.timings_line(result.timings_ms, lang)}"
 
 
 def status(count: int, regions: int, lang: str) -> str:

@@ -9,18 +9,14 @@ from limits import RateLimitItem, parse, storage, strategies
 
 from catalog.errors import UserError
 from search.config import ConfigError
-from storefront.text import say
 
 
 class TooManySearches(UserError):
     """A client searched more often than the deployment allows."""
 
     def __init__(self, wait_s: int) -> None:
-        super().__init__(say("en", "too_many", seconds=wait_s))
+        super().__init__("too_many", seconds=wait_s)
         self.wait_s = wait_s
-
-    def in_language(self, lang: str) -> str:
-        return say(lang, "too_many", seconds=self.wait_s)
 
 
 class SearchLimits:
@@ -51,5 +47,4 @@ def _parse(kind: str, text: str) -> RateLimitItem:
     try:
         return parse(text)
     except ValueError:
-        raise ConfigError(f"the search limit per {kind} {text!r} is not a rate such as '30/minute' or "
-                        "'500/hour'") from None
+        raise ConfigError("bad_rate", kind=kind, text=text) from None

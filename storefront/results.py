@@ -1,5 +1,8 @@
-"""Search responses as the page shows them: gallery captions, the status line, product details."""
+"""Search responses as the shopper reads them: a card per product (its fields, and why it matched in the shopper's
+language), the status line, product details."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from catalog.product import LANGUAGE_SUFFIXES, Product
 from search.ranking import Filters, Hit
@@ -8,20 +11,54 @@ from search.service import SearchResponse
 from storefront.text import MESSAGES, say
 
 
-def gallery(response: SearchResponse, guesses: list[Guess], lang: str) -> list[tuple[str, str]]:
-    """(picture, caption) per hit: title, brand, price, stock, match, and why it matched."""
-    return [(hit.product.shown_picture, caption(hit, guesses, lang)) for hit in response.hits]
+@dataclass(frozen=True)
+class Card:
+    """A product as a result shows it: its fields, and why it matched, worded in the shopper's language."""
+
+    id: str
+    title: str  # in the shopper's language where the feed gives it; a product without one is named by category and id
+    brand: str
+    category: str  # the catalog's own value (what a filter matches)
+    colour: str
+    price: float | None
+    currency: str  # ISO 4217
+    price_label: str  # the price as the shopper reads it ("$12.00"), "" without a price
+    in_stock: bool
+    score: float  # cosine similarity, at most 1.0
+    why: tuple[str, ...]  # "87% match", "same category (Mugs)", "words: red, mug"
+    matched_words: tuple[str, ...]
+    picture: str  # the stored picture's file
+    product_page: str  # the merchant's page, "" where the feed gives none
+    stock_label: str = ""  # "out of stock", in the shopper's language; "" when in stock
+
+    @property
+    def facts(self) -> str:
+        """Brand · price · stock, each only where the product has it."""
+        return " · ".join(part for part in (self.brand, self.price_label, self.stock_label) if part)
+
+    @property
+    def caption(self) -> str:
+        """The card as one text (a Gradio gallery's caption): title, facts, why it matched, one a line."""
+        return "\n".join(line for line in (self.title, self.facts, " · ".join(self.why)) if line)
 
 
-def caption(hit: Hit, guesses: list[Guess], lang: str) -> str:
-    """Title, then brand · price · stock (each only where the product has it), then why it matched."""
+def cards(response: SearchResponse, guesses: list[Guess], lang: str) -> list[Card]:
+    return [card(hit, guesses, lang) for hit in response.hits]
+
+
+def card(hit: Hit, guesses: list[Guess], lang: str, with_score: bool = True) -> Card:
+    """A hit as its card: why it matched is its score, what it shares with what the photo was read as, and the
+    query's words it holds."""
     product = hit.product
-    stock = "" if product.in_stock else say(lang, "out_of_stock")
-    facts = " · ".join(part for part in (product.brand, product.price_label(), stock) if part)
-    why = [say(lang, "why", score=percent(hit.score)), *shared_with_query(product, guesses, lang)]
+    why = [say(lang, "why", score=percent(hit.score))] if with_score else []
+    why += shared_with_query(product, guesses, lang)
     if hit.matched:
         why.append(say(lang, "words", words=", ".join(hit.matched)))
-    return "\n".join(line for line in (display_title(product, lang), facts, " · ".join(why)) if line)
+    return Card(id=product.id, title=display_title(product, lang), brand=product.brand, category=product.category,
+                colour=product.colour, price=product.price, currency=product.currency,
+                price_label=product.price_label(), in_stock=product.in_stock, score=round(float(hit.score), 4),
+                why=tuple(why), matched_words=tuple(hit.matched), picture=product.shown_picture,
+                product_page=product.url, stock_label="" if product.in_stock else say(lang, "out_of_stock"))
 
 
 def display_title(product: Product, lang: str) -> str:

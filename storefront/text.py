@@ -4,8 +4,6 @@ write (status lines, captions, details), which carry numbers and names and are f
 the shopper chose."""
 from __future__ import annotations
 
-from search.encoders.base import DEMO_LABEL, DEMO_NOTICE, FALLBACK_NOTICE
-
 LANGUAGES = {"English": "en", "中文": "zh-CN"}  # what the switch shows -> Gradio's locale code
 
 LABELS: dict[str, dict[str, str]] = {
@@ -91,8 +89,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "out_of_stock": "out of stock",
         "in_stock": "in stock",
         "more_like": "More like {id}: ",
-        "pick_first": "click a product first, then ask for more like it",
-        "gone": "product {id} is no longer in the catalog",
         "view_page": "View the product page ↗",
         "why": "{score} match",
         "same_category": "same category ({value})",
@@ -110,17 +106,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "weights": "pretrained weights", "no_weights": "no pretrained weights",
         "crop_hint": "✂️ To search one item of the photo, click (or tap) two opposite corners of it.",
         "photo_drop": "Drop a photo here, or click to choose one",
-        # The encoder's own words (search/encoders/base.py), translated below
-        "fallback_notice": FALLBACK_NOTICE, "demo_notice": DEMO_NOTICE, "demo_label": DEMO_LABEL,
         "crop_second": "✂️ Now click the opposite corner of the item.",
         "crop_done": "✂️ Searching the part you chose; **Whole photo** searches all of it again.",
         "filters_active": "Filters ({count} on)",
-        "too_many": "too many searches: wait {seconds} s and try again",
-        "busy": "many shoppers are searching at this moment: try again in a few seconds",
         "items": "{count} products found in the photo ({regions} regions compared); each row searches its item.",
         "one_item": "1 product found in the photo ({regions} regions compared); its row searches it.",
         "no_items": "No product stands out in this photo: search the whole photo, or mark one item with two clicks.",
-        "photo_first": "add a photo first, then find the products in it",
         "item_row": "{number} · {title}",
         "propose": "regions",
     },
@@ -133,8 +124,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "out_of_stock": "缺货",
         "in_stock": "有货",
         "more_like": "与 {id} 相似：",
-        "pick_first": "请先点击一件商品，再查看相似商品",
-        "gone": "商品 {id} 已不在目录中",
         "view_page": "查看商品页面 ↗",
         "why": "匹配度 {score}",
         "same_category": "同类别（{value}）",
@@ -150,19 +139,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "weights": "预训练权重", "no_weights": "无预训练权重",
         "crop_hint": "✂️ 只想搜索照片中的一件商品？请点击（或轻点）它的两个对角。",
         "photo_drop": "将照片拖放到此处，或点击选择照片",
-        "fallback_notice": "无法载入所选模型（{reason}）。已改用离线的颜色与形状编码器：照片只按颜色和形状匹配，文字按关键词搜索。",
-        "demo_label": "demo-world（只用演示目录的图画训练）",
-        "demo_notice": "模型 demo-world：一个只用演示目录的图画训练的小型 CLIP（认识其中的十个类别、十四种颜色和四种"
-                       "图案，中英文皆可）。它不认识其他任何东西：仅供演示和测试",
         "crop_second": "✂️ 现在请点击商品的另一个对角。",
         "crop_done": "✂️ 正在搜索你选中的部分；点击 **整张照片** 可重新搜索整张照片。",
         "filters_active": "筛选（已选 {count} 项）",
-        "too_many": "搜索太频繁：请等待 {seconds} 秒后再试",
-        "busy": "此刻搜索的人很多：请几秒后再试",
         "items": "在照片中找到 {count} 件商品（比较了 {regions} 个区域）；点击每一行可搜索该商品。",
         "one_item": "在照片中找到 1 件商品（比较了 {regions} 个区域）；点击该行可搜索它。",
         "no_items": "这张照片中没有突出的商品：请搜索整张照片，或用两次点击标出一件商品。",
-        "photo_first": "请先添加照片，再找出其中的商品",
         "item_row": "{number} · {title}",
         "propose": "区域",
     },

@@ -101,7 +101,8 @@ def page_values(**changes) -> dict:
 def shopper_call(storefront: Storefront, function: str, /, **asked) -> dict:
     """A call of the shoppers' page's script (`server.<name>({...})`), as Gradio runs it, in English unless asked."""
     from page.shopper_calls import ShopperCalls
-    call = {call.__name__: call for call in ShopperCalls(storefront).functions()}[function]
+    from storefront.doorway import Doorway
+    call = {call.__name__: call for call in ShopperCalls(Doorway(storefront)).functions()}[function]
     asked.setdefault("lang", "English")
     return call(asked, gr.Request(headers={}, session_hash="shopper"))
 

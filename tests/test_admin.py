@@ -1,6 +1,7 @@
 """Admin actions, called as the page and the API call them: each checks the password itself."""
 import json
 import shutil
+from dataclasses import replace
 
 import pytest
 
@@ -75,7 +76,7 @@ def test_delete_stats_and_saved_defaults(admin):
     assert (saved["top_k"], saved["min_score"], saved["text_weight"], saved["rerank_weight"]) == (9, 0.3, 0.7, 0.25)
     opened = handlers.header(admin.storefront, handlers.TUNING_HEADER)({})  # the next Tuning page starts from them
     assert [opened[name] for name in ("min_score", "top_k", "rerank_weight", "keyword_weight")] == [0.3, 9, 0.25, 0.5]
-    shoppers = handlers.ranking({"text_weight": 0.2}, admin.storefront.settings.ranking)  # and shoppers search so
+    shoppers = replace(admin.storefront.settings.ranking, **handlers.ranking({"text_weight": 0.2}))  # shoppers too
     assert (shoppers.top_k, shoppers.min_score, shoppers.rerank_weight, shoppers.text_weight) == (9, 0.3, 0.25, 0.2)
 
 

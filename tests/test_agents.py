@@ -2,6 +2,7 @@
 import asyncio
 import base64
 import json
+from html import escape
 
 import gradio as gr
 import httpx
@@ -9,14 +10,26 @@ import pytest
 from gradio_client import Client
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
+from pydantic import BaseModel
 
 import app
+from catalog.errors import UserError
 from conftest import free_port, page_values
 from page import handlers
 from page.agent_tools import TOOL_NAMES
 from page.latest import LatestSearch
 from search.config import Settings
+from storefront.doorway import Doorway
 from storefront.front import Storefront
+from storefront.protocol import (
+    AddressRequest,
+    DetailsRequest,
+    HistoryRequest,
+    ItemsRequest,
+    OpeningRequest,
+    SearchRequest,
+    parse,
+)
 
 
 def _serve(tmp_path, demo_feed, **settings):
@@ -121,10 +134,11 @@ def test_bad_calls_are_tool_errors_that_say_what_to_change(mcp_app):
     assert "is not an image address: give an http(s):// or data: address" in said[0]
     assert "HTTP 404" in said[1]
     assert "not an image format we can read" in said[2]
-    assert "no product has the id 'demo-9999'" in said[3] and "no product has the id 'demo-9999'" in said[4]
+    assert "product demo-9999 is no longer in the catalog" in said[3]
+    assert "no product with id 'demo-9999' in the catalog" in said[4]
     assert "unknown brand 'Nobody': the catalog has Alder & Co" in said[5]
     assert "min_price 50 is above max_price 10" in said[6]
-    assert "top_k must be between 1 and 50" in said[7]
+    assert "top_k: must be at most 50" in said[7]  # named as the tool names it
     assert "not an image format we can read" in said[8]
     assert "Unknown tool" in said[9]  # admin actions are never tools
     assert not any("Traceback" in text for text in said)
@@ -158,7 +172,7 @@ def test_a_burst_is_capped_per_session_and_address_while_other_clients_are_serve
                  for _ in range(3)]
         assert [s.startswith("3 products") for s in again] == [True, True, False]  # 6 a minute for the address
 
-        page_search = handlers.page_search(storefront, LatestSearch())
+        page_search = handlers.page_search(Doorway(storefront), LatestSearch())
         shopper = dict(headers={"x-forwarded-for": "10.0.0.3"}, session_hash="a-browser-tab")
         shown = [page_search(page_values(text="mug"), gr.Request(**shopper))["status"] for _ in range(5)]
         assert "too many searches" not in shown[3] and shown[4].startswith("⚠️ too many searches: wait")
@@ -178,3 +192,82 @@ def test_a_burst_is_capped_per_session_and_address_while_other_clients_are_serve
         assert "too many searches: wait" in _text(tool_results[6])
     finally:
         page.close()
+
+
+# Values a hostile or buggy client may send in any field: wrong types, wrong shapes, NaN and infinity, empty, huge,
+# nested
+BAD_VALUES = [5, -1.5, float("nan"), float("inf"), "", "x" * 5_000, [], {}, [[{"deep": [1, {"deeper": None}]}]], True,
+              None]
+PAGE_CALLS = {"opening": OpeningRequest, "search": SearchRequest, "find_items": ItemsRequest,
+              "load_url": AddressRequest, "details": DetailsRequest, "history": HistoryRequest}
+
+
+def _malformed(kind) -> list[tuple[str, dict]]:
+    """Each input of a request of `kind` (its filters' and ranking's too) given each bad value, generated from the
+    protocol's own fields rather than listed by hand."""
+    cases = []
+    for name, field in kind.model_fields.items():
+        if name in ("lang", "kind"):
+            continue
+        nested = field.annotation if isinstance(field.annotation, type) and issubclass(field.annotation,
+                                                                                        BaseModel) else None
+        for inner in (nested.model_fields if nested else ()):
+            cases += [(f"{name}.{inner}", {name: {inner: value}}) for value in BAD_VALUES]
+        cases += [(name, {name: value}) for value in BAD_VALUES]
+    return cases
+
+
+def test_every_page_call_answers_every_malformed_input_with_what_it_takes(mcp_app):
+    """Through Gradio's component server, as a browser's script calls them: never an HTTP 500, and wherever the
+    protocol refuses a value, the very words it refuses it with (the input's name and what it takes)."""
+    config = httpx.get(f"{mcp_app}/config").json()
+    page = next(c for c in config["components"] if "search" in c.get("props", {}).get("server_fns", ()))
+    refused = set()
+    with httpx.Client(base_url=mcp_app, timeout=60) as http:
+        for function, kind in PAGE_CALLS.items():
+            for field, asked in _malformed(kind):
+                body = json.dumps({"data": {**asked, "lang": "en"}, "component_id": page["id"], "fn_name": function,
+                                   "session_hash": "a-hostile-tab"})  # NaN and Infinity as JavaScript writes them
+                response = http.post("/gradio_api/component_server/", content=body,
+                                     headers={"content-type": "application/json"})
+                assert response.status_code == 200, (function, asked, response.text[:300])
+                answer = response.json()
+                assert isinstance(answer, dict) and "Traceback" not in json.dumps(answer), (function, asked)
+                try:
+                    parse(kind, asked)
+                except UserError as error:
+                    assert answer == {"problem": escape(f"⚠️ {error}")}, (function, asked, answer)
+                    refused.add(field)
+                    assert field.split(".")[-1] in answer["problem"] or error.code in ("price_order",), answer
+    assert {"photo", "part", "text", "filters.brands", "filters.min_price", "ranking.text_weight", "per_item", "id",
+            "viewed", "url"} <= refused
+    searched = _shoppers_page_call(mcp_app, "search", {"text": "mug"}, "10.9.9.9")  # and the next search answers
+    assert searched["cards"], searched
+
+
+def test_every_tool_answers_every_malformed_argument_without_a_traceback(mcp_app):
+    async def calls(session):
+        tools = (await session.list_tools()).tools
+        answered = []
+        for tool in tools:
+            for argument in tool.inputSchema.get("properties", {}):
+                for value in BAD_VALUES:
+                    arguments = {"query": "mug", "product_id": "demo-0105", argument: value}
+                    if tool.name not in ("search_products_by_text", "search_products_by_image_and_text"):
+                        arguments.pop("query")
+                    if tool.name not in ("similar_products", "product_details"):
+                        arguments.pop("product_id", None)
+                    answered.append((tool.name, argument, value, await session.call_tool(tool.name, arguments)))
+        return answered
+    answered = _tool_session(mcp_app, calls)
+    assert len(answered) > 300
+    for tool, argument, value, result in answered:
+        text = _text(result)
+        assert "Traceback" not in text and "upstream" not in text.lower(), (tool, argument, value, text)
+        if result.isError and isinstance(value, (dict, list)) and argument not in ("brands", "categories", "colours"):
+            # the argument as the tool names it, or the MCP library's own check of the tool's schema, before it
+            assert argument in text or text.startswith("Input validation error: "), (tool, argument, value, text)
+
+    async def after(session):
+        return await session.call_tool("search_products_by_text", {"query": "mug"})
+    assert json.loads(_text(_tool_session(mcp_app, after)))  # and the next search answers

@@ -20,6 +20,7 @@ from search.config import Settings
 from search.images import ImageError, PhotoBytes, data_url_bytes
 from search.ranking import Filters, Ranking
 from search.service import QueryError
+from storefront.doorway import Doorway
 from storefront.front import Storefront
 
 
@@ -48,8 +49,9 @@ def test_the_banner_says_why_the_model_could_not_be_had_in_the_shoppers_language
                                  demo_dir=tmp_path / "demo"))
     notice = fallen.service().encoder.info.notice
     assert fallen.banner() == f"⚠️ **{notice}**" and "nope.bin not found" in notice
-    chinese = fallen.banner("zh-CN")
-    assert "nope.bin not found" in chinese and "已改用离线的颜色与形状编码器" in chinese and "Using" not in chinese
+    chinese = fallen.banner("zh-CN")  # the reason too is in the shopper's language
+    assert "找不到权重文件" in chinese and "nope.bin" in chinese and "已改用离线的颜色与形状编码器" in chinese
+    assert "Using" not in chinese and "not found" not in chinese
 
 
 def _photo(storefront, number="0105"):
@@ -75,8 +77,8 @@ def test_bad_input_becomes_a_message_not_a_traceback(storefront, tmp_path):
         storefront.search(None, "")
     answer = shopper_call(storefront, "search", photo=data_url(bad.read_bytes()), name="cat.jpg")
     assert answer == {"problem": "⚠️ cat.jpg: is a web page (HTML), not a picture"}  # said once, no results
-    search = handlers.page_search(storefront, LatestSearch())  # the Tuning page's
-    updates = search(page_values(query_photo=str(bad)), gr.Request(session_hash="s"))
+    search = handlers.page_search(Doorway(storefront), LatestSearch())  # the Tuning page's
+    updates = search(page_values(query_photo=PhotoBytes(bad.read_bytes(), str(bad))), gr.Request(session_hash="s"))
     assert updates["preview"] == [] and updates["status"] == f"⚠️ {bad}: is a web page (HTML), not a picture"
 
 
@@ -127,7 +129,7 @@ def test_a_tuning_search_refused_says_so_on_the_tuning_page(storefront, monkeypa
     from storefront.limits import SearchLimits
 
     monkeypatch.setattr(storefront, "limits", SearchLimits(per_session="1/minute"))
-    search = handlers.page_search(storefront, LatestSearch())
+    search = handlers.page_search(Doorway(storefront), LatestSearch())
     tuner = gr.Request(headers={}, session_hash="tuner")
     shown = search(page_values(text="mug"), tuner)
     refused = search(page_values(text="mug"), tuner)
@@ -142,7 +144,8 @@ def test_an_older_search_finishing_last_does_not_overwrite_a_newer_ones_results(
     storefront.start()  # the demo catalog is written at start
     latest, photo = LatestSearch(), _photo(storefront)
     upload = PhotoBytes(open(photo, "rb").read(), "p.png")
-    search, new_photo = handlers.page_search(storefront, latest), handlers.tuning_photo(storefront, latest)
+    doorway = Doorway(storefront, workers=4)  # the four searches below at once: this test is of their order alone
+    search, new_photo = handlers.page_search(doorway, latest), handlers.tuning_photo(doorway, latest)
     started, newer_done, searched = threading.Semaphore(0), threading.Event(), storefront.search
 
     def held_back(image, text, filters, ranking, lang):  # the searches at threshold 0 finish after the newer one
@@ -151,7 +154,7 @@ def test_an_older_search_finishing_last_does_not_overwrite_a_newer_ones_results(
             newer_done.wait(60)
         return searched(image, text, filters, ranking, lang)
     monkeypatch.setattr(storefront, "search", held_back)
-    values = page_values(query_photo=photo)
+    values = page_values(query_photo=storefront.photo(photo))  # the page holds the photo it read
     older, other_shopper, new_photo_updates = {}, {}, {}
     shopper, someone_else = gr.Request(session_hash="shopper"), gr.Request(session_hash="someone-else")
     threads = [threading.Thread(target=lambda: older.update(search(values, shopper))),
@@ -205,8 +208,8 @@ def test_the_part_of_the_photo_between_two_corners_is_searched(storefront):
     whole = data_url(open(_photo(storefront), "rb").read())
     searched = shopper_call(storefront, "search", photo=whole, name="mug.png")
     part = shopper_call(storefront, "search", photo=whole, name="mug.png", part=[0.6, 0.7, 0.2, 0.1])
-    assert searched["cards"][0]["lines"][-1].startswith("100% match")
-    assert part["cards"] and not part["cards"][0]["lines"][-1].startswith("100% match")
+    assert searched["cards"][0]["why"].startswith("100% match")
+    assert part["cards"] and not part["cards"][0]["why"].startswith("100% match")
     too_small = shopper_call(storefront, "search", photo=whole, name="mug.png", part=[0.2, 0.2, 0.21, 0.9])
     assert too_small == {"problem": "⚠️ the crop is too small: click two opposite corners of the item"}
 
@@ -217,8 +220,8 @@ def test_the_shoppers_page_gets_cards_chips_details_and_history_as_data(storefro
     assert re.match(r"\d+ products? · decode", answer["status"])
     first = answer["cards"][0]
     assert first["id"] == "demo-0105"
-    assert first["lines"][:2] == ["Kestrel Red Striped Coffee Mug", "Kestrel · 25.00 USD"]
-    assert all(card["lines"][1].split(" · ")[0] in {"Kestrel", "Sora"} for card in answer["cards"])
+    assert (first["title"], first["facts"]) == ("Kestrel Red Striped Coffee Mug", "Kestrel · 25.00 USD")
+    assert all(card["facts"].split(" · ")[0] in {"Kestrel", "Sora"} for card in answer["cards"])
     folder = storefront.settings.demo_dir.resolve() / "images"
     assert first["picture"] == f"gradio_api/file={folder}/demo-0105.png"  # the catalog's own file, served in place
     assert [chip["kind"] for chip in answer["chips"]] == ["category"] * 3 + ["colour"] * 2
@@ -397,8 +400,9 @@ def test_examples_are_one_picture_per_category(storefront):
 def test_a_search_that_finds_every_worker_busy_is_asked_to_retry(storefront, monkeypatch):
     """The shoppers' page's calls do not queue in Gradio's bounded queue: past a wait for a free worker, the shopper
     is told to retry, in their language, and the searches that had a worker still answer."""
-    from page.shopper_calls import SEARCH_WORKERS, ShopperCalls
-    call = {function.__name__: function for function in ShopperCalls(storefront, wait_s=0.2).functions()}
+    from page.shopper_calls import ShopperCalls
+    from storefront.doorway import SEARCH_WORKERS
+    call = {function.__name__: function for function in ShopperCalls(Doorway(storefront, wait_s=0.2)).functions()}
     release, started, searched = threading.Event(), threading.Semaphore(0), storefront.search
 
     def held(*args, **kwargs):

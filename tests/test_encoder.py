@@ -9,6 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
+from catalog.errors import UserError
 from conftest import ROOT
 from search.encoders import clip, load_encoder
 from search.encoders.base import EncoderError, TextSearchUnavailable
@@ -142,7 +143,7 @@ def test_int8_quantises_the_image_towers_attention_as_well_as_its_feed_forward_l
 
 
 def test_precision_names_are_checked():
-    with pytest.raises(EncoderError, match="precision 'fp8': use auto, bf16, fp16, int8 or fp32"):
+    with pytest.raises(EncoderError, match="precision 'fp8': use auto, bf16, fp16, int8, fp32"):
         load_encoder("test-tiny", precision="fp8")
     with pytest.raises(EncoderError, match="precision int8 runs on the CPU only, not on cuda"):
         choose_arithmetic("int8", torch.device("cuda"))
@@ -181,9 +182,23 @@ def test_a_device_that_is_not_there_or_unknown_is_refused_with_a_message(monkeyp
         choose_device("cuda")
     with pytest.raises(EncoderError, match="device mps: torch sees no Apple GPU"):
         choose_device("mps")
-    for unknown in ("tpu", "cpu:1", "cuda:x", ""):
-        with pytest.raises(EncoderError, match=f"device {unknown!r}: use auto, cpu, cuda, cuda:N or mps"):
-            choose_device(unknown)
+
+
+@pytest.mark.parametrize("model", ["offline", "test-tiny", "demo-world", "fast"])
+def test_an_unknown_device_is_refused_for_every_model_with_the_same_message(model):
+    """Checked once, before anything loads (no weights are looked for): the offline encoder took `--device tpu9`
+    silently once."""
+    for unknown in ("tpu9", "cpu:1", "cuda:x", ""):
+        with pytest.raises(UserError) as refused:
+            load_encoder(model, device=unknown)
+        assert str(refused.value) == f"device {unknown!r}: use auto, cpu, cuda, cuda:N or mps"
+        assert refused.value.in_language("zh-CN") == f"设备 {unknown!r}：请使用 auto、cpu、cuda、cuda:N 或 mps"
+
+
+def test_the_offline_encoder_refuses_a_gpu_it_would_not_use():
+    with pytest.raises(UserError, match="device 'cuda': the offline model runs on the CPU only, without torch"):
+        load_encoder("offline", device="cuda")
+    assert load_encoder("offline", device="cpu").info.kind == "offline"
 
 
 def test_the_cpu_path_names_its_device_and_keeps_its_vectors(tiny_encoder):

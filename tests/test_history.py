@@ -12,8 +12,9 @@ def test_recent_views_skip_deleted_products_and_suggestions_skip_the_views(tiny_
     storefront = _storefront(tiny_service, tmp_path)
     viewed = ["demo-0105", "demo-0000-gone", "demo-0203"]
     cards = storefront.recently_viewed(viewed)
-    assert [caption for _, caption in cards.gallery] == ["Kestrel Red Striped Coffee Mug",
-                                                 tiny_service.store.stored(["demo-0203"])["demo-0203"].product.title]
+    assert [card.title for card in cards.cards] == ["Kestrel Red Striped Coffee Mug",
+                                                    tiny_service.store.stored(["demo-0203"])["demo-0203"].product.title]
+    assert cards.cards[0].facts == "Kestrel · 25.00 USD" and cards.cards[0].why == ()  # a view has no match score
     inspired = storefront.inspired_by(viewed)
     assert len(inspired.ids) == 8 and not set(inspired.ids) & set(viewed)
     only_caps = storefront.inspired_by(viewed, Filters(categories=("Caps",)))

@@ -9,13 +9,16 @@ import pytest
 from PIL import Image
 
 from catalog.demo import demo_products, draw_product
+from catalog.errors import UserError
 from catalog.scenes import BACKGROUNDS, compose_scene
 from conftest import data_url, shopper_call, started_storefront
 from search.images import Photo
 from search.items import Box, best_regions, propose_regions
-from storefront.agents import AgentQueryError, AgentTools
+from storefront import agents
+from storefront.doorway import Client, Doorway
 from storefront.front import Storefront
 from storefront.items import marked
+from storefront.protocol import ItemsRequest
 from storefront.tuning import timings_table
 
 FASHION = Path(__file__).resolve().parents[2] / "shared" / "data" / "fashion-photos"
@@ -128,7 +131,8 @@ def test_agents_get_each_items_box_and_products(offline_shop, pictures):
     buffer = io.BytesIO()
     scene.image.save(buffer, "PNG")
     address = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-    answer = AgentTools(offline_shop).items(lambda path: f"/file={path}", address, per_item=3)
+    found = Doorway(offline_shop).answer(ItemsRequest, {"photo": address, "per_item": 3}, Client("mcp"))
+    answer = agents.found_items(found, lambda path: f"/file={path}")
     json.dumps(answer)  # what MCP carries
     assert answer["photo_size"] == [1024, 768]
     assert len(answer["items"]) == 2
@@ -136,8 +140,8 @@ def test_agents_get_each_items_box_and_products(offline_shop, pictures):
     for item in answer["items"]:
         first = item["products"][0]["id"]
         assert len(item["products"]) == 3 and Box(*item["box"]).iou(truth[first]) >= 0.5
-    with pytest.raises(AgentQueryError, match="per_item"):
-        AgentTools(offline_shop).items(lambda path: path, address, per_item=0)
+    with pytest.raises(UserError, match="per_item: must be at least 1"):
+        Doorway(offline_shop).answer(ItemsRequest, {"photo": address, "per_item": 0}, Client("mcp"))
 
 
 def test_the_page_asks_for_a_photo_before_finding_items_and_its_row_searches_the_item(offline_shop, pictures):
@@ -159,8 +163,8 @@ def test_the_tuning_page_shows_the_items_products_and_each_stage_of_finding_them
     from conftest import page_values
     from page import handlers
     scene = Photo.of(compose_scene(pictures, "plain", seed=6, count=2).image)
-    shown = handlers.tuning_items(offline_shop)(page_values(query_photo=scene), None)
+    shown = handlers.tuning_items(Doorway(offline_shop))(page_values(query_photo=scene), None)
     assert len(shown["preview"]) == 8  # two items, four products each
     assert all(f"| {stage} |" in shown["timings"] for stage in ("propose", "encode", "search"))
     assert "2 products found" in shown["status"]
-    assert "add a photo first" in handlers.tuning_items(offline_shop)(page_values(), None)["status"]
+    assert "add a photo first" in handlers.tuning_items(Doorway(offline_shop))(page_values(), None)["status"]

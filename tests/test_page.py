@@ -184,6 +184,26 @@ def test_switching_to_chinese_translates_the_page_and_the_results(page, launched
     expect(page.locator("#status")).to_contain_text("Searched by its words alone", timeout=30_000)
 
 
+def test_the_chinese_page_says_its_problems_in_chinese(page, launched_app, tmp_path):
+    """An empty search, a damaged photo and a product no longer in the catalog, each in the shopper's language."""
+    url, demo_dir = launched_app
+    _open(page, url)
+    page.get_by_text("中文").click()
+    expect(page.get_by_text("以图搜商品")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="搜索", exact=True).click()
+    expect(page.locator("#status")).to_have_text("⚠️ 请提供照片、文字或两者来搜索", timeout=30_000)
+    damaged = tmp_path / "holiday.jpg"
+    damaged.write_bytes((demo_dir / "images" / "demo-0105.png").read_bytes()[:300])
+    page.locator("#photo-file").set_input_files(str(damaged))
+    expect(page.locator("#status")).to_contain_text("holiday.jpg：图片数据损坏或不完整", timeout=30_000)
+    page.locator("#query-text").fill("马克杯")
+    page.locator("#query-text").press("Enter")
+    expect(page.locator("#results .card").first).to_be_visible(timeout=30_000)
+    page.locator("#results .card").first.evaluate("card => { card.dataset.id = 'demo-gone-0001'; }")  # deleted since
+    page.locator("#results .card").first.click()
+    expect(page.locator("#details")).to_contain_text("商品 demo-gone-0001 已不在目录中", timeout=30_000)
+
+
 def test_an_example_photo_searches_at_once(page, launched_app):
     url, _ = launched_app
     _open(page, url)
@@ -249,7 +269,7 @@ def test_recent_views_live_in_the_browser_and_inspire_suggestions(page, launched
     _open(page, url)  # a return visit
     recent = page.locator("#recent .caption")
     expect(recent).to_have_count(3, timeout=30_000)
-    assert recent.all_inner_texts() == opened[::-1]  # newest first
+    assert [text.splitlines()[0] for text in recent.all_inner_texts()] == opened[::-1]  # newest first
     suggested = page.locator("#inspired .caption")
     expect(suggested.first).to_be_visible()
     assert not {text.splitlines()[0] for text in suggested.all_inner_texts()} & set(opened)

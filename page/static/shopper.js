@@ -260,12 +260,13 @@ function applyChip(chip) {
 }
 
 // ---- searching and what it found ----
-async function search({scroll = false, moreLike = null, keepOnProblem = false} = {}) {
+// A search the shopper asked for (`asked`) goes even with nothing to search: the server says what to give
+async function search({scroll = false, moreLike = null, keepOnProblem = false, asked = false} = {}) {
   const text = $('#query-text').value.trim();
-  if (!page.photo && !text && !moreLike) { return null; }
+  if (!page.photo && !text && !moreLike && !asked) { return null; }
   page.searched = true;
   const answer = await newest('search', {photo: page.photo, name: page.name, part: page.part, text,
-    text_weight: parseFloat($('#blend').value), filters: chosenFilters(), more_like: moreLike});
+    ranking: {text_weight: parseFloat($('#blend').value)}, filters: chosenFilters(), more_like: moreLike});
   if (!answer) return null;
   if (answer.problem && keepOnProblem) { $('#status').innerHTML = page.status || ''; return answer; }
   if (answer.problem) { showProblem(answer.problem); return answer; }
@@ -305,10 +306,10 @@ function showProblem(html) {
 }
 
 function cardHtml(card) {
-  const [title, ...rest] = card.lines;
   return `<button type="button" class="card" data-id="${escapeHtml(card.id)}"><img src="${escapeHtml(card.picture)}" `
-    + `alt="" loading="lazy" decoding="async"><span class="caption"><strong>${escapeHtml(title || '')}</strong>`
-    + rest.map((line) => `<span>${escapeHtml(line)}</span>`).join('') + '</span></button>';
+    + `alt="" loading="lazy" decoding="async"><span class="caption"><strong>${escapeHtml(card.title)}</strong>`
+    + [card.facts, card.why].filter(Boolean).map((line) => `<span>${escapeHtml(line)}</span>`).join('')
+    + '</span></button>';
 }
 
 function drawChips(chips) {
@@ -407,9 +408,9 @@ function listen() {
     if (picture) takeFile(picture);
   });
   $('#whole-photo').addEventListener('click', wholePhoto);
-  $('#search-button').addEventListener('click', () => search({scroll: true}));
+  $('#search-button').addEventListener('click', () => search({scroll: true, asked: true}));
   $('#query-text').addEventListener('keydown', (event) => {
-    if (event.key === 'Enter') { event.preventDefault(); event.target.blur(); search({scroll: true}); }
+    if (event.key === 'Enter') { event.preventDefault(); event.target.blur(); search({scroll: true, asked: true}); }
   });
   $('#blend').addEventListener('change', () => page.searched && search({scroll: false}));
   $('#find-items').addEventListener('click', findItems);

@@ -13,22 +13,7 @@ import numpy as np
 from PIL import Image
 
 from catalog.errors import UserError
-
-# Words in an open_clip model name that mark a multilingual text tower (xlm-roberta-base-ViT-B-32, mt5...)
-OFFLINE_MODEL = "offline"  # the built-in colour-and-shape encoder
-OFFLINE_TAG = "colour-shape-v2"
-TEST_MODEL = "test-tiny"  # the tests' tiny CLIP, random weights from a fixed seed
-TEST_TAG = "random-seed-1234"
-# A small CLIP trained here on the demo catalog's drawings, with English and Chinese captions (tools/)
-DEMO_MODEL = "demo-world"
-DEMO_NOTE = "trained only on the demo catalog's drawings"
-DEMO_LABEL = f"{DEMO_MODEL} ({DEMO_NOTE})"
-DEMO_NOTICE = (f"Model {DEMO_MODEL}: a small CLIP {DEMO_NOTE} (its ten categories, fourteen colours and four "
-               "patterns, in English and Chinese). It knows nothing else: for demos and tests only")
-# Why the offline encoder answers instead of the model asked for (`reason`: why that one could not be had)
-FALLBACK_NOTICE = ("{reason}. Using the offline colour-and-shape encoder instead: photos are matched by colour and "
-                   "shape only, and text is searched by keyword.")
-MULTILINGUAL_HINTS = ("xlm", "mt5", "multilingual", "chinese", DEMO_MODEL)
+from search.encoders.registry import ModelSpec, spec_of
 
 
 class EncoderError(UserError, RuntimeError):
@@ -53,22 +38,30 @@ class EncoderInfo:
     kind: str  # "clip" or "offline"
     pretrained_weights: bool
     supports_text: bool
-    notice: str | None = None  # why this encoder is not the one asked for, or what its results mean
-    fallback_reason: str | None = None  # why the model asked for could not be had, where this encoder stands in
+    # why the model asked for could not be had, where this encoder stands in for it
+    fallback_reason: UserError | None = None
     precision: str = "fp32"  # the arithmetic the model runs in: fp32, bf16, fp16 or int8
     device: str = "cpu"  # where it runs: cpu, cuda, cuda:N or mps
 
     @property
+    def spec(self) -> ModelSpec:
+        return spec_of(self.model)
+
+    @property
     def reads_cjk(self) -> bool:
-        """Whether the text tower was trained on Chinese, Japanese or Korean (the multilingual preset's is)."""
-        name = self.model.lower()
-        return self.supports_text and any(word in name for word in MULTILINGUAL_HINTS)
+        """Whether the text tower was trained on Chinese (the multilingual preset's and demo-world's are)."""
+        return self.supports_text and "zh" in self.spec.reads
 
     @property
     def label(self) -> str:
-        if self.model == DEMO_MODEL:
-            return DEMO_LABEL
-        return f"{self.model} ({self.pretrained})" if self.pretrained else self.model
+        return self.spec.labelled(self.pretrained)
+
+    @property
+    def notice(self) -> str | None:
+        """What the log and the CLI say of this encoder, in English: why it stands in, or what its results mean."""
+        if self.fallback_reason is not None:
+            return str(UserError("fallback", reason=self.fallback_reason))
+        return self.spec.said("en")
 
     @property
     def space_id(self) -> str:
@@ -102,7 +95,7 @@ class Encoder(ABC):
         return self.encode_prepared([self.prepare(image) for image in images])
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
-        raise TextSearchUnavailable(f"{self.info.label} reads no text: its texts are searched by their words")
+        raise TextSearchUnavailable("reads_no_text", label=self.info.label)
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:

@@ -23,13 +23,9 @@ from PIL import Image
 from torchvision.transforms import Normalize
 from torchvision.transforms.v2.functional import to_dtype
 
+from catalog.errors import UserError
 from search.config import MODEL_PRESETS, model_and_weights
 from search.encoders.base import (
-    DEMO_MODEL,
-    DEMO_NOTICE,
-    FALLBACK_NOTICE,
-    TEST_MODEL,
-    TEST_TAG,
     Encoder,
     EncoderError,
     EncoderInfo,
@@ -39,9 +35,9 @@ from search.encoders.base import (
 )
 from search.encoders.colour_shape import ColourShapeEncoder
 from search.encoders.int8 import quantise_image_tower
+from search.encoders.registry import TEST
 
 log = logging.getLogger(__name__)
-DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "bf16", "fp16", "int8", "fp32")
 CPU = torch.device("cpu")
 # `auto` keeps a lower arithmetic (int8 on a CPU without native bfloat16, float16 on a GPU) only where it measured
@@ -126,8 +122,7 @@ class ClipEncoder(Encoder):
             return self._encode_batch(prepared)
         except torch.OutOfMemoryError as error:
             if len(prepared) == 1:
-                raise EncoderError(f"{self.info.label} does not fit in the free memory of {self._device} even for "
-                                   "one picture: free the device, or use --device cpu or a smaller model") from error
+                raise EncoderError("out_of_memory", label=self.info.label, device=self._device) from error
             if self._device.type == "cuda":
                 torch.cuda.empty_cache()
             half = len(prepared) // 2
@@ -164,19 +159,18 @@ def _unit_float32(features: torch.Tensor) -> np.ndarray:
 
 def choose_device(requested: str = "auto") -> torch.device:
     """Where the model runs: `auto` picks a CUDA GPU, then Apple's GPU (MPS), then the CPU, as torch sees them; a
-    device asked for by name (cpu, cuda, cuda:N, mps) must be there."""
+    device asked for by name (cpu, cuda, cuda:N, mps; its spelling checked by `ModelSpec.check_device`) must be
+    there."""
     kind, _, number = requested.partition(":")
-    if kind not in DEVICES or (number and (kind != "cuda" or not number.isdigit())):
-        raise EncoderError(f"device {requested!r}: use auto, cpu, cuda, cuda:N or mps")
     if kind == "auto":
         kind = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
         return torch.device(kind)
     if kind == "cuda" and int(number or 0) >= torch.cuda.device_count():
         seen = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        raise EncoderError(f"device {requested}: torch sees {seen} CUDA GPU(s) on this machine (torch "
-                           f"{torch.__version__}, built with CUDA {torch.version.cuda or 'no'})")
+        raise EncoderError("no_cuda", device=requested, seen=seen, torch=torch.__version__,
+                           cuda=torch.version.cuda or "no")
     if kind == "mps" and not torch.backends.mps.is_available():
-        raise EncoderError("device mps: torch sees no Apple GPU (MPS) on this machine")
+        raise EncoderError("no_mps")
     return torch.device(requested)
 
 
@@ -185,11 +179,11 @@ def choose_arithmetic(precision: str, device: torch.device = CPU) -> str:
     AMX); on another CPU with int8 kernels "measure int8" (int8 where `ClipEncoder` measures it faster than float32,
     otherwise float32); on a GPU "measure fp16" likewise."""
     if precision not in PRECISIONS:
-        raise EncoderError(f"precision {precision!r}: use {', '.join(PRECISIONS[:-1])} or {PRECISIONS[-1]}")
+        raise EncoderError("unknown_precision", precision=precision, choices=", ".join(PRECISIONS))
     if precision == "int8" and device.type != "cpu":
-        raise EncoderError(f"precision int8 runs on the CPU only, not on {device}: use auto, bf16, fp16 or fp32 there")
+        raise EncoderError("int8_cpu_only", device=device)
     if precision == "fp16" and device.type == "cpu":
-        raise EncoderError("precision fp16 runs on a GPU only: on the CPU use auto, bf16, int8 or fp32")
+        raise EncoderError("fp16_gpu_only")
     if precision != "auto":
         return precision
     if device.type != "cpu":
@@ -211,20 +205,17 @@ def load_clip(model: str = "fast", pretrained: str | None = None, precision: str
               device: str = "auto") -> Encoder:
     """A CLIP model for a preset, open_clip name, `hf-hub:` name or `test-tiny`; the offline encoder, saying why,
     where the weights cannot be had (`search.encoders.load_encoder` is the way in)."""
-    if model == TEST_MODEL and not pretrained:
-        info = EncoderInfo(TEST_MODEL, TEST_TAG, 0, "clip", pretrained_weights=False,
-                           supports_text=True, notice="test model with random weights: results are meaningless")
-        return ClipEncoder(TEST_MODEL, None, info, precision=precision, device=device)
+    if model == TEST.name and not pretrained:
+        info = EncoderInfo(TEST.name, TEST.fixed_weights, 0, "clip", pretrained_weights=False, supports_text=True)
+        return ClipEncoder(TEST.name, None, info, precision=precision, device=device)
     model_name, tag = model_and_weights(model, pretrained)
     try:
         weights, overrides = _resolve_weights(model_name, tag)
-        info = EncoderInfo(model_name, weights_label(tag), 0, "clip", pretrained_weights=True, supports_text=True,
-                           notice=DEMO_NOTICE if model_name == DEMO_MODEL else None)
+        info = EncoderInfo(model_name, weights_label(tag), 0, "clip", pretrained_weights=True, supports_text=True)
         return ClipEncoder(model_name, weights, info, overrides, precision, device)
     except EncoderUnavailable as error:
-        notice = FALLBACK_NOTICE.format(reason=error)
-        log.warning(notice)
-        return ColourShapeEncoder(notice=notice, fallback_reason=str(error))
+        log.warning(UserError("fallback", reason=error))
+        return ColourShapeEncoder(fallback_reason=error)
 
 
 def _resolve_weights(model_name: str, tag: str | None) -> tuple[str, dict | None]:
@@ -235,19 +226,18 @@ def _resolve_weights(model_name: str, tag: str | None) -> tuple[str, dict | None
         _require_hub(f"{model_name}")
         return "", None
     if model_name not in open_clip.list_models():
-        raise EncoderError(f"unknown model {model_name!r}: use a preset ({', '.join(MODEL_PRESETS)}, offline), "
-                           "an open_clip model name, hf-hub:ORG/REPO or local-dir:PATH")
+        raise EncoderError("unknown_model", model=model_name, presets=", ".join([*MODEL_PRESETS, "offline"]))
     if not tag:
         tags = ", ".join(open_clip.list_pretrained_tags_by_model(model_name)) or "none"
-        raise EncoderError(f"{model_name} needs --pretrained: a tag ({tags}) or a local weights file")
+        raise EncoderError("needs_pretrained", model=model_name, tags=tags)
     if looks_like_path(tag):
         if not Path(tag).is_file():
-            raise EncoderUnavailable(f"weights file {tag} not found")
+            raise EncoderUnavailable("weights_file_missing", path=tag)
         return tag, None
     config = open_clip.get_pretrained_cfg(model_name, tag)
     if not config:
         tags = ", ".join(open_clip.list_pretrained_tags_by_model(model_name)) or "none"
-        raise EncoderError(f"{model_name} has no pretrained tag {tag!r}; known tags: {tags}")
+        raise EncoderError("unknown_tag", model=model_name, tag=tag, tags=tags)
     overrides = {k: config[k] for k in ("mean", "std", "interpolation", "resize_mode") if config.get(k)}
     cached = _cached_hub_file(config.get("hf_hub", ""))
     if cached:
@@ -273,10 +263,9 @@ def _cached_hub_file(hub_path: str) -> str | None:
 def _require_hub(what: str) -> None:
     """Fail in seconds, not minutes of retries, when the weights would have to come from an unreachable hub."""
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes"}:
-        raise EncoderUnavailable(f"no pretrained weights for {what}: not in the local cache and HF_HUB_OFFLINE is set")
+        raise EncoderUnavailable("no_weights_offline", what=what)
     endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
     try:
         socket.create_connection((endpoint.hostname, endpoint.port or 443), timeout=3).close()
     except OSError:
-        raise EncoderUnavailable(f"no pretrained weights for {what}: not in the local cache and "
-                                 f"{endpoint.hostname} cannot be reached") from None
+        raise EncoderUnavailable("no_weights_unreachable", what=what, host=endpoint.hostname) from None

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from search.encoders.base import OFFLINE_MODEL, OFFLINE_TAG, Encoder, EncoderInfo, unit_rows
+from catalog.errors import UserError
+from search.encoders.base import Encoder, EncoderInfo, unit_rows
+from search.encoders.registry import OFFLINE
 
 _SIDE = 64
 _THUMB = 8
@@ -25,11 +27,9 @@ DIM = _THUMB * _THUMB * 3 + _CELLS * _CELLS * _ORIENTATIONS
 class ColourShapeEncoder(Encoder):
     """Offline image encoder: no weights, no network, image queries only."""
 
-    def __init__(self, notice: str | None = None, fallback_reason: str | None = None) -> None:
-        self.info = EncoderInfo(
-            model=OFFLINE_MODEL, pretrained=OFFLINE_TAG, dim=DIM, kind="offline",
-            pretrained_weights=False, supports_text=False, notice=notice, fallback_reason=fallback_reason,
-        )
+    def __init__(self, fallback_reason: UserError | None = None) -> None:
+        self.info = EncoderInfo(model=OFFLINE.name, pretrained=OFFLINE.fixed_weights, dim=DIM, kind="offline",
+                                pretrained_weights=False, supports_text=False, fallback_reason=fallback_reason)
 
     def prepare(self, image: Image.Image) -> np.ndarray:
         return describe(image)  # all of this encoder's work is per picture

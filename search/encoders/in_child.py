@@ -22,13 +22,14 @@ from PIL import Image
 
 from catalog.errors import UserError
 from search.encoders import load_encoder
-from search.encoders.base import OFFLINE_MODEL, Encoder, EncoderError, EncoderInfo
+from search.encoders.base import Encoder, EncoderError, EncoderInfo
+from search.encoders.registry import spec_of
 
 
 def start_encoder(model: str, pretrained: str | None, precision: str, device: str) -> Callable[[], Encoder]:
     """Start loading the encoder the settings name; the function returned waits for it. In a child process where
     that is safe and worth it (a CLIP), else here when the function is called."""
-    if model == OFFLINE_MODEL or not _can_fork():
+    if not spec_of(model).torch or not _can_fork():
         return lambda: load_encoder(model, pretrained, precision, device)
     context = multiprocessing.get_context("fork")
     ours, theirs = context.Pipe()
@@ -69,7 +70,7 @@ def _answer(pipe: Connection) -> Any:
     try:
         ok, value = pipe.recv()
     except EOFError:
-        raise EncoderError("the encoder's process ended before it answered (see the lines above)") from None
+        raise EncoderError("encoder_gone") from None
     if not ok:
         raise value
     return value
@@ -104,5 +105,5 @@ def _send_error(pipe: Connection, error: Exception) -> None:
     try:
         pickle.dumps(error)
     except Exception:  # noqa: BLE001 - an error that cannot travel goes as its message
-        error = EncoderError(f"{type(error).__name__}: {error}")
+        error = EncoderError("fault", kind=type(error).__name__, detail=str(error))
     pipe.send((False, error))

@@ -57,8 +57,7 @@ def connect(location: str | Path) -> chromadb.api.ClientAPI:
     """A Chroma client: `http://host:port` for a server, otherwise a directory for the embedded store."""
     text = str(location)
     if text.startswith(("http:/", "https:/")) and not text.startswith(("http://", "https://")):
-        raise StoreError(f"{text}: a server address needs two slashes after http: (it was given to Path(), which "
-                         "folds them); as a folder it would make a new, empty store")
+        raise StoreError("server_address", text=text)
     settings = chromadb.Settings(anonymized_telemetry=False)
     if text.startswith(("http://", "https://")):
         url = urlparse(text)
@@ -116,24 +115,19 @@ class ProductStore:
     def _check_space(self, metadata: dict[str, Any]) -> None:
         wanted = _space_metadata(self.info)
         if metadata.get("schema") != SCHEMA_VERSION:
-            raise StoreMismatchError(
-                f"collection {self.name!r} in {self.location} has schema version {metadata.get('schema')}, this "
-                f"program reads version {SCHEMA_VERSION}: index the catalog again into a new store")
+            raise StoreMismatchError("schema_version", name=self.name, location=self.location,
+                                     found=metadata.get("schema"), wanted=SCHEMA_VERSION)
         if any(metadata.get(k) != wanted[k] for k in ("encoder_model", "encoder_pretrained", "dim")):
-            raise StoreMismatchError(
-                f"collection {self.name!r} in {self.location} was built with {describe_space(metadata)}, not "
-                f"with {describe_space(wanted)}: use the model it was built with, or index into another "
-                "collection or store")
+            raise StoreMismatchError("collection_other_model", name=self.name, location=self.location,
+                                     built=describe_space(metadata), wanted=describe_space(wanted))
 
     def _refuse_other_spaces(self, existing: dict[str, Any]) -> None:
         """A store holding only other models' products would answer every query with nothing: say so."""
         others = [c for name, c in existing.items() if name.startswith(COLLECTION_PREFIX) and c.count() > 0]
         if others:
             built = "; ".join(describe_space(c.metadata or {}) for c in others)
-            raise StoreMismatchError(
-                f"the store {self.location} was built with {built}, not with "
-                f"{describe_space(_space_metadata(self.info))}: search with the model it was built with, "
-                "or index the catalog with this model first")
+            raise StoreMismatchError("store_other_space", location=self.location, built=built,
+                                     wanted=describe_space(_space_metadata(self.info)))
 
     def count(self) -> int:
         return self._collection.count()

@@ -48,10 +48,7 @@ class WriterLock:
         try:
             self._lock.acquire()
         except Timeout:
-            raise StoreBusyError(
-                f"the store {self.folder} is being written by another process ({self._read_holder()}): wait until "
-                "it finishes or stop it; for several writing processes, run a Chroma server (README, "
-                "'Beyond one machine')") from None
+            raise StoreBusyError("store_busy", folder=self.folder, holder=self._read_holder()) from None
         self._holder.write_text(f"pid {os.getpid()}, {' '.join(sys.argv) or 'python'}, since "
                                 f"{time.strftime('%H:%M:%S')}", encoding="utf-8")
 

@@ -1,0 +1,38 @@
+"""What every Gradio doorway shares around `storefront.doorway.Doorway`: who the client is (for the limits) and how a
+problem reads on a page or in the API, one line in the reader's language, never a traceback."""
+from __future__ import annotations
+
+import gradio as gr
+
+from catalog.errors import UserError
+from storefront.doorway import Client
+
+
+def client_of(request: gr.Request | None, doorway: str) -> Client:
+    """The client as the limits count it. Behind a proxy (a Space) the address is the last X-Forwarded-For entry,
+    the one the proxy added: the entries before it are whatever the client sent. An MCP tool call gets the HTTP
+    request itself, and Gradio's MCP server keeps no session: it is counted by address."""
+    if request is None:
+        return Client(doorway)
+    session = getattr(request, "session_hash", None)
+    try:  # a gr.Request made without an HTTP request (a test's, an event's) has no headers
+        headers, http = request.headers, getattr(request, "client", None)
+    except (AttributeError, KeyError):
+        return Client(doorway, session)
+    forwarded = (headers.get("x-forwarded-for") or "").split(",")[-1].strip()
+    return Client(doorway, session, forwarded or (http.host if http else None))
+
+
+def problem(error: UserError, lang: str = "en", names: dict[str, str] | None = None) -> str:
+    """How a page and the API say what went wrong; an input named as this doorway names it (`names`: the protocol's
+    field -> the doorway's)."""
+    return f"⚠️ {renamed(error, names or {}).in_language(lang)}"
+
+
+def renamed(error: UserError, names: dict[str, str]) -> UserError:
+    """The problem with the input it names called as the doorway calls it (an MCP tool's `image_address` is the
+    protocol's `photo`)."""
+    field = error.values.get("field")
+    if not isinstance(field, str) or field not in names:
+        return error
+    return UserError(error.code, **{**error.values, "field": names[field]})
