@@ -7,7 +7,7 @@ from html import escape
 import gradio as gr
 import httpx
 import pytest
-from gradio_client import Client
+from gradio_client import Client, handle_file
 from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 from pydantic import BaseModel
@@ -271,3 +271,28 @@ def test_every_tool_answers_every_malformed_argument_without_a_traceback(mcp_app
     async def after(session):
         return await session.call_tool("search_products_by_text", {"query": "mug"})
     assert json.loads(_text(_tool_session(mcp_app, after)))  # and the next search answers
+
+
+def test_every_image_input_answers_the_same_photo_alike_as_a_file_an_address_and_a_data_url(mcp_app, demo_feed):
+    """`/search_items` given `handle_file(photo)` raised AttributeError once: every image input takes a photo every
+    way the others do."""
+    picture = (demo_feed.parent / "images" / "demo-0105.png").resolve()
+    ways = {"file": handle_file(str(picture)), "address": f"{mcp_app}/gradio_api/file={picture}",
+            "data URL": "data:image/png;base64," + base64.b64encode(picture.read_bytes()).decode()}
+    client = Client(mcp_app, verbose=False)
+    by_image = {way: [p["id"] for p in json.loads(client.predict(
+        image_address=photo, top_k=5, api_name="/search_products_by_image"))] for way, photo in ways.items()}
+    items = {way: json.loads(client.predict(image_address=photo, per_item=2, api_name="/search_items"))
+             for way, photo in ways.items()}
+    both = {way: [p["id"] for p in json.loads(client.predict(
+        image_address=photo, query="mug", top_k=5, api_name="/search_products_by_image_and_text"))]
+        for way, photo in ways.items()}
+    assert by_image["file"][0] == "demo-0105" and len(set(map(tuple, by_image.values()))) == 1, by_image
+    assert len({json.dumps(answer, sort_keys=True) for answer in items.values()}) == 1, items
+    assert len(set(map(tuple, both.values()))) == 1, both
+    # the gallery endpoints' photo box takes a file (Gradio itself fetches no address on this machine's loopback)
+    gallery, status = client.predict(ways["file"], 5, 0.0, [], [], None, None, False, api_name="/search_image")
+    assert status.startswith("5 products") and "Kestrel Red Striped Coffee Mug" in gallery[0]["caption"]
+    from page.agent_tools import _photo  # a FileData a client writes by hand never names a file of the server's
+    with pytest.raises(UserError, match="hostname: a file must be uploaded with the request, not named by a path"):
+        _photo({"path": "/etc/hostname", "meta": {"_type": "gradio.FileData"}, "orig_name": "hostname"})
