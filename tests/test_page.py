@@ -38,7 +38,8 @@ def _screenshot(page, tmp_path, name):
 def _open(page, url):
     page.goto(url)
     # the banner in the language the browser chose last (its notice is translated too)
-    expect(page.get_by_text(re.compile("test model with random weights|随机权重的测试模型"))).to_be_visible(timeout=60_000)
+    banner = page.get_by_text(re.compile("test model with random weights|随机权重的测试模型"))
+    expect(banner).to_be_visible(timeout=60_000)
 
 
 def _upload(page, picture):
