@@ -205,6 +205,9 @@ def test_the_chinese_page_says_its_problems_in_chinese(page, launched_app, tmp_p
     page.locator("#results .card").first.evaluate("card => { card.dataset.id = 'demo-gone-0001'; }")  # deleted since
     page.locator("#results .card").first.click()
     expect(page.locator("#details")).to_contain_text("商品 demo-gone-0001 已不在目录中", timeout=30_000)
+    page.get_by_role("button", name="关闭").click()
+    page.get_by_text("English").click()  # the browser remembers the language: the next tests read English
+    expect(page.get_by_text("Visual product search")).to_be_visible(timeout=30_000)
 
 
 def test_an_example_photo_searches_at_once(page, launched_app):
