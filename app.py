@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
@@ -28,6 +29,7 @@ from page.opening import Opening
 from page.wiring import Page
 from search.config import ConfigError, Settings, add_common_flags
 from search.images import MAX_BYTES
+from search.ranking import KNOB, KNOBS
 from storefront.admin import Admin
 from storefront.doorway import SEARCH_WORKERS, Doorway
 from storefront.front import Storefront
@@ -136,9 +138,8 @@ def _tuning_page(page: gr.Blocks, doorway: Doorway, admin: Admin, opening: Openi
     lang, banner = _header(opening.banner)
     tuning = tuning_tab.build(storefront.settings, admin.enabled)
     parts = Page(lang=lang, banner=banner, query_photo=gr.State(None, time_to_live=PHOTO_TTL_S),
-                 shown_digest=gr.State(None), **{name: getattr(tuning, name) for name in (
-                     "photo", "text", "text_weight", "min_score", "top_k", "rerank_weight", "keyword_weight",
-                     "status", "preview", "histogram", "timings")})
+                 shown_digest=gr.State(None), **tuning.sliders, **{name: getattr(tuning, name) for name in (
+                     "photo", "text", "status", "preview", "histogram", "timings")})
     latest = LatestSearch()
     search = handlers.page_search(doorway, latest)
     searching: dict[str, Any] = {"api_visibility": "private", **SEARCHING}
@@ -148,76 +149,69 @@ def _tuning_page(page: gr.Blocks, doorway: Doorway, admin: Admin, opening: Openi
     parts.on(tuning.text.submit, search, handlers.TUNING_INPUTS, handlers.CHARTS, **searching)
     parts.on(tuning.find_items.click, handlers.tuning_items(doorway), ["query_photo", "lang"], handlers.CHARTS,
              **searching)
-    for slider in ("text_weight", "min_score", "top_k", "rerank_weight", "keyword_weight"):  # live
-        parts.on(parts.parts[slider].change, search, handlers.TUNING_INPUTS, handlers.CHARTS,
+    for slider in tuning.sliders.values():  # live
+        parts.on(slider.change, search, handlers.TUNING_INPUTS, handlers.CHARTS,
                  trigger_mode="always_last", show_progress="hidden", **searching)
     parts.on(lang.change, search, handlers.TUNING_INPUTS, handlers.CHARTS, **searching)  # the status line's words
     curve = ThresholdCurve(storefront)
-    tuning.min_score.release(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
-    if admin.enabled:
-        saved = [tuning.top_k, tuning.min_score, tuning.text_weight, tuning.rerank_weight, tuning.keyword_weight]
+    threshold = tuning.sliders["min_score"]
+    threshold.release(curve.figure, threshold, tuning.curve, api_visibility="private")
+    if admin.enabled:  # the knobs by position, in KNOBS' order (the endpoint's documented order)
         save = not_an_mcp_tool(handlers.admin_handlers(admin)["save_defaults"])
-        tuning.save.click(save, [tuning.password, *saved], tuning.saved, api_name="save_defaults")
+        tuning.save.click(save, [tuning.password, *tuning.sliders.values()], tuning.saved, api_name="save_defaults")
     parts.on(page.load, handlers.header(storefront, handlers.TUNING_HEADER, drawn=opening), (),
              handlers.TUNING_HEADER, **ON_LOAD)
     page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
-    page.load(curve.figure, tuning.min_score, tuning.curve, api_visibility="private")
+    page.load(curve.figure, threshold, tuning.curve, api_visibility="private")
+
+
+# The named endpoints' inputs by position (a public contract: new inputs only ever come last). The knobs they had
+# when the order was set stand where they always stood; a knob added since comes after them all, in KNOBS' order.
+FIRST_KNOBS = ("text_weight", "top_k", "min_score", "rerank_weight", "keyword_weight")
+LATER_KNOBS = tuple(knob.name for knob in KNOBS if knob.name not in FIRST_KNOBS)
+FILTERS = ("brands", "categories", "min_price", "max_price", "in_stock")
+AFTER_FILTERS = ("colours", "rerank_weight", "keyword_weight", *LATER_KNOBS)  # added later: last
+API_INPUTS = {
+    "search": ("photo", "text", "text_weight", "top_k", "min_score", *FILTERS, *AFTER_FILTERS),
+    "search_both": ("photo", "text", "text_weight", "top_k", "min_score", *FILTERS, *AFTER_FILTERS),
+    "search_image": ("photo", "top_k", "min_score", *FILTERS, *AFTER_FILTERS),
+    "search_text": ("text", "top_k", "min_score", *FILTERS, *AFTER_FILTERS),
+    "more_like_this": ("product_id", "top_k", "min_score", *FILTERS, *AFTER_FILTERS)}
 
 
 def _api_endpoints(doorway: Doorway, api: ApiInputs) -> None:
-    """Named endpoints for gradio_client: search by photo, by text, by both, and more like a product. Their inputs
-    are positional, in the documented order (a public contract); new inputs are only ever added at the end. Each is
-    an adapter of the doorway: the positions become a request's fields, and the answer a gallery and a status line."""
-    photo, ranking = api.photo, api.ranking
+    """Named endpoints for gradio_client: search by photo, by text, by both, and more like a product. Each is an
+    adapter of the doorway: its positional inputs (`API_INPUTS`) become a request's fields by name, and the answer a
+    gallery and a status line."""
     trigger = gr.Button(visible=False)
-    colours_and_weights = [api.colours, ranking["rerank_weight"], ranking["keyword_weight"]]  # added later: last
-    filters = [api.brands, api.categories, api.min_price, api.max_price, api.in_stock]
-    outputs = [api.gallery, api.status]
-
-    def run(image, text, weight, k, score, brands, categories, low, high, stock, colours=None, rerank=None,
-            keyword_weight=None, request: gr.Request | None = None):
-        return _gallery_and_status(doorway, request, {
-            "photo": image,
-            "text": text if text is not None else "",
-            "ranking": {"text_weight": weight, "top_k": k, "min_score": score, "rerank_weight": rerank,
-                        "keyword_weight": keyword_weight},
-            "filters": _api_filters(brands, categories, low, high, stock, colours)})
-
-    def by_photo(image, k, score, brands, categories, low, high, stock, colours=None, rerank=None,
-                 keyword_weight=None, request: gr.Request | None = None):
-        return run(image, "", None, k, score, brands, categories, low, high, stock, colours, rerank, keyword_weight,
-                   request)
-
-    def by_text(words, k, score, brands, categories, low, high, stock, colours=None, rerank=None,
-                keyword_weight=None, request: gr.Request | None = None):
-        return run(None, words, None, k, score, brands, categories, low, high, stock, colours, rerank,
-                   keyword_weight, request)
-
-    def more(product_id, k, score, brands, categories, low, high, stock, colours=None, rerank=None,
-             keyword_weight=None, request: gr.Request | None = None):
-        return _gallery_and_status(doorway, request, {
-            "more_like": product_id, "ranking": {"top_k": k, "min_score": score, "rerank_weight": rerank,
-                                                 "keyword_weight": keyword_weight},
-            "filters": _api_filters(brands, categories, low, high, stock, colours)})
-
-    for gallery_endpoint in (run, by_photo, by_text, more):  # agents have tools of their own (page/agent_tools.py)
-        not_an_mcp_tool(gallery_endpoint)
-    top_k_and_score = [ranking["top_k"], ranking["min_score"]]
-    both = [photo, api.text, api.text_weight, *top_k_and_score, *filters, *colours_and_weights]
-    trigger.click(run, both, outputs, api_name="search", **SEARCHING)
-    trigger.click(run, both, outputs, api_name="search_both", **SEARCHING)
-    trigger.click(by_photo, [photo, *top_k_and_score, *filters, *colours_and_weights], outputs,
-                  api_name="search_image", **SEARCHING)
-    trigger.click(by_text, [api.text, *top_k_and_score, *filters, *colours_and_weights], outputs,
-                  api_name="search_text", **SEARCHING)
-    trigger.click(more, [api.product_id, *top_k_and_score, *filters, *colours_and_weights], outputs,
-                  api_name="more_like_this", **SEARCHING)
+    components = {"photo": api.photo, "text": api.text, "product_id": api.product_id, "brands": api.brands,
+                  "categories": api.categories, "colours": api.colours, "min_price": api.min_price,
+                  "max_price": api.max_price, "in_stock": api.in_stock, **api.ranking}
+    for name, inputs in API_INPUTS.items():
+        endpoint = not_an_mcp_tool(_api_search(doorway, inputs))  # agents have tools of their own
+        trigger.click(endpoint, [components[field] for field in inputs], [api.gallery, api.status], api_name=name,
+                      **SEARCHING)
 
 
-def _api_filters(brands, categories, low, high, stock, colours) -> dict[str, Any]:
+def _api_search(doorway: Doorway, inputs: tuple[str, ...]) -> Callable[..., tuple]:
+    """A named endpoint's function: its values by position, as `inputs` names them (a caller may leave out those
+    added last), to a search request."""
+    def search(request: gr.Request, *values: Any) -> tuple:
+        given = dict(zip(inputs, values))
+        asked: dict[str, Any] = {"ranking": {name: given.get(name) for name in KNOB},
+                                 "filters": _api_filters(**{name: given.get(name) for name in (*FILTERS, "colours")})}
+        if "product_id" in given:
+            asked["more_like"] = given["product_id"]
+        else:
+            asked.update(photo=given.get("photo"), text="" if given.get("text") is None else given["text"])
+        return _gallery_and_status(doorway, request, asked)
+    return search
+
+
+def _api_filters(brands, categories, min_price, max_price, in_stock, colours) -> dict[str, Any]:
     """The API's filter inputs as the protocol reads them: an empty list or price box is no filter."""
-    return {"brands": brands or [], "categories": categories or [], "colours": colours or [], "min_price": low,
-            "max_price": high, "in_stock": False if stock is None else stock}
+    return {"brands": brands or [], "categories": categories or [], "colours": colours or [],
+            "min_price": min_price, "max_price": max_price, "in_stock": False if in_stock is None else in_stock}
 
 
 def _gallery_and_status(doorway: Doorway, request: gr.Request | None, asked: dict[str, Any]) -> tuple:
@@ -234,9 +228,7 @@ def _refusing_admin_endpoints(admin: Admin, api: ApiInputs) -> None:
     (their inputs positional, in the documented order) and refuse."""
     run = not_an_mcp_tool(handlers.admin_handlers(admin)["save_defaults"])
     trigger, password, saved = gr.Button(visible=False), gr.Textbox(visible=False), gr.Markdown(visible=False)
-    ranking = api.ranking
-    trigger.click(run, [password, ranking["top_k"], ranking["min_score"], api.text_weight, ranking["rerank_weight"],
-                        ranking["keyword_weight"]], saved, api_name="save_defaults")
+    trigger.click(run, [password, *api.ranking.values()], saved, api_name="save_defaults")
 
 
 def _admin_page(page: gr.Blocks, admin: Admin, opening: Opening) -> None:

@@ -18,7 +18,6 @@ from search.config import Settings
 class ApiInputs:
     photo: PhotoInput
     text: gr.Textbox
-    text_weight: gr.Slider
     brands: gr.Dropdown
     categories: gr.Dropdown
     colours: gr.Dropdown
@@ -38,11 +37,10 @@ def build(settings: Settings, opening: Opening) -> ApiInputs:
     return ApiInputs(
         photo=PhotoInput(type="filepath", label=T("photo"), visible=False),
         text=gr.Textbox(label=T("text"), visible=False),
-        text_weight=gr.Slider(0, 1, value=settings.text_weight, step=0.05, label=T("blend"), visible=False),
         brands=facet("brand", "brand"), categories=facet("category", "category"), colours=facet("colour", "colour"),
         min_price=gr.Number(None, label=T("min_price"), minimum=0, visible=False),
         max_price=gr.Number(None, label=T("max_price"), minimum=0, visible=False),
         in_stock=gr.Checkbox(label=T("in_stock"), visible=False),
         product_id=gr.Textbox(visible=False, label="Product id"),
-        ranking=tuning_tab.ranking_sliders(settings, visible=False),
+        ranking=tuning_tab.ranking_sliders(settings.ranking, visible=False),
         gallery=gr.Gallery(label=T("results"), visible=False), status=gr.Markdown(visible=False))

@@ -7,6 +7,8 @@ import gradio as gr
 from catalog.errors import UserError
 from storefront.doorway import Client
 
+WARNING = "⚠️"  # what a problem's line starts with, on every page and in the script
+
 
 def client_of(request: gr.Request | None, doorway: str) -> Client:
     """The client as the limits count it. Behind a proxy (a Space) the address is the last X-Forwarded-For entry,
@@ -26,7 +28,7 @@ def client_of(request: gr.Request | None, doorway: str) -> Client:
 def problem(error: UserError, lang: str = "en", names: dict[str, str] | None = None) -> str:
     """How a page and the API say what went wrong; an input named as this doorway names it (`names`: the protocol's
     field -> the doorway's)."""
-    return f"⚠️ {renamed(error, names or {}).in_language(lang)}"
+    return f"{WARNING} {renamed(error, names or {}).in_language(lang)}"
 
 
 def renamed(error: UserError, names: dict[str, str]) -> UserError:

@@ -16,6 +16,7 @@ from page.latest import LatestSearch
 from page.opening import Opening
 from page.wiring import Updates, Values
 from search.images import ImageError, Photo, PhotoBytes
+from search.ranking import KNOBS
 from storefront.admin import Admin
 from storefront.doorway import Doorway
 from storefront.front import ShopResult, Storefront
@@ -25,11 +26,11 @@ from storefront.text import language
 from storefront.tuning import score_histogram, timings_table
 
 Search = Callable[[Values, gr.Request], Updates]  # a search handler, as the pages wire it
-RANKING = ("min_score", "top_k", "text_weight", "rerank_weight", "keyword_weight")
+RANKING = tuple(knob.name for knob in KNOBS)
 # The Tuning page has every ranking slider and no filters; it shows the results' scores and times too
 TUNING_INPUTS = ("query_photo", "text", *RANKING, "lang")
 CHARTS = ("preview", "status", "histogram", "timings")
-TUNING_HEADER = ("banner", "text_weight", "min_score", "top_k", "rerank_weight", "keyword_weight")
+TUNING_HEADER = ("banner", *RANKING)
 
 
 def ranking(values: Values) -> dict[str, object]:
@@ -166,9 +167,8 @@ def admin_handlers(admin: Admin) -> dict[str, Callable[..., str]]:
     def switch_preset(password, preset, progress=gr.Progress()):
         return guarded(admin, lambda: admin.switch_preset(password, preset, progress=progress), True)
 
-    def save_defaults(password, top_k, min_score, text_weight, rerank_weight, keyword_weight=None):
-        return guarded(admin, lambda: admin.save_defaults(password, top_k, min_score, text_weight, rerank_weight,
-                                                          keyword_weight))
+    def save_defaults(password, *knobs):  # the knobs by position, in KNOBS' order (new ones last, may be absent)
+        return guarded(admin, lambda: admin.save_defaults(password, **dict(zip(RANKING, knobs))))
 
     return {"admin_stats": stats, "admin_ingest": ingest, "admin_delete": delete,
             "admin_switch_preset": switch_preset, "save_defaults": save_defaults}

@@ -30,9 +30,7 @@ class Opening:
         (the shoppers' page asks for its own: `page/shopper_calls.py`)."""
         if self.ranking is None:
             return {}
-        ranking = {name: getattr(self.ranking, name) for name in
-                   ("text_weight", "min_score", "top_k", "rerank_weight", "keyword_weight")}
-        return {"banner": self.banner, **ranking}
+        return {"banner": self.banner, **self.ranking.values()}
 
     def changed(self, since: Opening) -> dict[str, Any]:
         """What this opening shows differently from `since`, by name."""

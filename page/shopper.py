@@ -10,14 +10,24 @@ from pathlib import Path
 
 import gradio as gr
 
+from page.doorways import WARNING
 from page.opening import Opening
 from page.shopper_calls import ShopperCalls, markdown
+from search.ranking import KNOB
 from storefront.doorway import Doorway
+from storefront.front import RECENT_COUNT
 from storefront.text import LABELS, MESSAGES
 
 STATIC = Path(__file__).resolve().parent / "static"
+# The script's files, in the order they run as one function (each is linted, type-checked and, for its pure parts,
+# unit-tested on its own: page/static/package.json)
+SCRIPT = ("pure.js", "state.js", "calls.js", "drawing.js", "events.js")
+MAX_SIDE = 1600  # a bigger photo is shrunk in the browser before it travels: a phone's photo is 4000 px and 4 MB
+MAX_SENT_BYTES = 1_500_000
+LONG_LIST = 12  # choices a filter shows before it offers a box to find one
 # The messages the script writes itself (the rest of what it shows comes from the server in the right language)
 SCRIPT_MESSAGES = ("crop_hint", "crop_second", "crop_done", "filters_active", "photo_drop")
+BLEND = KNOB["text_weight"]  # the shoppers' one ranking knob
 FACET_FILTERS = {"brand": "brand-filter", "category": "category-filter", "colour": "colour-filter"}
 
 
@@ -37,8 +47,19 @@ def build(doorway: Doorway, examples: list[str], opening: Opening) -> gr.HTML:
     return gr.HTML(markup(opening, [calls.picture_url(path) for path in examples],
                           storefront.settings.ranking.text_weight, words["en"]),
                    css_template=(STATIC / "shopper.css").read_text(encoding="utf-8"),
-                   js_on_load=(STATIC / "shopper.js").read_text(encoding="utf-8"), server_functions=calls.functions(),
-                   labels=words, elem_id="shop", apply_default_css=False)
+                   js_on_load=script(), server_functions=calls.functions(), labels=words, shop=constants(),
+                   elem_id="shop", apply_default_css=False)
+
+
+def script() -> str:
+    return "\n".join((STATIC / "shop" / name).read_text(encoding="utf-8") for name in SCRIPT)
+
+
+def constants() -> dict[str, object]:
+    """What the script takes from Python rather than copying it."""
+    return {"history_key": "visual-product-search-history", "language_key": "visual-product-search-language",
+            "recent_count": RECENT_COUNT, "long_list": LONG_LIST, "max_side": MAX_SIDE,
+            "max_sent_bytes": MAX_SENT_BYTES, "warning": WARNING}
 
 
 def markup(opening: Opening, examples: list[str], text_weight: float, said: dict[str, str]) -> str:
@@ -71,9 +92,10 @@ type="button" id="snap" class="primary" {word("take_photo")}</button><button typ
 <label for="query-text" class="label" {word("text")}</label>
 <input id="query-text" type="search" enterkeyhint="search" autocomplete="off" placeholder="{
 escape(said["text_placeholder"])}" data-placeholder="text_placeholder">
-<label for="blend" class="label" {word("blend")}</label>
-<input id="blend" type="range" min="0" max="1" step="0.05" value="{text_weight}" aria-describedby="blend-info">
-<small id="blend-info" {word("blend_info")}</small>
+<label for="blend" class="label" {word("knob_text_weight")}</label>
+<input id="blend" type="range" min="{BLEND.least}" max="{BLEND.most}" step="{BLEND.step}" value="{text_weight}"
+aria-describedby="blend-info">
+<small id="blend-info" {word("knob_text_weight_info")}</small>
 <button type="button" id="search-button" class="primary" {word("search")}</button>
 <button type="button" id="find-items" hidden {word("find_items")}</button>
 <details id="more-ways"><summary {word("more_ways")}</summary>

@@ -10,6 +10,7 @@ import gradio as gr
 from page.inputs import PhotoInput
 from page.labels import T
 from search.config import Settings
+from search.ranking import KNOBS, Ranking
 
 
 @dataclass
@@ -17,11 +18,7 @@ class TuningView:
     photo: PhotoInput
     text: gr.Textbox
     find_items: gr.Button
-    text_weight: gr.Slider
-    min_score: gr.Slider
-    top_k: gr.Slider
-    rerank_weight: gr.Slider
-    keyword_weight: gr.Slider
+    sliders: dict[str, gr.Slider]  # one a ranking knob (search.ranking.KNOBS), by its name
     password: gr.Textbox
     save: gr.Button
     saved: gr.Markdown
@@ -40,9 +37,7 @@ def build(settings: Settings, admin_enabled: bool) -> TuningView:
                                elem_id="tuning-photo")
             find_items = gr.Button(T("find_items"), size="sm", elem_id="tuning-find-items")
             text = gr.Textbox(label=T("text"), placeholder=T("text_placeholder"), elem_id="tuning-text")
-            text_weight = gr.Slider(0, 1, value=settings.text_weight, step=0.05, label=T("blend"),
-                                    info=T("blend_info"), elem_id="tuning-blend")
-            sliders = ranking_sliders(settings)
+            sliders = ranking_sliders(settings.ranking)
             with gr.Group(visible=admin_enabled):
                 password = gr.Textbox(label=T("password"), type="password", elem_id="tuning-password")
                 save = gr.Button(T("save_defaults"), elem_id="save-defaults")
@@ -57,21 +52,15 @@ def build(settings: Settings, admin_enabled: bool) -> TuningView:
             timings = gr.Markdown(elem_id="timings")
     gr.Markdown(T("curve"))
     curve = gr.Plot(show_label=False, elem_id="curve")
-    return TuningView(photo=photo, text=text, find_items=find_items, text_weight=text_weight, **sliders,
+    return TuningView(photo=photo, text=text, find_items=find_items, sliders=sliders,
                       password=password, save=save, saved=saved, status=status, preview=preview, histogram=histogram,
                       timings=timings, curve=curve)
 
 
-def ranking_sliders(settings: Settings, visible: bool = True) -> dict[str, gr.Slider]:
-    """The ranking's sliders, by name: on the Tuning page, and hidden as the named API endpoints' inputs."""
-    def slider_id(name: str) -> str | None:
-        return name if visible else None
-    return {
-        "min_score": gr.Slider(0, 1, value=settings.min_score, step=0.01, label=T("min_score"), visible=visible,
-                               elem_id=slider_id("min-score")),
-        "top_k": gr.Slider(1, 48, value=settings.top_k, step=1, label=T("top_k"), visible=visible,
-                           elem_id=slider_id("top-k")),
-        "rerank_weight": gr.Slider(0, 1, value=settings.rerank_weight, step=0.05, label=T("rerank"),
-                                   info=T("rerank_info"), visible=visible, elem_id=slider_id("rerank")),
-        "keyword_weight": gr.Slider(0, 1, value=settings.keyword_weight, step=0.05, label=T("keyword_weight"),
-                                    info=T("keyword_info"), visible=visible, elem_id=slider_id("keyword-weight"))}
+def ranking_sliders(ranking: Ranking, visible: bool = True) -> dict[str, gr.Slider]:
+    """A slider per ranking knob, by name, at the knob's range and step and at `ranking`'s value: on the Tuning page,
+    and hidden as the named API endpoints' inputs."""
+    return {knob.name: gr.Slider(knob.least, knob.most, value=getattr(ranking, knob.name), step=knob.step,
+                                 label=T(f"knob_{knob.name}"), info=T(f"knob_{knob.name}_info") if knob.info else None,
+                                 visible=visible, elem_id=knob.name.replace("_", "-") if visible else None)
+            for knob in KNOBS}

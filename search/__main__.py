@@ -18,7 +18,7 @@ from catalog.feed_flags import add_feed_flags, feed_options
 from catalog.formats import title_hint
 from search.config import Settings, add_common_flags
 from search.encoders.in_child import start_encoder
-from search.ranking import Filters, Ranking
+from search.ranking import KNOBS, Filters, Ranking
 
 if TYPE_CHECKING:
     from search.service import SearchService
@@ -41,12 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     query = commands.add_parser("query", help="search by photo, text or both")
     query.add_argument("--image", help="path or http(s) address of the query photo")
     query.add_argument("--text", help="query text")
-    query.add_argument("--text-weight", type=float, help="0 = photo only, 1 = text only (default 0.5)")
-    query.add_argument("--top-k", type=int)
-    query.add_argument("--min-score", type=float)
-    query.add_argument("--keyword-weight", type=float, help="share of the text's score from its words (BM25); "
-                                                            "0 = CLIP only, 1 = words only (default 0.5)")
-    query.add_argument("--rerank-weight", type=float, help="business re-ranking weight (default 0)")
+    for knob in KNOBS:  # every ranking knob, as --top-k, --min-score...
+        query.add_argument(f"--{knob.name.replace('_', '-')}", type=int if knob.whole else float,
+                           help=f"{(knob.info or knob.label)[0]} ({knob.least:g} to {knob.most:g}, default "
+                                f"{knob.default:g})")
     query.add_argument("--brand", action="append", default=[])
     query.add_argument("--category", action="append", default=[])
     query.add_argument("--colour", "--color", action="append", default=[], dest="colour")
@@ -144,19 +142,20 @@ def _eval(service: SearchService, settings: Settings, args: argparse.Namespace) 
     from search.evaluate import evaluate, plot_curve, read_labels
     sizes = dict(service.store.facets()["category"])
     labelled = read_labels(args.labels)
-    report = evaluate(_searching(service, settings.keyword_weight), labelled, sizes, args.depth)
+    keyword_weight = settings.ranking.keyword_weight
+    report = evaluate(_searching(service, keyword_weight), labelled, sizes, args.depth)
     print(report.table())
     texts = [item for item in labelled if item.query.text and item.query.image is None]
     if texts:
         print(f"\ntext queries ({len(texts)}), searched three ways:")
         for name, weight in (("keywords only", 1.0), ("vectors only", 0.0),
-                             (f"hybrid (keyword weight {settings.keyword_weight:g})", settings.keyword_weight)):
+                             (f"hybrid (keyword weight {keyword_weight:g})", keyword_weight)):
             if weight < 1 and not service.encoder.reads_text:
                 print(f"{name}: this model reads no text")
                 continue
             print(f"{name}: {evaluate(_searching(service, weight), texts, sizes, args.depth).summary()}")
     if args.plot:
-        print(f"plot: {plot_curve(report, args.plot, settings.min_score)}")
+        print(f"plot: {plot_curve(report, args.plot, settings.ranking.min_score)}")
     return 0
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.errors import UserError
-from search.ranking import Ranking
+from search.ranking import KNOBS, Ranking
 
 # preset -> (open_clip model name, pretrained tag)
 MODEL_PRESETS: dict[str, tuple[str, str | None]] = {
@@ -22,8 +22,9 @@ MODEL_PRESETS: dict[str, tuple[str, str | None]] = {
     "demo-world": ("demo-world", str(Path(__file__).parent / "encoders" / "weights" / "demo-world.safetensors")),
 }
 ENV_PREFIX = "PRODUCT_SEARCH_"
-# What an admin may save from the page as everyone's defaults (kept in `saved_settings`)
-SAVABLE = ("top_k", "min_score", "text_weight", "rerank_weight", "keyword_weight", "model")
+# What an admin may save from the page as everyone's defaults (kept in `saved_settings`): every ranking knob, and
+# the model
+SAVABLE = (*(knob.name for knob in KNOBS), "model")
 
 
 def model_and_weights(model: str, pretrained: str | None = None) -> tuple[str, str | None]:
@@ -39,10 +40,10 @@ class ConfigError(UserError, ValueError):
 
 # Each numeric setting's range (least, most; None: no bound), checked whenever settings are made: a value outside
 # it would otherwise be clamped or misread quietly (a negative exact limit sent every query to Chroma's index).
+# The ranking knobs' ranges are their own (`search.ranking.KNOBS`).
 RANGES: dict[str, tuple[float | None, float | None]] = {
-    "top_k": (1, None), "min_score": (-1.0, 1.0), "text_weight": (0.0, 1.0), "rerank_weight": (0.0, 1.0),
-    "keyword_weight": (0.0, 1.0), "batch_size": (0, None), "exact_limit": (0, None), "item_regions": (1, None),
-    "item_min_score": (-1.0, 1.0), "duplicate_threshold": (-1.0, 1.0), "port": (1, 65535), "url_timeout": (0.1, None)}
+    "batch_size": (0, None), "exact_limit": (0, None), "item_regions": (1, None), "item_min_score": (-1.0, 1.0),
+    "duplicate_threshold": (-1.0, 1.0), "port": (1, 65535), "url_timeout": (0.1, None)}
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,9 @@ class Settings:
     image_cache: Path = Path("data/image-cache")
     duplicate_threshold: float = 0.985
     port: int = 7860
-    top_k: int = 12
-    min_score: float = 0.0
-    text_weight: float = 0.5
-    rerank_weight: float = 0.0
-    # The text's words' share of a text query's score (BM25, fused with the CLIP text vector); the rest is CLIP's
-    keyword_weight: float = 0.5
+    # How results are ranked unless a shopper, the product team or a caller says otherwise: one knob of
+    # `search.ranking.KNOBS` a field, each set by PRODUCT_SEARCH_<KNOB> or saved from the Tuning page
+    ranking: Ranking = Ranking()
     batch_size: int = 0  # pictures the encoder takes at once when indexing; 0: measured on each run's first batches
     # The most products searched exactly from memory; 0: what half this machine's (or container's) memory holds at
     # each product's measured size (search/store/memory.py). Beyond it, Chroma's own index answers
@@ -83,8 +81,10 @@ class Settings:
     mcp: str = ""  # "1" / "true": serve the shopping tools over MCP at /gradio_api/mcp/
 
     def __post_init__(self) -> None:
-        for name, (least, most) in RANGES.items():
-            value = getattr(self, name)
+        bounds = {**RANGES, **{knob.name: (knob.least, knob.most) for knob in KNOBS}}
+        values = {**{name: getattr(self, name) for name in RANGES}, **self.ranking.values()}
+        for name, (least, most) in bounds.items():
+            value = values[name]
             if not math.isfinite(value) or (least is not None and value < least) or (most is not None and value > most):
                 raise ConfigError("setting_range", name=name, value=value, bounds=_bounds(least, most),
                                   env=ENV_PREFIX + name.upper(), flag="--" + name.replace("_", "-"))
@@ -93,24 +93,25 @@ class Settings:
     def serves_mcp(self) -> bool:
         return self.mcp.strip().lower() in ("1", "true", "yes", "on")
 
-    @property
-    def ranking(self) -> Ranking:
-        """How results are ranked unless a shopper, the product team or a caller says otherwise."""
-        return Ranking.of(self.top_k, self.min_score, self.text_weight, self.rerank_weight, self.keyword_weight)
-
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        for field in fields(cls):
-            raw = environ.get(ENV_PREFIX + field.name.upper())
+        types = {**{field.name: field.type for field in fields(cls) if field.name != "ranking"},
+                 **{knob.name: "int" if knob.whole else "float" for knob in KNOBS}}
+        for name, kind in types.items():
+            raw = environ.get(ENV_PREFIX + name.upper())
             if raw not in (None, ""):
                 try:
-                    values[field.name] = _convert(field.type, raw)
+                    values[name] = _convert(kind, raw)
                 except ValueError:
-                    raise ConfigError("setting_type", env=ENV_PREFIX + field.name.upper(), raw=raw,
-                                      kind=field.type) from None
-        return cls(**values)
+                    raise ConfigError("setting_type", env=ENV_PREFIX + name.upper(), raw=raw, kind=kind) from None
+        return cls().replaced(**values)
+
+    def replaced(self, **values: Any) -> Settings:
+        """These settings with `values` by name, a ranking knob's among them."""
+        knobs = {name: values.pop(name) for name in list(values) if name in self.ranking.values()}
+        return replace(self, ranking=replace(self.ranking, **knobs), **values)
 
     def with_saved(self) -> Settings:
         """Override with the defaults an admin saved from the page, if any."""
@@ -119,8 +120,8 @@ class Settings:
             return self
         try:
             saved = json.loads(path.read_text(encoding="utf-8"))
-            types = {f.name: f.type for f in fields(self)}
-            return replace(self, **{k: _convert(types[k], v) for k, v in saved.items() if k in SAVABLE})
+            types = {**{f.name: f.type for f in fields(self)}, **{k.name: "int" if k.whole else "float" for k in KNOBS}}
+            return self.replaced(**{k: _convert(types[k], v) for k, v in saved.items() if k in SAVABLE})
         except (ValueError, TypeError, AttributeError) as error:
             raise ConfigError("saved_unreadable", path=path, detail=error) from None
 
@@ -129,11 +130,12 @@ class Settings:
         unknown = set(values) - set(SAVABLE)
         if unknown:
             raise ConfigError("not_savable", names=", ".join(sorted(unknown)), savable=", ".join(SAVABLE))
-        updated = replace(self, **values)
+        updated = self.replaced(**values)
         path = self.saved_settings
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".part")
-        partial.write_text(json.dumps({k: getattr(updated, k) for k in SAVABLE}, indent=2), encoding="utf-8")
+        saved = {**updated.ranking.values(), "model": updated.model}
+        partial.write_text(json.dumps(saved, indent=2), encoding="utf-8")
         partial.replace(path)
         return updated
 
@@ -141,7 +143,8 @@ class Settings:
         """Override with the CLI flags that were given (those left at None are ignored)."""
         given = {f.name: _convert(f.type, getattr(args, f.name))
                  for f in fields(self) if getattr(args, f.name, None) is not None}
-        return replace(self, **given)
+        knobs = {knob.name: getattr(args, knob.name) for knob in KNOBS if getattr(args, knob.name, None) is not None}
+        return self.replaced(**given, **knobs)
 
 
 def _bounds(least: float | None, most: float | None) -> str:

@@ -19,9 +19,49 @@ class Hit:
     matched: tuple[str, ...] = ()  # the query's words the product holds, when keywords took part
 
 
+Words = tuple[str, str]  # (English, Chinese)
+
+
+@dataclass(frozen=True)
+class Knob:
+    """A ranking setting the product team tunes, declared once: its range, step, default and words drive the
+    settings' checks and environment variables, saving, the Tuning page's sliders, the pages' opening values, the
+    protocol's inputs and the API's (a new knob's input comes last: the API's order is a contract)."""
+
+    name: str  # a `Ranking` field
+    least: float
+    most: float
+    step: float
+    default: float
+    label: Words
+    info: Words | None = None
+    whole: bool = False  # an integer (a count of results)
+
+    def clamped(self, value: float | None) -> float:
+        """A loosely typed value (a slider's float, a caller's None) held to the range; None is the default."""
+        held = self.default if value is None else min(max(float(value), self.least), self.most)
+        return int(held) if self.whole else held
+
+
+KNOBS = (
+    Knob("top_k", 1, 50, 1, 12, ("How many results", "结果数量"), whole=True),
+    Knob("min_score", 0, 1, 0.01, 0.0, ("Minimum match score", "最低匹配分数")),
+    Knob("text_weight", 0, 1, 0.05, 0.5, ("Photo ↔ text blend", "照片 ↔ 文字 权重"),
+         ("0 = photo only, 1 = text only", "0 = 只用照片，1 = 只用文字")),
+    Knob("rerank_weight", 0, 1, 0.05, 0.0, ("Business re-ranking weight", "业务重排序权重"),
+         ("0 = similarity only; more puts in-stock products and prices near the best match first",
+          "0 = 只按相似度；越大越优先有货和价格接近最佳匹配的商品")),
+    Knob("keyword_weight", 0, 1, 0.05, 0.5, ("Keyword weight", "关键词权重"),
+         ("The share of a text's score that comes from its words (brand, title, model number); the rest from CLIP",
+          "文字查询分数中来自关键词（品牌、标题、型号）的比例；其余来自 CLIP")),
+)
+KNOB = {knob.name: knob for knob in KNOBS}
+
+
 @dataclass(frozen=True)
 class Ranking:
-    """How results are ranked, one value from the settings to the page, the CLI and the API."""
+    """How results are ranked, one value from the settings to the page, the CLI and the API. Each field is a knob
+    of `KNOBS`, whose default it has (a test holds the two together)."""
 
     top_k: int = 12  # how many results
     min_score: float = 0.0  # none scoring under it is shown
@@ -30,16 +70,13 @@ class Ranking:
     keyword_weight: float = 0.5  # the share of the text's score from its words (BM25); the rest from CLIP
 
     @classmethod
-    def of(cls, top_k: float = 12, min_score: float = 0.0, text_weight: float = 0.5, rerank_weight: float = 0.0,
-           keyword_weight: float = 0.5) -> Ranking:
-        """From loosely typed values (a slider's float, an API caller's None): each clamped to its range."""
-        return cls(top_k=max(1, int(top_k or 12)), min_score=float(min_score or 0.0),
-                   text_weight=_fraction(text_weight, 0.5), rerank_weight=_fraction(rerank_weight, 0.0),
-                   keyword_weight=_fraction(keyword_weight, 0.5))
+    def of(cls, **values: float | None) -> Ranking:
+        """From loosely typed values by name (a slider's float, an API caller's None): each held to its knob's
+        range, a missing one its default."""
+        return cls(**{knob.name: knob.clamped(values.get(knob.name)) for knob in KNOBS})  # type: ignore[arg-type]
 
-
-def _fraction(value: float | None, default: float) -> float:
-    return default if value is None else share(value)
+    def values(self) -> dict[str, float]:
+        return {knob.name: getattr(self, knob.name) for knob in KNOBS}
 
 
 def share(value: float) -> float:

@@ -14,9 +14,11 @@ from catalog.errors import UserError
 from search.config import MODEL_PRESETS
 from search.encoders.registry import OFFLINE, spec_of
 from search.indexer import IndexSummary, estimate_rows, rows_of
+from search.ranking import KNOBS
 from search.recorded import describe
 from search.service import build_service
 from storefront.front import Storefront
+from storefront.protocol import ranking_choice
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
 PRESETS = (*MODEL_PRESETS, OFFLINE.name)
@@ -83,17 +85,13 @@ class Admin:
         missing = len(ids) - deleted
         return f"Deleted {deleted} of {len(ids)} products" + (f" ({missing} not in the catalog)" if missing else "")
 
-    def save_defaults(self, password: str, top_k: float, min_score: float, text_weight: float,
-                      rerank_weight: float, keyword_weight: float | None = None) -> str:
+    def save_defaults(self, password: str, **knobs: object) -> str:
+        """The ranking knobs given (by name; one left out keeps its value) saved as everyone's defaults."""
         self.check(password)
-        keyword_weight = self.storefront.settings.keyword_weight if keyword_weight is None else keyword_weight
-        settings = self.storefront.settings.save(top_k=int(top_k), min_score=float(min_score),
-                                                 text_weight=float(text_weight), rerank_weight=float(rerank_weight),
-                                                 keyword_weight=float(keyword_weight))
+        settings = self.storefront.settings.save(**ranking_choice(knobs))
         self.storefront.settings = settings
-        return (f"Saved as everyone's defaults in {settings.saved_settings}: {int(top_k)} results, minimum score "
-                f"{min_score:.2f}, blend {text_weight:.2f}, re-rank {rerank_weight:.2f}, keyword weight "
-                f"{keyword_weight:.2f}")
+        saved = ", ".join(f"{knob.label[0].lower()} {getattr(settings.ranking, knob.name):g}" for knob in KNOBS)
+        return f"Saved as everyone's defaults in {settings.saved_settings}: {saved}"
 
     def switch_preset(self, password: str, preset: str, progress: Progress = lambda *_: None) -> str:
         """Index the catalog with another model into its own collection while the current one keeps serving;

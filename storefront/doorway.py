@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from catalog.errors import UserError
@@ -117,12 +117,12 @@ class Doorway:
     def _ranking(self, request: SearchRequest) -> Ranking:
         """The saved ranking, with what the request sets; a photo alone is searched by the photo alone, words alone
         by the words alone, whatever the blend."""
-        chosen = {name: value for name, value in request.ranking.model_dump().items() if value is not None}
+        chosen = request.knobs()
         if request.more_like is None and request.photo is None:
             chosen["text_weight"] = 1.0
         elif request.more_like is None and not request.text.strip():
             chosen["text_weight"] = 0.0
-        return replace(self.storefront.settings.ranking, **chosen)
+        return Ranking.of(**{**self.storefront.settings.ranking.values(), **chosen})
 
     def _items(self, request: ItemsRequest) -> ItemsResult:
         photo = self._photo(request.photo, request.name)

@@ -6,12 +6,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    create_model,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 from catalog.errors import UserError
 from search.images import MAX_BYTES, Photo, PhotoBytes
-from search.ranking import Filters
+from search.ranking import KNOBS, Filters
 from storefront.text import language
 
 MAX_TEXT = 1_000  # characters of a query's words: a sentence, not a document
@@ -66,15 +75,20 @@ class FilterChoice(BaseModel):
 PhotoSource = Annotated[str, StringConstraints(max_length=MAX_ADDRESS)] | PhotoBytes | Photo
 
 
-class RankingChoice(BaseModel):
-    """The ranking knobs a caller may set; each left out is the saved setting."""
+# The ranking knobs a caller may set, one field a knob of `search.ranking.KNOBS` at its range; each left out (None)
+# is the saved setting
+RankingChoice = create_model(
+    "RankingChoice", __config__=ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False),
+    **{knob.name: (Annotated[int if knob.whole else float, Field(ge=knob.least, le=knob.most)] | None, None)
+       for knob in KNOBS})  # type: ignore[call-overload]
 
-    model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
-    top_k: Annotated[int, Field(ge=1, le=MAX_RESULTS)] | None = None
-    min_score: Annotated[float, Field(ge=-1, le=1)] | None = None
-    text_weight: Share | None = None
-    rerank_weight: Share | None = None
-    keyword_weight: Share | None = None
+
+def ranking_choice(knobs: dict[str, object]) -> dict[str, float]:
+    """The knobs a caller gave (an admin's save), checked as a request's are; those not given are left out."""
+    try:
+        return RankingChoice.model_validate(knobs).model_dump(exclude_none=True)
+    except ValidationError as error:
+        raise InvalidInput.of(error.errors()[0]) from None
 
 
 class SearchRequest(Request):
@@ -88,7 +102,11 @@ class SearchRequest(Request):
     text: Text = ""
     more_like: Name | None = None
     filters: FilterChoice = FilterChoice()
-    ranking: RankingChoice = RankingChoice()
+    ranking: RankingChoice = RankingChoice()  # type: ignore[valid-type]  # a model made from KNOBS
+
+    def knobs(self) -> dict[str, float]:
+        """The ranking knobs this request sets, by name."""
+        return self.ranking.model_dump(exclude_none=True)  # type: ignore[attr-defined]
 
 
 class ItemsRequest(Request):

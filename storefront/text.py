@@ -4,6 +4,8 @@ write (status lines, captions, details), which carry numbers and names and are f
 the shopper chose."""
 from __future__ import annotations
 
+from search.ranking import KNOBS
+
 LANGUAGES = {"English": "en", "中文": "zh-CN"}  # what the switch shows -> Gradio's locale code
 
 LABELS: dict[str, dict[str, str]] = {
@@ -13,7 +15,6 @@ LABELS: dict[str, dict[str, str]] = {
         "photo": "Your photo", "crop": "The part searched", "whole_photo": "Whole photo", "url": "…or an image address",
         "url_placeholder": "https://… and press Enter", "load": "Load",
         "text": "Describe it (optional)", "text_placeholder": "e.g. red leather handbag, or: like this but in blue",
-        "blend": "Photo ↔ text blend", "blend_info": "0 = photo only, 1 = text only",
         "search": "Search", "examples": "Or try one of these", "filters": "Filters",
         "more_ways": "Image address and example photos", "close": "Close", "details": "Product details",
         "try_query": "#### A query to tune on\nA photo, a text or both: the results below follow every slider.",
@@ -23,11 +24,6 @@ LABELS: dict[str, dict[str, str]] = {
         "results": "Most similar products", "more": "More like this",
         "recently_viewed": "Recently viewed", "inspired": "Inspired by what you viewed",
         "forget_history": "Forget my history",
-        "top_k": "How many results", "min_score": "Minimum match score",
-        "rerank": "Business re-ranking weight", "rerank_info": "0 = similarity only; more puts in-stock products and "
-                                                            "prices near the best match first",
-        "keyword_weight": "Keyword weight", "keyword_info": "The share of a text's score that comes from its words "
-                                                            "(brand, title, model number); the rest from CLIP",
         "preview": "Current results", "histogram": "#### Scores of the current results", "timings": "#### Time per stage of the last search",
         "curve": "#### What a threshold costs: precision and recall on sample queries drawn from the catalog",
         "password": "Admin password", "save_defaults": "Save as everyone's defaults",
@@ -50,7 +46,6 @@ LABELS: dict[str, dict[str, str]] = {
         "photo": "你的照片", "crop": "正在搜索的部分", "whole_photo": "整张照片", "url": "……或图片地址",
         "url_placeholder": "https://… 然后按回车", "load": "加载",
         "text": "文字描述（可选）", "text_placeholder": "例如：红色皮革手提包，或：像这个但是蓝色的",
-        "blend": "照片 ↔ 文字 权重", "blend_info": "0 = 只用照片，1 = 只用文字",
         "search": "搜索", "examples": "或者试试这些", "filters": "筛选",
         "more_ways": "图片地址和示例照片", "close": "关闭", "details": "商品详情",
         "try_query": "#### 用来调优的查询\n照片、文字或两者：下面的结果随每个滑块变化。",
@@ -59,9 +54,6 @@ LABELS: dict[str, dict[str, str]] = {
         "recognised": "照片中识别出（点击筛选）", "results_here": "结果会显示在这里。",
         "results": "最相似的商品", "more": "更多相似商品",
         "recently_viewed": "最近浏览", "inspired": "根据你的浏览推荐", "forget_history": "清除我的浏览记录",
-        "top_k": "结果数量", "min_score": "最低匹配分数",
-        "rerank": "业务重排序权重", "rerank_info": "0 = 只按相似度；越大越优先有货和价格接近最佳匹配的商品",
-        "keyword_weight": "关键词权重", "keyword_info": "文字查询分数中来自关键词（品牌、标题、型号）的比例；其余来自 CLIP",
         "preview": "当前结果", "histogram": "#### 当前结果的分数分布", "timings": "#### 上次搜索各阶段耗时",
         "curve": "#### 阈值的代价：目录样例查询的精确率与召回率",
         "password": "管理员密码", "save_defaults": "保存为所有人的默认设置",
@@ -78,6 +70,13 @@ LABELS: dict[str, dict[str, str]] = {
         "no_answer": "服务器没有响应：请检查网络后重试。",
     },
 }
+
+# Each ranking knob's label and help, as `knob_<name>` and `knob_<name>_info` (the words are the knob's own)
+for _knob in KNOBS:
+    for _lang, _words in (("en", 0), ("zh-CN", 1)):
+        LABELS[_lang][f"knob_{_knob.name}"] = _knob.label[_words]
+        if _knob.info:
+            LABELS[_lang][f"knob_{_knob.name}_info"] = _knob.info[_words]
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 
+from catalog.errors import UserError
 from page import handlers
 from search.config import Settings
 from search.ranking import Ranking
@@ -24,7 +25,7 @@ def admin(tmp_path, demo_feed):
 
 def test_every_action_refuses_a_wrong_or_missing_password(admin, tmp_path):
     for action in (lambda pw: admin.stats(pw), lambda pw: admin.delete(pw, "demo-0001"),
-                   lambda pw: admin.save_defaults(pw, 5, 0.2, 0.5, 0.0),
+                   lambda pw: admin.save_defaults(pw, top_k=5, min_score=0.2, text_weight=0.5, rerank_weight=0.0),
                    lambda pw: admin.switch_preset(pw, "offline"), lambda pw: admin.ingest(pw, tmp_path / "f.csv")):
         for wrong in ("", None, "open sesame "):
             with pytest.raises(AdminRefused, match="wrong admin password"):
@@ -70,7 +71,7 @@ def test_delete_stats_and_saved_defaults(admin):
     assert admin.delete("open sesame", "demo-0001, not-there") == "Deleted 1 of 2 products (1 not in the catalog)"
     stats = admin.stats("open sesame")
     assert "- **products**: 239" in stats and "test-tiny (random-seed-1234), 64-d, fp32 on cpu" in stats
-    message = admin.save_defaults("open sesame", 9, 0.3, 0.7, 0.25)
+    message = admin.save_defaults("open sesame", top_k=9, min_score=0.3, text_weight=0.7, rerank_weight=0.25)
     assert message.startswith("Saved as everyone's defaults")
     saved = json.loads(admin.storefront.settings.saved_settings.read_text())
     assert (saved["top_k"], saved["min_score"], saved["text_weight"], saved["rerank_weight"]) == (9, 0.3, 0.7, 0.25)
@@ -78,6 +79,12 @@ def test_delete_stats_and_saved_defaults(admin):
     assert [opened[name] for name in ("min_score", "top_k", "rerank_weight", "keyword_weight")] == [0.3, 9, 0.25, 0.5]
     shoppers = replace(admin.storefront.settings.ranking, **handlers.ranking({"text_weight": 0.2}))  # shoppers too
     assert (shoppers.top_k, shoppers.min_score, shoppers.rerank_weight, shoppers.text_weight) == (9, 0.3, 0.25, 0.2)
+    for knobs, told in (({"top_k": "many"}, "top_k: must be a whole number"),
+                        ({"min_score": float("nan")}, "min_score: must be a finite number"),
+                        ({"keyword_weight": 3}, "keyword_weight: must be at most 1")):
+        with pytest.raises(UserError, match=told):  # checked as a request's knobs are; nothing saved
+            admin.save_defaults("open sesame", **knobs)
+    assert json.loads(admin.storefront.settings.saved_settings.read_text())["top_k"] == 9
 
 
 def test_switching_preset_reindexes_into_its_own_collection_then_serves_from_it(admin):

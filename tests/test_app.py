@@ -327,7 +327,7 @@ def test_a_page_opens_with_only_what_changed_since_it_was_drawn(storefront):
     updates = header(drawn=older)({})
     assert set(updates) == {"banner", "text_weight"}
     assert updates["banner"]["value"] == storefront.banner()
-    assert updates["text_weight"] == storefront.settings.text_weight != 0.9
+    assert updates["text_weight"] == storefront.settings.ranking.text_weight != 0.9
 
 
 def test_the_shoppers_page_opens_with_the_banner_model_and_choices_in_its_language(storefront):
@@ -343,7 +343,7 @@ def test_the_shoppers_page_opens_with_the_banner_model_and_choices_in_its_langua
     assert chips and names["category"]["Mugs"] == "马克杯"
     for chip in chips:  # read in Chinese, filtering by the catalog's own value
         assert chip["label"].split(" · ")[0] == names[chip["kind"]][chip["value"]]
-    assert chinese["text_weight"] == storefront.settings.text_weight
+    assert chinese["text_weight"] == storefront.settings.ranking.text_weight
 
 
 def test_a_store_of_another_model_is_refused_not_filled_with_the_demo(storefront, tmp_path):

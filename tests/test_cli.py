@@ -60,7 +60,7 @@ def test_fifty_products_find_themselves_first_from_another_process(tiny_store, d
 def test_query_filters_and_json_fields(tiny_store, demo_feed):
     photo = str(demo_feed.parent / "images" / "demo-0105.png")
     result = _query(tiny_store, "--image", photo, "--brand", "Sora", "--brand", "Lumen", "--max-price", "60",
-                    "--in-stock", "--top-k", "50", "--min-score", "-1")
+                    "--in-stock", "--top-k", "50", "--min-score", "0")
     rows = json.loads(result.stdout)
     assert rows and all(r["brand"] in {"Sora", "Lumen"} and r["price"] <= 60 for r in rows)
     assert set(rows[0]) == {"id", "title", "brand", "category", "price", "currency", "score", "matched_words"}
