@@ -22,7 +22,8 @@ from page import api_inputs, handlers, shopper
 from page import tuning as tuning_tab
 from page.agent_tools import add_agent_tools, not_an_mcp_tool
 from page.api_inputs import ApiInputs
-from page.doorways import client_of, problem
+from page.doorways import client_of, positional, problem
+from page.inputs import photo_payload
 from page.labels import I18N, T
 from page.latest import LatestSearch
 from page.opening import Opening
@@ -165,18 +166,22 @@ def _tuning_page(page: gr.Blocks, doorway: Doorway, admin: Admin, opening: Openi
     page.load(curve.figure, threshold, tuning.curve, api_visibility="private")
 
 
-# The named endpoints' inputs by position (a public contract: new inputs only ever come last). The knobs they had
-# when the order was set stand where they always stood; a knob added since comes after them all, in KNOBS' order.
+# The named endpoints' inputs by position, each (its parameter's name, as gradio_client callers may pass it by
+# keyword; the protocol's field): a public contract, new inputs only ever come last. The knobs they had when the order
+# was set stand where they always stood; a knob added since comes after them all, in KNOBS' order.
 FIRST_KNOBS = ("text_weight", "top_k", "min_score", "rerank_weight", "keyword_weight")
-LATER_KNOBS = tuple(knob.name for knob in KNOBS if knob.name not in FIRST_KNOBS)
-FILTERS = ("brands", "categories", "min_price", "max_price", "in_stock")
-AFTER_FILTERS = ("colours", "rerank_weight", "keyword_weight", *LATER_KNOBS)  # added later: last
+RANKED = (("k", "top_k"), ("score", "min_score"))
+FILTERS = (("brands", "brands"), ("categories", "categories"), ("low", "min_price"), ("high", "max_price"),
+           ("stock", "in_stock"))
+ADDED_LATER = (("colours", "colours"), ("rerank", "rerank_weight"), ("keyword_weight", "keyword_weight"),
+               *((knob.name, knob.name) for knob in KNOBS if knob.name not in FIRST_KNOBS))  # optional
+PHOTO_AND_TEXT = (("image", "photo"), ("text", "text"), ("weight", "text_weight"))
 API_INPUTS = {
-    "search": ("photo", "text", "text_weight", "top_k", "min_score", *FILTERS, *AFTER_FILTERS),
-    "search_both": ("photo", "text", "text_weight", "top_k", "min_score", *FILTERS, *AFTER_FILTERS),
-    "search_image": ("photo", "top_k", "min_score", *FILTERS, *AFTER_FILTERS),
-    "search_text": ("text", "top_k", "min_score", *FILTERS, *AFTER_FILTERS),
-    "more_like_this": ("product_id", "top_k", "min_score", *FILTERS, *AFTER_FILTERS)}
+    "search": (*PHOTO_AND_TEXT, *RANKED, *FILTERS, *ADDED_LATER),
+    "search_both": (*PHOTO_AND_TEXT, *RANKED, *FILTERS, *ADDED_LATER),
+    "search_image": (("image", "photo"), *RANKED, *FILTERS, *ADDED_LATER),
+    "search_text": (("words", "text"), *RANKED, *FILTERS, *ADDED_LATER),
+    "more_like_this": (("product_id", "product_id"), *RANKED, *FILTERS, *ADDED_LATER)}
 
 
 def _api_endpoints(doorway: Doorway, api: ApiInputs) -> None:
@@ -188,9 +193,14 @@ def _api_endpoints(doorway: Doorway, api: ApiInputs) -> None:
                   "categories": api.categories, "colours": api.colours, "min_price": api.min_price,
                   "max_price": api.max_price, "in_stock": api.in_stock, **api.ranking}
     for name, inputs in API_INPUTS.items():
-        endpoint = not_an_mcp_tool(_api_search(doorway, inputs))  # agents have tools of their own
-        trigger.click(endpoint, [components[field] for field in inputs], [api.gallery, api.status], api_name=name,
-                      **SEARCHING)
+        fields = tuple(field for _, field in inputs)
+        endpoint = positional(_api_search(doorway, fields), tuple(parameter for parameter, _ in inputs),
+                              required=len(inputs) - len(ADDED_LATER), defaults={"rerank": 0.0})
+        not_an_mcp_tool(endpoint)  # agents have tools of their own
+        # unprocessed: the protocol checks every value (a component's own preprocessing answered a wrong type with
+        # a bare "the upstream app has raised an exception"); the photo is read as the agents' tools read theirs
+        trigger.click(endpoint, [components[field] for field in fields], [api.gallery, api.status], api_name=name,
+                      preprocess=False, **SEARCHING)
 
 
 def _api_search(doorway: Doorway, inputs: tuple[str, ...]) -> Callable[..., tuple]:
@@ -198,20 +208,32 @@ def _api_search(doorway: Doorway, inputs: tuple[str, ...]) -> Callable[..., tupl
     added last), to a search request."""
     def search(request: gr.Request, *values: Any) -> tuple:
         given = dict(zip(inputs, values))
+        try:
+            photo = photo_payload(given.get("photo"))
+        except UserError as error:
+            return [], problem(error)
+        # an API search left without a re-ranking weight is not re-ranked, as it never was (the saved one is the page's)
+        given["rerank_weight"] = 0.0 if given.get("rerank_weight") is None else given["rerank_weight"]
+        filters = {name: given.get(name) for _, name in (*FILTERS, ADDED_LATER[0])}
         asked: dict[str, Any] = {"ranking": {name: given.get(name) for name in KNOB},
-                                 "filters": _api_filters(**{name: given.get(name) for name in (*FILTERS, "colours")})}
+                                 "filters": _api_filters(**filters)}
         if "product_id" in given:
             asked["more_like"] = given["product_id"]
         else:
-            asked.update(photo=given.get("photo"), text="" if given.get("text") is None else given["text"])
+            asked.update(photo=photo, text="" if given.get("text") is None else given["text"])
         return _gallery_and_status(doorway, request, asked)
     return search
 
 
 def _api_filters(brands, categories, min_price, max_price, in_stock, colours) -> dict[str, Any]:
     """The API's filter inputs as the protocol reads them: an empty list or price box is no filter."""
-    return {"brands": brands or [], "categories": categories or [], "colours": colours or [],
+    return {"brands": _listed(brands), "categories": _listed(categories), "colours": _listed(colours),
             "min_price": min_price, "max_price": max_price, "in_stock": False if in_stock is None else in_stock}
+
+
+def _listed(value: Any) -> Any:
+    """An absent list (a caller's null) is an empty one; anything else is for the protocol to judge."""
+    return [] if value is None else value
 
 
 def _gallery_and_status(doorway: Doorway, request: gr.Request | None, asked: dict[str, Any]) -> tuple:

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import gradio as gr
 from gradio import route_utils
-from gradio.utils import get_upload_folder
 
 from catalog.errors import UserError
 from page.doorways import client_of, renamed
-from page.inputs import take_upload
-from search.images import PhotoBytes
+from page.inputs import photo_payload
 from storefront import agents
 from storefront.doorway import Doorway
 from storefront.protocol import (
@@ -57,7 +54,7 @@ def agent_tools(doorway: Doorway) -> list[Callable]:
         """The tool's answer as JSON text (what MCP carries); a problem as a tool error saying what to change."""
         try:
             if "photo" in asked:
-                asked = {**asked, "photo": _photo(asked["photo"])}
+                asked = {**asked, "photo": photo_payload(asked["photo"])}
             found = doorway.answer(kind, asked, client_of(request, "mcp"))
             return json.dumps(shape(found, _picture_address(request)), ensure_ascii=False)
         except UserError as error:
@@ -214,20 +211,9 @@ def _filters(brands: Any, categories: Any, colours: Any, min_price: Any, max_pri
              in_stock_only: Any) -> dict[str, Any]:
     """The tool's filters as the protocol reads them (an absent list is an empty one); an unknown brand, category
     or colour is a problem for an agent, where a shopper's page only offers known ones."""
-    return {"brands": brands or [], "categories": categories or [], "colours": colours or [],
+    return {"brands": [] if brands is None else brands, "categories": [] if categories is None else categories,
+            "colours": [] if colours is None else colours,
             "min_price": min_price, "max_price": max_price, "in_stock": in_stock_only, "known_only": True}
-
-
-def _photo(image: Any) -> Any:
-    """An image argument as the protocol reads it: an address as it is; a file a Gradio client uploaded with the call
-    (`handle_file`: its FileData) as an `Upload`, but only from Gradio's own upload folder, so a caller cannot name
-    a file of the server's."""
-    if not isinstance(image, dict) or not isinstance(image.get("path"), str):
-        return image
-    path, name = Path(image["path"]).resolve(), str(image.get("orig_name") or Path(image["path"]).name)[:300]
-    if not path.is_relative_to(Path(get_upload_folder()).resolve()):
-        raise UserError("not_uploaded", name=name[:80])
-    return PhotoBytes(take_upload(path), name)  # read and deleted: a shopper's photo is never kept
 
 
 def _complement(share: Any) -> Any:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from page import tuning as tuning_tab
-from page.inputs import PhotoInput
+from page.inputs import ApiPhotoInput
 from page.labels import T
 from page.opening import Opening
 from search.config import Settings
@@ -16,7 +16,7 @@ from search.config import Settings
 
 @dataclass
 class ApiInputs:
-    photo: PhotoInput
+    photo: ApiPhotoInput
     text: gr.Textbox
     brands: gr.Dropdown
     categories: gr.Dropdown
@@ -35,7 +35,7 @@ def build(settings: Settings, opening: Opening) -> ApiInputs:
         return gr.Dropdown(opening.facets.get(name, []), multiselect=True, label=T(label), allow_custom_value=True,
                            visible=False)
     return ApiInputs(
-        photo=PhotoInput(type="filepath", label=T("photo"), visible=False),
+        photo=ApiPhotoInput(type="filepath", label=T("photo"), visible=False),
         text=gr.Textbox(label=T("text"), visible=False),
         brands=facet("brand", "brand"), categories=facet("category", "category"), colours=facet("colour", "colour"),
         min_price=gr.Number(None, label=T("min_price"), minimum=0, visible=False),

@@ -2,12 +2,29 @@
 problem reads on a page or in the API, one line in the reader's language, never a traceback."""
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+from typing import Any
+
 import gradio as gr
 
 from catalog.errors import UserError
 from storefront.doorway import Client
 
 WARNING = "⚠️"  # what a problem's line starts with, on every page and in the script
+
+
+def positional(fn: Callable[..., Any], names: tuple[str, ...], required: int, defaults: dict[str, Any] | None = None,
+               request: bool = True) -> Callable[..., Any]:
+    """`fn([request,] *values)` as Gradio and its API page see it: parameters named `names` (a named endpoint's
+    documented contract, which gradio_client callers may pass by keyword), those after the first `required` optional
+    (None, or their `defaults`), and the request Gradio hands it first (a parameter annotated `gr.Request`)."""
+    first = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD)] if request else []
+    fn.__signature__ = inspect.Signature([*first, *(  # type: ignore[attr-defined]
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=inspect.Parameter.empty
+                          if index < required else (defaults or {}).get(name))
+        for index, name in enumerate(names))])
+    return fn
 
 
 def client_of(request: gr.Request | None, doorway: str) -> Client:

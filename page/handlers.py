@@ -10,7 +10,7 @@ from functools import wraps
 import gradio as gr
 
 from catalog.errors import UserError
-from page.doorways import client_of, problem
+from page.doorways import client_of, positional, problem
 from page.inputs import as_jpeg
 from page.latest import LatestSearch
 from page.opening import Opening
@@ -167,8 +167,9 @@ def admin_handlers(admin: Admin) -> dict[str, Callable[..., str]]:
     def switch_preset(password, preset, progress=gr.Progress()):
         return guarded(admin, lambda: admin.switch_preset(password, preset, progress=progress), True)
 
-    def save_defaults(password, *knobs):  # the knobs by position, in KNOBS' order (new ones last, may be absent)
+    def save(password, *knobs):  # the knobs by position, in KNOBS' order (one added later is last, and optional)
         return guarded(admin, lambda: admin.save_defaults(password, **dict(zip(RANKING, knobs))))
+    save_defaults = positional(save, ("password", *RANKING), required=5, request=False)
 
     return {"admin_stats": stats, "admin_ingest": ingest, "admin_delete": delete,
             "admin_switch_preset": switch_preset, "save_defaults": save_defaults}

@@ -7,12 +7,14 @@ import base64
 import contextlib
 import io
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
-from gradio.data_classes import ImageData
+from gradio.data_classes import GradioRootModel, ImageData
 from gradio.utils import get_upload_folder
 from PIL import Image
 
+from catalog.errors import UserError
 from search.images import PhotoBytes, data_url_bytes
 
 SHOWN_QUALITY = 90
@@ -40,6 +42,41 @@ class PhotoInput(gr.Image):
 
     def get_block_name(self) -> str:
         return "image"
+
+
+class AnyPayload(GradioRootModel):
+    root: Any = None
+
+
+class ApiPhotoInput(PhotoInput):
+    """The named API endpoints' photo: documented as an image, as it always was, but any value a caller sends
+    reaches the endpoint, which reads it as the protocol takes it (`photo_payload`) and says what is wrong. Gradio
+    checks an input against its component's data model before anything else, and a wrong type there was answered
+    only with "the upstream Gradio app has raised an exception"."""
+
+    data_model = AnyPayload
+
+    def api_info(self) -> dict[str, Any]:
+        schema = ImageData.model_json_schema()
+        schema["additional_description"] = schema.pop("description", None)
+        return schema
+
+
+def photo_payload(payload: Any) -> Any:
+    """A photo as an API caller or an agent sent it, for the protocol to read: a file uploaded with the call (a
+    FileData whose path is in Gradio's upload folder) read and deleted, a FileData of a data: URL read; an address as
+    it is. A FileData naming any other path is refused: a caller never names a file of the server's."""
+    if not isinstance(payload, dict):
+        return payload
+    name = str(payload.get("orig_name") or "photo")[:300]
+    url, path = payload.get("url"), payload.get("path")
+    if isinstance(url, str) and url.startswith("data:"):
+        return PhotoBytes(data_url_bytes(url), name)
+    if not isinstance(path, str):
+        return payload  # not a photo: the protocol says what it takes
+    if not Path(path).resolve().is_relative_to(Path(get_upload_folder()).resolve()):
+        raise UserError("not_uploaded", name=name[:80])
+    return PhotoBytes(take_upload(Path(path)), name)
 
 
 def as_jpeg(image: Image.Image) -> bytes:

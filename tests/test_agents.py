@@ -293,6 +293,56 @@ def test_every_image_input_answers_the_same_photo_alike_as_a_file_an_address_and
     # the gallery endpoints' photo box takes a file (Gradio itself fetches no address on this machine's loopback)
     gallery, status = client.predict(ways["file"], 5, 0.0, [], [], None, None, False, api_name="/search_image")
     assert status.startswith("5 products") and "Kestrel Red Striped Coffee Mug" in gallery[0]["caption"]
-    from page.agent_tools import _photo  # a FileData a client writes by hand never names a file of the server's
+    from page.inputs import photo_payload  # a FileData a client writes by hand never names a file of the server's
     with pytest.raises(UserError, match="hostname: a file must be uploaded with the request, not named by a path"):
-        _photo({"path": "/etc/hostname", "meta": {"_type": "gradio.FileData"}, "orig_name": "hostname"})
+        photo_payload({"path": "/etc/hostname", "meta": {"_type": "gradio.FileData"}, "orig_name": "hostname"})
+
+
+def test_every_named_endpoint_answers_every_malformed_input_with_what_it_takes(mcp_app):
+    """Through gradio_client, each search endpoint's every positional input given a number, an empty text, true,
+    null, an object and a nested list of objects (gradio_client sends no NaN): always a gallery and a status line,
+    never an exception; an object or a list of objects is refused naming the input as the protocol names it."""
+    from app import API_INPUTS
+    protocol_name = {"photo": "photo", "text": "text", "product_id": "more_like",
+                     **{name: f"filters.{name}" for name in ("brands", "categories", "colours", "min_price",
+                                                             "max_price", "in_stock")}}
+    valid = {"photo": None, "text": "mug", "product_id": "demo-0105", "brands": [], "categories": [], "colours": [],
+             "min_price": None, "max_price": None, "in_stock": False}
+    client = Client(mcp_app, verbose=False)
+    values = [5, "", True, None, {}, [[{"deep": [1, {"deeper": None}]}]]]
+    calls = []
+    for endpoint, named in API_INPUTS.items():
+        if endpoint == "search_both":
+            continue  # /search's function and inputs under another name
+        inputs = [field for _, field in named]
+        for position, field in enumerate(inputs):
+            for value in values:
+                args = [valid.get(name) for name in inputs]
+                args[position] = value
+                calls.append((endpoint, field, value, client.submit(*args, api_name=f"/{endpoint}")))
+    for endpoint, field, value, job in calls:  # submitted at once, answered as the queue takes them
+        gallery, status = job.result(timeout=120)
+        assert isinstance(status, str) and "Traceback" not in status, (endpoint, field, value, status)
+        if isinstance(value, (dict, list)):
+            name = protocol_name.get(field, f"ranking.{field}")
+            assert status.startswith(f"⚠️ {name}"), (endpoint, field, value, status)
+    assert len(calls) == 6 * sum(len(named) for name, named in API_INPUTS.items() if name != "search_both")
+    gallery, status = client.predict("mug", 3, 0.0, [], [], None, None, False, api_name="/search_text")
+    assert status.startswith("3 products") and len(gallery) == 3  # and the next search answers
+
+
+def test_the_named_endpoints_keep_their_documented_parameters(mcp_app):
+    """Their order and names are a contract (gradio_client callers pass them by position or by keyword): the one
+    doorway behind them changed neither."""
+    endpoints = Client(mcp_app, verbose=False).view_api(return_format="dict", print_info=False)["named_endpoints"]
+    later = ["brands", "categories", "low", "high", "stock", "colours", "rerank", "keyword_weight"]
+    names = {name: [p["parameter_name"] for p in endpoints[f"/{name}"]["parameters"]] for name in (
+        "search", "search_image", "search_text", "more_like_this", "save_defaults")}
+    assert names["search"] == ["image", "text", "weight", "k", "score", *later]
+    assert names["search_image"] == ["image", "k", "score", *later]
+    assert names["search_text"] == ["words", "k", "score", *later]
+    assert names["more_like_this"] == ["product_id", "k", "score", *later]
+    assert names["save_defaults"] == ["password", "top_k", "min_score", "text_weight", "rerank_weight",
+                                      "keyword_weight"]
+    rerank = endpoints["/search_text"]["parameters"][9]
+    assert rerank["parameter_has_default"] and rerank["parameter_default"] == 0.0
