@@ -258,7 +258,7 @@ def _admin_page(page: gr.Blocks, admin: Admin, opening: Opening) -> None:
     endpoint that checks the password (inputs positional, in the documented order)."""
     _staff_links(admin.enabled)
     lang, banner = _header(opening.banner)
-    view = admin_tab.build(admin.storefront.settings.model)
+    view = admin_tab.build(admin.storefront.settings.model.name)
     run = {name: not_an_mcp_tool(action) for name, action in handlers.admin_handlers(admin).items()}
     parts = Page(banner=banner)
     view.refresh.click(run["admin_stats"], view.password, view.stats, api_name="admin_stats")
@@ -312,8 +312,9 @@ def serve(storefront: Storefront, host: str = "127.0.0.1", **launch: Any) -> gr.
     page = build_demo(storefront)
     settings = storefront.settings
     page.queue(default_concurrency_limit=SEARCH_WORKERS, max_size=QUEUE_MAX).launch(
-        server_name=host, server_port=settings.port, mcp_server=settings.serves_mcp, i18n=I18N, theme=THEME, css=CSS,
-        head=HEAD, show_error=False, max_file_size=MAX_BYTES, footer_links=["api", "gradio"], run_history=False,
+        server_name=host, server_port=settings.app.port, mcp_server=settings.app.serves_mcp, i18n=I18N, theme=THEME,
+        css=CSS, head=HEAD, show_error=False, max_file_size=MAX_BYTES, footer_links=["api", "gradio"],
+        run_history=False,
         app_kwargs={"middleware": [Middleware(GZipMiddleware, minimum_size=1024)]}, **launch)
     return page
 

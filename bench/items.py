@@ -40,7 +40,7 @@ SPEED_ROUNDS = 5
 
 
 def offline_storefront(home: Path) -> Storefront:
-    shop = Storefront(Settings(store=home / "store", model="offline", demo_dir=home / "demo",
+    shop = Storefront(Settings.of(store=home / "store", model="offline", demo_dir=home / "demo",
                                image_cache=home / "cache"))
     shop.start()
     return shop
@@ -81,18 +81,18 @@ def proposal_recall(scenes, limit: int) -> dict[str, float]:
 def quality(shop: Storefront, pictures: dict[str, Image.Image], scenes_per_kind: int, label: str,
             seed: int) -> None:
     settings = shop.settings
-    print(f"\n### {label}: {scenes_per_kind} photos per background, minimum match {settings.item_min_score}\n")
+    print(f"\n### {label}: {scenes_per_kind} photos per background, minimum match {settings.app.item_min_score}\n")
     print("| background | regions encoded | products found and first | false markers per photo |")
     print("| --- | --- | --- | --- |")
     for background in BACKGROUNDS:
         scenes = [compose_scene(pictures, background, seed=seed + i) for i in range(scenes_per_kind)]
         for regions in REGION_LIMITS:
-            found, pasted, false = scored(shop.service(), scenes, regions, settings.item_min_score)
+            found, pasted, false = scored(shop.service(), scenes, regions, settings.app.item_min_score)
             print(f"| {background} | {regions} | {found} of {pasted} ({found / pasted:.0%}) | "
                   f"{false / len(scenes):.2f} |")
         if label.startswith("demo"):
-            recall = proposal_recall(scenes, settings.item_regions)
-            print("| | proposals, first " + str(settings.item_regions) + ": " + "; ".join(
+            recall = proposal_recall(scenes, settings.app.item_regions)
+            print("| | proposals, first " + str(settings.app.item_regions) + ": " + "; ".join(
                 f"{name} hold {share:.0%} in {ms:.0f} ms" for name, (share, ms) in recall.items()) + " | | |")
 
 
@@ -111,7 +111,7 @@ def speed(home: Path, pictures: dict[str, Image.Image], offline: Storefront, wit
     photo = Photo.of(compose_scene(pictures, "photo-like", seed=1, count=4).image)
     services = {"offline encoder": offline.service()}
     if with_clip:
-        feed = Path(offline.settings.demo_dir) / "products.csv"
+        feed = Path(offline.settings.store.demo_dir) / "products.csv"
         for precision in ("auto", "fp32"):
             info = EncoderInfo("ViT-B-32", "random-weights-benchmark", 0, "clip", False, True)
             encoder = ClipEncoder("ViT-B-32", None, info, precision=precision)

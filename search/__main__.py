@@ -91,7 +91,8 @@ def _service(settings: Settings, args: argparse.Namespace) -> SearchService:
     process while this one imports Chroma, the keyword index and the exact index's torch (about 3 s here)."""
     loading = None
     if args.command == "query":
-        loading = start_encoder(settings.model, settings.pretrained, settings.precision, settings.device)
+        model = settings.model
+        loading = start_encoder(model.name, model.pretrained, model.precision, model.device)
         import search.store.exact  # noqa: F401 - meanwhile
     from search.service import build_service
     return build_service(settings, for_indexing=args.command == "index", encoder=loading() if loading else None)
@@ -101,15 +102,15 @@ def _index(service: SearchService, settings: Settings, args: argparse.Namespace)
     from search.duplicates import find_duplicates
     from search.fetch import ImageFetcher
     from search.indexer import Indexer, estimate_rows
-    fetcher = ImageFetcher(settings.image_cache)
-    indexer = Indexer(service.encoder, service.store, fetcher, batch_size=settings.batch_size)
+    fetcher = ImageFetcher(settings.store.image_cache)
+    indexer = Indexer(service.encoder, service.store, fetcher, batch_size=settings.store.batch_size)
     options = feed_options(args)
     if hint := title_hint(args.feed, options["column_map"]):
         print(f"hint: {hint}", file=sys.stderr)
     with tqdm(total=estimate_rows(args.feed), unit="row", desc="indexing") as bar:
         summary = indexer.index_feed(args.feed, args.images_root, args.prune,
                                      lambda done: bar.update(done - bar.n), **options)
-    summary.duplicates = find_duplicates(service.store, settings.duplicate_threshold, summary.encoded)
+    summary.duplicates = find_duplicates(service.store, settings.store.duplicate_threshold, summary.encoded)
     print(summary)
     if summary.encoded:
         print(f"encoder: {summary.batch_size}")
@@ -130,7 +131,7 @@ def _print_duplicates(groups: list[list[str]]) -> None:
 
 def _duplicates(store: ProductStore, settings: Settings, args: argparse.Namespace) -> int:
     from search.duplicates import find_duplicates
-    groups = find_duplicates(store, settings.duplicate_threshold)
+    groups = find_duplicates(store, settings.store.duplicate_threshold)
     _print_duplicates(groups)
     if not groups:
         print("no duplicate listings")
@@ -169,7 +170,7 @@ def _query(service: SearchService, settings: Settings, args: argparse.Namespace)
     from search.service import KEYWORDS_ONLY, Query
     filters = Filters(tuple(args.brand), tuple(args.category), args.min_price, args.max_price, args.in_stock,
                       tuple(args.colour))
-    image = download_photo(args.image, settings.url_timeout) if "://" in (args.image or "") else args.image
+    image = download_photo(args.image, settings.app.url_timeout) if "://" in (args.image or "") else args.image
     response = service.search(Query(image, args.text), filters, settings.ranking)
     if response.keywords_only:
         print(f"note: {KEYWORDS_ONLY[response.keywords_only]}", file=sys.stderr)

@@ -47,80 +47,136 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Everything that can be configured. Environment: PRODUCT_SEARCH_<FIELD> (upper case)."""
+class StoreSettings:
+    """Where the catalog is kept, and how it is written."""
 
-    store: Path | str = Path("data/store")  # a folder, or a Chroma server's http(s) address (kept as text)
-    model: str = "fast"
-    pretrained: str | None = None
-    collection: str | None = None
-    precision: str = "auto"
-    device: str = "auto"  # where CLIP runs: auto (a CUDA GPU, then Apple's MPS, then the CPU), cpu, cuda, cuda:N, mps
+    location: Path | str = Path("data/store")  # a folder, or a Chroma server's http(s) address (kept as text)
+    collection: str | None = None  # default: one per model
     demo_dir: Path = Path("data/demo-catalog")
-    image_cache: Path = Path("data/image-cache")
-    duplicate_threshold: float = 0.985
-    port: int = 7860
-    # How results are ranked unless a shopper, the product team or a caller says otherwise: one knob of
-    # `search.ranking.KNOBS` a field, each set by PRODUCT_SEARCH_<KNOB> or saved from the Tuning page
-    ranking: Ranking = Ranking()
+    image_cache: Path = Path("data/image-cache")  # downloaded feed images
     batch_size: int = 0  # pictures the encoder takes at once when indexing; 0: measured on each run's first batches
     # The most products searched exactly from memory; 0: what half this machine's (or container's) memory holds at
     # each product's measured size (search/store/memory.py). Beyond it, Chroma's own index answers
     exact_limit: int = 0
+    duplicate_threshold: float = 0.985
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Which model embeds, with which weights, in which arithmetic, where."""
+
+    name: str = "fast"  # a preset, an open_clip name, hf-hub:ORG/REPO, offline, demo-world or test-tiny
+    pretrained: str | None = None
+    precision: str = "auto"
+    device: str = "auto"  # where CLIP runs: auto (a CUDA GPU, then Apple's MPS, then the CPU), cpu, cuda, cuda:N, mps
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """How the app serves."""
+
+    port: int = 7860
+    admin_password: str | None = None  # without it the page has no Admin tab and admin actions are refused
+    saved_settings: Path = Path("data/saved-settings.json")
+    url_timeout: float = 8.0  # seconds a shopper's image address may take to answer
+    mcp: str = ""  # "1" / "true": serve the shopping tools over MCP at /gradio_api/mcp/
     # "Find every product in this photo": at most this many regions of a photo encoded (its cost), and the best
     # match a region needs to be shown as an item (measured with the offline encoder: docs/benchmarks.md)
     item_regions: int = 32
     item_min_score: float = 0.8
-    admin_password: str | None = None  # without it the page has no Admin tab and admin actions are refused
-    saved_settings: Path = Path("data/saved-settings.json")
-    url_timeout: float = 8.0  # seconds a shopper's image address may take to answer
-    # A public deployment's cap on searches ("30/minute", "500/hour"; empty: none), per browser or API session
-    # and per client address, on the page, the API and the MCP tools alike
-    limit_per_session: str = ""
-    limit_per_address: str = ""
-    mcp: str = ""  # "1" / "true": serve the shopping tools over MCP at /gradio_api/mcp/
-
-    def __post_init__(self) -> None:
-        bounds = {**RANGES, **{knob.name: (knob.least, knob.most) for knob in KNOBS}}
-        values = {**{name: getattr(self, name) for name in RANGES}, **self.ranking.values()}
-        for name, (least, most) in bounds.items():
-            value = values[name]
-            if not math.isfinite(value) or (least is not None and value < least) or (most is not None and value > most):
-                raise ConfigError("setting_range", name=name, value=value, bounds=_bounds(least, most),
-                                  env=ENV_PREFIX + name.upper(), flag="--" + name.replace("_", "-"))
 
     @property
     def serves_mcp(self) -> bool:
         return self.mcp.strip().lower() in ("1", "true", "yes", "on")
 
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """A public deployment's cap on searches ("30/minute", "500/hour"; empty: none), per browser or API session and
+    per client address, on the page, the API and the MCP tools alike."""
+
+    per_session: str = ""
+    per_address: str = ""
+
+
+# Each setting by the name its environment variable (PRODUCT_SEARCH_<NAME>) and its flag (--name) have always had:
+# (section, field). The ranking knobs' names are their own (search.ranking.KNOBS).
+NAMES: dict[str, tuple[str, str]] = {
+    "store": ("store", "location"), "collection": ("store", "collection"), "demo_dir": ("store", "demo_dir"),
+    "image_cache": ("store", "image_cache"), "batch_size": ("store", "batch_size"),
+    "exact_limit": ("store", "exact_limit"), "duplicate_threshold": ("store", "duplicate_threshold"),
+    "model": ("model", "name"), "pretrained": ("model", "pretrained"), "precision": ("model", "precision"),
+    "device": ("model", "device"), "port": ("app", "port"), "admin_password": ("app", "admin_password"),
+    "saved_settings": ("app", "saved_settings"), "url_timeout": ("app", "url_timeout"), "mcp": ("app", "mcp"),
+    "item_regions": ("app", "item_regions"), "item_min_score": ("app", "item_min_score"),
+    "limit_per_session": ("limits", "per_session"), "limit_per_address": ("limits", "per_address"),
+    **{knob.name: ("ranking", knob.name) for knob in KNOBS}}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that can be configured, in typed sections. Environment: PRODUCT_SEARCH_<NAME> (upper case), by
+    the names of `NAMES`; `Settings.of(store=..., model=...)` takes those names too."""
+
+    store: StoreSettings = StoreSettings()
+    model: ModelSettings = ModelSettings()
+    # How results are ranked unless a shopper, the product team or a caller says otherwise: one knob of
+    # `search.ranking.KNOBS` a field, each set by PRODUCT_SEARCH_<KNOB> or saved from the Tuning page
+    ranking: Ranking = Ranking()
+    app: AppSettings = AppSettings()
+    limits: LimitSettings = LimitSettings()
+
+    def __post_init__(self) -> None:
+        bounds = {**RANGES, **{knob.name: (knob.least, knob.most) for knob in KNOBS}}
+        for name, (least, most) in bounds.items():
+            value = self.value(name)
+            if not math.isfinite(value) or (least is not None and value < least) or (most is not None and value > most):
+                raise ConfigError("setting_range", name=name, value=value, bounds=_bounds(least, most),
+                                  env=ENV_PREFIX + name.upper(), flag="--" + name.replace("_", "-"))
+
+    @classmethod
+    def of(cls, **values: Any) -> Settings:
+        """Settings from values by their names (`store`, `model`, `top_k`...), the rest defaults."""
+        return cls().replaced(**values)
+
+    def value(self, name: str) -> Any:
+        """A setting by its name (`port`, `model`, `top_k`...)."""
+        section, field = NAMES[name]
+        return getattr(getattr(self, section), field)
+
+    def replaced(self, **values: Any) -> Settings:
+        """These settings with `values` by name, into their sections."""
+        unknown = set(values) - set(NAMES)
+        if unknown:
+            raise TypeError(f"no setting named {', '.join(sorted(unknown))}")
+        changed: dict[str, dict[str, Any]] = {}
+        for name, value in values.items():
+            section, field = NAMES[name]
+            changed.setdefault(section, {})[field] = value
+        return replace(self, **{section: replace(getattr(self, section), **fields_of)
+                                for section, fields_of in changed.items()})
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        types = {**{field.name: field.type for field in fields(cls) if field.name != "ranking"},
-                 **{knob.name: "int" if knob.whole else "float" for knob in KNOBS}}
-        for name, kind in types.items():
+        for name, kind in _types().items():
             raw = environ.get(ENV_PREFIX + name.upper())
             if raw not in (None, ""):
                 try:
                     values[name] = _convert(kind, raw)
                 except ValueError:
                     raise ConfigError("setting_type", env=ENV_PREFIX + name.upper(), raw=raw, kind=kind) from None
-        return cls().replaced(**values)
-
-    def replaced(self, **values: Any) -> Settings:
-        """These settings with `values` by name, a ranking knob's among them."""
-        knobs = {name: values.pop(name) for name in list(values) if name in self.ranking.values()}
-        return replace(self, ranking=replace(self.ranking, **knobs), **values)
+        return cls.of(**values)
 
     def with_saved(self) -> Settings:
         """Override with the defaults an admin saved from the page, if any."""
-        path = self.saved_settings
+        path = self.app.saved_settings
         if not path.is_file():
             return self
         try:
             saved = json.loads(path.read_text(encoding="utf-8"))
-            types = {**{f.name: f.type for f in fields(self)}, **{k.name: "int" if k.whole else "float" for k in KNOBS}}
+            types = _types()
             return self.replaced(**{k: _convert(types[k], v) for k, v in saved.items() if k in SAVABLE})
         except (ValueError, TypeError, AttributeError) as error:
             raise ConfigError("saved_unreadable", path=path, detail=error) from None
@@ -131,20 +187,32 @@ class Settings:
         if unknown:
             raise ConfigError("not_savable", names=", ".join(sorted(unknown)), savable=", ".join(SAVABLE))
         updated = self.replaced(**values)
-        path = self.saved_settings
+        path = self.app.saved_settings
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".part")
-        saved = {**updated.ranking.values(), "model": updated.model}
+        saved = {**updated.ranking.values(), "model": updated.model.name}
         partial.write_text(json.dumps(saved, indent=2), encoding="utf-8")
         partial.replace(path)
         return updated
 
     def with_args(self, args: argparse.Namespace) -> Settings:
         """Override with the CLI flags that were given (those left at None are ignored)."""
-        given = {f.name: _convert(f.type, getattr(args, f.name))
-                 for f in fields(self) if getattr(args, f.name, None) is not None}
-        knobs = {knob.name: getattr(args, knob.name) for knob in KNOBS if getattr(args, knob.name, None) is not None}
-        return self.replaced(**given, **knobs)
+        types = _types()
+        return self.replaced(**{name: _convert(types[name], getattr(args, name)) for name in NAMES
+                                if getattr(args, name, None) is not None})
+
+
+def _types() -> dict[str, str]:
+    """Each setting's type by its name, as the environment's text is read into it."""
+    types = {}
+    for name, (section, field) in NAMES.items():
+        kind = {f.name: f.type for f in fields(SECTIONS[section])}[field]
+        types[name] = str(kind)
+    return types
+
+
+SECTIONS: dict[str, Any] = {"store": StoreSettings, "model": ModelSettings, "ranking": Ranking, "app": AppSettings,
+                            "limits": LimitSettings}
 
 
 def _bounds(least: float | None, most: float | None) -> str:

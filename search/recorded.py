@@ -16,32 +16,32 @@ from search.store.errors import StoreMismatchError
 def recorded_space(settings: Settings) -> tuple[str, str | None]:
     """The model and weights label a store records for the settings' model (a preset resolved as `load_encoder`
     resolves it)."""
-    spec = spec_of(settings.model)
-    if spec.fixed_weights and not settings.pretrained:
+    spec = spec_of(settings.model.name)
+    if spec.fixed_weights and not settings.model.pretrained:
         return spec.name, spec.fixed_weights
-    model, tag = model_and_weights(settings.model, settings.pretrained)
+    model, tag = model_and_weights(settings.model.name, settings.model.pretrained)
     return model, weights_label(tag)
 
 
 def open_recorded(settings: Settings) -> tuple[ProductStore, str | None]:
     """The store's collection for the settings' model, and a note when it holds only another model's products
     (where `build_service` would have fallen back to the offline encoder for want of weights, say)."""
-    location = str(settings.store)
+    location = str(settings.store.location)
     if not location.startswith(("http://", "https://")) and not Path(location).is_dir():
         raise StoreMismatchError("no_store", location=location)
     collections = {c.name: c.metadata or {} for c in connect(location).list_collections()
-                   if c.name.startswith(COLLECTION_PREFIX) or c.name == settings.collection}
+                   if c.name.startswith(COLLECTION_PREFIX) or c.name == settings.store.collection}
     model, tag = recorded_space(settings)
-    wanted = [name for name, meta in collections.items() if name == settings.collection or
+    wanted = [name for name, meta in collections.items() if name == settings.store.collection or
               (meta.get("encoder_model"), meta.get("encoder_pretrained") or None) == (model, tag)]
     if wanted:
         return ProductStore(location, _info(collections[wanted[0]]), wanted[0]), None
     if len(collections) == 1:
         (name, meta), = collections.items()
         return ProductStore(location, _info(meta), name), (f"the store holds products of {describe_space(meta)} only, "
-                                                            f"not of {settings.model}: these are shown")
+                                                            f"not of {settings.model.name}: these are shown")
     held = "; ".join(describe_space(meta) for meta in collections.values()) or "no products"
-    raise StoreMismatchError("store_other_model", location=location, held=held, model=settings.model)
+    raise StoreMismatchError("store_other_model", location=location, held=held, model=settings.model.name)
 
 
 def _info(metadata: dict[str, Any]) -> EncoderInfo:

@@ -244,7 +244,8 @@ def _keyword_share(ranking: Ranking, keywords_only: str | None, image_vector: np
 
 def build_service(settings: Settings, for_indexing: bool = False, encoder: Encoder | None = None) -> SearchService:
     """The encoder (unless given, loaded) and the store that the settings name, ready to search (or to index into)."""
-    encoder = encoder or load_encoder(settings.model, settings.pretrained, settings.precision, settings.device)
-    store = ProductStore(settings.store, encoder.info, settings.collection, for_indexing=for_indexing,
-                         exact_limit=settings.exact_limit or None)
+    model = settings.model
+    encoder = encoder or load_encoder(model.name, model.pretrained, model.precision, model.device)
+    store = ProductStore(settings.store.location, encoder.info, settings.store.collection, for_indexing=for_indexing,
+                         exact_limit=settings.store.exact_limit or None)
     return SearchService(encoder, store)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hmac
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from catalog.errors import UserError
@@ -40,10 +39,10 @@ class Admin:
 
     @property
     def enabled(self) -> bool:
-        return bool(self.storefront.settings.admin_password)
+        return bool(self.storefront.settings.app.admin_password)
 
     def check(self, password: str | None) -> None:
-        expected = self.storefront.settings.admin_password
+        expected = self.storefront.settings.app.admin_password
         if not expected:
             raise AdminRefused("admin_off")
         if not hmac.compare_digest((password or "").encode(), expected.encode()):
@@ -91,7 +90,7 @@ class Admin:
         settings = self.storefront.settings.save(**ranking_choice(knobs))
         self.storefront.settings = settings
         saved = ", ".join(f"{knob.label[0].lower()} {getattr(settings.ranking, knob.name):g}" for knob in KNOBS)
-        return f"Saved as everyone's defaults in {settings.saved_settings}: {saved}"
+        return f"Saved as everyone's defaults in {settings.app.saved_settings}: {saved}"
 
     def switch_preset(self, password: str, preset: str, progress: Progress = lambda *_: None) -> str:
         """Index the catalog with another model into its own collection while the current one keeps serving;
@@ -100,7 +99,7 @@ class Admin:
         if preset not in PRESETS:
             raise AdminError("unknown_preset", preset=preset, presets=", ".join(PRESETS))
         current = self.storefront.service()
-        settings = replace(self.storefront.settings, model=preset, pretrained=None, collection=None)
+        settings = self.storefront.settings.replaced(model=preset, pretrained=None, collection=None)
         with self._writing:
             service = build_service(settings, for_indexing=True)
             if spec_of(preset).torch and service.encoder.info.kind != "clip":

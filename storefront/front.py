@@ -35,21 +35,13 @@ log = logging.getLogger("storefront")
 
 
 @dataclass
-class ShopResult:
+class ShopResult(results.CardList):
     """One search as the shopper reads it: a card per product, best first, and the status line."""
 
     cards: list[results.Card] = field(default_factory=list)
     status: str = ""
     guesses: list[Guess] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def ids(self) -> list[str]:
-        return [card.id for card in self.cards]
-
-    @property
-    def scores(self) -> list[float]:
-        return [card.score for card in self.cards]
 
     @property
     def gallery(self) -> list[tuple[str, str]]:
@@ -76,7 +68,7 @@ class Storefront:
         self._facet_names: dict[str, dict[str, dict[str, str]]] = {}  # by language: see facet_names
         self._lock = threading.Lock()
         self._started = False
-        self.limits = SearchLimits(settings.limit_per_session, settings.limit_per_address)
+        self.limits = SearchLimits(settings.limits.per_session, settings.limits.per_address)
 
     def start(self) -> SearchService:
         """The start-up step, once: the model and store loaded, an empty store filled with the demo catalog, the
@@ -119,8 +111,8 @@ class Storefront:
         self._recogniser = None
 
     def _index_demo_catalog(self, service: SearchService) -> None:
-        log.warning("the store is empty: building and indexing the demo catalog in %s", self.settings.demo_dir)
-        feed = write_demo_catalog(self.settings.demo_dir)
+        log.warning("the store is empty: building and indexing the demo catalog in %s", self.settings.store.demo_dir)
+        feed = write_demo_catalog(self.settings.store.demo_dir)
         indexer = self.indexer(service)
         with tqdm(total=estimate_rows(feed), unit="product", desc="indexing demo catalog") as bar:
             summary = indexer.index_feed(feed, progress=lambda done: bar.update(done - bar.n))
@@ -128,8 +120,8 @@ class Storefront:
 
     def indexer(self, service: SearchService) -> Indexer:
         """An indexer into `service`'s store, with these settings' image cache and batch size."""
-        return Indexer(service.encoder, service.store, ImageFetcher(self.settings.image_cache),
-                       batch_size=self.settings.batch_size)
+        return Indexer(service.encoder, service.store, ImageFetcher(self.settings.store.image_cache),
+                       batch_size=self.settings.store.batch_size)
 
     def example_photos(self, count: int = 5) -> list[str]:
         """Catalog pictures to try, one per category, from the store (whatever catalog it holds)."""
@@ -146,7 +138,8 @@ class Storefront:
     def image_folders(self) -> list[str]:
         """Folders holding the catalog's pictures: the only files the page may serve."""
         folders = {str(Path(p.shown_picture).resolve().parent) for p in self.service().store.products()}
-        return sorted(folders | {str(Path(self.settings.demo_dir).resolve()), str(self.settings.image_cache.resolve())})
+        store = self.settings.store
+        return sorted(folders | {str(Path(store.demo_dir).resolve()), str(store.image_cache.resolve())})
 
     def banner(self, lang: str = "en") -> str:
         """What shoppers must know of the model's results, in their language: why it stands in for the model asked
@@ -207,7 +200,7 @@ class Storefront:
         url = (url or "").strip()
         if not url:
             raise ImageError("no_address")
-        return prepare_photo(download_photo(url, self.settings.url_timeout))
+        return prepare_photo(download_photo(url, self.settings.app.url_timeout))
 
     def photo(self, source: Any) -> Photo:
         """A shopper's photo, checked, turned upright and keyed, once; raises `ImageError` saying what is wrong."""
@@ -235,8 +228,8 @@ class Storefront:
         """The items of a photo as the settings bound them (regions encoded, the match an item needs), each with
         `per_item` products above the ranking's threshold (the settings' unless `ranking` is given)."""
         settings = self.settings
-        return self.service().find_items(photo, filters, ranking or settings.ranking, regions=settings.item_regions,
-                                         min_score=settings.item_min_score, per_item=per_item)
+        return self.service().find_items(photo, filters, ranking or settings.ranking, regions=settings.app.item_regions,
+                                         min_score=settings.app.item_min_score, per_item=per_item)
 
     def more_like_this(self, product_id: str | None, filters: Filters = Filters(), ranking: Ranking | None = None,
                        lang: str = "en") -> ShopResult:

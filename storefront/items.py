@@ -15,19 +15,11 @@ MARKER_COLOURS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f
 
 
 @dataclass
-class ItemRow:
+class ItemRow(results.CardList):
     number: int
     box: Box
     label: str  # "1 · its best match's title"
     cards: list[results.Card]
-
-    @property
-    def ids(self) -> list[str]:
-        return [card.id for card in self.cards]
-
-    @property
-    def scores(self) -> list[float]:
-        return [card.score for card in self.cards]
 
     @property
     def searched(self) -> Box:

@@ -42,6 +42,20 @@ class Card:
         return "\n".join(line for line in (self.title, self.facts, " · ".join(self.why)) if line)
 
 
+class CardList:
+    """What a list of cards answers (a search's results, an item's row): their ids and scores, best first."""
+
+    cards: list[Card]
+
+    @property
+    def ids(self) -> list[str]:
+        return [card.id for card in self.cards]
+
+    @property
+    def scores(self) -> list[float]:
+        return [card.score for card in self.cards]
+
+
 def cards(response: SearchResponse, guesses: list[Guess], lang: str) -> list[Card]:
     return [card(hit, guesses, lang) for hit in response.hits]
 

@@ -84,7 +84,8 @@ def tiny_service(tmp_path_factory, demo_feed, tiny_encoder) -> SearchService:
 
 def started_storefront(home: Path, model: str) -> Storefront:
     """`python app.py --model MODEL` on an empty store in `home`: the demo catalog drawn and indexed."""
-    shop = Storefront(Settings(store=home / "store", model=model, demo_dir=home / "demo", image_cache=home / "cache"))
+    shop = Storefront(Settings.of(store=home / "store", model=model, demo_dir=home / "demo",
+                                  image_cache=home / "cache"))
     shop.start()
     return shop
 

@@ -16,7 +16,7 @@ from storefront.front import Storefront
 
 @pytest.fixture()
 def admin(tmp_path, demo_feed):
-    settings = Settings(store=tmp_path / "store", model="test-tiny", demo_dir=demo_feed.parent, precision="fp32",
+    settings = Settings.of(store=tmp_path / "store", model="test-tiny", demo_dir=demo_feed.parent, precision="fp32",
                         admin_password="open sesame", saved_settings=tmp_path / "saved.json")
     storefront = Storefront(settings)
     storefront.start()  # the demo catalog indexed into the empty store
@@ -35,7 +35,7 @@ def test_every_action_refuses_a_wrong_or_missing_password(admin, tmp_path):
 
 
 def test_without_a_configured_password_admin_actions_are_off(tmp_path):
-    closed = Admin(Storefront(Settings(store=tmp_path / "store", model="offline")))
+    closed = Admin(Storefront(Settings.of(store=tmp_path / "store", model="offline")))
     assert not closed.enabled
     with pytest.raises(AdminRefused, match="set PRODUCT_SEARCH_ADMIN_PASSWORD"):
         closed.stats("anything")
@@ -73,7 +73,7 @@ def test_delete_stats_and_saved_defaults(admin):
     assert "- **products**: 239" in stats and "test-tiny (random-seed-1234), 64-d, fp32 on cpu" in stats
     message = admin.save_defaults("open sesame", top_k=9, min_score=0.3, text_weight=0.7, rerank_weight=0.25)
     assert message.startswith("Saved as everyone's defaults")
-    saved = json.loads(admin.storefront.settings.saved_settings.read_text())
+    saved = json.loads(admin.storefront.settings.app.saved_settings.read_text())
     assert (saved["top_k"], saved["min_score"], saved["text_weight"], saved["rerank_weight"]) == (9, 0.3, 0.7, 0.25)
     opened = handlers.header(admin.storefront, handlers.TUNING_HEADER)({})  # the next Tuning page starts from them
     assert [opened[name] for name in ("min_score", "top_k", "rerank_weight", "keyword_weight")] == [0.3, 9, 0.25, 0.5]
@@ -84,7 +84,7 @@ def test_delete_stats_and_saved_defaults(admin):
                         ({"keyword_weight": 3}, "keyword_weight: must be at most 1")):
         with pytest.raises(UserError, match=told):  # checked as a request's knobs are; nothing saved
             admin.save_defaults("open sesame", **knobs)
-    assert json.loads(admin.storefront.settings.saved_settings.read_text())["top_k"] == 9
+    assert json.loads(admin.storefront.settings.app.saved_settings.read_text())["top_k"] == 9
 
 
 def test_switching_preset_reindexes_into_its_own_collection_then_serves_from_it(admin):
@@ -96,10 +96,10 @@ def test_switching_preset_reindexes_into_its_own_collection_then_serves_from_it(
     new = admin.storefront.service()
     assert new is not old and new.encoder.info.kind == "offline" and new.store.count() == 240
     assert new.store.name != old.store.name and old.store.count() == 240  # the old collection is kept
-    photo = admin.storefront.settings.demo_dir / "images" / "demo-0105.png"
+    photo = admin.storefront.settings.store.demo_dir / "images" / "demo-0105.png"
     assert new.search(Query(image=photo), ranking=Ranking(top_k=1)).hits[0].product.id == "demo-0105"
-    assert json.loads(admin.storefront.settings.saved_settings.read_text())["model"] == "offline"
-    assert Settings(saved_settings=admin.storefront.settings.saved_settings).with_saved().model == "offline"
+    assert json.loads(admin.storefront.settings.app.saved_settings.read_text())["model"] == "offline"
+    assert Settings.of(saved_settings=admin.storefront.settings.app.saved_settings).with_saved().model.name == "offline"
 
 
 def test_a_preset_that_cannot_load_here_changes_nothing(admin):

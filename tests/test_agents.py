@@ -33,11 +33,11 @@ from storefront.protocol import (
 
 
 def _serve(tmp_path, demo_feed, **settings):
-    storefront = Storefront(Settings(store=tmp_path / "store", model="test-tiny", precision="fp32",
+    storefront = Storefront(Settings.of(store=tmp_path / "store", model="test-tiny", precision="fp32",
                                      demo_dir=demo_feed.parent, port=free_port(),
                                      saved_settings=tmp_path / "saved.json", **settings))
     page = app.serve(storefront, prevent_thread_lock=True, quiet=True)
-    return storefront, page, f"http://127.0.0.1:{storefront.settings.port}"
+    return storefront, page, f"http://127.0.0.1:{storefront.settings.app.port}"
 
 
 @pytest.fixture(scope="module")

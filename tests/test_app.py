@@ -27,15 +27,15 @@ from storefront.front import Storefront
 @pytest.fixture(scope="module")
 def storefront(tmp_path_factory):
     home = tmp_path_factory.mktemp("storefront")
-    storefront = Storefront(Settings(store=home / "store", model="test-tiny", demo_dir=home / "demo",
+    storefront = Storefront(Settings.of(store=home / "store", model="test-tiny", demo_dir=home / "demo",
                                      precision="fp32"))
     storefront.start()
     return storefront
 
 
 def test_starting_fills_an_empty_store_with_the_demo_catalog_and_nothing_else_does(storefront, tmp_path):
-    fresh = Storefront(Settings(store=tmp_path / "store", model="test-tiny", demo_dir=storefront.settings.demo_dir,
-                                precision="fp32"))
+    fresh = Storefront(Settings.of(store=tmp_path / "store", model="test-tiny",
+                                   demo_dir=storefront.settings.store.demo_dir, precision="fp32"))
     assert fresh.service().store.count() == 0  # loading the model and store indexes nothing
     assert fresh.model_line().endswith("0 products")  # nor does a getter
     assert fresh.start().store.count() == 240 and fresh.start().store.count() == 240  # once
@@ -45,7 +45,7 @@ def test_starting_fills_an_empty_store_with_the_demo_catalog_and_nothing_else_do
 
 
 def test_the_banner_says_why_the_model_could_not_be_had_in_the_shoppers_language(tmp_path):
-    fallen = Storefront(Settings(store=tmp_path / "store", model="ViT-B-32", pretrained=str(tmp_path / "nope.bin"),
+    fallen = Storefront(Settings.of(store=tmp_path / "store", model="ViT-B-32", pretrained=str(tmp_path / "nope.bin"),
                                  demo_dir=tmp_path / "demo"))
     notice = fallen.service().encoder.info.notice
     assert fallen.banner() == f"⚠️ **{notice}**" and "nope.bin not found" in notice
@@ -55,7 +55,7 @@ def test_the_banner_says_why_the_model_could_not_be_had_in_the_shoppers_language
 
 
 def _photo(storefront, number="0105"):
-    return str(storefront.settings.demo_dir / "images" / f"demo-{number}.png")
+    return str(storefront.settings.store.demo_dir / "images" / f"demo-{number}.png")
 
 
 def test_search_gives_cards_with_brand_price_and_match(storefront):
@@ -183,7 +183,7 @@ class QuietFiles(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def image_server(storefront):
     storefront.start()  # the demo catalog is written at start
-    serve = functools.partial(QuietFiles, directory=str(storefront.settings.demo_dir))
+    serve = functools.partial(QuietFiles, directory=str(storefront.settings.store.demo_dir))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), serve)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -222,7 +222,7 @@ def test_the_shoppers_page_gets_cards_chips_details_and_history_as_data(storefro
     assert first["id"] == "demo-0105"
     assert (first["title"], first["facts"]) == ("Kestrel Red Striped Coffee Mug", "Kestrel · 25.00 USD")
     assert all(card["facts"].split(" · ")[0] in {"Kestrel", "Sora"} for card in answer["cards"])
-    folder = storefront.settings.demo_dir.resolve() / "images"
+    folder = storefront.settings.store.demo_dir.resolve() / "images"
     assert first["picture"] == f"gradio_api/file={folder}/demo-0105.png"  # the catalog's own file, served in place
     assert [chip["kind"] for chip in answer["chips"]] == ["category"] * 3 + ["colour"] * 2
     details = shopper_call(storefront, "details", id="demo-0105", lang="中文")["html"]
@@ -303,7 +303,8 @@ def test_admin_endpoints_refuse_a_caller_without_the_password(launched_app):
 
 
 def test_an_encoder_that_reads_no_text_still_searches_the_texts_words(storefront, tmp_path):
-    offline = Storefront(Settings(store=tmp_path / "store", model="offline", demo_dir=storefront.settings.demo_dir))
+    offline = Storefront(Settings.of(store=tmp_path / "store", model="offline",
+                                     demo_dir=storefront.settings.store.demo_dir))
     offline.start()
     assert shopper_call(offline, "opening")["banner"] == ""  # chosen, not fallen back to: nothing to warn of
     result = offline.search(None, "navy backpack", ranking=Ranking(top_k=3))
@@ -351,8 +352,9 @@ def test_a_store_of_another_model_is_refused_not_filled_with_the_demo(storefront
 
     storefront.start()  # the test-tiny store, filled with the demo catalog
     with pytest.raises(SystemExit) as refused:  # exit code 1 with this line, never a traceback
-        app.main(["--store", str(storefront.settings.store), "--model", "offline", "--port", "1"])
-    assert str(refused.value).startswith(f"error: the store {storefront.settings.store} was built with test-tiny")
+        app.main(["--store", str(storefront.settings.store.location), "--model", "offline", "--port", "1"])
+    location = storefront.settings.store.location
+    assert str(refused.value).startswith(f"error: the store {location} was built with test-tiny")
 
 
 def test_filters_apply_in_the_store_and_the_empty_state_says_what_to_change(storefront):

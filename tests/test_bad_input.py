@@ -39,7 +39,7 @@ def test_an_awkward_real_photo_is_read_upright_in_rgb(kind):
 @pytest.fixture(scope="module")
 def storefront(tiny_service, tmp_path_factory):
     home = tmp_path_factory.mktemp("bad-input")
-    return Storefront(Settings(store=tiny_service.store.location, model="test-tiny", precision="fp32",
+    return Storefront(Settings.of(store=tiny_service.store.location, model="test-tiny", precision="fp32",
                                demo_dir=home / "demo", url_timeout=URL_TIMEOUT))
 
 

@@ -55,7 +55,7 @@ def test_a_second_writer_is_refused_at_once_naming_the_first(writer, demo_feed, 
 
 def test_the_admin_tab_says_the_store_is_busy(writer, demo_feed):
     store, holder = writer
-    admin = Admin(Storefront(Settings(store=store, model="test-tiny", precision="fp32", admin_password="pw",
+    admin = Admin(Storefront(Settings.of(store=store, model="test-tiny", precision="fp32", admin_password="pw",
                                       demo_dir=demo_feed.parent)))
     said = handlers.admin_handlers(admin)
     assert said["admin_ingest"]("pw", demo_feed, "").startswith(f"⚠️ {demo_feed.name}: the store {store} is being "

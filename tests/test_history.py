@@ -5,7 +5,7 @@ from storefront.front import Storefront
 
 
 def _storefront(tiny_service, tmp_path):
-    return Storefront(Settings(store=tiny_service.store.location, model="test-tiny", precision="fp32"))
+    return Storefront(Settings.of(store=tiny_service.store.location, model="test-tiny", precision="fp32"))
 
 
 def test_recent_views_skip_deleted_products_and_suggestions_skip_the_views(tiny_service, tmp_path):

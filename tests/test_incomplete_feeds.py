@@ -80,7 +80,7 @@ def test_validate_warns_of_missing_fields_and_names_a_title_column(export, capsy
 
 
 def test_products_without_brand_or_price_are_searched_shown_and_filtered_without_invented_values(store):
-    shop = Storefront(Settings(store=store, model="offline", demo_dir=store.parent / "demo"))
+    shop = Storefront(Settings.of(store=store, model="offline", demo_dir=store.parent / "demo"))
     result = shop.search(None, "silver watch", ranking=Ranking(top_k=3))
     title, *rest = result.gallery[0][1].splitlines()
     assert title == "Titan Women Silver Watch"

@@ -29,7 +29,7 @@ def test_sample_queries_are_photos_per_category_and_category_names(tiny_service)
 
 
 def test_the_threshold_curve_is_computed_once_per_model(tmp_path, demo_feed):
-    storefront = Storefront(Settings(store=tmp_path / "store", model="test-tiny", demo_dir=demo_feed.parent,
+    storefront = Storefront(Settings.of(store=tmp_path / "store", model="test-tiny", demo_dir=demo_feed.parent,
                                      precision="fp32"))
     storefront.start()
     curve = ThresholdCurve(storefront)
