@@ -86,3 +86,11 @@ def test_an_unknown_code_is_refused_where_it_is_raised():
         UserError("no_such_problem")
     assert "code" in inspect.signature(UserError).parameters  # positional only: a value may be named `code`
     assert UserError("currency_unknown", code="XYZ").values == {"code": "XYZ"}
+
+
+def test_every_label_and_message_of_the_pages_exists_in_both_languages_with_the_same_values():
+    from storefront.text import LABELS, MESSAGES
+    for table in (LABELS, MESSAGES):
+        assert set(table["en"]) == set(table["zh-CN"])
+        for key, english in table["en"].items():
+            assert fields(english) == fields(table["zh-CN"][key]), key
