@@ -290,9 +290,13 @@ def test_every_image_input_answers_the_same_photo_alike_as_a_file_an_address_and
     assert by_image["file"][0] == "demo-0105" and len(set(map(tuple, by_image.values()))) == 1, by_image
     assert len({json.dumps(answer, sort_keys=True) for answer in items.values()}) == 1, items
     assert len(set(map(tuple, both.values()))) == 1, both
-    # the gallery endpoints' photo box takes a file (Gradio itself fetches no address on this machine's loopback)
-    gallery, status = client.predict(ways["file"], 5, 0.0, [], [], None, None, False, api_name="/search_image")
-    assert status.startswith("5 products") and "Kestrel Red Striped Coffee Mug" in gallery[0]["caption"]
+    # the gallery endpoints' photo: a file, a FileData of a data: URL (README), or an address as text
+    inline = {"url": ways["data URL"], "orig_name": "mug.png", "meta": {"_type": "gradio.FileData"}}
+    galleries = {way: client.predict(photo, 5, 0.0, [], [], None, None, False, api_name="/search_image")
+                 for way, photo in (("file", ways["file"]), ("data URL", inline), ("address", ways["address"]))}
+    assert all(status.startswith("5 products") for _, status in galleries.values()), galleries
+    assert len({tuple(item["caption"] for item in gallery) for gallery, _ in galleries.values()}) == 1
+    assert "Kestrel Red Striped Coffee Mug" in galleries["file"][0][0]["caption"]
     from page.inputs import photo_payload  # a FileData a client writes by hand never names a file of the server's
     with pytest.raises(UserError, match="hostname: a file must be uploaded with the request, not named by a path"):
         photo_payload({"path": "/etc/hostname", "meta": {"_type": "gradio.FileData"}, "orig_name": "hostname"})
