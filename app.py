@@ -261,11 +261,11 @@ def _admin_page(page: gr.Blocks, admin: Admin, opening: Opening) -> None:
     view = admin_tab.build(admin.storefront.settings.model.name)
     run = {name: not_an_mcp_tool(action) for name, action in handlers.admin_handlers(admin).items()}
     parts = Page(banner=banner)
-    view.refresh.click(run["admin_stats"], view.password, view.stats, api_name="admin_stats")
-    for button, name, inputs, result in (
-            (view.index, "admin_ingest", [view.password, view.feed, view.images_root], view.ingest_result),
-            (view.delete, "admin_delete", [view.password, view.delete_ids], view.delete_result),
-            (view.switch, "admin_switch_preset", [view.password, view.preset], view.switch_result)):
+    view.refresh.click(run["admin_stats"], [view.password, lang], view.stats, api_name="admin_stats")
+    for button, name, inputs, result in (  # the page's language last, after the endpoints' documented inputs
+            (view.index, "admin_ingest", [view.password, view.feed, view.images_root, lang], view.ingest_result),
+            (view.delete, "admin_delete", [view.password, view.delete_ids, lang], view.delete_result),
+            (view.switch, "admin_switch_preset", [view.password, view.preset, lang], view.switch_result)):
         parts.on(button.click(run[name], inputs, result, api_name=name).then, handlers.header(admin.storefront,
                  ("banner",)), (), ["banner"], api_visibility="private")
     parts.on(page.load, handlers.header(admin.storefront, ("banner",), drawn=opening), (), ["banner"], **ON_LOAD)

@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from catalog.product import CatalogError
 from catalog.records import RowError
 
 RawRow = tuple[int, dict[str, str]]  # (first line of the row, cells by header name)
@@ -37,7 +38,7 @@ def read_rows(path: Path) -> Iterator[RawRow | RowError]:
         except StopIteration:
             return
         except csv.Error as error:  # e.g. a field larger than the csv module's limit
-            yield RowError(path.name, line, "", f"cannot be parsed ({error})")
+            yield RowError(path.name, line, "", CatalogError("row_unparsable", detail=error))
             line = reader.line_num + 1
             continue
         if any(cell.strip() for cell in cells):
@@ -54,6 +55,5 @@ def header_of(path: Path) -> list[str]:
 def _checked(cells: list[str], header: list[str], source: str, line: int) -> RawRow | RowError:
     if len(cells) != len(header):
         first = cells[0].strip()[:40] if cells else ""
-        return RowError(source, line, first, f"has {len(cells)} fields, the header has {len(header)} "
-                                             "(an unquoted comma or a missing field?)")
+        return RowError(source, line, first, CatalogError("row_fields", found=len(cells), wanted=len(header)))
     return line, dict(zip(header, cells))

@@ -75,7 +75,7 @@ def _mapped(rows: Iterator, source: str, column_map: Mapping[str, str], currency
             try:
                 record["image"] = image_pattern.format_map(_Fields(record))
             except CatalogError as error:
-                yield RowError(source, line, str(record.get("id") or "")[:40], str(error), unit)
+                yield RowError(source, line, str(record.get("id") or "")[:40], error, unit)
                 continue
         yield to_item(record, source, line, unit)
 
@@ -116,10 +116,10 @@ def _read_jsonl(path: Path) -> Iterator:
             try:
                 row = json.loads(text)
             except json.JSONDecodeError as error:
-                yield RowError(path.name, line, "", f"is not valid JSON ({error.msg})")
+                yield RowError(path.name, line, "", CatalogError("not_json", detail=error.msg))
                 continue
             if not isinstance(row, dict):
-                yield RowError(path.name, line, "", "is not a JSON object")
+                yield RowError(path.name, line, "", CatalogError("not_json_object"))
                 continue
             yield line, row, "line"
 

@@ -8,7 +8,7 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
 from catalog.delimited import RawRow
-from catalog.product import is_missing
+from catalog.product import CatalogError, is_missing
 from catalog.records import FeedItem, RowError, to_item
 
 SIGNATURE = {"id", "title", "price", "image_link"}
@@ -34,7 +34,7 @@ def read_merchant_xml(path: Path) -> Iterator[FeedItem]:
             yield to_item(merchant_record(fields), path.name, number, unit="item")
             element.clear()
     except (ElementTree.ParseError, DefusedXmlException) as error:
-        yield RowError(path.name, number + 1, "", f"XML cannot be read past here ({error})", unit="item")
+        yield RowError(path.name, number + 1, "", CatalogError("xml_broken", detail=error), unit="item")
 
 
 def merchant_record(fields: Mapping[str, str]) -> dict:

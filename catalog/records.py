@@ -5,23 +5,38 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from catalog.errors import UserError
 from catalog.product import CatalogError, Product
+
+UNITS = {"line": "行", "item": "项", "row": "行"}  # what a row's number counts, in Chinese
 
 
 @dataclass(frozen=True)
 class RowError:
-    """A feed row that could not become a product: where it is and what is wrong."""
+    """A feed row that could not become a product: where it is and what is wrong (a problem, worded in the reader's
+    language where it is shown; `reason` in English)."""
 
     source: str
     line: int
     product_id: str
-    reason: str
+    problem: UserError
     unit: str = "line"  # "item" in XML feeds, "row" in Parquet: where a line number has no meaning
 
+    @property
+    def reason(self) -> str:
+        return str(self.problem)
+
     def __str__(self) -> str:
+        return self.in_language("en")
+
+    def in_language(self, lang: str) -> str:
+        if lang == "zh-CN":
+            who = f"（编号 {self.product_id}）" if self.product_id else ""
+            where = f"{self.source} " if self.source else ""
+            return f"{where}第 {self.line} {UNITS.get(self.unit, self.unit)}{who}：{self.problem.in_language(lang)}"
         who = f" (id {self.product_id})" if self.product_id else ""
         where = f"{self.source}, {self.unit}" if self.source else self.unit
-        return f"{where} {self.line}{who}: {self.reason}"
+        return f"{where} {self.line}{who}: {self.problem.in_language(lang)}"
 
 
 @dataclass(frozen=True)
@@ -52,7 +67,7 @@ def to_item(record: Mapping[str, Any], source: str, line: int, unit: str = "line
     try:
         return FeedRow(line, Product.from_mapping(record))
     except CatalogError as error:
-        return RowError(source, line, str(record.get("id") or "")[:40], str(error), unit)
+        return RowError(source, line, str(record.get("id") or "")[:40], error, unit)
 
 
 def renamed(row: Mapping[str, Any], column_map: Mapping[str, str]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from catalog.delimited import RawRow
-from catalog.product import is_missing
+from catalog.product import CatalogError, is_missing
 from catalog.records import FeedItem, RowError, to_item
 
 SIGNATURE = {"Handle", "Variant Price"}
@@ -31,15 +31,15 @@ def _products(group: list[RawRow], source: str, currency: str, per_variant: bool
     handle = first.get("Handle", "").strip()
     base = next((cells for _, cells in group if not is_missing(cells.get("Title"))), None)
     if base is None:
-        yield RowError(source, line, handle, "no row of this handle has a Title")
+        yield RowError(source, line, handle, CatalogError("no_title"))
         return
     status = (base.get("Status") or "active").strip().lower()
     if status not in ("active", ""):
-        yield RowError(source, line, handle, f"status is {status!r}: only active products are for sale")
+        yield RowError(source, line, handle, CatalogError("not_active", status=status))
         return
     variants = [(n, cells) for n, cells in group if not is_missing(cells.get("Variant Price"))]
     if not variants:
-        yield RowError(source, line, handle, "has no variant with a price")
+        yield RowError(source, line, handle, CatalogError("no_price"))
         return
     images = sorted(((_number(c.get("Image Position")), c["Image Src"].strip()) for _, c in group
                      if not is_missing(c.get("Image Src"))), key=lambda pair: pair[0])

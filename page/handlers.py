@@ -142,12 +142,13 @@ def shows_problems(handler: Search) -> Search:
     return run
 
 
-def guarded(admin: Admin, call: Callable[[], str], catalog_changes: bool = False) -> str:
-    """Run an admin action; a refusal (no or wrong password) or a mistake is a message, never a traceback."""
+def guarded(admin: Admin, call: Callable[[], str], catalog_changes: bool = False, lang: str = "en") -> str:
+    """Run an admin action; a refusal (no or wrong password) or a mistake is a message in the admin's language,
+    never a traceback."""
     try:
         message = call()
     except UserError as error:
-        return problem(error)
+        return problem(error, lang)
     if catalog_changes:
         gr.set_static_paths(admin.storefront.image_folders())  # new pictures can be served at once
     return message
@@ -155,17 +156,20 @@ def guarded(admin: Admin, call: Callable[[], str], catalog_changes: bool = False
 
 def admin_handlers(admin: Admin) -> dict[str, Callable[..., str]]:
     """The admin tab's handlers, by the name of their API endpoint (whose positional order is documented)."""
-    def stats(password):
-        return guarded(admin, lambda: admin.stats(password))
+    # The Admin page sends its language last (the endpoints' documented inputs come first); English without it
+    def stats(password, lang=None):
+        return guarded(admin, lambda: admin.stats(password, language(lang)), lang=language(lang))
 
-    def ingest(password, feed, images_root, progress=gr.Progress()):
-        return guarded(admin, lambda: admin.ingest(password, feed, images_root, progress=progress), True)
+    def ingest(password, feed, images_root, lang=None, progress=gr.Progress()):
+        return guarded(admin, lambda: admin.ingest(password, feed, images_root, progress=progress,
+                                                   lang=language(lang)), True, language(lang))
 
-    def delete(password, ids):
-        return guarded(admin, lambda: admin.delete(password, ids))  # a deletion brings no new picture folder
+    def delete(password, ids, lang=None):  # a deletion brings no new picture folder
+        return guarded(admin, lambda: admin.delete(password, ids, language(lang)), lang=language(lang))
 
-    def switch_preset(password, preset, progress=gr.Progress()):
-        return guarded(admin, lambda: admin.switch_preset(password, preset, progress=progress), True)
+    def switch_preset(password, preset, lang=None, progress=gr.Progress()):
+        return guarded(admin, lambda: admin.switch_preset(password, preset, progress=progress, lang=language(lang)),
+                       True, language(lang))
 
     def save(password, *knobs):  # the knobs by position, in KNOBS' order (one added later is last, and optional)
         return guarded(admin, lambda: admin.save_defaults(password, **dict(zip(RANKING, knobs))))

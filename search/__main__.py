@@ -118,7 +118,10 @@ def _index(service: SearchService, settings: Settings, args: argparse.Namespace)
         print(f"  skipped {reason}")
     _print_duplicates(summary.duplicates)
     if args.report:
-        Path(args.report).write_text(json.dumps(asdict(summary), indent=2, ensure_ascii=False), encoding="utf-8")
+        skipped = [{"source": row.source, "line": row.line, "product_id": row.product_id, "reason": row.reason,
+                    "unit": row.unit} for row in summary.skipped]  # a skipped row's problem, in English
+        report = {**asdict(summary), "skipped": skipped}
+        Path(args.report).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     return 0
 
 

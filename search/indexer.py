@@ -55,6 +55,11 @@ class IndexSummary:
                 f"skipped {len(self.skipped)}")
 
 
+def _problem(error: Exception) -> UserError:
+    """A picture that could not be read, as the problem to report (an OS error in its own words)."""
+    return error if isinstance(error, UserError) else UserError("unreadable_file", detail=error)
+
+
 @dataclass(frozen=True)
 class _Loaded:
     row: FeedRow
@@ -127,7 +132,7 @@ class Indexer:
                 in_feed.add(item.product_id)  # still listed: a bad row must not prune its product
                 summary.skipped.append(item)
             elif (first := first_lines.repeat_of(item)) is not None:
-                summary.skipped.append(RowError("", item.line, item.product.id, f"duplicate id, first on line {first}"))
+                summary.skipped.append(RowError("", item.line, item.product.id, UserError("duplicate_id", first=first)))
             else:
                 in_feed.add(item.product.id)
                 rows.append(item)
@@ -148,7 +153,7 @@ class Indexer:
                 raise ImageError("image_not_under", image=product.image, root=root)
             data = path.read_bytes()
         except (ImageError, CatalogError, OSError) as error:
-            return _Loaded(row, error=RowError("", row.line, product.id, str(error)))
+            return _Loaded(row, error=RowError("", row.line, product.id, _problem(error)))
         fingerprint = hashlib.sha256(data).hexdigest()[:32] + "/" + self.encoder.info.space_id
         return _Loaded(FeedRow(row.line, replace(product, picture=str(path))), data, fingerprint)
 
@@ -190,7 +195,7 @@ class Indexer:
         try:
             return self.encoder.prepare(load_image(item.data, name=item.row.product.image))
         except ImageError as error:
-            return RowError("", item.row.line, item.row.product.id, str(error))
+            return RowError("", item.row.line, item.row.product.id, error)
 
 
 class _Writes:

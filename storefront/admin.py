@@ -18,6 +18,7 @@ from search.recorded import describe
 from search.service import build_service
 from storefront.front import Storefront
 from storefront.protocol import ranking_choice
+from storefront.text import say
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
 PRESETS = (*MODEL_PRESETS, OFFLINE.name)
@@ -48,13 +49,14 @@ class Admin:
         if not hmac.compare_digest((password or "").encode(), expected.encode()):
             raise AdminRefused("wrong_password")
 
-    def stats(self, password: str) -> str:
+    def stats(self, password: str, lang: str = "en") -> str:
         self.check(password)
         service = self.storefront.service()
-        return "\n".join(f"- **{label}**: {value}" for label, value in describe(service.store, service.encoder.info))
+        return "\n".join(f"- **{say(lang, 'stat_' + label.replace(' ', '_'))}**: {value}"
+                         for label, value in describe(service.store, service.encoder.info))
 
     def ingest(self, password: str, feed: str | Path | None, images_root: str = "",
-               progress: Progress = lambda *_: None) -> str:
+               progress: Progress = lambda *_: None, lang: str = "en") -> str:
         """Index a feed into the serving collection; images are relative to `images_root` or the feed."""
         self.check(password)
         if not feed:
@@ -72,9 +74,9 @@ class Admin:
             except UserError as error:
                 raise AdminError("in_feed", feed=feed.name, problem=error) from error
         self.storefront.catalog_changed()
-        return _summary(feed.name, summary)
+        return _summary(feed.name, summary, lang)
 
-    def delete(self, password: str, ids_text: str) -> str:
+    def delete(self, password: str, ids_text: str, lang: str = "en") -> str:
         self.check(password)
         ids = [part.strip() for part in ids_text.replace(",", "\n").splitlines() if part.strip()]
         if not ids:
@@ -82,7 +84,8 @@ class Admin:
         deleted = self.storefront.service().store.delete(ids)
         self.storefront.catalog_changed()
         missing = len(ids) - deleted
-        return f"Deleted {deleted} of {len(ids)} products" + (f" ({missing} not in the catalog)" if missing else "")
+        return say(lang, "deleted", deleted=deleted, asked=len(ids)) + (say(lang, "not_there", missing=missing)
+                                                                         if missing else "")
 
     def save_defaults(self, password: str, **knobs: object) -> str:
         """The ranking knobs given (by name; one left out keeps its value) saved as everyone's defaults."""
@@ -92,7 +95,7 @@ class Admin:
         saved = ", ".join(f"{knob.label[0].lower()} {getattr(settings.ranking, knob.name):g}" for knob in KNOBS)
         return f"Saved as everyone's defaults in {settings.app.saved_settings}: {saved}"
 
-    def switch_preset(self, password: str, preset: str, progress: Progress = lambda *_: None) -> str:
+    def switch_preset(self, password: str, preset: str, progress: Progress = lambda *_: None, lang: str = "en") -> str:
         """Index the catalog with another model into its own collection while the current one keeps serving;
         serve from the new one only once it is complete."""
         self.check(password)
@@ -110,16 +113,19 @@ class Admin:
                 rows_of(current.store.products()), Path(Path.cwd().anchor),
                 progress=lambda done: progress(min(done / total, 1.0), f"{done} of {total} products"))
         self.storefront.replace_service(service, settings.save(model=preset))
-        return _summary(f"{preset} ({service.encoder.info.label})", summary) + "\n\nNow serving from this model."
+        return _summary(f"{preset} ({service.encoder.info.label})", summary, lang) + "\n\n" + say(lang, "now_serving")
 
 
 
-def _summary(name: str, summary: IndexSummary) -> str:
-    lines = [f"**{name}**: {summary}"]
+def _summary(name: str, summary: IndexSummary, lang: str) -> str:
+    """An indexing run as the Admin page says it, in the admin's language."""
+    lines = [f"**{name}**: " + say(lang, "indexed", added=summary.added, updated=summary.updated,
+                                   unchanged=summary.unchanged, removed=summary.removed, skipped=len(summary.skipped))]
     if summary.encoded:  # what the run measured, as the CLI prints it
         lines.append(f"- encoder: {summary.batch_size}")
-    lines += [f"- skipped {skip}" for skip in summary.skipped[:MAX_REPORTED_SKIPS]]
+    lines += [f"- {say(lang, 'skipped_row', row=skipped.in_language(lang))}"
+              for skipped in summary.skipped[:MAX_REPORTED_SKIPS]]
     if len(summary.skipped) > MAX_REPORTED_SKIPS:
-        lines.append(f"- … and {len(summary.skipped) - MAX_REPORTED_SKIPS} more")
+        lines.append(f"- {say(lang, 'more_skipped', count=len(summary.skipped) - MAX_REPORTED_SKIPS)}")
     return "\n".join(lines)
 

@@ -113,6 +113,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "no_items": "No product stands out in this photo: search the whole photo, or mark one item with two clicks.",
         "item_row": "{number} · {title}",
         "propose": "regions",
+        "deleted": "Deleted {deleted} of {asked} products", "not_there": " ({missing} not in the catalog)",
+        "now_serving": "Now serving from this model.",
+        "indexed": "added {added}, updated {updated}, unchanged {unchanged}, removed {removed}, skipped {skipped}",
+        "skipped_row": "skipped {row}", "more_skipped": "… and {count} more",
+        "stat_store": "store", "stat_model": "model", "stat_products": "products", "stat_brands": "brands",
+        "stat_categories": "categories", "stat_colours": "colours", "stat_also_holds": "also holds",
     },
     "zh-CN": {
         "results": "{count} 件商品",
@@ -146,12 +152,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "no_items": "这张照片中没有突出的商品：请搜索整张照片，或用两次点击标出一件商品。",
         "item_row": "{number} · {title}",
         "propose": "区域",
+        "deleted": "已删除 {asked} 件中的 {deleted} 件商品", "not_there": "（{missing} 件不在目录中）",
+        "now_serving": "现在由这个模型提供搜索。",
+        "indexed": "新增 {added}，更新 {updated}，未变 {unchanged}，移除 {removed}，跳过 {skipped}",
+        "skipped_row": "跳过 {row}", "more_skipped": "……还有 {count} 条",
+        "stat_store": "存储", "stat_model": "模型", "stat_products": "商品", "stat_brands": "品牌",
+        "stat_categories": "类别", "stat_colours": "颜色", "stat_also_holds": "另存有",
     },
 }
 
 
 def language(choice: str | None) -> str:
-    """The locale code for the switch's value (or a code itself); English for anything unknown."""
+    """The locale code for the switch's value (or a code itself); English for anything unknown, of any type."""
+    if not isinstance(choice, str):
+        return "en"
     if choice in MESSAGES:
         return str(choice)
     return LANGUAGES.get(choice or "", "en")

@@ -31,6 +31,7 @@ def test_every_action_refuses_a_wrong_or_missing_password(admin, tmp_path):
             with pytest.raises(AdminRefused, match="wrong admin password"):
                 action(wrong)
     assert handlers.admin_handlers(admin)["admin_delete"]("nope", "demo-0001") == "⚠️ wrong admin password"
+    assert handlers.admin_handlers(admin)["admin_delete"]("nope", "demo-0001", "中文") == "⚠️ 管理员密码错误"
     assert admin.storefront.service().store.count() == 240  # nothing was deleted
 
 
@@ -58,6 +59,10 @@ def test_an_uploaded_feed_is_indexed_with_progress_and_a_summary(admin, tmp_path
     assert "line 3 (id new-2): missing.png: file not found" in summary and "line 4 (id new-3)" in summary
     assert "line 5 (id new-4)" in summary and "leaves the images folder" in summary
     assert seen and seen[-1] == 1.0
+    again = admin.ingest("open sesame", feed, str(pictures), lang="zh-CN")  # on the 中文 Admin page
+    assert again.startswith("**upload.csv**: 新增 0，更新 0，未变 1，移除 0，跳过 3")
+    assert "跳过 第 3 行（编号 new-2）：missing.png：在 " in again and "下找不到文件" in again
+    assert "价格 'ten' 不是数字" in again
     assert ("Acme (1)", "Acme") in admin.storefront.facet_choices()["brand"]  # the page's counts follow
     with pytest.raises(AdminError, match="choose a feed file"):
         admin.ingest("open sesame", None)
@@ -69,6 +74,8 @@ def test_an_uploaded_feed_is_indexed_with_progress_and_a_summary(admin, tmp_path
 
 def test_delete_stats_and_saved_defaults(admin):
     assert admin.delete("open sesame", "demo-0001, not-there") == "Deleted 1 of 2 products (1 not in the catalog)"
+    assert admin.delete("open sesame", "demo-0001, not-there", "zh-CN") == "已删除 2 件中的 0 件商品（2 件不在目录中）"
+    assert "- **商品**: 239" in admin.stats("open sesame", "zh-CN")
     stats = admin.stats("open sesame")
     assert "- **products**: 239" in stats and "test-tiny (random-seed-1234), 64-d, fp32 on cpu" in stats
     message = admin.save_defaults("open sesame", top_k=9, min_score=0.3, text_weight=0.7, rerank_weight=0.25)
