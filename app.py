@@ -109,8 +109,7 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
         add_agent_tools(doorway)
         api = api_inputs.build(settings, opening)
         _api_endpoints(doorway, api)
-        if not admin.enabled:  # no Admin page: the endpoints still exist, and refuse
-            _refusing_admin_endpoints(admin, api)
+        _save_defaults_endpoint(admin, api)
     if admin.enabled:
         with page.route("Admin", "/admin"):
             _admin_page(page, admin, opening)
@@ -140,7 +139,7 @@ def _tuning_page(page: gr.Blocks, doorway: Doorway, admin: Admin, opening: Openi
     tuning = tuning_tab.build(storefront.settings, admin.enabled)
     parts = Page(lang=lang, banner=banner, query_photo=gr.State(None, time_to_live=PHOTO_TTL_S),
                  shown_digest=gr.State(None), **tuning.sliders, **{name: getattr(tuning, name) for name in (
-                     "photo", "text", "status", "preview", "histogram", "timings")})
+                     "photo", "text", "status", "preview", "histogram", "timings", "password", "saved")})
     latest = LatestSearch()
     search = handlers.page_search(doorway, latest)
     searching: dict[str, Any] = {"api_visibility": "private", **SEARCHING}
@@ -157,9 +156,9 @@ def _tuning_page(page: gr.Blocks, doorway: Doorway, admin: Admin, opening: Openi
     curve = ThresholdCurve(storefront)
     threshold = tuning.sliders["min_score"]
     threshold.release(curve.figure, threshold, tuning.curve, api_visibility="private")
-    if admin.enabled:  # the knobs by position, in KNOBS' order (the endpoint's documented order)
-        save = not_an_mcp_tool(handlers.admin_handlers(admin)["save_defaults"])
-        tuning.save.click(save, [tuning.password, *tuning.sliders.values()], tuning.saved, api_name="save_defaults")
+    if admin.enabled:  # the page's own saving, in its language (the API's `/save_defaults` is declared apart)
+        parts.on(tuning.save.click, handlers.save_from_page(admin), ["password", *handlers.RANKING, "lang"],
+                 ["saved"], api_visibility="private")
     parts.on(page.load, handlers.header(storefront, handlers.TUNING_HEADER, drawn=opening), (),
              handlers.TUNING_HEADER, **ON_LOAD)
     page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
@@ -245,9 +244,9 @@ def _gallery_and_status(doorway: Doorway, request: gr.Request | None, asked: dic
     return result.gallery, result.status_line("en")
 
 
-def _refusing_admin_endpoints(admin: Admin, api: ApiInputs) -> None:
-    """Without an admin password there is no Admin page and no saving on the Tuning page, but the endpoints exist
-    (their inputs positional, in the documented order) and refuse."""
+def _save_defaults_endpoint(admin: Admin, api: ApiInputs) -> None:
+    """`/save_defaults`: the password, then the ranking knobs by position, in KNOBS' order (its documented order);
+    without an admin password it exists, and refuses."""
     run = not_an_mcp_tool(handlers.admin_handlers(admin)["save_defaults"])
     trigger, password, saved = gr.Button(visible=False), gr.Textbox(visible=False), gr.Markdown(visible=False)
     trigger.click(run, [password, *api.ranking.values()], saved, api_name="save_defaults")

@@ -154,6 +154,16 @@ def guarded(admin: Admin, call: Callable[[], str], catalog_changes: bool = False
     return message
 
 
+def save_from_page(admin: Admin) -> Callable[[Values], Updates]:
+    """The Tuning page's saving of its sliders as everyone's defaults, answered in the page's language."""
+    def save(values: Values) -> Updates:
+        lang = language(values["lang"])
+        knobs = {name: values[name] for name in RANKING}
+        return {"saved": guarded(admin, lambda: admin.save_defaults(values["password"], lang=lang, **knobs),
+                                 lang=lang)}
+    return save
+
+
 def admin_handlers(admin: Admin) -> dict[str, Callable[..., str]]:
     """The admin tab's handlers, by the name of their API endpoint (whose positional order is documented)."""
     # The Admin page sends its language last (the endpoints' documented inputs come first); English without it

@@ -87,13 +87,14 @@ class Admin:
         return say(lang, "deleted", deleted=deleted, asked=len(ids)) + (say(lang, "not_there", missing=missing)
                                                                          if missing else "")
 
-    def save_defaults(self, password: str, **knobs: object) -> str:
+    def save_defaults(self, password: str, lang: str = "en", **knobs: object) -> str:
         """The ranking knobs given (by name; one left out keeps its value) saved as everyone's defaults."""
         self.check(password)
         settings = self.storefront.settings.save(**ranking_choice(knobs))
         self.storefront.settings = settings
-        saved = ", ".join(f"{knob.label[0].lower()} {getattr(settings.ranking, knob.name):g}" for knob in KNOBS)
-        return f"Saved as everyone's defaults in {settings.app.saved_settings}: {saved}"
+        words = lang == "zh-CN"
+        saved = ", ".join(f"{knob.label[words]} {getattr(settings.ranking, knob.name):g}" for knob in KNOBS)
+        return say(lang, "saved_defaults", path=settings.app.saved_settings, knobs=saved)
 
     def switch_preset(self, password: str, preset: str, progress: Progress = lambda *_: None, lang: str = "en") -> str:
         """Index the catalog with another model into its own collection while the current one keeps serving;

@@ -92,6 +92,9 @@ def test_delete_stats_and_saved_defaults(admin):
         with pytest.raises(UserError, match=told):  # checked as a request's knobs are; nothing saved
             admin.save_defaults("open sesame", **knobs)
     assert json.loads(admin.storefront.settings.app.saved_settings.read_text())["top_k"] == 9
+    on_the_page = {"password": "open sesame", **admin.storefront.settings.ranking.values(), "top_k": 10, "lang": "中文"}
+    said = handlers.save_from_page(admin)(on_the_page)["saved"]  # the Tuning page's saving, in its language
+    assert said.startswith("已保存为所有人的默认设置") and "结果数量 10" in said
 
 
 def test_switching_preset_reindexes_into_its_own_collection_then_serves_from_it(admin):
