@@ -21,6 +21,15 @@ class UserError(Exception):
         """Pickled as its code and values (a child process's error crosses a pipe), not as its English words."""
         return _rebuilt, (type(self), self.code, self.values)
 
+    def renamed(self, names: dict[str, str]) -> UserError:
+        """This problem with the input it names called as a front end calls it (an MCP tool's `image_address` is the
+        protocol's `photo`, the CLI's `--min-price` its `filters.min_price`)."""
+        field = self.values.get("field")
+        named = next((name for name in names if field == name or str(field).startswith(name + ".")), None)
+        if not isinstance(field, str) or named is None:
+            return self
+        return UserError(self.code, **{**self.values, "field": names[named] + field[len(named):]})
+
     def in_language(self, lang: str) -> str:
         """The message in `lang` (a locale code such as "zh-CN"; English for any other)."""
         return word(self.code, lang, {name: value.in_language(lang) if isinstance(value, UserError) else value

@@ -11,7 +11,7 @@ import gradio as gr
 from gradio import route_utils
 
 from catalog.errors import UserError
-from page.doorways import client_of, renamed
+from page.doorways import client_of
 from page.inputs import photo_payload
 from storefront import agents
 from storefront.doorway import Doorway
@@ -58,7 +58,7 @@ def agent_tools(doorway: Doorway) -> list[Callable]:
             found = doorway.answer(kind, asked, client_of(request, "mcp"))
             return json.dumps(shape(found, _picture_address(request)), ensure_ascii=False)
         except UserError as error:
-            raise gr.Error(str(renamed(error, ARGUMENTS)), print_exception=False) from None
+            raise gr.Error(str(error.renamed(ARGUMENTS)), print_exception=False) from None
 
     def search_products_by_image(image_address: str, top_k: int = 10, brands: list[str] | None = None,
                                  categories: list[str] | None = None, colours: list[str] | None = None,

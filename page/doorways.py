@@ -45,13 +45,4 @@ def client_of(request: gr.Request | None, doorway: str) -> Client:
 def problem(error: UserError, lang: str = "en", names: dict[str, str] | None = None) -> str:
     """How a page and the API say what went wrong; an input named as this doorway names it (`names`: the protocol's
     field -> the doorway's)."""
-    return f"{WARNING} {renamed(error, names or {}).in_language(lang)}"
-
-
-def renamed(error: UserError, names: dict[str, str]) -> UserError:
-    """The problem with the input it names called as the doorway calls it (an MCP tool's `image_address` is the
-    protocol's `photo`)."""
-    field = error.values.get("field")
-    if not isinstance(field, str) or field not in names:
-        return error
-    return UserError(error.code, **{**error.values, "field": names[field]})
+    return f"{WARNING} {error.renamed(names or {}).in_language(lang)}"

@@ -18,7 +18,7 @@ from catalog.feed_flags import add_feed_flags, feed_options
 from catalog.formats import title_hint
 from search.config import Settings, add_common_flags
 from search.encoders.in_child import start_encoder
-from search.ranking import KNOBS, Filters, Ranking
+from search.ranking import KNOBS, Ranking
 
 if TYPE_CHECKING:
     from search.service import SearchService
@@ -168,11 +168,21 @@ def _searching(service: SearchService, keyword_weight: float):
                                                                   keyword_weight=keyword_weight))
 
 
+# The filters' fields as the CLI's flags name them, so a problem names the flag that was given
+FLAGS = {"min_price": "--min-price", "max_price": "--max-price", "brands": "--brand", "categories": "--category",
+         "colours": "--colour"}
+
+
 def _query(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
+    from search.choices import FilterChoice, validated
     from search.fetch import download_photo
     from search.service import KEYWORDS_ONLY, Query
-    filters = Filters(tuple(args.brand), tuple(args.category), args.min_price, args.max_price, args.in_stock,
-                      tuple(args.colour))
+    asked = {"brands": args.brand, "categories": args.category, "colours": args.colour, "min_price": args.min_price,
+             "max_price": args.max_price, "in_stock": args.in_stock}
+    try:  # checked as every front end's filters are
+        filters = validated(FilterChoice, asked).filters()
+    except UserError as error:
+        raise error.renamed(FLAGS) from None
     image = download_photo(args.image, settings.app.url_timeout) if "://" in (args.image or "") else args.image
     response = service.search(Query(image, args.text), filters, settings.ranking)
     if response.keywords_only:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from catalog.errors import UserError
+from search.choices import ranking_choice
 from search.config import MODEL_PRESETS
 from search.encoders.registry import OFFLINE, spec_of
 from search.indexer import IndexSummary, estimate_rows, rows_of
@@ -17,7 +18,6 @@ from search.ranking import KNOBS
 from search.recorded import describe
 from search.service import build_service
 from storefront.front import Storefront
-from storefront.protocol import ranking_choice
 from storefront.text import say
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)

@@ -88,6 +88,18 @@ def test_the_cli_says_what_is_wrong_and_exits_2(tiny_service, tmp_path, capsys):
             assert code == 0 and len(out.splitlines()) == 2, (kind, err)
 
 
+def test_the_cli_checks_its_filters_and_knobs_as_every_front_end_does(tiny_service, capsys):
+    """The same types and words as the page's, the API's and the tools' (search/choices.py), the input named as the
+    CLI names it."""
+    store = ["--store", tiny_service.store.location, "--model", "test-tiny", "--precision", "fp32", "--text", "mug"]
+    for flags, told in ((["--min-price", "-5"], "error: --min-price: must be at least 0"),
+                        (["--min-price", "50", "--max-price", "10"], "error: min_price 50.0 is above max_price 10.0"),
+                        (["--top-k", "500"], "error: top_k = 500 cannot be used: it must be between 1 and 50"),
+                        (["--brand", "x" * 400], "error: --brand.0: must be at most 300 characters")):
+        assert search_cli(["query", *flags, *store]) == 2
+        assert capsys.readouterr().err.splitlines()[-1].startswith(told), flags
+
+
 class Addresses(BaseHTTPRequestHandler):
     """/slow never answers in time, /page is a web page, /photo.jpg is a photo."""
 

@@ -10,7 +10,7 @@ import pytest
 import app  # noqa: F401  (every module that defines an error is imported through it)
 from catalog.errors import UserError
 from catalog.problems import PROBLEMS, fields, word
-from storefront.protocol import KINDS
+from search.choices import KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / "app.py", *(path for folder in ("catalog", "search", "storefront", "page")
@@ -55,7 +55,7 @@ def test_every_raised_problem_names_a_code_that_has_words():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in kinds:
                 first = node.args[0] if node.args else None
-                if path.name == "protocol.py" and isinstance(first, ast.Name):
+                if path.name == "choices.py" and isinstance(first, ast.Name):
                     continue  # what an input takes: one of KINDS' codes, checked below
                 if isinstance(first, ast.Attribute) and first.attr == "code":
                     continue  # a problem told again, its input renamed
