@@ -22,7 +22,7 @@ from page import api_inputs, handlers, shopper
 from page import tuning as tuning_tab
 from page.agent_tools import add_agent_tools, not_an_mcp_tool
 from page.api_inputs import ApiInputs
-from page.doorways import client_of, positional, problem
+from page.doorways import client_of, listed, positional, problem
 from page.inputs import photo_payload
 from page.labels import I18N, T
 from page.latest import LatestSearch
@@ -226,13 +226,8 @@ def _api_search(doorway: Doorway, inputs: tuple[str, ...]) -> Callable[..., tupl
 
 def _api_filters(brands, categories, min_price, max_price, in_stock, colours) -> dict[str, Any]:
     """The API's filter inputs as the protocol reads them: an empty list or price box is no filter."""
-    return {"brands": _listed(brands), "categories": _listed(categories), "colours": _listed(colours),
+    return {"brands": listed(brands), "categories": listed(categories), "colours": listed(colours),
             "min_price": min_price, "max_price": max_price, "in_stock": False if in_stock is None else in_stock}
-
-
-def _listed(value: Any) -> Any:
-    """An absent list (a caller's null) is an empty one; anything else is for the protocol to judge."""
-    return [] if value is None else value
 
 
 def _gallery_and_status(doorway: Doorway, request: gr.Request | None, asked: dict[str, Any]) -> tuple:

@@ -11,7 +11,7 @@ import gradio as gr
 from gradio import route_utils
 
 from catalog.errors import UserError
-from page.doorways import client_of
+from page.doorways import client_of, listed
 from page.inputs import photo_payload
 from storefront import agents
 from storefront.doorway import Doorway
@@ -211,8 +211,7 @@ def _filters(brands: Any, categories: Any, colours: Any, min_price: Any, max_pri
              in_stock_only: Any) -> dict[str, Any]:
     """The tool's filters as the protocol reads them (an absent list is an empty one); an unknown brand, category
     or colour is a problem for an agent, where a shopper's page only offers known ones."""
-    return {"brands": [] if brands is None else brands, "categories": [] if categories is None else categories,
-            "colours": [] if colours is None else colours,
+    return {"brands": listed(brands), "categories": listed(categories), "colours": listed(colours),
             "min_price": min_price, "max_price": max_price, "in_stock": in_stock_only, "known_only": True}
 
 

@@ -27,6 +27,11 @@ def positional(fn: Callable[..., Any], names: tuple[str, ...], required: int, de
     return fn
 
 
+def listed(value: Any) -> Any:
+    """An absent list (a caller's null) is an empty one; anything else is for the protocol to judge."""
+    return [] if value is None else value
+
+
 def client_of(request: gr.Request | None, doorway: str) -> Client:
     """The client as the limits count it. Behind a proxy (a Space) the address is the last X-Forwarded-For entry,
     the one the proxy added: the entries before it are whatever the client sent. An MCP tool call gets the HTTP

@@ -56,7 +56,7 @@ def tuning_items(doorway: Doorway) -> Callable[[Values, gr.Request], Updates]:
         except UserError as error:
             return {"status": problem(error, lang)}
         scores = [score for row in result.rows for score in row.scores]
-        return {"preview": [card for row in result.rows for card in ShopResult(row.cards).gallery],
+        return {"preview": [shown for row in result.rows for shown in row.gallery],
                 "status": items_status(result, lang),
                 "histogram": score_histogram(scores, doorway.storefront.settings.ranking.min_score),
                 "timings": timings_table(result.timings_ms)}

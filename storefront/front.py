@@ -43,11 +43,6 @@ class ShopResult(results.CardList):
     guesses: list[Guess] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def gallery(self) -> list[tuple[str, str]]:
-        """(picture, caption) per card, as a Gradio gallery shows them (the Tuning page's, the API's)."""
-        return [(card.picture, card.caption) for card in self.cards]
-
     def status_line(self, lang: str) -> str:
         """What the search found, with the time it took, as the pages and the API say it."""
         timing = results.timings_line(self.timings_ms, lang)

@@ -55,6 +55,11 @@ class CardList:
     def scores(self) -> list[float]:
         return [card.score for card in self.cards]
 
+    @property
+    def gallery(self) -> list[tuple[str, str]]:
+        """(picture, caption) per card, as a Gradio gallery shows them (the Tuning page's, the API's)."""
+        return [(card.picture, card.caption) for card in self.cards]
+
 
 def cards(response: SearchResponse, guesses: list[Guess], lang: str) -> list[Card]:
     return [card(hit, guesses, lang) for hit in response.hits]
