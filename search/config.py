@@ -43,7 +43,8 @@ class ConfigError(UserError, ValueError):
 # The ranking knobs' ranges are their own (`search.ranking.KNOBS`).
 RANGES: dict[str, tuple[float | None, float | None]] = {
     "batch_size": (0, None), "exact_limit": (0, None), "item_regions": (1, None), "item_min_score": (-1.0, 1.0),
-    "duplicate_threshold": (-1.0, 1.0), "port": (1, 65535), "url_timeout": (0.1, None)}
+    "duplicate_threshold": (-1.0, 1.0), "port": (1, 65535), "url_timeout": (0.1, None),
+    "events_retention_days": (1, None), "events_max_mb": (1, None)}
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,35 @@ class LimitSettings:
     per_address: str = ""
 
 
+@dataclass(frozen=True)
+class EventSettings:
+    """What shoppers searched and opened, kept for the product team (storefront/events.py)."""
+
+    record: str = "on"  # "off": nothing recorded, no file written
+    file: Path | None = None  # default: events.sqlite beside the store's folder
+    retention_days: int = 30
+    max_mb: float = 200.0
+    words: str = "on"  # "off": a search's typed words are not kept
+
+    def path(self, store: Path | str) -> Path | None:
+        """Where the events are kept; None when they are not."""
+        if _off(self.record):
+            return None
+        if self.file is not None:
+            return Path(self.file)
+        location = str(store)
+        return Path("data/events.sqlite") if location.startswith(("http://", "https://")) else \
+            Path(location).parent / "events.sqlite"
+
+    @property
+    def keeps_words(self) -> bool:
+        return not _off(self.words)
+
+
+def _off(value: str) -> bool:
+    return value.strip().lower() in ("off", "0", "false", "no")
+
+
 # Each setting by the name its environment variable (PRODUCT_SEARCH_<NAME>) and its flag (--name) have always had:
 # (section, field). The ranking knobs' names are their own (search.ranking.KNOBS).
 NAMES: dict[str, tuple[str, str]] = {
@@ -110,6 +140,9 @@ NAMES: dict[str, tuple[str, str]] = {
     "saved_settings": ("app", "saved_settings"), "url_timeout": ("app", "url_timeout"), "mcp": ("app", "mcp"),
     "item_regions": ("app", "item_regions"), "item_min_score": ("app", "item_min_score"),
     "limit_per_session": ("limits", "per_session"), "limit_per_address": ("limits", "per_address"),
+    "events": ("events", "record"), "events_file": ("events", "file"),
+    "events_retention_days": ("events", "retention_days"), "events_max_mb": ("events", "max_mb"),
+    "events_words": ("events", "words"),
     **{knob.name: ("ranking", knob.name) for knob in KNOBS}}
 
 
@@ -125,6 +158,7 @@ class Settings:
     ranking: Ranking = Ranking()
     app: AppSettings = AppSettings()
     limits: LimitSettings = LimitSettings()
+    events: EventSettings = EventSettings()
 
     def __post_init__(self) -> None:
         bounds = {**RANGES, **{knob.name: (knob.least, knob.most) for knob in KNOBS}}
@@ -212,7 +246,7 @@ def _types() -> dict[str, str]:
 
 
 SECTIONS: dict[str, Any] = {"store": StoreSettings, "model": ModelSettings, "ranking": Ranking, "app": AppSettings,
-                            "limits": LimitSettings}
+                            "limits": LimitSettings, "events": EventSettings}
 
 
 def _bounds(least: float | None, most: float | None) -> str:

@@ -14,6 +14,7 @@ from catalog.errors import UserError
 from catalog.product import Product
 from search.images import Photo, PhotoBytes, data_url_bytes
 from search.ranking import Ranking
+from storefront.events import OpenEvent, SearchEvent
 from storefront.front import ITEM_PRODUCTS, RECENT_COUNT, ShopResult, Storefront
 from storefront.items import ItemsResult
 from storefront.protocol import (
@@ -82,11 +83,17 @@ class Doorway:
         filters = getattr(request, "filters", None)
         if isinstance(filters, FilterChoice) and filters.known_only:
             self.check_facets(filters)
-        if kind in self._searches:
-            self.admit(client)  # before the photo is read: a capped client costs no decoding
-            with self._worker():
-                return self._handlers[kind](request)
-        return self._handlers[kind](request)
+        if kind not in self._searches:
+            answered = self._handlers[kind](request)
+            if isinstance(request, DetailsRequest) and request.rank is not None:
+                self.storefront.events.record(OpenEvent(request.token, answered.id, request.rank))
+            return answered
+        self.admit(client)  # before the photo is read: a capped client costs no decoding
+        with self._worker():
+            answered = self._handlers[kind](request)
+        assert isinstance(request, SearchRequest | ItemsRequest)
+        self.storefront.events.record(search_event(request, answered, client))
+        return answered
 
     def admit(self, client: Client) -> None:
         """Counts a search against the deployment's limits; raises `TooManySearches`."""
@@ -179,6 +186,32 @@ class Doorway:
                 known = sorted(counts[kind])
                 raise UserError("unknown_facet", kind=kind, names=", ".join(map(repr, unknown)),
                                 known=", ".join(known[:12]) + (f" (+{len(known) - 12})" if len(known) > 12 else ""))
+
+
+def search_event(request: SearchRequest | ItemsRequest, answered: ShopResult | ItemsResult,
+                 client: Client) -> SearchEvent:
+    """What is kept of a search: never its photo or its address (storefront/events.py)."""
+    if isinstance(answered, ItemsResult):
+        cards = [card for row in answered.rows for card in row.cards]
+    else:
+        cards = answered.cards
+    filters = request.filters.model_dump(exclude_defaults=True, exclude={"known_only"})
+    text = request.text.strip() if isinstance(request, SearchRequest) else ""
+    return SearchEvent(doorway=client.doorway, lang=request.lang, kind=search_kind(request), words=text or None,
+                       filters=filters, results=len(cards), best=max((card.score for card in cards), default=None),
+                       timings=answered.timings_ms, shown=[card.id for card in cards], token=request.token)
+
+
+def search_kind(request: SearchRequest | ItemsRequest) -> str:
+    """photo, text, both, crop, more_like or items."""
+    if isinstance(request, ItemsRequest):
+        return "items"
+    if request.more_like is not None:
+        return "more_like"
+    if request.part is not None:
+        return "crop"
+    has_photo, has_text = request.photo not in (None, ""), bool(request.text.strip())
+    return "both" if has_photo and has_text else "photo" if has_photo else "text"
 
 
 def _data_url(source: str, name: str) -> PhotoBytes:

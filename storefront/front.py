@@ -23,6 +23,7 @@ from search.ranking import Filters, Hit, Ranking
 from search.recognise import Guess, Recogniser
 from search.service import ItemsResponse, Query, QueryError, SearchResponse, SearchService, build_service
 from storefront import items, results
+from storefront.events import EventLog
 from storefront.limits import SearchLimits
 from storefront.text import say
 
@@ -64,6 +65,9 @@ class Storefront:
         self._lock = threading.Lock()
         self._started = False
         self.limits = SearchLimits(settings.limits.per_session, settings.limits.per_address)
+        events = settings.events
+        self.events = EventLog(events.path(settings.store.location), events.retention_days, events.max_mb,
+                               events.keeps_words)
 
     def start(self) -> SearchService:
         """The start-up step, once: the model and store loaded, an empty store filled with the demo catalog, the

@@ -36,6 +36,7 @@ class Request(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False, arbitrary_types_allowed=True)
     lang: Lang = "en"
+    token: Annotated[str, StringConstraints(max_length=64)] | None = None  # random per browser tab, nothing else
 
 
 # A data: URL or an http(s) address; or, from an adapter only (never a client's JSON, so no client can name a file
@@ -72,8 +73,11 @@ class ItemsRequest(Request):
 
 
 class DetailsRequest(Request):
+    """A product's details; `rank`: where it stood in the results it was opened from (1: first), if it was."""
+
     kind: Literal["details"] = "details"
     id: Name
+    rank: Annotated[int, Field(ge=1, le=1_000)] | None = None
 
 
 class HistoryRequest(Request):

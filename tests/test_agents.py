@@ -198,6 +198,7 @@ def test_a_burst_is_capped_per_session_and_address_while_other_clients_are_serve
 # nested
 BAD_VALUES = [5, -1.5, float("nan"), float("inf"), "", "x" * 5_000, [], {}, [[{"deep": [1, {"deeper": None}]}]], True,
               None]
+REQUIRED = {DetailsRequest: {"id": "demo-0105"}}  # what a request must have, so each other field is what is wrong
 PAGE_CALLS = {"opening": OpeningRequest, "search": SearchRequest, "find_items": ItemsRequest,
               "load_url": AddressRequest, "details": DetailsRequest, "history": HistoryRequest}
 
@@ -226,6 +227,7 @@ def test_every_page_call_answers_every_malformed_input_with_what_it_takes(mcp_ap
     with httpx.Client(base_url=mcp_app, timeout=60) as http:
         for function, kind in PAGE_CALLS.items():
             for field, asked in _malformed(kind):
+                asked = {**REQUIRED.get(kind, {}), **asked}
                 body = json.dumps({"data": {**asked, "lang": "en"}, "component_id": page["id"], "fn_name": function,
                                    "session_hash": "a-hostile-tab"})  # NaN and Infinity as JavaScript writes them
                 response = http.post("/gradio_api/component_server/", content=body,
@@ -350,3 +352,27 @@ def test_the_named_endpoints_keep_their_documented_parameters(mcp_app):
                                       "keyword_weight"]
     rerank = endpoints["/search_text"]["parameters"][9]
     assert rerank["parameter_has_default"] and rerank["parameter_default"] == 0.0
+
+
+def test_every_doorway_records_its_searches_and_never_the_clients_address(tmp_path, demo_feed):
+    storefront, page, url = _serve(tmp_path, demo_feed, mcp="1", events_file=tmp_path / "events.sqlite")
+    try:
+        shopper = "10.7.7.7"
+        assert _shoppers_page_call(url, "search", {"text": "mug", "token": "tab-9"}, shopper)["cards"]
+        Client(url, verbose=False, headers={"X-Forwarded-For": shopper}).predict(
+            "mug", 3, 0.0, [], [], None, None, False, api_name="/search_text")
+
+        async def search(session):
+            return await session.call_tool("search_products_by_text", {"query": "red mug", "top_k": 2})
+        assert not _tool_session(url, search).isError
+    finally:
+        page.close()
+    storefront.events.flush()
+    import sqlite3
+    with sqlite3.connect(tmp_path / "events.sqlite") as connection:
+        rows = connection.execute("SELECT doorway, kind, words, token, results FROM searches ORDER BY id").fetchall()
+    assert rows == [("page", "text", "mug", "tab-9", rows[0][4]), ("api", "text", "mug", None, 3),
+                    ("mcp", "text", "red mug", None, rows[2][4])]
+    assert 1 <= rows[2][4] <= 2  # at most the top_k asked
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("events.sqlite*"))
+    assert shopper.encode() not in stored and b"127.0.0.1" not in stored

@@ -5,7 +5,7 @@ const globals = require('globals');
 
 const shared = ['escapeHtml', 'fill', 'cardHtml', 'choiceHtml', 'filtersOn', 'priceFilter', 'tapFraction',
   'partBetween', 'travel', 'newestGuard', 'remembered', '$', '$$', 'input', 'SHOP', 'PHONE', 'page', 'searches',
-  'say', 'sayHtml', 'show', 'viewed', 'call', 'newest', 'input', 'picture', 'video', 'targetOf', 'relabel', 'drawFacets', 'narrowChoices', 'filtersSummary',
+  'TOKEN', 'say', 'sayHtml', 'show', 'viewed', 'call', 'newest', 'input', 'picture', 'video', 'targetOf', 'relabel', 'drawFacets', 'narrowChoices', 'filtersSummary',
   'hint', 'busy', 'showProblem', 'drawChips', 'bringIntoView', 'switchLanguage', 'refreshOpening', 'takeFile',
   'photoToSend', 'setPhoto', 'openCamera', 'closeCamera', 'snap', 'loadAddress', 'takeExample', 'tapPhoto', 'cropTo',
   'wholePhoto', 'checked', 'chosenFilters', 'filtersChanged', 'applyChip', 'search', 'findItems', 'openDetails',

@@ -3,7 +3,7 @@
 /** @param {string} name @param {object} asked @returns {Promise<Answer>} */
 async function call(name, asked) {
   try {
-    return await server[name]({...asked, lang: page.lang});
+    return await server[name]({...asked, lang: page.lang, token: TOKEN});
   } catch (error) {
     console.error(error);
     return {problem: `${SHOP.warning} ${escapeHtml(say('no_answer'))}`};

@@ -191,7 +191,7 @@ async function search({scroll = false, moreLike = null, keepOnProblem = false, a
   if (answer.problem) { showProblem(answer.problem); return answer; }
   page.status = answer.status;
   $('#status').innerHTML = answer.status;
-  $('#results').innerHTML = answer.cards.map(cardHtml).join('');
+  $('#results').innerHTML = answer.cards.map((card, index) => cardHtml(card, index + 1)).join('');
   show($('#results'), answer.cards.length > 0);
   show($('#items'), false);
   drawChips(answer.chips);
@@ -208,7 +208,7 @@ async function findItems() {
   $('#status').innerHTML = answer.status;
   picture('#items-photo img').src = answer.marked;
   $('#item-rows').innerHTML = answer.rows.map((row, i) => `<div class="item-row" id="item-${i + 1}" data-item="${i}">`
-    + `<h3>${escapeHtml(row.label)}</h3><div class="grid row">${row.cards.map(cardHtml).join('')}</div>`
+    + `<h3>${escapeHtml(row.label)}</h3><div class="grid row">${row.cards.map((card) => cardHtml(card)).join('')}</div>`
     + `<button type="button" class="search-item" id="search-item-${i + 1}">`
     + `${escapeHtml(say('search_item'))}</button></div>`).join('');
   show($('#results'), false);
@@ -218,10 +218,11 @@ async function findItems() {
 }
 
 // ---- a product's details, over the results on a phone and beside them on a wide screen ----
-async function openDetails(productId) {
+/** @param {string} productId @param {number | null} rank where it stood in the results it was opened from */
+async function openDetails(productId, rank = null) {
   page.selected = productId;
   remember(productId);
-  const answer = await call('details', {id: productId});
+  const answer = await call('details', {id: productId, rank});
   $('#details-text').innerHTML = answer.problem || answer.html;
   $$('#details-text a').forEach((link) => { link.setAttribute('target', '_blank'); link.setAttribute('rel', 'noopener'); });  // the shop stays
   show($('#details'), true);
@@ -242,8 +243,8 @@ async function showHistory() {
   if (!views.length) { show($('#history'), false); return; }
   const answer = await call('history', {viewed: views, filters: chosenFilters()});
   if (answer.problem || !answer.recent.length) { show($('#history'), false); return; }
-  $('#recent').innerHTML = answer.recent.map(cardHtml).join('');
-  $('#inspired').innerHTML = answer.inspired.map(cardHtml).join('');
+  $('#recent').innerHTML = answer.recent.map((card) => cardHtml(card)).join('');
+  $('#inspired').innerHTML = answer.inspired.map((card) => cardHtml(card)).join('');
   show($('#inspired-heading'), answer.inspired.length > 0);
   show($('#history'), true);
 }
@@ -301,7 +302,7 @@ function listen() {
     if (item) {  // an item's row (its button or any of its cards) searches that item
       show($('#items'), false);
       cropTo(page.items[Number(item.closest('.item-row').getAttribute('data-item'))].part);
-    } else if (card) openDetails(card.getAttribute('data-id'));
+    } else if (card) openDetails(card.getAttribute('data-id'), Number(card.getAttribute('data-rank')) || null);
   });
   $('#close-details').addEventListener('click', closeDetails);
   $('#more-like-this').addEventListener('click', () => {

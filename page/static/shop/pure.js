@@ -16,9 +16,14 @@ function fill(words, values = {}) {
   return words.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ''));
 }
 
-/** A result's card: its picture, title, facts (brand, price, stock) and why it matched. @param {Card} card */
-function cardHtml(card) {
-  return `<button type="button" class="card" data-id="${escapeHtml(card.id)}"><img src="${escapeHtml(card.picture)}" `
+/**
+ * A result's card: its picture, title, facts (brand, price, stock) and why it matched; `rank` (1 first) where it
+ * stands among a search's results, so opening it is counted at its rank.
+ * @param {Card} card @param {number | null} rank
+ */
+function cardHtml(card, rank = null) {
+  const ranked = rank ? ` data-rank="${rank}"` : '';
+  return `<button type="button" class="card" data-id="${escapeHtml(card.id)}"${ranked}><img src="${escapeHtml(card.picture)}" `
     + `alt="" loading="lazy" decoding="async"><span class="caption"><strong>${escapeHtml(card.title)}</strong>`
     + [card.facts, card.why].filter(Boolean).map((line) => `<span>${escapeHtml(line)}</span>`).join('')
     + '</span></button>';

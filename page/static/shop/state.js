@@ -21,6 +21,8 @@ const page = {
   chips: [], items: [], stream: null,
 };
 const searches = newestGuard();
+// Random for this tab, and nothing else: it ties a shopper's opens to their searches for the product team's figures
+const TOKEN = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
 
 /** The page's words in the shopper's language. @param {string} key @param {Record<string, string | number>} values */
 const say = (key, values = {}) => fill(props.labels[page.lang]?.[key] ?? props.labels.en[key] ?? key, values);

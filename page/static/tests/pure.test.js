@@ -29,6 +29,8 @@ test('a card shows its title, facts and why it matched, and escapes the merchant
   assert.match(html, /data-id="p&quot;1"/);
   assert.match(html, /<strong>&lt;b&gt;Mug&lt;\/b&gt;<\/strong><span>Sora · 9.00 USD<\/span><span>87% match<\/span>/);
   assert.doesNotMatch(shop.cardHtml({...card, facts: '', why: ''}), /<span><\/span>/);  // no empty lines
+  assert.match(shop.cardHtml(card, 3), /data-rank="3"/);  // a search's result is opened at its rank
+  assert.doesNotMatch(html, /data-rank/);  // a recent view has none
 });
 
 test('a checked choice is drawn checked', () => {

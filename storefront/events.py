@@ -1,0 +1,135 @@
+"""What shoppers searched and opened, for the product team: one row a search from any doorway (the time, the doorway,
+the language, the kind, the typed words unless turned off, the filters, how many results, the best score, each
+stage's time, the ids shown, a token random per browser tab) and one row an opened result (its rank). Never the
+photo, never an address, never a lasting identifier. In SQLite beside the store (WAL), written by a thread of its
+own: a search never waits for its event, and a locked, full or damaged file drops events with a log line."""
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+log = logging.getLogger("storefront.events")
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS searches (id INTEGER PRIMARY KEY, at REAL NOT NULL, doorway TEXT NOT NULL,
+  lang TEXT NOT NULL, kind TEXT NOT NULL, words TEXT, filters TEXT NOT NULL, results INTEGER NOT NULL, best REAL,
+  timings TEXT NOT NULL, shown TEXT NOT NULL, token TEXT);
+CREATE INDEX IF NOT EXISTS searches_at ON searches (at);
+CREATE TABLE IF NOT EXISTS opens (id INTEGER PRIMARY KEY, at REAL NOT NULL, token TEXT, product_id TEXT NOT NULL,
+  rank INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS opens_at ON opens (at);
+"""
+DAY_S = 86_400
+PRUNE_EVERY = 500  # writes between two looks at the retention and the size cap
+
+
+@dataclass(frozen=True)
+class SearchEvent:
+    doorway: str  # page, tuning, api, mcp
+    lang: str
+    kind: str  # photo, text, both, more_like, items, crop
+    words: str | None  # the typed words; None when there were none or words are not kept
+    filters: dict[str, object]  # only those set
+    results: int
+    best: float | None
+    timings: dict[str, float]
+    shown: list[str]  # the ids shown, best first
+    token: str | None  # random per browser tab; None from the API and the tools
+
+
+@dataclass(frozen=True)
+class OpenEvent:
+    token: str | None
+    product_id: str
+    rank: int  # 1 for the first result
+
+
+class EventLog:
+    """`record(event)` queues an event and returns at once; `path` None records nothing and writes no file."""
+
+    def __init__(self, path: Path | None, retention_days: int = 30, max_mb: float = 200.0,
+                 keep_words: bool = True) -> None:
+        self.path, self.retention_s, self.max_bytes = path, retention_days * DAY_S, max_mb * 2**20
+        self.keep_words = keep_words
+        # events, and markers set once everything queued before them is written (`flush`)
+        self._queue: queue.SimpleQueue[SearchEvent | OpenEvent | threading.Event] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._written = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.path is not None
+
+    def record(self, event: SearchEvent | OpenEvent) -> None:
+        if self.path is None:
+            return
+        if isinstance(event, SearchEvent) and not self.keep_words:
+            event = SearchEvent(**{**asdict(event), "words": None})
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_all, name="events", daemon=True)
+            self._writer.start()
+        self._queue.put(event)
+
+    def flush(self, timeout_s: float = 10.0) -> None:
+        """Waits until every event queued so far is written (or dropped); for tests and a graceful stop."""
+        if self._writer is None:
+            return
+        done = threading.Event()
+        self._queue.put(done)
+        done.wait(timeout_s)
+
+    def _write_all(self) -> None:
+        connection = None
+        while True:
+            event = self._queue.get()
+            if isinstance(event, threading.Event):
+                event.set()
+                continue
+            try:
+                connection = connection or self._connect()
+                self._write(connection, event)
+            except (sqlite3.Error, OSError) as error:  # locked, full, damaged: the event is dropped, not the search
+                log.warning("a search event was dropped (%s: %s)", self.path, error)
+                if connection is not None:
+                    connection.close()
+                connection = None
+
+    def _connect(self) -> sqlite3.Connection:
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=0.2, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.executescript(SCHEMA)
+        return connection
+
+    def _write(self, connection: sqlite3.Connection, event: SearchEvent | OpenEvent) -> None:
+        now = time.time()
+        if isinstance(event, SearchEvent):
+            connection.execute(
+                "INSERT INTO searches (at, doorway, lang, kind, words, filters, results, best, timings, shown, token) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (now, event.doorway, event.lang, event.kind, event.words, json.dumps(event.filters),
+                 event.results, event.best, json.dumps(event.timings), json.dumps(event.shown), event.token))
+        else:
+            connection.execute("INSERT INTO opens (at, token, product_id, rank) VALUES (?, ?, ?, ?)",
+                               (now, event.token, event.product_id, event.rank))
+        self._written += 1
+        if self._written % PRUNE_EVERY == 1:
+            self.prune(connection, now)
+
+    def prune(self, connection: sqlite3.Connection, now: float) -> None:
+        """Events older than the retention removed; past the size cap, the oldest tenth of what is left too."""
+        for table in ("searches", "opens"):
+            connection.execute(f"DELETE FROM {table} WHERE at < ?", (now - self.retention_s,))
+        assert self.path is not None
+        if self.path.stat().st_size > self.max_bytes:
+            for table in ("searches", "opens"):
+                connection.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY at LIMIT "
+                                   f"(SELECT COUNT(*) / 10 + 1 FROM {table}))")
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.execute("VACUUM")

@@ -1,0 +1,109 @@
+"""What shoppers searched and opened, kept for the product team: only what the README says, never in a search's way."""
+import json
+import sqlite3
+import time
+
+import pytest
+
+from conftest import data_url, shopper_call, started_storefront
+from search.config import Settings
+from storefront.events import DAY_S, EventLog, OpenEvent, SearchEvent
+from storefront.front import Storefront
+
+
+@pytest.fixture(scope="module")
+def offline_shop(tmp_path_factory) -> Storefront:
+    """The demo catalog with the offline encoder, as `python app.py --model offline` serves it."""
+    return started_storefront(tmp_path_factory.mktemp("events"), "offline")
+
+
+EVENT = SearchEvent(doorway="page", lang="en", kind="text", words="red mug", filters={}, results=3, best=0.5,
+                    timings={"search": 1.0}, shown=["a", "b", "c"], token="t")
+
+
+def _rows(path, table):
+    with sqlite3.connect(path) as connection:
+        connection.row_factory = sqlite3.Row
+        return [dict(row) for row in connection.execute(f"SELECT * FROM {table}")]
+
+
+def test_the_page_records_its_searches_and_opens_with_these_fields_and_nothing_more(offline_shop, tmp_path):
+    shop = Storefront(offline_shop.settings.replaced(events_file=tmp_path / "events.sqlite"))
+    photo = (offline_shop.settings.store.demo_dir / "images" / "demo-0105.png").read_bytes()
+    shopper_call(shop, "search", photo=data_url(photo), name="holiday.png", text="striped mug", token="tab-1",
+                 filters={"brands": ["Kestrel", "Sora"]})
+    shopper_call(shop, "search", text="mug", token="tab-1", lang="中文")
+    shopper_call(shop, "details", id="demo-0105", rank=2, token="tab-1")
+    shopper_call(shop, "details", id="demo-0203", token="tab-1")  # a recent view: not a result's open
+    shop.events.flush()
+    searches = _rows(tmp_path / "events.sqlite", "searches")
+    assert set(searches[0]) == {"id", "at", "doorway", "lang", "kind", "words", "filters", "results", "best",
+                                "timings", "shown", "token"}
+    first, second = searches
+    assert (first["doorway"], first["kind"], first["words"], first["token"]) == ("page", "both", "striped mug", "tab-1")
+    assert json.loads(first["filters"]) == {"brands": ["Kestrel", "Sora"]} and first["results"] >= 1
+    assert json.loads(first["shown"])[0] == "demo-0105" and first["best"] > 0.99 and "encode" in first["timings"]
+    assert (second["lang"], second["kind"]) == ("zh-CN", "text")
+    assert [(o["product_id"], o["rank"], o["token"]) for o in _rows(tmp_path / "events.sqlite", "opens")] == [
+        ("demo-0105", 2, "tab-1")]
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("events.sqlite*"))
+    assert photo[200:264] not in stored and b"holiday" not in stored  # never the photo, nor its name
+
+
+def test_events_off_writes_no_file(offline_shop, tmp_path):
+    shop = Storefront(offline_shop.settings.replaced(events_file=tmp_path / "events.sqlite", events="off"))
+    assert shopper_call(shop, "search", text="mug")["cards"]
+    shop.events.flush()
+    assert not shop.events.enabled and not list(tmp_path.iterdir())
+
+
+def test_words_off_keeps_the_search_without_its_words(tmp_path):
+    log = EventLog(tmp_path / "events.sqlite", keep_words=False)
+    log.record(EVENT)
+    log.flush()
+    [row] = _rows(tmp_path / "events.sqlite", "searches")
+    assert row["words"] is None and row["results"] == 3
+
+
+def test_retention_removes_old_events_and_the_cap_the_oldest(tmp_path):
+    path = tmp_path / "events.sqlite"
+    log = EventLog(path, retention_days=30)
+    log.record(EVENT)
+    log.flush()
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE searches SET at = ?", (time.time() - 31 * DAY_S,))
+        log.prune(connection, time.time())
+    assert _rows(path, "searches") == []
+    capped = EventLog(tmp_path / "capped.sqlite", max_mb=0)  # every prune finds it over its cap
+    for _ in range(20):
+        capped.record(EVENT)
+    capped.flush()
+    with sqlite3.connect(tmp_path / "capped.sqlite", isolation_level=None) as connection:
+        capped.prune(connection, time.time())
+    assert len(_rows(tmp_path / "capped.sqlite", "searches")) == 20 - (20 // 10 + 1)  # the oldest tenth and one
+
+
+def test_a_locked_or_damaged_events_file_never_fails_a_search(offline_shop, tmp_path, caplog):
+    path = tmp_path / "events.sqlite"
+    shop = Storefront(offline_shop.settings.replaced(events_file=path))
+    shopper_call(shop, "search", text="mug")
+    shop.events.flush()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process holds the file
+    assert shopper_call(shop, "search", text="mug")["cards"]
+    shop.events.flush()
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert "a search event was dropped" in caplog.text
+    path.write_bytes(b"not a database at all" * 100)  # damaged
+    for wal in tmp_path.glob("events.sqlite-*"):
+        wal.unlink()
+    assert shopper_call(shop, "search", text="mug")["cards"]
+    shop.events.flush()
+    assert shopper_call(shop, "details", id="demo-0105", rank=1)["html"]
+    shop.events.record(OpenEvent(None, "demo-0105", 1))
+    shop.events.flush()
+
+
+def test_the_default_events_file_is_beside_the_stores_folder(tmp_path):
+    assert Settings.of(store=tmp_path / "store").events.path(tmp_path / "store") == tmp_path / "events.sqlite"
