@@ -86,24 +86,37 @@ class EventLog:
     def _write_all(self) -> None:
         connection = None
         while True:
-            event = self._queue.get()
-            if isinstance(event, threading.Event):
-                event.set()
-                continue
+            events, markers = self._waiting()
             try:
-                connection = connection or self._connect()
-                self._write(connection, event)
-            except (sqlite3.Error, OSError) as error:  # locked, full, damaged: the event is dropped, not the search
-                log.warning("a search event was dropped (%s: %s)", self.path, error)
+                if events:
+                    connection = connection or self._connect()
+                    with connection:  # every event waiting, in one transaction
+                        for event in events:
+                            self._write(connection, event)
+                    if self._written // PRUNE_EVERY != (self._written - len(events)) // PRUNE_EVERY:
+                        self.prune(connection, time.time())
+            except (sqlite3.Error, OSError) as error:  # locked, full, damaged: the events are dropped, not searches
+                log.warning("%d search events were dropped (%s: %s)", len(events), self.path, error)
                 if connection is not None:
                     connection.close()
                 connection = None
+            for marker in markers:
+                marker.set()
+
+    def _waiting(self) -> tuple[list[SearchEvent | OpenEvent], list[threading.Event]]:
+        """Everything queued: at least one item, waited for, then whatever else is there already."""
+        items = [self._queue.get()]
+        while not self._queue.empty():
+            items.append(self._queue.get())
+        return ([item for item in items if not isinstance(item, threading.Event)],
+                [item for item in items if isinstance(item, threading.Event)])
 
     def _connect(self) -> sqlite3.Connection:
         assert self.path is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=0.2, isolation_level=None)
+        connection = sqlite3.connect(self.path, timeout=0.2)
         connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")  # in WAL: durable but for the last moments before a crash
         connection.executescript(SCHEMA)
         return connection
 
@@ -119,17 +132,17 @@ class EventLog:
             connection.execute("INSERT INTO opens (at, token, product_id, rank) VALUES (?, ?, ?, ?)",
                                (now, event.token, event.product_id, event.rank))
         self._written += 1
-        if self._written % PRUNE_EVERY == 1:
-            self.prune(connection, now)
 
     def prune(self, connection: sqlite3.Connection, now: float) -> None:
         """Events older than the retention removed; past the size cap, the oldest tenth of what is left too."""
-        for table in ("searches", "opens"):
-            connection.execute(f"DELETE FROM {table} WHERE at < ?", (now - self.retention_s,))
+        with connection:
+            for table in ("searches", "opens"):
+                connection.execute(f"DELETE FROM {table} WHERE at < ?", (now - self.retention_s,))
         assert self.path is not None
         if self.path.stat().st_size > self.max_bytes:
-            for table in ("searches", "opens"):
-                connection.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY at LIMIT "
-                                   f"(SELECT COUNT(*) / 10 + 1 FROM {table}))")
+            with connection:
+                for table in ("searches", "opens"):
+                    connection.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY at "
+                                       f"LIMIT (SELECT COUNT(*) / 10 + 1 FROM {table}))")
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            connection.execute("VACUUM")
+            connection.execute("VACUUM")  # outside a transaction, as SQLite requires

@@ -72,14 +72,13 @@ def test_retention_removes_old_events_and_the_cap_the_oldest(tmp_path):
     log.flush()
     with sqlite3.connect(path) as connection:
         connection.execute("UPDATE searches SET at = ?", (time.time() - 31 * DAY_S,))
-        log.prune(connection, time.time())
+    log.prune(sqlite3.connect(path), time.time())
     assert _rows(path, "searches") == []
     capped = EventLog(tmp_path / "capped.sqlite", max_mb=0)  # every prune finds it over its cap
     for _ in range(20):
         capped.record(EVENT)
     capped.flush()
-    with sqlite3.connect(tmp_path / "capped.sqlite", isolation_level=None) as connection:
-        capped.prune(connection, time.time())
+    capped.prune(sqlite3.connect(tmp_path / "capped.sqlite"), time.time())
     assert len(_rows(tmp_path / "capped.sqlite", "searches")) == 20 - (20 // 10 + 1)  # the oldest tenth and one
 
 
@@ -94,7 +93,7 @@ def test_a_locked_or_damaged_events_file_never_fails_a_search(offline_shop, tmp_
     shop.events.flush()
     holder.execute("ROLLBACK")
     holder.close()
-    assert "a search event was dropped" in caplog.text
+    assert "search events were dropped" in caplog.text and "database is locked" in caplog.text
     path.write_bytes(b"not a database at all" * 100)  # damaged
     for wal in tmp_path.glob("events.sqlite-*"):
         wal.unlink()
