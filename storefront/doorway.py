@@ -61,8 +61,7 @@ class Opening:
 
 def reader_language(asked: Any) -> str:
     """The language to answer in, read before anything else is checked (a problem must be worded in it too)."""
-    lang = asked.get("lang") if isinstance(asked, dict) else None
-    return language(lang) if isinstance(lang, str) else "en"
+    return language(asked.get("lang")) if isinstance(asked, dict) else "en"
 
 
 class Doorway:

@@ -28,7 +28,7 @@ Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 # Any value a client sends as the language is read as one: an unknown one, or one of another type, is English
-Lang = Annotated[str, BeforeValidator(lambda value: language(value) if isinstance(value, str) else "en")]
+Lang = Annotated[str, BeforeValidator(language)]
 
 
 class Request(BaseModel):
@@ -102,9 +102,6 @@ class OpeningRequest(Request):
 class FacetsRequest(Request):
     kind: Literal["facets"] = "facets"
 
-
-ShopRequest = (SearchRequest | ItemsRequest | DetailsRequest | HistoryRequest | AddressRequest | OpeningRequest |
-               FacetsRequest)
 
 
 def parse(kind: type[Request], asked: Any) -> Request:

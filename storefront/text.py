@@ -164,7 +164,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def language(choice: str | None) -> str:
+def language(choice: object) -> str:
     """The locale code for the switch's value (or a code itself); English for anything unknown, of any type."""
     if not isinstance(choice, str):
         return "en"
