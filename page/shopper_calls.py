@@ -20,7 +20,7 @@ from page.doorways import client_of, problem
 from page.inputs import as_jpeg
 from search.images import Photo
 from storefront import results
-from storefront.doorway import Doorway, History, Opening, reader_language
+from storefront.doorway import Doorway, History, ShopOpening, reader_language
 from storefront.front import ShopResult
 from storefront.items import ItemsResult, items_status
 from storefront.protocol import (
@@ -81,7 +81,7 @@ class ShopperCalls:
         except UserError as error:
             return {"problem": escape(problem(error, lang))}  # plain words, whatever the file's name holds
 
-    def _opening(self, opening: Opening, lang: str) -> Payload:
+    def _opening(self, opening: ShopOpening, lang: str) -> Payload:
         """What the page shows as it opens: the banner, the model line, the filters' choices and the blend."""
         return {"banner": markdown(opening.banner), "model_line": markdown(opening.model_line),
                 "facets": opening.facets, "text_weight": opening.text_weight}

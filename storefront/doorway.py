@@ -52,7 +52,7 @@ class History:
 
 
 @dataclass(frozen=True)
-class Opening:
+class ShopOpening:
     banner: str
     model_line: str
     facets: dict[str, list[tuple[str, str]]]
@@ -150,10 +150,10 @@ class Doorway:
     def _address(self, request: AddressRequest) -> Photo:
         return self.storefront.load_url(request.url)
 
-    def _opening(self, request: OpeningRequest) -> Opening:
+    def _opening(self, request: OpeningRequest) -> ShopOpening:
         storefront = self.storefront
         storefront.start()  # a Space's first visitor may come before anything else started it
-        return Opening(storefront.banner(request.lang), storefront.model_line(request.lang),
+        return ShopOpening(storefront.banner(request.lang), storefront.model_line(request.lang),
                        storefront.facet_choices(request.lang), storefront.settings.ranking.text_weight)
 
     def _photo(self, source: str | PhotoBytes | Photo | None, name: str,
