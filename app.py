@@ -207,10 +207,6 @@ def _api_search(doorway: Doorway, inputs: tuple[str, ...]) -> Callable[..., tupl
     added last), to a search request."""
     def search(request: gr.Request, *values: Any) -> tuple:
         given = dict(zip(inputs, values))
-        try:
-            photo = photo_payload(given.get("photo"))
-        except UserError as error:
-            return [], problem(error)
         # an API search left without a re-ranking weight is not re-ranked, as it never was (the saved one is the page's)
         given["rerank_weight"] = 0.0 if given.get("rerank_weight") is None else given["rerank_weight"]
         filters = {name: given.get(name) for _, name in (*FILTERS, ADDED_LATER[0])}
@@ -219,7 +215,7 @@ def _api_search(doorway: Doorway, inputs: tuple[str, ...]) -> Callable[..., tupl
         if "product_id" in given:
             asked["more_like"] = given["product_id"]
         else:
-            asked.update(photo=photo, text="" if given.get("text") is None else given["text"])
+            asked.update(photo=given.get("photo"), text="" if given.get("text") is None else given["text"])
         return _gallery_and_status(doorway, request, asked)
     return search
 
@@ -233,6 +229,8 @@ def _api_filters(brands, categories, min_price, max_price, in_stock, colours) ->
 def _gallery_and_status(doorway: Doorway, request: gr.Request | None, asked: dict[str, Any]) -> tuple:
     """An API search's gallery and status line; a problem (too many searches among them) is the status line."""
     try:
+        if "photo" in asked:  # a file uploaded with the call, read as the tools read theirs
+            asked = {**asked, "photo": photo_payload(asked["photo"])}
         result = doorway.answer(SearchRequest, asked, client_of(request, "api"))
     except UserError as error:
         return [], problem(error)

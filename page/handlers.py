@@ -168,18 +168,21 @@ def admin_handlers(admin: Admin) -> dict[str, Callable[..., str]]:
     """The admin tab's handlers, by the name of their API endpoint (whose positional order is documented)."""
     # The Admin page sends its language last (the endpoints' documented inputs come first); English without it
     def stats(password, lang=None):
-        return guarded(admin, lambda: admin.stats(password, language(lang)), lang=language(lang))
+        code = language(lang)
+        return guarded(admin, lambda: admin.stats(password, code), lang=code)
 
     def ingest(password, feed, images_root, lang=None, progress=gr.Progress()):
-        return guarded(admin, lambda: admin.ingest(password, feed, images_root, progress=progress,
-                                                   lang=language(lang)), True, language(lang))
+        code = language(lang)
+        return guarded(admin, lambda: admin.ingest(password, feed, images_root, progress=progress, lang=code), True,
+                       code)
 
     def delete(password, ids, lang=None):  # a deletion brings no new picture folder
-        return guarded(admin, lambda: admin.delete(password, ids, language(lang)), lang=language(lang))
+        code = language(lang)
+        return guarded(admin, lambda: admin.delete(password, ids, code), lang=code)
 
     def switch_preset(password, preset, lang=None, progress=gr.Progress()):
-        return guarded(admin, lambda: admin.switch_preset(password, preset, progress=progress, lang=language(lang)),
-                       True, language(lang))
+        code = language(lang)
+        return guarded(admin, lambda: admin.switch_preset(password, preset, progress=progress, lang=code), True, code)
 
     def save(password, *knobs):  # the knobs by position, in KNOBS' order (one added later is last, and optional)
         return guarded(admin, lambda: admin.save_defaults(password, **dict(zip(RANKING, knobs))))

@@ -1,5 +1,5 @@
 """What the shoppers' page asks the server, as JSON: each call takes one object from the page's script
-(`page/static/shopper.js`), goes through the one doorway (`storefront.doorway`) and answers one object, drawn here for
+(`page/static/shop/`), goes through the one doorway (`storefront.doorway`) and answers one object, drawn here for
 the script. A photo travels as a data URL with every search (the whole photo and, for a part of it, the part's
 corners as fractions of its sides), so nothing of a shopper's is kept on the server, not even in memory. A problem is
 `{"problem": ...}` in the shopper's language, never a traceback."""

@@ -154,7 +154,7 @@ class Doorway:
         storefront = self.storefront
         storefront.start()  # a Space's first visitor may come before anything else started it
         return ShopOpening(storefront.banner(request.lang), storefront.model_line(request.lang),
-                       storefront.facet_choices(request.lang), storefront.settings.ranking.text_weight)
+                           storefront.facet_choices(request.lang), storefront.settings.ranking.text_weight)
 
     def _photo(self, source: str | PhotoBytes | Photo | None, name: str,
                part: tuple[float, float, float, float] | None = None) -> Photo | None:

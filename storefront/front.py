@@ -143,11 +143,7 @@ class Storefront:
     def banner(self, lang: str = "en") -> str:
         """What shoppers must know of the model's results, in their language: why it stands in for the model asked
         for, or what its results mean; "" for none."""
-        info = self.service().encoder.info
-        if info.fallback_reason is not None:
-            notice: str | None = UserError("fallback", reason=info.fallback_reason).in_language(lang)
-        else:
-            notice = info.spec.said(lang)
+        notice = self.service().encoder.info.notice_in(lang)
         return f"⚠️ **{notice}**" if notice else ""
 
     def model_line(self, lang: str = "en") -> str:

@@ -21,11 +21,9 @@ from storefront.text import language
 MAX_TEXT = 1_000  # characters of a query's words: a sentence, not a document
 MAX_ADDRESS = MAX_BYTES * 4 // 3 + 1_000  # a data: URL of the largest photo accepted, base64 and its header
 MAX_VIEWED = 12  # recent views a browser sends (it keeps no more)
-MAX_RESULTS = 50
 MAX_PER_ITEM = 10
 
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
-Share = Annotated[float, Field(ge=0, le=1)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 # Any value a client sends as the language is read as one: an unknown one, or one of another type, is English
 Lang = Annotated[str, BeforeValidator(language)]

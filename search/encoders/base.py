@@ -57,11 +57,18 @@ class EncoderInfo:
         return self.spec.labelled(self.pretrained)
 
     @property
+    def standing_in(self) -> UserError | None:
+        """Why this encoder answers instead of the model asked for (worded where it is shown), if it does."""
+        return None if self.fallback_reason is None else UserError("fallback", reason=self.fallback_reason)
+
+    def notice_in(self, lang: str) -> str | None:
+        """What shoppers must know of this encoder's results, in `lang`: why it stands in, or what they mean."""
+        return self.standing_in.in_language(lang) if self.standing_in is not None else self.spec.said(lang)
+
+    @property
     def notice(self) -> str | None:
-        """What the log and the CLI say of this encoder, in English: why it stands in, or what its results mean."""
-        if self.fallback_reason is not None:
-            return str(UserError("fallback", reason=self.fallback_reason))
-        return self.spec.said("en")
+        """The notice in English, as the log and the CLI say it."""
+        return self.notice_in("en")
 
     @property
     def space_id(self) -> str:

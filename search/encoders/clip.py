@@ -23,7 +23,6 @@ from PIL import Image
 from torchvision.transforms import Normalize
 from torchvision.transforms.v2.functional import to_dtype
 
-from catalog.errors import UserError
 from search.config import MODEL_PRESETS, model_and_weights
 from search.encoders.base import (
     Encoder,
@@ -35,7 +34,7 @@ from search.encoders.base import (
 )
 from search.encoders.colour_shape import ColourShapeEncoder
 from search.encoders.int8 import quantise_image_tower
-from search.encoders.registry import TEST
+from search.encoders.registry import OFFLINE, TEST
 
 log = logging.getLogger(__name__)
 PRECISIONS = ("auto", "bf16", "fp16", "int8", "fp32")
@@ -214,8 +213,9 @@ def load_clip(model: str = "fast", pretrained: str | None = None, precision: str
         info = EncoderInfo(model_name, weights_label(tag), 0, "clip", pretrained_weights=True, supports_text=True)
         return ClipEncoder(model_name, weights, info, overrides, precision, device)
     except EncoderUnavailable as error:
-        log.warning(UserError("fallback", reason=error))
-        return ColourShapeEncoder(fallback_reason=error)
+        standing_in = ColourShapeEncoder(fallback_reason=error)
+        log.warning(standing_in.info.notice)
+        return standing_in
 
 
 def _resolve_weights(model_name: str, tag: str | None) -> tuple[str, dict | None]:
@@ -226,7 +226,7 @@ def _resolve_weights(model_name: str, tag: str | None) -> tuple[str, dict | None
         _require_hub(f"{model_name}")
         return "", None
     if model_name not in open_clip.list_models():
-        raise EncoderError("unknown_model", model=model_name, presets=", ".join([*MODEL_PRESETS, "offline"]))
+        raise EncoderError("unknown_model", model=model_name, presets=", ".join([*MODEL_PRESETS, OFFLINE.name]))
     if not tag:
         tags = ", ".join(open_clip.list_pretrained_tags_by_model(model_name)) or "none"
         raise EncoderError("needs_pretrained", model=model_name, tags=tags)
