@@ -238,11 +238,8 @@ class Settings:
 
 def _types() -> dict[str, str]:
     """Each setting's type by its name, as the environment's text is read into it."""
-    types = {}
-    for name, (section, field) in NAMES.items():
-        kind = {f.name: f.type for f in fields(SECTIONS[section])}[field]
-        types[name] = str(kind)
-    return types
+    by_section = {section: {f.name: str(f.type) for f in fields(kind)} for section, kind in SECTIONS.items()}
+    return {name: by_section[section][field] for name, (section, field) in NAMES.items()}
 
 
 SECTIONS: dict[str, Any] = {"store": StoreSettings, "model": ModelSettings, "ranking": Ranking, "app": AppSettings,
