@@ -53,6 +53,9 @@ class SearchResponse:
     # Why the text was searched by its words alone: "offline" (the encoder reads no text) or "script" (the model
     # cannot read the text's script, e.g. Chinese on an English CLIP); None when the text went through CLIP too
     keywords_only: str | None = None
+    # The best candidate's score before the minimum score dropped any: "nothing above the threshold" apart from
+    # "nothing at all" (None) in what the product team sees of searches that found nothing
+    nearest: float | None = None
 
 
 @dataclass(frozen=True)
@@ -213,9 +216,9 @@ class SearchService:
             hits = self.store.query(vector, pool, where) if vector is not None else []
             if keywords and keywords.share > 0:
                 hits = self._fused(vector, hits, keywords, pool, where, FUSIONS[fusion])
-            hits = rerank([h for h in above_threshold(hits, ranking.min_score) if h.product.id not in exclude],
-                          rerank_weight)
-        return SearchResponse(hits[:top_k], timings)
+            candidates = [h for h in hits if h.product.id not in exclude]
+            hits = rerank(above_threshold(candidates, ranking.min_score), rerank_weight)
+        return SearchResponse(hits[:top_k], timings, nearest=max((h.score for h in candidates), default=None))
 
     def _fused(self, vector: np.ndarray | None, vector_hits: list[Hit], keywords: Keywords, pool: int,
                where: dict | None, fusion) -> list[Hit]:

@@ -191,13 +191,15 @@ def search_event(request: SearchRequest | ItemsRequest, answered: ShopResult | I
                  client: Client) -> SearchEvent:
     """What is kept of a search: never its photo or its address (storefront/events.py)."""
     if isinstance(answered, ItemsResult):
-        cards = [card for row in answered.rows for card in row.cards]
+        cards, nearest = [card for row in answered.rows for card in row.cards], None
     else:
-        cards = answered.cards
+        cards, nearest = answered.cards, answered.nearest
     filters = request.filters.model_dump(exclude_defaults=True, exclude={"known_only"})
     text = request.text.strip() if isinstance(request, SearchRequest) else ""
+    source = request.more_like.strip() if isinstance(request, SearchRequest) and request.more_like else None
     return SearchEvent(doorway=client.doorway, lang=request.lang, kind=search_kind(request), words=text or None,
-                       filters=filters, results=len(cards), best=max((card.score for card in cards), default=None),
+                       source=source, filters=filters, results=len(cards),
+                       best=max((card.score for card in cards), default=None), nearest=nearest,
                        timings=answered.timings_ms, shown=[card.id for card in cards], token=request.token)
 
 

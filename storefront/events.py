@@ -1,8 +1,10 @@
 """What shoppers searched and opened, for the product team: one row a search from any doorway (the time, the doorway,
-the language, the kind, the typed words unless turned off, the filters, how many results, the best score, each
-stage's time, the ids shown, a token random per browser tab) and one row an opened result (its rank). Never the
-photo, never an address, never a lasting identifier. In SQLite beside the store (WAL), written by a thread of its
-own: a search never waits for its event, and a locked, full or damaged file drops events with a log line."""
+the language, the kind, the typed words unless turned off, the product a "more like this" started from, the
+filters, how many results, the best score and the best before the threshold, each stage's time, the ids shown, a
+token random per browser tab) and one row an opened result (its rank); and a count per day of each product's
+showings, so the Insights page finds the products never shown without reading every search. Never the photo, never an
+address, never a lasting identifier. In SQLite beside the store (WAL), written by a thread of its own: a search never
+waits for its event, and a locked, full or damaged file drops events with a log line."""
 from __future__ import annotations
 
 import json
@@ -14,16 +16,39 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from storefront.results import STAGES
+
 log = logging.getLogger("storefront.events")
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS searches (id INTEGER PRIMARY KEY, at REAL NOT NULL, doorway TEXT NOT NULL,
-  lang TEXT NOT NULL, kind TEXT NOT NULL, words TEXT, filters TEXT NOT NULL, results INTEGER NOT NULL, best REAL,
-  timings TEXT NOT NULL, shown TEXT NOT NULL, token TEXT);
-CREATE INDEX IF NOT EXISTS searches_at ON searches (at);
-CREATE TABLE IF NOT EXISTS opens (id INTEGER PRIMARY KEY, at REAL NOT NULL, token TEXT, product_id TEXT NOT NULL,
-  rank INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS opens_at ON opens (at);
+VERSION = 2  # PRAGMA user_version: 1 kept the stages' times as JSON, and no day, source, nearest nor showings
+# Each stage's time a column of its own, so the Insights page's percentiles read a column; `day` (UTC days since
+# 1970) indexed with what the daily counts group by, so they read the index alone
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS searches (id INTEGER PRIMARY KEY, at REAL NOT NULL, day INTEGER NOT NULL,
+  doorway TEXT NOT NULL, lang TEXT NOT NULL, kind TEXT NOT NULL, words TEXT, source TEXT, filters TEXT NOT NULL,
+  results INTEGER NOT NULL, best REAL, nearest REAL, {", ".join(f"{stage}_ms REAL" for stage in STAGES)},
+  shown TEXT NOT NULL, token TEXT);
+CREATE INDEX IF NOT EXISTS searches_day ON searches (day, kind, lang, results);
+CREATE TABLE IF NOT EXISTS opens (id INTEGER PRIMARY KEY, at REAL NOT NULL, day INTEGER NOT NULL, token TEXT,
+  product_id TEXT NOT NULL, rank INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS opens_day ON opens (day);
+CREATE TABLE IF NOT EXISTS showings (day INTEGER NOT NULL, product_id TEXT NOT NULL, shown INTEGER NOT NULL,
+  PRIMARY KEY (day, product_id)) WITHOUT ROWID;
 """
+# A version 1 file's events, carried over as they were (the stages out of their JSON)
+FROM_VERSION_1 = f"""
+ALTER TABLE searches RENAME TO searches_v1; ALTER TABLE opens RENAME TO opens_v1;
+DROP INDEX IF EXISTS searches_at; DROP INDEX IF EXISTS opens_at;
+{SCHEMA}
+INSERT INTO searches (at, day, doorway, lang, kind, words, filters, results, best, \
+{", ".join(f"{stage}_ms" for stage in STAGES)}, shown, token)
+  SELECT at, CAST(at / 86400 AS INTEGER), doorway, lang, kind, words, filters, results, best, \
+{", ".join(f"json_extract(timings, '$.{stage}')" for stage in STAGES)}, shown, token FROM searches_v1;
+INSERT INTO opens (at, day, token, product_id, rank) SELECT at, CAST(at / 86400 AS INTEGER), token, product_id, rank
+  FROM opens_v1;
+DROP TABLE searches_v1; DROP TABLE opens_v1;
+"""
+INSERT_SEARCH = (f"INSERT INTO searches (at, day, doorway, lang, kind, words, source, filters, results, best, nearest, "
+                 f"{', '.join(f'{stage}_ms' for stage in STAGES)}, shown, token) VALUES ({', '.join('?' * (13 + len(STAGES)))})")
 DAY_S = 86_400
 PRUNE_EVERY = 500  # writes between two looks at the retention and the size cap
 
@@ -34,9 +59,11 @@ class SearchEvent:
     lang: str
     kind: str  # photo, text, both, more_like, items, crop
     words: str | None  # the typed words; None when there were none or words are not kept
+    source: str | None  # the product a "more like this" started from
     filters: dict[str, object]  # only those set
     results: int
     best: float | None
+    nearest: float | None  # the best candidate's score before the minimum score; None when there was none
     timings: dict[str, float]
     shown: list[str]  # the ids shown, best first
     token: str | None  # random per browser tab; None from the API and the tools
@@ -117,27 +144,35 @@ class EventLog:
         connection = sqlite3.connect(self.path, timeout=0.2)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")  # in WAL: durable but for the last moments before a crash
-        connection.executescript(SCHEMA)
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        has_events = connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'searches'").fetchone()
+        # executescript commits first: each script is a transaction of its own
+        connection.executescript(f"BEGIN; {FROM_VERSION_1 if has_events and version < 2 else SCHEMA}"
+                                 f"PRAGMA user_version = {VERSION}; COMMIT;")
         return connection
 
     def _write(self, connection: sqlite3.Connection, event: SearchEvent | OpenEvent) -> None:
         now = time.time()
+        day = int(now // DAY_S)
         if isinstance(event, SearchEvent):
-            connection.execute(
-                "INSERT INTO searches (at, doorway, lang, kind, words, filters, results, best, timings, shown, token) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (now, event.doorway, event.lang, event.kind, event.words, json.dumps(event.filters),
-                 event.results, event.best, json.dumps(event.timings), json.dumps(event.shown), event.token))
+            connection.execute(INSERT_SEARCH, (
+                now, day, event.doorway, event.lang, event.kind, event.words, event.source, json.dumps(event.filters),
+                event.results, event.best, event.nearest, *(event.timings.get(stage) for stage in STAGES),
+                json.dumps(event.shown), event.token))
+            connection.executemany("INSERT INTO showings (day, product_id, shown) VALUES (?, ?, 1) "
+                                   "ON CONFLICT DO UPDATE SET shown = shown + 1", [(day, id) for id in event.shown])
         else:
-            connection.execute("INSERT INTO opens (at, token, product_id, rank) VALUES (?, ?, ?, ?)",
-                               (now, event.token, event.product_id, event.rank))
+            connection.execute("INSERT INTO opens (at, day, token, product_id, rank) VALUES (?, ?, ?, ?, ?)",
+                               (now, day, event.token, event.product_id, event.rank))
         self._written += 1
 
     def prune(self, connection: sqlite3.Connection, now: float) -> None:
         """Events older than the retention removed; past the size cap, the oldest tenth of what is left too."""
+        oldest = now - self.retention_s
         with connection:
-            for table in ("searches", "opens"):
-                connection.execute(f"DELETE FROM {table} WHERE at < ?", (now - self.retention_s,))
+            for table in ("searches", "opens"):  # the day first: the index finds the old ones
+                connection.execute(f"DELETE FROM {table} WHERE day <= ? AND at < ?", (oldest // DAY_S, oldest))
+            connection.execute("DELETE FROM showings WHERE day < ?", (oldest // DAY_S,))
         assert self.path is not None
         if self.path.stat().st_size > self.max_bytes:
             with connection:

@@ -43,6 +43,7 @@ class ShopResult(results.CardList):
     status: str = ""
     guesses: list[Guess] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    nearest: float | None = None  # the best candidate's score, before the minimum score (`SearchResponse.nearest`)
 
     def status_line(self, lang: str) -> str:
         """What the search found, with the time it took, as the pages and the API say it."""
@@ -242,7 +243,7 @@ class Storefront:
         vector = response.image_vector
         guesses = self.recogniser().read(vector) if vector is not None else []
         shown = ShopResult(results.cards(response, guesses, lang), results.status(response, min_score, filters, lang),
-                           guesses)
+                           guesses, nearest=response.nearest)
         shown.timings_ms = {**response.timings_ms, "page": round((time.perf_counter() - start) * 1000, 2)}
         return shown
 

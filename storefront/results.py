@@ -124,6 +124,10 @@ def _count(response: SearchResponse, min_score: float, filters: Filters, lang: s
     return say(lang, "one_result") if count == 1 else say(lang, "results", count=count)
 
 
+STAGES = ("decode", "propose", "encode", "search", "page")  # a search's timings, in the order they run
+ITEMS_ONLY = ("propose",)  # finding every product in a photo: its candidate regions
+
+
 def timings_line(timings_ms: dict[str, float], lang: str) -> str:
     return " · ".join(f"{say(lang, stage)} {ms:.0f} ms" for stage, ms in timings_ms.items())
 

@@ -9,13 +9,12 @@ from matplotlib.figure import Figure  # a Figure draws without pyplot or a displ
 
 from search.evaluate import EvalReport, curve_figure, evaluate, sample_queries
 from search.ranking import Ranking
+from storefront.results import ITEMS_ONLY, STAGES
 
 if TYPE_CHECKING:
     from search.service import SearchService
     from storefront.front import Storefront
 
-STAGES = ("decode", "propose", "encode", "search", "page")  # in the order they run
-ITEMS_ONLY = ("propose",)  # finding every product in a photo: its candidate regions
 
 
 def score_histogram(scores: list[float], threshold: float) -> Figure:

@@ -17,8 +17,8 @@ def offline_shop(tmp_path_factory) -> Storefront:
     return started_storefront(tmp_path_factory.mktemp("events"), "offline")
 
 
-EVENT = SearchEvent(doorway="page", lang="en", kind="text", words="red mug", filters={}, results=3, best=0.5,
-                    timings={"search": 1.0}, shown=["a", "b", "c"], token="t")
+EVENT = SearchEvent(doorway="page", lang="en", kind="text", words="red mug", source=None, filters={}, results=3,
+                    best=0.5, nearest=0.5, timings={"search": 1.0}, shown=["a", "b", "c"], token="t")
 
 
 def _rows(path, table):
@@ -37,12 +37,13 @@ def test_the_page_records_its_searches_and_opens_with_these_fields_and_nothing_m
     shopper_call(shop, "details", id="demo-0203", token="tab-1")  # a recent view: not a result's open
     shop.events.flush()
     searches = _rows(tmp_path / "events.sqlite", "searches")
-    assert set(searches[0]) == {"id", "at", "doorway", "lang", "kind", "words", "filters", "results", "best",
-                                "timings", "shown", "token"}
+    assert set(searches[0]) == {"id", "at", "day", "doorway", "lang", "kind", "words", "source", "filters", "results",
+                                "best", "nearest", "decode_ms", "propose_ms", "encode_ms", "search_ms", "page_ms",
+                                "shown", "token"}
     first, second = searches
     assert (first["doorway"], first["kind"], first["words"], first["token"]) == ("page", "both", "striped mug", "tab-1")
     assert json.loads(first["filters"]) == {"brands": ["Kestrel", "Sora"]} and first["results"] >= 1
-    assert json.loads(first["shown"])[0] == "demo-0105" and first["best"] > 0.99 and "encode" in first["timings"]
+    assert json.loads(first["shown"])[0] == "demo-0105" and first["best"] > 0.99 and first["encode_ms"] > 0
     assert (second["lang"], second["kind"]) == ("zh-CN", "text")
     assert [(o["product_id"], o["rank"], o["token"]) for o in _rows(tmp_path / "events.sqlite", "opens")] == [
         ("demo-0105", 2, "tab-1")]
@@ -71,7 +72,7 @@ def test_retention_removes_old_events_and_the_cap_the_oldest(tmp_path):
     log.record(EVENT)
     log.flush()
     with sqlite3.connect(path) as connection:
-        connection.execute("UPDATE searches SET at = ?", (time.time() - 31 * DAY_S,))
+        connection.execute("UPDATE searches SET at = ?, day = ?", (time.time() - 31 * DAY_S, time.time() // DAY_S - 31))
     log.prune(sqlite3.connect(path), time.time())
     assert _rows(path, "searches") == []
     capped = EventLog(tmp_path / "capped.sqlite", max_mb=0)  # every prune finds it over its cap
@@ -106,3 +107,29 @@ def test_a_locked_or_damaged_events_file_never_fails_a_search(offline_shop, tmp_
 
 def test_the_default_events_file_is_beside_the_stores_folder(tmp_path):
     assert Settings.of(store=tmp_path / "store").events.path(tmp_path / "store") == tmp_path / "events.sqlite"
+
+
+def test_a_version_1_events_file_is_carried_over(tmp_path):
+    """The first events files kept the stages' times as JSON; their events are kept, in the new columns."""
+    path = tmp_path / "events.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.executescript("""
+            CREATE TABLE searches (id INTEGER PRIMARY KEY, at REAL NOT NULL, doorway TEXT NOT NULL, lang TEXT NOT NULL,
+              kind TEXT NOT NULL, words TEXT, filters TEXT NOT NULL, results INTEGER NOT NULL, best REAL,
+              timings TEXT NOT NULL, shown TEXT NOT NULL, token TEXT);
+            CREATE INDEX searches_at ON searches (at);
+            CREATE TABLE opens (id INTEGER PRIMARY KEY, at REAL NOT NULL, token TEXT, product_id TEXT NOT NULL,
+              rank INTEGER NOT NULL);
+            CREATE INDEX opens_at ON opens (at);""")
+        connection.execute("INSERT INTO searches (at, doorway, lang, kind, words, filters, results, best, timings, "
+                           "shown, token) VALUES (172800.5, 'page', 'en', 'text', 'old mug', '{}', 1, 0.4, "
+                           "'{\"encode\": 3.5}', '[\"a\"]', 't')")
+        connection.execute("INSERT INTO opens (at, token, product_id, rank) VALUES (172801, 't', 'a', 1)")
+    log = EventLog(path)
+    log.record(EVENT)
+    log.flush()
+    old, new = _rows(path, "searches")
+    assert (old["words"], old["encode_ms"], old["day"], new["words"], new["search_ms"]) == (
+        "old mug", 3.5, 2, "red mug", 1.0)
+    assert [(row["product_id"], row["day"]) for row in _rows(path, "opens")] == [("a", 2)]
+    assert sorted((row["product_id"], row["shown"]) for row in _rows(path, "showings")) == [("a", 1), ("b", 1), ("c", 1)]
