@@ -47,8 +47,9 @@ INSERT INTO opens (at, day, token, product_id, rank) SELECT at, CAST(at / 86400 
   FROM opens_v1;
 DROP TABLE searches_v1; DROP TABLE opens_v1;
 """
-INSERT_SEARCH = (f"INSERT INTO searches (at, day, doorway, lang, kind, words, source, filters, results, best, nearest, "
-                 f"{', '.join(f'{stage}_ms' for stage in STAGES)}, shown, token) VALUES ({', '.join('?' * (13 + len(STAGES)))})")
+SEARCH_FIELDS = ("at", "day", "doorway", "lang", "kind", "words", "source", "filters", "results", "best", "nearest",
+                 *(f"{stage}_ms" for stage in STAGES), "shown", "token")
+INSERT_SEARCH = f"INSERT INTO searches ({', '.join(SEARCH_FIELDS)}) VALUES ({', '.join('?' * len(SEARCH_FIELDS))})"
 DAY_S = 86_400
 PRUNE_EVERY = 500  # writes between two looks at the retention and the size cap
 

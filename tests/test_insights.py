@@ -1,0 +1,84 @@
+"""The Insights figures: what a scripted session of shoppers did, counted back exactly."""
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from PIL import Image
+
+from conftest import data_url, shopper_call, started_storefront
+from storefront.doorway import Client, Doorway
+from storefront.front import Storefront
+from storefront.insights import Days, events_csv, insights
+from storefront.protocol import SearchRequest
+
+OPENED_RANKS = (1, 1, 2, 5, 9)
+WORDS = ("mug", "backpack", "sneakers", "lamp", "red shirt", "watch", "navy cap", "bottle", "tote", "teal mug",
+         "cap", "mug", "lumen lamp", "kestrel", "white sneakers", "sunglasses")  # 16 searches that find something
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory) -> tuple[Storefront, list[dict]]:
+    """20 searches (3 finding nothing) and 5 opens at ranks 1, 1, 2, 5 and 9, from one browser tab."""
+    shop = started_storefront(tmp_path_factory.mktemp("insights"), "offline")
+    shop = Storefront(shop.settings.replaced(events_file=tmp_path_factory.mktemp("events") / "events.sqlite"))
+    answers = [shopper_call(shop, "search", text=words, token="tab") for words in WORDS]
+    answers.append(shopper_call(shop, "search", text="mug", filters={"brands": ["Kestrel"]}, token="tab",
+                                lang="中文"))
+    shopper_call(shop, "search", text="qqzzxv", token="tab")  # no word of the catalog: nothing at all
+    shopper_call(shop, "search", text="mug", filters={"min_price": 999_999}, token="tab")  # the filter leaves none
+    gradient = io.BytesIO()
+    Image.linear_gradient("L").convert("RGB").save(gradient, "PNG")
+    photo = data_url(gradient.getvalue())  # like no product of the catalog exactly
+    Doorway(shop).answer(SearchRequest, {"photo": photo, "ranking": {"min_score": 1.0}}, Client("api"))  # none above
+    first = answers[0]["cards"]
+    for rank in OPENED_RANKS:
+        shopper_call(shop, "details", id=first[rank - 1]["id"], rank=rank, token="tab")
+    shop.events.flush()
+    return shop, answers
+
+
+def _figures(shop: Storefront):
+    return insights(shop.settings.events.path(shop.settings.store.location), Days.last_days(1),
+                    shop.service().store.ids())
+
+
+def test_the_figures_are_the_scripted_sessions(session):
+    shop, answers = session
+    figures = _figures(shop)
+    assert (figures.searches, figures.found_nothing, figures.nothing_above_threshold) == (20, 2, 1)
+    assert figures.nothing_words == [{"words": "mug", "searches": 1}, {"words": "qqzzxv", "searches": 1}]
+    assert figures.opens == 5
+    assert figures.opens_by_rank == [{"rank": 1, "opens": 2}, {"rank": 2, "opens": 1}, {"rank": 5, "opens": 1},
+                                     {"rank": 9, "opens": 1}]
+    top = answers[0]["cards"][0]["id"]
+    assert figures.most_opened[0]["product_id"] == top and figures.most_opened[0]["opens"] == 2
+    assert figures.most_opened[0]["shown"] >= 2  # the two "mug" searches showed it at least
+    today = date.today().isoformat()
+    assert {(row["day"], row["kind"], row["lang"], row["searches"]) for row in figures.per_day} == {
+        (today, "text", "en", 18), (today, "text", "zh-CN", 1), (today, "photo", "en", 1)}
+    assert {"filter": "brands", "value": "Kestrel", "searches": 1} in figures.filters
+    assert {"filter": "min_price", "value": "999999.0", "searches": 1} in figures.filters
+    shown = {card["id"] for answer in answers for card in answer["cards"]}
+    assert set(figures.never_shown) == set(shop.service().store.ids()) - shown and figures.never_shown
+    encode = {row["stage"]: row for row in figures.stages}["search"]
+    assert encode["searches"] == 20 and 0 < encode["p50_ms"] <= encode["p95_ms"]
+
+
+def test_a_range_without_events_is_empty_and_lists_every_product_as_never_shown(session):
+    shop, _ = session
+    figures = insights(shop.settings.events.path(shop.settings.store.location),
+                       Days(date(2020, 1, 1), date(2020, 1, 31)), ["a", "b"])
+    assert (figures.searches, figures.opens, figures.never_shown, figures.nothing_share) == (0, 0, ["a", "b"], 0.0)
+    assert insights(None, Days.last_days(), ["b", "a"]).never_shown == ["a", "b"]  # events off
+
+
+def test_the_csv_export_holds_every_search_and_open_oldest_first(session):
+    shop, _ = session
+    rows = list(csv.DictReader(io.StringIO(events_csv(shop.settings.events.path(shop.settings.store.location),
+                                                      Days.last_days(1)))))
+    assert [row["event"] for row in rows] == ["search"] * 20 + ["open"] * 5
+    assert rows[0]["words"] == "mug" and rows[0]["kind"] == "text" and rows[-1]["rank"] == "9"
+    assert rows[-1]["words"] == "" and rows[0]["product_id"] == ""
+    assert [row["time_utc"] for row in rows] == sorted(row["time_utc"] for row in rows)
