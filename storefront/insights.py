@@ -71,7 +71,7 @@ class Insights:
 
 
 @contextmanager
-def _reading(path: Path | None) -> Iterator[sqlite3.Connection | None]:
+def reading(path: Path | None) -> Iterator[sqlite3.Connection | None]:
     """The events file opened to read only (None when there is none yet: no search was recorded)."""
     if path is None or not path.exists():
         yield None
@@ -83,7 +83,7 @@ def _reading(path: Path | None) -> Iterator[sqlite3.Connection | None]:
 def insights(path: Path | None, days: Days, catalog_ids: Iterable[str]) -> Insights:
     """The figures of `days`; a product of `catalog_ids` that no search of the range showed is "never shown"."""
     figures = Insights(days.first.isoformat(), days.last.isoformat())
-    with _reading(path) as connection:
+    with reading(path) as connection:
         if connection is None or not _has_events(connection):
             figures.never_shown = sorted(catalog_ids)
             return figures
@@ -178,7 +178,7 @@ def events_csv(path: Path | None, days: Days) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    with _reading(path) as connection:
+    with reading(path) as connection:
         if connection is not None and _has_events(connection):
             first, last = days.numbers
             for event, at, *values in connection.execute(EVENTS, {"first": first, "last": last}):

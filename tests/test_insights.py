@@ -8,10 +8,12 @@ import pytest
 from PIL import Image
 
 from conftest import data_url, shopper_call, started_storefront
+from search.ranking import Ranking
 from storefront.doorway import Client, Doorway
 from storefront.front import Storefront
 from storefront.insights import Days, events_csv, insights
 from storefront.protocol import SearchRequest
+from storefront.replay import replay
 
 OPENED_RANKS = (1, 1, 2, 5, 9)
 WORDS = ("mug", "backpack", "sneakers", "lamp", "red shirt", "watch", "navy cap", "bottle", "tote", "teal mug",
@@ -82,3 +84,30 @@ def test_the_csv_export_holds_every_search_and_open_oldest_first(session):
     assert rows[0]["words"] == "mug" and rows[0]["kind"] == "text" and rows[-1]["rank"] == "9"
     assert rows[-1]["words"] == "" and rows[0]["product_id"] == ""
     assert [row["time_utc"] for row in rows] == sorted(row["time_utc"] for row in rows)
+
+
+def test_the_replay_proposes_what_the_shoppers_opens_favour_on_the_held_out_sessions(tmp_path):
+    """Shoppers who open what business re-ranking puts first: the replay proposes re-ranking, and it serves the
+    held-out sessions better than the current settings (no re-ranking) do."""
+    shop = started_storefront(tmp_path / "shop", "offline")
+    shop = Storefront(shop.settings.replaced(events_file=tmp_path / "events.sqlite"))
+    favoured = Ranking.of(**{**shop.settings.ranking.values(), "rerank_weight": 0.5})
+    sessions = 0
+    for source in sorted(shop.service().store.ids()):
+        wanted = shop.more_like_this(source, ranking=favoured).ids[0]
+        token = f"tab-{source}"
+        shown = shopper_call(shop, "search", more_like=source, token=token)["cards"]
+        ids = [card["id"] for card in shown]
+        if wanted in ids[1:]:  # the current settings show it, lower than the shoppers want it
+            shopper_call(shop, "details", id=wanted, rank=ids.index(wanted) + 1, token=token)
+            sessions += 1
+    photo = (shop.settings.store.demo_dir / "images" / "demo-0105.png").read_bytes()
+    shown = shopper_call(shop, "search", photo=data_url(photo), token="tab-photo")["cards"]
+    shopper_call(shop, "details", id=shown[0]["id"], rank=1, token="tab-photo")
+    shop.events.flush()
+    report = replay(shop.service(), tmp_path / "events.sqlite", Days.last_days(1), shop.settings.ranking)
+    assert sessions >= 20 and (report.replayed, report.sessions, report.not_replayable) == (sessions, sessions, 1)
+    assert 0 < report.held_out < sessions
+    assert report.current.ranking == shop.settings.ranking and report.proposed.ranking.rerank_weight > 0
+    assert report.proposed.held_out_mrr > report.current.held_out_mrr
+    assert report.proposed.fit_mrr == max(scored.fit_mrr for scored in report.candidates)
