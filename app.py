@@ -18,7 +18,8 @@ from starlette.middleware.gzip import GZipMiddleware  # the page's config and sc
 
 from catalog.errors import UserError
 from page import admin as admin_tab
-from page import api_inputs, handlers, shopper
+from page import api_inputs, handlers, shopper, team_calls
+from page import insights as insights_page
 from page import tuning as tuning_tab
 from page.agent_tools import add_agent_tools, not_an_mcp_tool
 from page.api_inputs import ApiInputs
@@ -34,7 +35,9 @@ from search.ranking import KNOB, KNOBS
 from storefront.admin import Admin
 from storefront.doorway import SEARCH_WORKERS, Doorway
 from storefront.front import Storefront
+from storefront.model_switch import ModelSwitch
 from storefront.protocol import SearchRequest
+from storefront.team import Team
 from storefront.text import LANGUAGES
 from storefront.tuning import ThresholdCurve
 
@@ -86,7 +89,8 @@ SWITCH_LANGUAGE_JS = """async (choice) => {
 }"""
 # Staff pages are reached by their address, and link to each other; shoppers see no link to them (Gradio's own page
 # bar is hidden: see HEAD).
-STAFF_LINKS = {"Shop": "./", "Tuning": "./tuning", "Admin": "./admin"}
+STAFF_LINKS = {"Shop": "./", "Tuning": "./tuning", "Insights": "./insights", "Admin": "./admin"}
+ADMIN_ONLY = ("Insights", "Admin")  # pages behind the admin password: without one, neither exists
 BROWSER_LANGUAGE_JS = """() => (document.documentElement.lang || navigator.language).startsWith('zh')
   ? '中文' : 'English'"""
 
@@ -96,28 +100,33 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
     so a shopper's phone loads only what shoppers use. Handlers only call `storefront` (through `page.handlers` and
     `page.shopper_calls`)."""
     settings, admin, doorway = storefront.settings, Admin(storefront), Doorway(storefront)
+    team = Team(admin)
+    switch = ModelSwitch(admin, team)
     # The handlers delete each upload (the Tuning page's, the API's) as they read it; this sweeps any whose search
     # never came (a closed tab).
     with gr.Blocks(title="Visual product search", delete_cache=(UPLOAD_SWEEP_S, UPLOAD_SWEEP_S)) as page:
         opening = Opening.of(storefront)
         shopper.build(doorway, storefront.example_photos(), opening)
     with page.route("Tuning", "/tuning"):
-        _tuning_page(page, doorway, admin, opening)
+        _tuning_page(page, doorway, admin, team, opening)
         # The named endpoints and the agents' tools are declared on a staff page: on the shoppers' page their
         # hidden components and endpoints cost a phone over half a second as it opens (docs/benchmarks.md); they are
         # the app's endpoints either way
         add_agent_tools(doorway)
         api = api_inputs.build(settings, opening)
         _api_endpoints(doorway, api)
-        _save_defaults_endpoint(admin, api)
+        _save_defaults_endpoint(admin, switch, api)
+        _team_endpoints(team)
     if admin.enabled:
+        with page.route("Insights", "/insights"):
+            _insights_page(page, team, opening)
         with page.route("Admin", "/admin"):
-            _admin_page(page, admin, opening)
+            _admin_page(page, admin, switch, opening)
     return page
 
 
 def _staff_links(admin_enabled: bool) -> None:
-    shown = {name: address for name, address in STAFF_LINKS.items() if name != "Admin" or admin_enabled}
+    shown = {name: address for name, address in STAFF_LINKS.items() if name not in ADMIN_ONLY or admin_enabled}
     gr.Markdown(" · ".join(f"[{name}]({address})" for name, address in shown.items()), elem_id="staff-links")
 
 
@@ -131,15 +140,18 @@ def _header(banner: str = "") -> tuple[gr.Radio, gr.Markdown]:
     return lang, gr.Markdown(banner, elem_classes="banner", visible=bool(banner))
 
 
-def _tuning_page(page: gr.Blocks, doorway: Doorway, admin: Admin, opening: Opening) -> None:
+def _tuning_page(page: gr.Blocks, doorway: Doorway, admin: Admin, team: Team, opening: Opening) -> None:
     """The product team's page: its own query, searched again as each slider moves, with the charts."""
     storefront = doorway.storefront
     _staff_links(admin.enabled)
     lang, banner = _header(opening.banner)
     tuning = tuning_tab.build(storefront.settings, admin.enabled)
+    labelled = tuning.labelled
     parts = Page(lang=lang, banner=banner, query_photo=gr.State(None, time_to_live=PHOTO_TTL_S),
                  shown_digest=gr.State(None), **tuning.sliders, **{name: getattr(tuning, name) for name in (
-                     "photo", "text", "status", "preview", "histogram", "timings", "password", "saved")})
+                     "photo", "text", "status", "preview", "histogram", "timings", "password", "saved")},
+                 labels=labelled.labels, photos=labelled.photos, labelled_figures=labelled.figures,
+                 labelled_curves=labelled.curves)
     latest = LatestSearch()
     search = handlers.page_search(doorway, latest)
     searching: dict[str, Any] = {"api_visibility": "private", **SEARCHING}
@@ -159,6 +171,11 @@ def _tuning_page(page: gr.Blocks, doorway: Doorway, admin: Admin, opening: Openi
     if admin.enabled:  # the page's own saving, in its language (the API's `/save_defaults` is declared apart)
         parts.on(tuning.save.click, handlers.save_from_page(admin), ["password", *handlers.RANKING, "lang"],
                  ["saved"], api_visibility="private")
+        parts.on(labelled.evaluate.click, handlers.evaluate_labelled(team),
+                 ["password", "labels", "photos", *handlers.RANKING, "lang"], ["labelled_figures", "labelled_curves"],
+                 api_visibility="private")
+        parts.on(labelled.use_proposal.click, handlers.use_proposal(team), ["lang"],
+                 ["labelled_figures", *handlers.RANKING], api_visibility="private")
     parts.on(page.load, handlers.header(storefront, handlers.TUNING_HEADER, drawn=opening), (),
              handlers.TUNING_HEADER, **ON_LOAD)
     page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
@@ -237,27 +254,52 @@ def _gallery_and_status(doorway: Doorway, request: gr.Request | None, asked: dic
     return result.gallery, result.status_line("en")
 
 
-def _save_defaults_endpoint(admin: Admin, api: ApiInputs) -> None:
+def _save_defaults_endpoint(admin: Admin, switch: ModelSwitch, api: ApiInputs) -> None:
     """`/save_defaults`: the password, then the ranking knobs by position, in KNOBS' order (its documented order);
     without an admin password it exists, and refuses."""
-    run = not_an_mcp_tool(handlers.admin_handlers(admin)["save_defaults"])
+    run = not_an_mcp_tool(handlers.admin_handlers(admin, switch)["save_defaults"])
     trigger, password, saved = gr.Button(visible=False), gr.Textbox(visible=False), gr.Markdown(visible=False)
     trigger.click(run, [password, *api.ranking.values()], saved, api_name="save_defaults")
 
 
-def _admin_page(page: gr.Blocks, admin: Admin, opening: Opening) -> None:
+def _team_endpoints(team: Team) -> None:
+    """`/insights` (JSON), `/export_events` (a CSV file), `/replay_events` (JSON) and `/evaluate` (JSON): the password
+    first, then the days (YYYY-MM-DD, empty for the last 30) or the labels CSV and its photos' zip; without an admin
+    password they exist, and refuse."""
+    calls = team_calls.endpoints(team)
+    trigger, password = gr.Button(visible=False), gr.Textbox(visible=False)
+    first, last = gr.Textbox(visible=False), gr.Textbox(visible=False)
+    answer = gr.JSON(visible=False)
+    trigger.click(calls["insights"], [password, first, last], answer, api_name="insights")
+    trigger.click(calls["export_events"], [password, first, last], gr.File(visible=False), api_name="export_events")
+    trigger.click(calls["replay_events"], [password, first, last], answer, api_name="replay_events")
+    labels, photos = gr.File(visible=False), gr.File(visible=False)
+    trigger.click(calls["evaluate"], [password, labels, photos], answer, api_name="evaluate")
+
+
+def _insights_page(page: gr.Blocks, team: Team, opening: Opening) -> None:
+    _staff_links(admin_enabled=True)
+    lang, _ = _header(opening.banner)
+    insights_page.wire(insights_page.build(), team, lang)
+    page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
+
+
+def _admin_page(page: gr.Blocks, admin: Admin, switch: ModelSwitch, opening: Opening) -> None:
     """The admins' page: feed upload with progress, deletion, statistics and the model switch, each also an API
     endpoint that checks the password (inputs positional, in the documented order)."""
     _staff_links(admin.enabled)
     lang, banner = _header(opening.banner)
     view = admin_tab.build(admin.storefront.settings.model.name)
-    run = {name: not_an_mcp_tool(action) for name, action in handlers.admin_handlers(admin).items()}
+    run = {name: not_an_mcp_tool(action) for name, action in handlers.admin_handlers(admin, switch).items()}
     parts = Page(banner=banner)
     view.refresh.click(run["admin_stats"], [view.password, lang], view.stats, api_name="admin_stats")
     for button, name, inputs, result in (  # the page's language last, after the endpoints' documented inputs
             (view.index, "admin_ingest", [view.password, view.feed, view.images_root, lang], view.ingest_result),
             (view.delete, "admin_delete", [view.password, view.delete_ids, lang], view.delete_result),
-            (view.switch, "admin_switch_preset", [view.password, view.preset, lang], view.switch_result)):
+            (view.switch, "admin_switch_preset", [view.password, view.preset, lang], view.switch_result),
+            (view.confirm, "admin_confirm_switch", [view.password, lang], view.switch_result),
+            (view.rollback, "admin_rollback", [view.password, lang], view.switch_result),
+            (view.remove_previous, "admin_remove_previous", [view.password, lang], view.switch_result)):
         parts.on(button.click(run[name], inputs, result, api_name=name).then, handlers.header(admin.storefront,
                  ("banner",)), (), ["banner"], api_visibility="private")
     parts.on(page.load, handlers.header(admin.storefront, ("banner",), drawn=opening), (), ["banner"], **ON_LOAD)

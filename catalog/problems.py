@@ -196,6 +196,23 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "labels_row": ("{file}, line {line}: needs an image or a text, and relevant_ids or a relevant_category",
                    "{file} 第 {line} 行：需要图片或文字，以及 relevant_ids 或 relevant_category"),
     "in_feed": ("{feed}: {problem}", "{feed}：{problem}"),
+    # --- the product team's loop ---
+    "no_labels": ("choose a labels CSV first (image, text, relevant_ids, relevant_category)",
+                  "请先选择标注 CSV（image、text、relevant_ids、relevant_category）"),
+    "labels_empty": ("{file} holds no labelled query", "{file} 中没有标注查询"),
+    "labels_too_many": ("{file} holds {count} labelled queries: at most {most} are evaluated here; split it, or use "
+                        "`search eval`", "{file} 有 {count} 条标注查询：这里最多评估 {most} 条；请拆分，或使用 "
+                        "`search eval`"),
+    "labels_zip": ("{file} is not a zip that can be read ({detail})", "{file} 不是可读取的 zip（{detail}）"),
+    "labels_zip_too_big": ("{file} unpacks to more than {most_gb} GB", "{file} 解压后超过 {most_gb} GB"),
+    "labels_photo": ("{file}, line {line}: {problem}", "{file} 第 {line} 行：{problem}"),
+    "bad_day": ("{field} must be a day written as YYYY-MM-DD, not {value!r}",
+                "{field} 必须是 YYYY-MM-DD 格式的日期，而不是 {value!r}"),
+    "days_reversed": ("the first day ({first}) is after the last ({last})", "起始日（{first}）晚于结束日（{last}）"),
+    "too_many_days": ("at most {most} days at once, not {days}", "一次最多 {most} 天，而不是 {days} 天"),
+    "nothing_to_confirm": ("no new model is waiting: re-index with a preset first",
+                           "没有等待启用的新模型：请先用一个预设重新索引"),
+    "no_previous": ("there is no previous model to roll back to or remove", "没有可回滚或删除的之前模型"),
     # --- an admin's actions ---
     "admin_off": ("admin actions are off: set PRODUCT_SEARCH_ADMIN_PASSWORD to turn them on",
                   "管理操作已关闭：设置 PRODUCT_SEARCH_ADMIN_PASSWORD 即可开启"),

@@ -25,6 +25,9 @@ class AdminView:
     preset: gr.Dropdown
     switch: gr.Button
     switch_result: gr.Markdown
+    confirm: gr.Button
+    rollback: gr.Button
+    remove_previous: gr.Button
 
 
 def build(current_model: str) -> AdminView:
@@ -45,7 +48,12 @@ def build(current_model: str) -> AdminView:
             preset = gr.Dropdown(list(PRESETS), value=current_model if current_model in PRESETS else None,
                                  label=T("preset"), info=f"now: {current_model}", allow_custom_value=True)
             switch = gr.Button(T("switch"))
-            switch_result = gr.Markdown()
+            switch_result = gr.Markdown(elem_id="switch-result")
+            with gr.Row():
+                confirm = gr.Button(T("confirm_switch"), variant="primary", elem_id="confirm-switch")
+                rollback = gr.Button(T("rollback"), elem_id="rollback")
+                remove_previous = gr.Button(T("remove_previous"), variant="stop", elem_id="remove-previous")
     return AdminView(password=password, stats=stats, refresh=refresh, feed=feed, images_root=images_root, index=index,
                      ingest_result=ingest_result, delete_ids=delete_ids, delete=delete, delete_result=delete_result,
-                     preset=preset, switch=switch, switch_result=switch_result)
+                     preset=preset, switch=switch, switch_result=switch_result, confirm=confirm, rollback=rollback,
+                     remove_previous=remove_previous)

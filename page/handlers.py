@@ -15,14 +15,18 @@ from page.inputs import as_jpeg
 from page.latest import LatestSearch
 from page.opening import Opening
 from page.wiring import Updates, Values
+from search.evaluate import curves_figure
 from search.images import ImageError, Photo, PhotoBytes
 from search.ranking import KNOBS
 from storefront.admin import Admin
 from storefront.doorway import Doorway
 from storefront.front import ShopResult, Storefront
 from storefront.items import items_status
+from storefront.labelled import comparison_table
+from storefront.model_switch import ModelSwitch
 from storefront.protocol import ItemsRequest, SearchRequest
-from storefront.text import language
+from storefront.team import Team
+from storefront.text import language, say
 from storefront.tuning import score_histogram, timings_table
 
 Search = Callable[[Values, gr.Request], Updates]  # a search handler, as the pages wire it
@@ -164,8 +168,33 @@ def save_from_page(admin: Admin) -> Callable[[Values], Updates]:
     return save
 
 
-def admin_handlers(admin: Admin) -> dict[str, Callable[..., str]]:
-    """The admin tab's handlers, by the name of their API endpoint (whose positional order is documented)."""
+def evaluate_labelled(team: Team) -> Callable[[Values], Updates]:
+    """The Tuning page's labelled set: its figures for the sliders, the saved settings and the replay's proposal side
+    by side, and their threshold curves."""
+    def run(values: Values) -> Updates:
+        lang = language(values["lang"])
+        try:
+            evaluation = team.evaluate(values["password"], values["labels"], values["photos"], ranking(values), lang)
+        except UserError as error:
+            return {"labelled_figures": problem(error, lang), "labelled_curves": None}
+        return {"labelled_figures": f"**{evaluation.labelled.name}** · {comparison_table(evaluation.reports, lang)}",
+                "labelled_curves": curves_figure(evaluation.reports, values["min_score"])}
+    return run
+
+
+def use_proposal(team: Team) -> Callable[[Values], Updates]:
+    """The sliders moved to the replay's proposal (saving it is the team's own step)."""
+    def run(values: Values) -> Updates:
+        if team.proposed is None:
+            return {"labelled_figures": say(language(values["lang"]), "no_proposal")}
+        return {name: getattr(team.proposed, name) for name in RANKING}
+    return run
+
+
+def admin_handlers(admin: Admin, switch: ModelSwitch | None = None) -> dict[str, Callable[..., str]]:
+    """The admin tab's handlers, by the name of their API endpoint (whose positional order is documented); `switch`
+    holds a model switch's state between its steps (the app's one, or one of their own)."""
+    switch = switch or ModelSwitch(admin, Team(admin))
     # The Admin page sends its language last (the endpoints' documented inputs come first); English without it
     def stats(password, lang=None):
         code = language(lang)
@@ -180,13 +209,22 @@ def admin_handlers(admin: Admin) -> dict[str, Callable[..., str]]:
         code = language(lang)
         return guarded(admin, lambda: admin.delete(password, ids, code), lang=code)
 
-    def switch_preset(password, preset, lang=None, progress=gr.Progress()):
+    def switch_preset(password, preset, lang=None, progress=gr.Progress()):  # indexed and compared, not serving yet
         code = language(lang)
-        return guarded(admin, lambda: admin.switch_preset(password, preset, progress=progress, lang=code), True, code)
+        return guarded(admin, lambda: switch.prepare(password, preset, progress=progress, lang=code), lang=code)
+
+    def serving(action: Callable[..., str]) -> Callable[..., str]:
+        """A model switch's step that changes what serves (its pictures' folders with it)."""
+        def run(password, lang=None):
+            code = language(lang)
+            return guarded(admin, lambda: action(password, lang=code), True, code)
+        return run
 
     def save(password, *knobs):  # the knobs by position, in KNOBS' order (one added later is last, and optional)
         return guarded(admin, lambda: admin.save_defaults(password, **dict(zip(RANKING, knobs))))
     save_defaults = positional(save, ("password", *RANKING), required=5, request=False)
 
     return {"admin_stats": stats, "admin_ingest": ingest, "admin_delete": delete,
-            "admin_switch_preset": switch_preset, "save_defaults": save_defaults}
+            "admin_switch_preset": switch_preset, "admin_confirm_switch": serving(switch.confirm),
+            "admin_rollback": serving(switch.rollback), "admin_remove_previous": serving(switch.remove_previous),
+            "save_defaults": save_defaults}

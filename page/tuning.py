@@ -27,6 +27,20 @@ class TuningView:
     histogram: gr.Plot
     timings: gr.Markdown
     curve: gr.Plot
+    labelled: LabelledView
+
+
+@dataclass
+class LabelledView:
+    """The team's own labelled set, evaluated for the sliders, the saved settings and the replay's proposal (with an
+    admin password configured: the set is the team's, and its evaluation is behind the password)."""
+
+    labels: gr.File
+    photos: gr.File
+    evaluate: gr.Button
+    use_proposal: gr.Button
+    figures: gr.Markdown
+    curves: gr.Plot
 
 
 def build(settings: Settings, admin_enabled: bool) -> TuningView:
@@ -54,7 +68,22 @@ def build(settings: Settings, admin_enabled: bool) -> TuningView:
     curve = gr.Plot(show_label=False, elem_id="curve")
     return TuningView(photo=photo, text=text, find_items=find_items, sliders=sliders,
                       password=password, save=save, saved=saved, status=status, preview=preview, histogram=histogram,
-                      timings=timings, curve=curve)
+                      timings=timings, curve=curve, labelled=_labelled_set(admin_enabled))
+
+
+def _labelled_set(admin_enabled: bool) -> LabelledView:
+    with gr.Group(visible=admin_enabled):
+        gr.Markdown(T("labelled_title"))
+        with gr.Row(equal_height=True):
+            labels = gr.File(label=T("labels_file"), file_types=[".csv"], elem_id="labels-file")
+            photos = gr.File(label=T("labels_photos"), file_types=[".zip"], elem_id="labels-photos")
+        with gr.Row():
+            evaluate = gr.Button(T("evaluate"), variant="primary", elem_id="evaluate")
+            use_proposal = gr.Button(T("use_proposal"), elem_id="use-proposal")
+        figures = gr.Markdown(elem_id="labelled-figures")
+        curves = gr.Plot(show_label=False, elem_id="labelled-curves")
+    return LabelledView(labels=labels, photos=photos, evaluate=evaluate, use_proposal=use_proposal, figures=figures,
+                        curves=curves)
 
 
 def ranking_sliders(ranking: Ranking, visible: bool = True) -> dict[str, gr.Slider]:

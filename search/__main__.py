@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,7 @@ from catalog.feed_flags import add_feed_flags, feed_options
 from catalog.formats import title_hint
 from search.config import Settings, add_common_flags
 from search.encoders.in_child import start_encoder
-from search.ranking import KNOBS, Ranking
+from search.ranking import KNOBS
 
 if TYPE_CHECKING:
     from search.service import SearchService
@@ -52,11 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--max-price", type=float)
     query.add_argument("--in-stock", action="store_true")
     query.add_argument("--json", action="store_true", help="print the results as JSON")
-    evaluation = commands.add_parser("eval", help="recall@k, mAP@10, MRR and a threshold sweep on labelled queries")
+    evaluation = commands.add_parser("eval", help="recall@k, mAP@10, MRR (ranked as the saved settings rank) and a "
+                                     "threshold sweep on labelled queries")
     evaluation.add_argument("labels", help="CSV: image, text, relevant_ids (a|b), relevant_category")
     evaluation.add_argument("--depth", type=int, default=50, help="results retrieved per query (default 50)")
     evaluation.add_argument("--plot", help="write the precision/recall curve to this PNG")
-    evaluation.add_argument("--keyword-weight", type=float, help="the hybrid run's keyword weight (default 0.5)")
+    evaluation.add_argument("--keyword-weight", type=float,
+                            help="the keyword weight (default: the saved settings', 0.5 unless changed)")
     commands.add_parser("stats", help="what the store holds and which model built it")
     duplicates = commands.add_parser("duplicates", help="list groups of different ids with near-identical pictures")
     duplicates.add_argument("--duplicate-threshold", type=float, help="default 0.985")
@@ -143,29 +145,25 @@ def _duplicates(store: ProductStore, settings: Settings, args: argparse.Namespac
 
 def _eval(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
     """The labelled queries as given; the text queries also by their words alone, by CLIP alone and hybrid."""
-    from search.evaluate import evaluate, plot_curve, read_labels
-    sizes = dict(service.store.facets()["category"])
+    from search.evaluate import evaluate_ranking, plot_curve, read_labels
     labelled = read_labels(args.labels)
-    keyword_weight = settings.ranking.keyword_weight
-    report = evaluate(_searching(service, keyword_weight), labelled, sizes, args.depth)
+    ranking = settings.ranking if args.keyword_weight is None else replace(settings.ranking,
+                                                                             keyword_weight=args.keyword_weight)
+    report = evaluate_ranking(service, labelled, ranking, args.depth)
     print(report.table())
     texts = [item for item in labelled if item.query.text and item.query.image is None]
     if texts:
         print(f"\ntext queries ({len(texts)}), searched three ways:")
         for name, weight in (("keywords only", 1.0), ("vectors only", 0.0),
-                             (f"hybrid (keyword weight {keyword_weight:g})", keyword_weight)):
+                             (f"hybrid (keyword weight {ranking.keyword_weight:g})", ranking.keyword_weight)):
             if weight < 1 and not service.encoder.reads_text:
                 print(f"{name}: this model reads no text")
                 continue
-            print(f"{name}: {evaluate(_searching(service, weight), texts, sizes, args.depth).summary()}")
+            report = evaluate_ranking(service, texts, replace(ranking, keyword_weight=weight), args.depth)
+            print(f"{name}: {report.summary()}")
     if args.plot:
-        print(f"plot: {plot_curve(report, args.plot, settings.ranking.min_score)}")
+        print(f"plot: {plot_curve(report, args.plot, ranking.min_score)}")
     return 0
-
-
-def _searching(service: SearchService, keyword_weight: float):
-    return lambda query, k: service.search(query, ranking=Ranking(top_k=k, min_score=-1.0,
-                                                                  keyword_weight=keyword_weight))
 
 
 # The filters' fields as the CLI's flags name them, so a problem names the flag that was given

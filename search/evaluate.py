@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from catalog.product import CatalogError, Product
-from search.service import Query, SearchResponse
+from search.ranking import Ranking
+from search.service import Query, SearchResponse, SearchService
 
 K_VALUES = (1, 5, 10)
 THRESHOLDS = tuple(round(t, 2) for t in np.linspace(0.0, 1.0, 21))
@@ -85,26 +86,44 @@ def threshold_curve(runs: Sequence[tuple[Sequence[float], Sequence[bool], int]],
 
 
 def evaluate(search: Callable[[Query, int], SearchResponse], labelled: Sequence[LabelledQuery],
-             category_sizes: dict[str, int], depth: int = 50) -> EvalReport:
-    """Run every labelled query through `search` (query, top_k) and score the rankings."""
+             category_sizes: dict[str, int], depth: int = 50, min_score: float | None = None) -> EvalReport:
+    """Run every labelled query through `search` (query, top_k) and score the rankings: the figures from the results
+    scoring at least `min_score` (all of them when None), the threshold curve from all of them (`search` must not
+    drop any for it)."""
     runs = []
     for item in labelled:
         hits = search(item.query, depth).hits
         total = len(item.relevant_ids) + (category_sizes.get(item.relevant_category or "", 0)
                                           if item.relevant_category else 0)
         runs.append(([h.score for h in hits], [item.is_relevant(h.product) for h in hits], total))
+    shown = [[right for score, right in zip(scores, relevant) if min_score is None or score >= min_score]
+             for scores, relevant, _ in runs]
+    totals = [total for _, _, total in runs]
     count = len(runs) or 1
     return EvalReport(
         queries=len(runs),
-        recall={k: sum(recall_at_k(r, t, k) for _, r, t in runs) / count for k in K_VALUES},
-        map_at_10=sum(average_precision_at_k(r, t) for _, r, t in runs) / count,
-        mrr=sum(reciprocal_rank(r) for _, r, _ in runs) / count,
+        recall={k: sum(recall_at_k(r, t, k) for r, t in zip(shown, totals)) / count for k in K_VALUES},
+        map_at_10=sum(average_precision_at_k(r, t) for r, t in zip(shown, totals)) / count,
+        mrr=sum(reciprocal_rank(r) for r in shown) / count,
         curve=threshold_curve(runs))
 
 
-def read_labels(path: Path | str) -> list[LabelledQuery]:
-    """A CSV with columns image (relative to the file), text, relevant_ids (separated by |), relevant_category."""
+def evaluate_ranking(service: SearchService, labelled: Sequence[LabelledQuery], ranking: Ranking,
+                     depth: int = 50) -> EvalReport:
+    """The labelled queries searched as `ranking` ranks (its blend, weights and re-ranking), `depth` deep: the
+    figures at its minimum score, the threshold curve over every score. The CLI, the Tuning page and the Admin's
+    model switch all evaluate through this."""
+    sizes = dict(service.store.facets()["category"])
+    unbounded = replace(ranking, top_k=depth, min_score=-1.0)
+    return evaluate(lambda query, _: service.search(query, ranking=unbounded), labelled, sizes, depth,
+                    ranking.min_score)
+
+
+def read_labels(path: Path | str, images: Path | None = None) -> list[LabelledQuery]:
+    """A CSV with columns image (relative to `images`, by default the file's folder; or an http(s) address, kept as
+    it is for the caller to fetch), text, relevant_ids (separated by |), relevant_category."""
     path = Path(path)
+    images = path.parent if images is None else images
     labelled = []
     with open(path, newline="", encoding="utf-8-sig") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
@@ -114,8 +133,8 @@ def read_labels(path: Path | str) -> list[LabelledQuery]:
             category = (row.get("relevant_category") or "").strip() or None
             if not (image or text) or not (ids or category):
                 raise CatalogError("labels_row", file=path.name, line=line)
-            labelled.append(LabelledQuery(Query(image=path.parent / image if image else None, text=text or None),
-                                          ids, category))
+            photo = image if image.lower().startswith(("http://", "https://")) else images / image if image else None
+            labelled.append(LabelledQuery(Query(image=photo, text=text or None), ids, category))
     return labelled
 
 
@@ -139,24 +158,37 @@ def sample_queries(products: Iterable[Product], per_category: int = 4, with_text
     return labelled, dict(sizes)
 
 
+COLOURS = ("#4f46e5", "#f59e0b", "#059669", "#dc2626")
+
+
 def curve_figure(report: EvalReport, current_threshold: float | None = None):
     """Precision and recall against the minimum score, as a matplotlib figure."""
+    return curves_figure({"": report}, current_threshold)
+
+
+def curves_figure(reports: dict[str, EvalReport], current_threshold: float | None = None):
+    """Precision (solid) and recall (dashed) against the minimum score for each named setting, as a matplotlib
+    figure; one unnamed report has a colour for each line."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    thresholds, precision, recall = zip(*report.curve)
     figure = Figure(figsize=(6, 3.6), dpi=120)
     axes = figure.subplots()
-    axes.plot(thresholds, precision, label="precision", color="#4f46e5")
-    axes.plot(thresholds, recall, label="recall", color="#f59e0b")
+    for number, (name, report) in enumerate(reports.items()):
+        thresholds, precision, recall = zip(*report.curve)
+        first, second = (COLOURS[number], COLOURS[number]) if name else COLOURS[:2]
+        axes.plot(thresholds, precision, label=f"{name}: precision" if name else "precision", color=first)
+        axes.plot(thresholds, recall, label=f"{name}: recall" if name else "recall", color=second,
+                  linestyle="--" if name else "-")
+    report = next(iter(reports.values()))
     if current_threshold is not None:
         axes.axvline(current_threshold, color="#6b7280", linestyle="--", label="current threshold")
     axes.set_xlabel("minimum score")
     axes.set_ylim(0, 1.02)
     axes.grid(alpha=0.3)
-    axes.legend(loc="lower left")
+    axes.legend(loc="lower left", fontsize="small")
     axes.set_title(f"{report.queries} queries: precision and recall by minimum score")
     figure.tight_layout()
     return figure

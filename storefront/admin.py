@@ -12,11 +12,10 @@ from pathlib import Path
 from catalog.errors import UserError
 from search.choices import ranking_choice
 from search.config import MODEL_PRESETS
-from search.encoders.registry import OFFLINE, spec_of
-from search.indexer import IndexSummary, estimate_rows, rows_of
+from search.encoders.registry import OFFLINE
+from search.indexer import IndexSummary, estimate_rows
 from search.ranking import KNOBS
 from search.recorded import describe
-from search.service import build_service
 from storefront.front import Storefront
 from storefront.text import say
 
@@ -36,7 +35,7 @@ class AdminError(UserError, ValueError):
 class Admin:
     def __init__(self, storefront: Storefront) -> None:
         self.storefront = storefront
-        self._writing = threading.Lock()  # one ingest or preset switch at a time
+        self.writing = threading.Lock()  # one ingest or preset switch at a time
 
     @property
     def enabled(self) -> bool:
@@ -67,14 +66,14 @@ class Admin:
             raise AdminError("no_images_folder", root=root)
         service = self.storefront.service()
         total = max(estimate_rows(feed), 1)
-        with self._writing:
+        with self.writing:
             try:
                 summary = self.storefront.indexer(service).index_feed(
                     feed, root, progress=lambda done: progress(min(done / total, 1.0), f"{done} of ~{total} rows"))
             except UserError as error:
                 raise AdminError("in_feed", feed=feed.name, problem=error) from error
         self.storefront.catalog_changed()
-        return _summary(feed.name, summary, lang)
+        return indexed_summary(feed.name, summary, lang)
 
     def delete(self, password: str, ids_text: str, lang: str = "en") -> str:
         self.check(password)
@@ -96,29 +95,9 @@ class Admin:
         saved = ", ".join(f"{knob.label[words]} {getattr(settings.ranking, knob.name):g}" for knob in KNOBS)
         return say(lang, "saved_defaults", path=settings.app.saved_settings, knobs=saved)
 
-    def switch_preset(self, password: str, preset: str, progress: Progress = lambda *_: None, lang: str = "en") -> str:
-        """Index the catalog with another model into its own collection while the current one keeps serving;
-        serve from the new one only once it is complete."""
-        self.check(password)
-        if preset not in PRESETS:
-            raise AdminError("unknown_preset", preset=preset, presets=", ".join(PRESETS))
-        current = self.storefront.service()
-        settings = self.storefront.settings.replaced(model=preset, pretrained=None, collection=None)
-        with self._writing:
-            service = build_service(settings, for_indexing=True)
-            if spec_of(preset).torch and service.encoder.info.kind != "clip":
-                raise AdminError("preset_unavailable", preset=preset)
-            total = max(current.store.count(), 1)
-            # stored pictures were checked on their way in: any folder will do as the images folder
-            summary = self.storefront.indexer(service).index(
-                rows_of(current.store.products()), Path(Path.cwd().anchor),
-                progress=lambda done: progress(min(done / total, 1.0), f"{done} of {total} products"))
-        self.storefront.replace_service(service, settings.save(model=preset))
-        return _summary(f"{preset} ({service.encoder.info.label})", summary, lang) + "\n\n" + say(lang, "now_serving")
 
 
-
-def _summary(name: str, summary: IndexSummary, lang: str) -> str:
+def indexed_summary(name: str, summary: IndexSummary, lang: str) -> str:
     """An indexing run as the Admin page says it, in the admin's language."""
     lines = [f"**{name}**: " + say(lang, "indexed", added=summary.added, updated=summary.updated,
                                    unchanged=summary.unchanged, removed=summary.removed, skipped=len(summary.skipped))]

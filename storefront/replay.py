@@ -102,10 +102,11 @@ def replay(service: SearchService, path: Path | None, days: Days, current: Ranki
     found, not_replayable = opened_searches(path, days)
     cases = found[:MOST_REPLAYED]
     report = ReplayReport(not_replayable=not_replayable)
-    ranks = {ranking: [] for ranking in candidates(current)}  # per candidate, (held out, reciprocal rank) per case
+    # per candidate, (held out, reciprocal rank) per case
+    ranks: dict[Ranking, list[tuple[bool, float]]] = {ranking: [] for ranking in candidates(current)}
     for case in cases:
         try:
-            rates = _reciprocal_ranks(service, case, list(ranks))
+            rates = reciprocal_ranks(service, case, list(ranks))
         except UserError:  # the product of a "more like this" deleted since
             continue
         for ranking, rate in rates.items():
@@ -123,11 +124,12 @@ def replay(service: SearchService, path: Path | None, days: Days, current: Ranki
 
 
 def candidates(current: Ranking) -> list[Ranking]:
-    grid = [replace(current, **dict(zip(GRID, values))) for values in itertools.product(*GRID.values())]
+    grid = [Ranking.of(**{**current.values(), **dict(zip(GRID, values))})
+            for values in itertools.product(*GRID.values())]
     return [current, *(ranking for ranking in grid if ranking != current)]
 
 
-def _reciprocal_ranks(service: SearchService, case: OpenedSearch, rankings: Sequence[Ranking]) -> dict[Ranking, float]:
+def reciprocal_ranks(service: SearchService, case: OpenedSearch, rankings: Sequence[Ranking]) -> dict[Ranking, float]:
     """Each ranking's reciprocal rank of the case's opens: one search per combination of the searched knobs, at no
     minimum score; each minimum score then cuts that list (the order of what is left does not change; what a higher
     minimum would let in from under the list's end is not counted)."""
@@ -140,6 +142,18 @@ def _reciprocal_ranks(service: SearchService, case: OpenedSearch, rankings: Sequ
         shown = [hit for hit in searched[unbounded] if hit.score >= ranking.min_score]
         rates[ranking] = reciprocal_rank([hit.product.id in case.opened for hit in shown])
     return rates
+
+
+def mean_reciprocal_rank(service: SearchService, cases: Sequence[OpenedSearch], ranking: Ranking) -> float | None:
+    """The MRR of what shoppers opened, the cases searched again as `ranking` ranks; None when none can be (their
+    products deleted since)."""
+    rates = []
+    for case in cases:
+        try:
+            rates.append(reciprocal_ranks(service, case, [ranking])[ranking])
+        except UserError:
+            continue
+    return sum(rates) / len(rates) if rates else None
 
 
 def _search(service: SearchService, case: OpenedSearch, ranking: Ranking) -> list[Hit]:

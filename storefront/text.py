@@ -5,6 +5,7 @@ the shopper chose."""
 from __future__ import annotations
 
 from search.ranking import KNOBS
+from storefront.staff_text import STAFF_LABELS, STAFF_MESSAGES
 
 LANGUAGES = {"English": "en", "中文": "zh-CN"}  # what the switch shows -> Gradio's locale code
 
@@ -31,7 +32,7 @@ LABELS: dict[str, dict[str, str]] = {
                                                                    "Google Merchant XML)",
         "images_root": "Images folder on the server (default: the feed's folder)", "index": "Index the feed",
         "delete_ids": "Product ids to delete (one per line or comma separated)", "delete": "Delete",
-        "preset": "Model preset", "switch": "Re-index with this preset and switch",
+        "preset": "Model preset", "switch": "Index with this preset and compare",
         "language": "Language",
         "find_items": "Find every product in this photo", "items_photo": "Products found in your photo",
         "search_item": "Search this item",
@@ -60,7 +61,7 @@ LABELS: dict[str, dict[str, str]] = {
         "stats": "显示存储统计", "feed": "商品目录文件（CSV、JSONL、Parquet、Shopify、Google Merchant XML）",
         "images_root": "服务器上的图片文件夹（默认：目录文件所在文件夹）", "index": "导入目录",
         "delete_ids": "要删除的商品编号（每行一个或用逗号分隔）", "delete": "删除",
-        "preset": "模型预设", "switch": "用此预设重新索引并切换",
+        "preset": "模型预设", "switch": "用此预设建立索引并比较",
         "language": "语言",
         "find_items": "找出照片中的每件商品", "items_photo": "在你的照片中找到的商品",
         "search_item": "搜索这件商品",
@@ -70,6 +71,9 @@ LABELS: dict[str, dict[str, str]] = {
         "no_answer": "服务器没有响应：请检查网络后重试。",
     },
 }
+
+for _lang in LABELS:  # the product team's loop (storefront/staff_text.py)
+    LABELS[_lang].update(STAFF_LABELS[_lang])
 
 # Each ranking knob's label and help, as `knob_<name>` and `knob_<name>_info` (the words are the knob's own)
 for _knob in KNOBS:
@@ -163,6 +167,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+for _lang in MESSAGES:
+    MESSAGES[_lang].update(STAFF_MESSAGES[_lang])
 
 def language(choice: object) -> str:
     """The locale code for the switch's value (or a code itself); English for anything unknown, of any type."""

@@ -12,6 +12,8 @@ from search.ranking import Ranking
 from search.service import Query
 from storefront.admin import Admin, AdminError, AdminRefused
 from storefront.front import Storefront
+from storefront.model_switch import ModelSwitch
+from storefront.team import Team
 
 
 @pytest.fixture()
@@ -26,12 +28,16 @@ def admin(tmp_path, demo_feed):
 def test_every_action_refuses_a_wrong_or_missing_password(admin, tmp_path):
     for action in (lambda pw: admin.stats(pw), lambda pw: admin.delete(pw, "demo-0001"),
                    lambda pw: admin.save_defaults(pw, top_k=5, min_score=0.2, text_weight=0.5, rerank_weight=0.0),
-                   lambda pw: admin.switch_preset(pw, "offline"), lambda pw: admin.ingest(pw, tmp_path / "f.csv")):
+                   lambda pw: ModelSwitch(admin, Team(admin)).prepare(pw, "offline"),
+                   lambda pw: ModelSwitch(admin, Team(admin)).rollback(pw), lambda pw: Team(admin).insights(pw),
+                   lambda pw: Team(admin).replay(pw), lambda pw: Team(admin).evaluate(pw, tmp_path / "labels.csv"),
+                   lambda pw: Team(admin).events_csv(pw), lambda pw: admin.ingest(pw, tmp_path / "f.csv")):
         for wrong in ("", None, "open sesame "):
             with pytest.raises(AdminRefused, match="wrong admin password"):
                 action(wrong)
-    assert handlers.admin_handlers(admin)["admin_delete"]("nope", "demo-0001") == "⚠️ wrong admin password"
-    assert handlers.admin_handlers(admin)["admin_delete"]("nope", "demo-0001", "中文") == "⚠️ 管理员密码错误"
+    run = handlers.admin_handlers(admin)
+    assert run["admin_delete"]("nope", "demo-0001") == "⚠️ wrong admin password"
+    assert run["admin_delete"]("nope", "demo-0001", "中文") == "⚠️ 管理员密码错误"
     assert admin.storefront.service().store.count() == 240  # nothing was deleted
 
 
@@ -97,12 +103,16 @@ def test_delete_stats_and_saved_defaults(admin):
     assert said.startswith("已保存为所有人的默认设置") and "结果数量 10" in said
 
 
-def test_switching_preset_reindexes_into_its_own_collection_then_serves_from_it(admin):
+def test_a_new_model_is_compared_then_serves_only_when_confirmed_and_rolls_back_at_once(admin):
     old = admin.storefront.service()
+    switch = ModelSwitch(admin, Team(admin))
     seen = []
-    message = admin.switch_preset("open sesame", "offline", progress=lambda fraction, what: seen.append(fraction))
-    assert "added 240" in message and message.endswith("Now serving from this model.")
-    assert seen[-1] == 1.0
+    message = switch.prepare("open sesame", "offline", progress=lambda fraction, what: seen.append(fraction))
+    assert "added 240" in message and seen[-1] == 1.0
+    assert "queries drawn from the catalog" in message and "| recall@10 |" in message
+    assert "serving: test-tiny" in message and "new: offline" in message  # both models' columns
+    assert admin.storefront.service() is old  # compared, not serving
+    assert switch.confirm("open sesame", "中文").startswith("现在由 **offline")
     new = admin.storefront.service()
     assert new is not old and new.encoder.info.kind == "offline" and new.store.count() == 240
     assert new.store.name != old.store.name and old.store.count() == 240  # the old collection is kept
@@ -110,12 +120,23 @@ def test_switching_preset_reindexes_into_its_own_collection_then_serves_from_it(
     assert new.search(Query(image=photo), ranking=Ranking(top_k=1)).hits[0].product.id == "demo-0105"
     assert json.loads(admin.storefront.settings.app.saved_settings.read_text())["model"] == "offline"
     assert Settings.of(saved_settings=admin.storefront.settings.app.saved_settings).with_saved().model.name == "offline"
+    assert "test-tiny" in switch.rollback("open sesame")
+    assert admin.storefront.service() is old  # at once: nothing indexed again, nothing loaded again
+    assert Settings.of(saved_settings=admin.storefront.settings.app.saved_settings).with_saved().model.name == \
+        "test-tiny"
+    with pytest.raises(AdminError, match="no new model is waiting"):
+        switch.confirm("open sesame")
+    assert "Removed" in switch.remove_previous("open sesame")
+    assert not any(space.startswith(f"{new.store.name}:") for space in old.store.other_spaces())
+    assert old.store.count() == 240
+    with pytest.raises(AdminError, match="no previous model"):
+        switch.rollback("open sesame")
 
 
 def test_a_preset_that_cannot_load_here_changes_nothing(admin):
     before = admin.storefront.service()
     with pytest.raises(AdminError, match="unknown preset 'nonsense'"):
-        admin.switch_preset("open sesame", "nonsense")
+        ModelSwitch(admin, Team(admin)).prepare("open sesame", "nonsense")
     with pytest.raises(AdminError, match="^the fast model's weights cannot be loaded here, so nothing was changed"):
-        admin.switch_preset("open sesame", "fast")  # no network here: its weights cannot be had
+        ModelSwitch(admin, Team(admin)).prepare("open sesame", "fast")  # no network here: no weights
     assert admin.storefront.service() is before

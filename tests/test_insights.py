@@ -4,7 +4,6 @@ import io
 from datetime import date
 
 import pytest
-
 from PIL import Image
 
 from conftest import data_url, shopper_call, started_storefront

@@ -132,6 +132,11 @@ class ProductStore:
     def count(self) -> int:
         return self._collection.count()
 
+    def drop(self) -> None:
+        """The collection removed from the store, with every product and vector in it (a model no longer served)."""
+        with self.writing():
+            self._client.delete_collection(self.name)
+
     def writing(self):
         """Hold the store for writing (a whole indexing run, say); raises `StoreBusyError` at once if another
         process writes to this embedded store. Every write takes it anyway, for itself."""
