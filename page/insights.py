@@ -40,11 +40,11 @@ def build() -> Page:
         parts["show"] = gr.Button(T("show_insights"), variant="primary", elem_id="show-insights")
     parts["summary"] = gr.Markdown(elem_id="insights-summary")
     with gr.Row():
-        parts["per_day"] = gr.BarPlot(label=T("per_day"), elem_id="per-day", height=260)
-        parts["per_language"] = gr.BarPlot(label=T("per_language"), elem_id="per-language", height=260)
+        parts["per_day"] = gr.BarPlot(label=T("per_day"), elem_id="per-day")
+        parts["per_language"] = gr.BarPlot(label=T("per_language"), elem_id="per-language")
     with gr.Row():
-        parts["by_rank"] = gr.BarPlot(label=T("by_rank"), elem_id="by-rank", height=260)
-        parts["stage_times"] = gr.BarPlot(label=T("stage_times"), elem_id="stage-times", height=260)
+        parts["by_rank"] = gr.BarPlot(label=T("by_rank"), elem_id="by-rank")
+        parts["stage_times"] = gr.BarPlot(label=T("stage_times"), elem_id="stage-times")
     with gr.Row():
         with gr.Column():
             gr.Markdown(T("nothing_words"))
@@ -56,9 +56,9 @@ def build() -> Page:
             parts["most_opened"] = gr.Markdown(elem_id="most-opened")
             gr.Markdown(T("never_shown"))
             parts["never_shown"] = gr.Markdown(elem_id="never-shown")
-    with gr.Row(equal_height=True):
-        parts["export"] = gr.Button(T("export_csv"), elem_id="export-events")
-        parts["csv"] = gr.File(label="CSV", elem_id="events-csv", interactive=False)
+    with gr.Row():
+        parts["export"] = gr.Button(T("export_csv"), elem_id="export-events", scale=0, min_width=260)
+        parts["csv"] = gr.File(label="CSV", elem_id="events-csv", interactive=False, visible=False)
     gr.Markdown(T("replay_title"))
     parts["replay"] = gr.Button(T("replay"), elem_id="replay")
     parts["replayed"] = gr.Markdown(elem_id="replayed")
@@ -92,7 +92,8 @@ def show(team: Team, quiet: bool = False) -> Callable[[Values, gr.Request], Upda
 def export(team: Team) -> Callable[[Values, gr.Request], Updates]:
     def run(values: Values, request: gr.Request) -> Updates:
         try:
-            return {"csv": str(team.events_csv(values["password"], values["first_day"], values["last_day"]))}
+            csv = team.events_csv(values["password"], values["first_day"], values["last_day"])
+            return {"csv": gr.File(str(csv), visible=True)}
         except UserError as error:
             return {"summary": problem(error, language(values["lang"]))}
     return run
@@ -118,8 +119,10 @@ def drawn(figures: Insights, lang: str, events_on: bool = True) -> Updates:
                   below=figures.nothing_above_threshold, below_share=figures.below_threshold_share,
                   opens=figures.opens)
     per_day = pd.DataFrame(figures.per_day, columns=["day", "kind", "lang", "searches"])
+    per_day["kind"] = [say(lang, f"kind_{kind}") for kind in per_day["kind"]]
     by_language = per_day.groupby("lang", as_index=False)["searches"].sum()
-    stages = pd.DataFrame([(say(lang, str(row["stage"])), percentile, row[f"{percentile}_ms"])
+    # a bar each stage and percentile, side by side (Gradio stacks the colours of one bar)
+    stages = pd.DataFrame([(f"{say(lang, str(row['stage']))} {percentile}", percentile, row[f"{percentile}_ms"])
                            for row in figures.stages for percentile in ("p50", "p95")],
                           columns=["stage", "percentile", "ms"])
     return {
@@ -132,7 +135,7 @@ def drawn(figures: Insights, lang: str, events_on: bool = True) -> Updates:
                                       columns=[col("rank"), col("opens")]), col("rank"), col("opens"),
                          sort=[str(row["rank"]) for row in figures.opens_by_rank]),
         "stage_times": _bars(stages.rename(columns={name: col(name) for name in stages.columns}), col("stage"),
-                             col("ms"), col("percentile")),
+                             col("ms"), col("percentile"), sort=list(stages["stage"])),
         "nothing_words": _table(figures.nothing_words, ("words", "searches"), lang),
         "most_opened": _table(figures.most_opened, ("product_id", "opens", "shown"), lang),
         "never_shown": _listed(figures.never_shown, lang),
@@ -142,7 +145,7 @@ def drawn(figures: Insights, lang: str, events_on: bool = True) -> Updates:
 
 def _bars(frame: pd.DataFrame, x: str, y: str, color: str | None = None, sort: list[str] | None = None) -> gr.BarPlot:
     """A bar chart of `frame` (its columns already in the reader's words); bars side by side per colour."""
-    return gr.BarPlot(frame, x=x, y=y, color=color, sort=sort, x_title=x, y_title=y)
+    return gr.BarPlot(frame, x=x, y=y, color=color, sort=sort, x_title=x, y_title=y, y_lim=[0, None])
 
 
 def _table(rows: list[dict[str, object]], names: tuple[str, ...], lang: str) -> str:

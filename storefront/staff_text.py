@@ -58,6 +58,8 @@ STAFF_MESSAGES: dict[str, dict[str, str]] = {
         "col_stage": "stage", "col_ms": "ms", "col_percentile": "percentile", "col_filter": "filter",
         "col_value": "value", "col_setting": "setting", "col_fit": "MRR, fitted", "col_held_out": "MRR, held out",
         "none_listed": "none", "more_listed": "… and {count} more",
+        "kind_photo": "photo", "kind_text": "text", "kind_both": "photo and text", "kind_more_like": "more like this",
+        "kind_items": "every item", "kind_crop": "part of a photo",
         "replay_none": "No replayable search led to an open in these days ({others} more led to one but cannot be "
                        "replayed: photos are never kept).",
         "replay_summary": "{replayed} searches replayed from {sessions} sessions, {held_out} of them held out; "
@@ -88,6 +90,8 @@ STAFF_MESSAGES: dict[str, dict[str, str]] = {
         "col_stage": "阶段", "col_ms": "毫秒", "col_percentile": "百分位", "col_filter": "筛选",
         "col_value": "值", "col_setting": "设置", "col_fit": "MRR（拟合）", "col_held_out": "MRR（留出）",
         "none_listed": "无", "more_listed": "……还有 {count} 个",
+        "kind_photo": "照片", "kind_text": "文字", "kind_both": "照片和文字", "kind_more_like": "更多相似商品",
+        "kind_items": "照片中每件商品", "kind_crop": "照片的一部分",
         "replay_none": "这段时间没有可重放的搜索带来打开（另有 {others} 次带来打开但无法重放：照片从不保存）。",
         "replay_summary": "重放了来自 {sessions} 个会话的 {replayed} 次搜索，其中 {held_out} 次留出；"
                           "另有 {others} 次带来打开但无法重放（照片从不保存）。",

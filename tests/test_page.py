@@ -12,7 +12,7 @@ if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
-from conftest import ROOT, images_in
+from conftest import ADMIN_PASSWORD, ROOT, images_in
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]
@@ -350,3 +350,34 @@ def test_a_long_list_of_choices_narrows_to_what_is_typed(page, launched_app):
     expect(colours.locator(".choices label:visible")).to_contain_text("Navy (")
     colours.locator(".find-choice").fill("")
     expect(colours.locator(".choices label:visible")).to_have_count(14)
+
+
+def test_the_insights_page_shows_what_shoppers_searched_and_opened_in_charts_in_both_languages(
+        page, launched_app, tmp_path):
+    url, demo_dir = launched_app
+    _open(page, url)
+    _upload(page, demo_dir / "images" / "demo-0105.png")
+    page.locator("#results .card").nth(1).click()  # an open at rank 2
+    expect(page.locator("#details").first).to_be_visible(timeout=30_000)
+    page.goto(url + "insights")
+    page.locator("#insights-password input").fill(ADMIN_PASSWORD)
+    page.locator("#show-insights").click()
+    summary = page.locator("#insights-summary")
+    expect(summary).to_contain_text("searches", timeout=30_000)
+    searches = int(re.search(r"(\d+) searches", summary.inner_text()).group(1))
+    opens = int(re.search(r"(\d+) opens of a result", summary.inner_text()).group(1))
+    assert searches >= 1 and opens >= 1
+    for chart in ("#per-day", "#per-language", "#by-rank", "#stage-times"):
+        expect(page.locator(f"{chart} svg .mark-rect path").first).to_be_attached(timeout=30_000)  # bars drawn
+    expect(page.locator("#most-opened table")).to_be_visible()
+    page.locator("#export-events").click()
+    expect(page.locator("#events-csv")).to_contain_text(".csv", timeout=30_000)
+    page.screenshot(path=str(tmp_path / "insights.png"), full_page=True)
+    page.get_by_text("中文").click()
+    expect(summary).to_contain_text("次搜索", timeout=30_000)
+    expect(page.locator("#per-day")).to_contain_text("每日搜索次数")
+    page.locator("#replay").click()
+    expect(page.locator("#replayed")).to_contain_text("重放", timeout=60_000)
+    page.screenshot(path=str(tmp_path / "insights-zh.png"), full_page=True)
+    page.get_by_text("English").click()  # as the other tests expect the page
+    expect(summary).to_contain_text("searches", timeout=30_000)
