@@ -45,7 +45,8 @@ class Admin:
         expected = self.storefront.settings.app.admin_password
         if not expected:
             raise AdminRefused("admin_off")
-        if not hmac.compare_digest((password or "").encode(), expected.encode()):
+        given = password if isinstance(password, str) else ""  # a hostile client sends any type
+        if not hmac.compare_digest(given.encode(), expected.encode()):
             raise AdminRefused("wrong_password")
 
     def stats(self, password: str, lang: str = "en") -> str:

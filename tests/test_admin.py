@@ -32,7 +32,7 @@ def test_every_action_refuses_a_wrong_or_missing_password(admin, tmp_path):
                    lambda pw: ModelSwitch(admin, Team(admin)).rollback(pw), lambda pw: Team(admin).insights(pw),
                    lambda pw: Team(admin).replay(pw), lambda pw: Team(admin).evaluate(pw, tmp_path / "labels.csv"),
                    lambda pw: Team(admin).events_csv(pw), lambda pw: admin.ingest(pw, tmp_path / "f.csv")):
-        for wrong in ("", None, "open sesame "):
+        for wrong in ("", None, "open sesame ", 12345, ["open sesame"]):
             with pytest.raises(AdminRefused, match="wrong admin password"):
                 action(wrong)
     run = handlers.admin_handlers(admin)

@@ -5,10 +5,12 @@ import io
 import re
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import gradio as gr
 import pytest
 from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 from PIL import Image
 
 from catalog.demo import BRANDS
@@ -425,3 +427,30 @@ def test_a_search_that_finds_every_worker_busy_is_asked_to_retry(storefront, mon
         worker.join(30)
     assert len(answers) == SEARCH_WORKERS and all(answer["cards"] for answer in answers)
     assert call["search"]({"text": "mug"}, shopper)["cards"]  # a worker is free again
+
+
+def test_the_product_teams_endpoints_answer_json_and_refuse_without_the_password(launched_app, tmp_path):
+    client = Client(launched_app[0], verbose=False)
+    refused = {"problem": "⚠️ wrong admin password"}
+    for endpoint in ("/insights", "/replay_events"):
+        assert client.predict("guess", "", "", api_name=endpoint) == refused
+    figures = client.predict(ADMIN_PASSWORD, "", "", api_name="/insights")
+    assert {"searches", "per_day", "opens_by_rank", "most_opened", "never_shown", "stages", "filters",
+            "nothing_share"} <= set(figures)
+    for first, last, field in (("2026-13-40", "", "first_day"), (12345, "", "first_day"), ("", ["a"], "last_day")):
+        said = client.predict(ADMIN_PASSWORD, first, last, api_name="/insights")["problem"]
+        assert said.startswith(f"⚠️ {field} must be a day written as YYYY-MM-DD")
+    assert "is after the last" in client.predict(ADMIN_PASSWORD, "2026-02-01", "2026-01-01",
+                                                 api_name="/insights")["problem"]
+    exported = Path(client.predict(ADMIN_PASSWORD, "", "", api_name="/export_events"))
+    assert exported.read_text().startswith("event,time_utc,doorway,lang,kind,words,")
+    with pytest.raises(AppError, match="wrong admin password"):
+        client.predict("guess", "", "", api_name="/export_events")
+    assert {"replayed", "not_replayable", "proposed", "candidates"} <= set(
+        client.predict(ADMIN_PASSWORD, "", "", api_name="/replay_events"))
+    labels = tmp_path / "labels.csv"
+    labels.write_text("image,text,relevant_ids,relevant_category\n,coffee mug,,Mugs\n")
+    answer = client.predict(ADMIN_PASSWORD, handle_file(labels), None, api_name="/evaluate")
+    assert answer["saved"]["queries"] == 1 and set(answer["saved"]["recall"]) == {"@1", "@5", "@10"}
+    assert client.predict(ADMIN_PASSWORD, None, None, api_name="/evaluate") == {
+        "problem": "⚠️ choose a labels CSV first (image, text, relevant_ids, relevant_category)"}

@@ -1,18 +1,23 @@
 """The Insights figures: what a scripted session of shoppers did, counted back exactly."""
 import csv
 import io
+import shutil
+import zipfile
 from datetime import date
 
 import pytest
 from PIL import Image
 
-from conftest import data_url, shopper_call, started_storefront
+from catalog.errors import UserError
+from conftest import cli_here, data_url, shopper_call, started_storefront
 from search.ranking import Ranking
+from storefront.admin import Admin
 from storefront.doorway import Client, Doorway
 from storefront.front import Storefront
 from storefront.insights import Days, events_csv, insights
 from storefront.protocol import SearchRequest
 from storefront.replay import replay
+from storefront.team import Team
 
 OPENED_RANKS = (1, 1, 2, 5, 9)
 WORDS = ("mug", "backpack", "sneakers", "lamp", "red shirt", "watch", "navy cap", "bottle", "tote", "teal mug",
@@ -110,3 +115,39 @@ def test_the_replay_proposes_what_the_shoppers_opens_favour_on_the_held_out_sess
     assert report.current.ranking == shop.settings.ranking and report.proposed.ranking.rerank_weight > 0
     assert report.proposed.held_out_mrr > report.current.held_out_mrr
     assert report.proposed.fit_mrr == max(scored.fit_mrr for scored in report.candidates)
+
+
+def _labels(folder, images):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "labels.csv").write_text("image,text,relevant_ids,relevant_category\n"
+                                       "mug.png,,demo-0105,\nwatch.png,,demo-0612|demo-0601,\n,coffee mug,,Mugs\n")
+    return folder / "labels.csv"
+
+
+def test_an_uploaded_labelled_set_gives_the_clis_figures_beside_the_sliders_and_the_proposal(session, tmp_path):
+    shop, _ = session
+    images = shop.settings.store.demo_dir / "images"
+    beside = _labels(tmp_path / "cli", images)  # as `search eval` reads it: the photos beside the CSV
+    shutil.copy(images / "demo-0105.png", tmp_path / "cli" / "mug.png")
+    shutil.copy(images / "demo-0612.png", tmp_path / "cli" / "watch.png")
+    uploaded = _labels(tmp_path / "upload", images)  # as a browser uploads it: the photos in a zip of their own
+    with zipfile.ZipFile(tmp_path / "photos.zip", "w") as archive:
+        archive.write(tmp_path / "cli" / "mug.png", "mug.png")
+        archive.write(tmp_path / "cli" / "watch.png", "watch.png")
+    team = Team(Admin(Storefront(shop.settings.replaced(admin_password="pw"))))
+    team.proposed = Ranking.of(**{**shop.settings.ranking.values(), "rerank_weight": 1.0})
+    evaluation = team.evaluate("pw", uploaded, tmp_path / "photos.zip", sliders={"min_score": 0.99, "top_k": "7"})
+    assert list(evaluation.reports) == ["current sliders", "saved", "proposed"]
+    cli = cli_here("search", "eval", str(beside), "--store", str(shop.settings.store.location), "--model", "offline")
+    assert cli.returncode == 0, cli.stderr
+    saved = evaluation.reports["saved"]
+    assert saved.queries == 3 and f"\n{saved.summary()}\n" in cli.stdout  # the CLI's figures
+    assert evaluation.reports["current sliders"].recall[10] < saved.recall[10]  # a threshold of 0.99 hides some
+    assert team.labelled is evaluation.labelled  # kept for the model switch
+    with pytest.raises(UserError, match="labels.csv, line 2: .*mug.png: file not found"):
+        team.evaluate("pw", uploaded)  # no zip, and the upload's folder has no photos
+    (tmp_path / "bad.zip").write_bytes(b"not a zip")
+    with pytest.raises(UserError, match="bad.zip is not a zip"):
+        team.evaluate("pw", uploaded, tmp_path / "bad.zip")
+    with pytest.raises(UserError, match="top_k"):
+        team.evaluate("pw", uploaded, tmp_path / "photos.zip", sliders={"top_k": ["a list"]})  # a hostile browser
