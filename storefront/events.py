@@ -1,10 +1,10 @@
 """What shoppers searched and opened, for the product team: one row a search from any doorway (the time, the doorway,
-the language, the kind, the typed words unless turned off, the product a "more like this" started from, the
-filters, how many results, the best score and the best before the threshold, each stage's time, the ids shown, a
-token random per browser tab) and one row an opened result (its rank); and a count per day of each product's
-showings, so the Insights page finds the products never shown without reading every search. Never the photo, never an
-address, never a lasting identifier. In SQLite beside the store (WAL), written by a thread of its own: a search never
-waits for its event, and a locked, full or damaged file drops events with a log line."""
+the language, the kind, the typed words unless turned off, the product a "more like this" started from, the filters,
+how many results, the best score and the best before the threshold, each stage's time, the ids shown, a token random
+per browser tab) and one row an opened result (its rank), each also counted per day as it is written
+(storefront/event_store.py). Never the photo, never an address, never a lasting identifier. In SQLite beside the
+store (WAL), written by a thread of its own: a search never waits for its event, and a locked, full or damaged file
+drops events with a log line."""
 from __future__ import annotations
 
 import json
@@ -16,41 +16,18 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from storefront.event_store import (
+    COUNT_TABLES,
+    DAY_S,
+    STAGE_COLUMNS,
+    add_open,
+    add_search,
+    count_again,
+    prepared,
+)
 from storefront.results import STAGES
 
 log = logging.getLogger("storefront.events")
-VERSION = 2  # PRAGMA user_version: 1 kept the stages' times as JSON, and no day, source, nearest nor showings
-# Each stage's time a column of its own, so the Insights page's percentiles read a column; `day` (UTC days since
-# 1970) indexed with what the daily counts group by, so they read the index alone
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS searches (id INTEGER PRIMARY KEY, at REAL NOT NULL, day INTEGER NOT NULL,
-  doorway TEXT NOT NULL, lang TEXT NOT NULL, kind TEXT NOT NULL, words TEXT, source TEXT, filters TEXT NOT NULL,
-  results INTEGER NOT NULL, best REAL, nearest REAL, {", ".join(f"{stage}_ms REAL" for stage in STAGES)},
-  shown TEXT NOT NULL, token TEXT);
-CREATE INDEX IF NOT EXISTS searches_day ON searches (day, kind, lang, results);
-CREATE TABLE IF NOT EXISTS opens (id INTEGER PRIMARY KEY, at REAL NOT NULL, day INTEGER NOT NULL, token TEXT,
-  product_id TEXT NOT NULL, rank INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS opens_day ON opens (day);
-CREATE TABLE IF NOT EXISTS showings (day INTEGER NOT NULL, product_id TEXT NOT NULL, shown INTEGER NOT NULL,
-  PRIMARY KEY (day, product_id)) WITHOUT ROWID;
-"""
-# A version 1 file's events, carried over as they were (the stages out of their JSON)
-FROM_VERSION_1 = f"""
-ALTER TABLE searches RENAME TO searches_v1; ALTER TABLE opens RENAME TO opens_v1;
-DROP INDEX IF EXISTS searches_at; DROP INDEX IF EXISTS opens_at;
-{SCHEMA}
-INSERT INTO searches (at, day, doorway, lang, kind, words, filters, results, best, \
-{", ".join(f"{stage}_ms" for stage in STAGES)}, shown, token)
-  SELECT at, CAST(at / 86400 AS INTEGER), doorway, lang, kind, words, filters, results, best, \
-{", ".join(f"json_extract(timings, '$.{stage}')" for stage in STAGES)}, shown, token FROM searches_v1;
-INSERT INTO opens (at, day, token, product_id, rank) SELECT at, CAST(at / 86400 AS INTEGER), token, product_id, rank
-  FROM opens_v1;
-DROP TABLE searches_v1; DROP TABLE opens_v1;
-"""
-SEARCH_FIELDS = ("at", "day", "doorway", "lang", "kind", "words", "source", "filters", "results", "best", "nearest",
-                 *(f"{stage}_ms" for stage in STAGES), "shown", "token")
-INSERT_SEARCH = f"INSERT INTO searches ({', '.join(SEARCH_FIELDS)}) VALUES ({', '.join('?' * len(SEARCH_FIELDS))})"
-DAY_S = 86_400
 PRUNE_EVERY = 500  # writes between two looks at the retention and the size cap
 
 
@@ -145,26 +122,16 @@ class EventLog:
         connection = sqlite3.connect(self.path, timeout=0.2)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")  # in WAL: durable but for the last moments before a crash
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        has_events = connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'searches'").fetchone()
-        # executescript commits first: each script is a transaction of its own
-        connection.executescript(f"BEGIN; {FROM_VERSION_1 if has_events and version < 2 else SCHEMA}"
-                                 f"PRAGMA user_version = {VERSION}; COMMIT;")
+        prepared(connection)
         return connection
 
     def _write(self, connection: sqlite3.Connection, event: SearchEvent | OpenEvent) -> None:
-        now = time.time()
-        day = int(now // DAY_S)
         if isinstance(event, SearchEvent):
-            connection.execute(INSERT_SEARCH, (
-                now, day, event.doorway, event.lang, event.kind, event.words, event.source, json.dumps(event.filters),
-                event.results, event.best, event.nearest, *(event.timings.get(stage) for stage in STAGES),
-                json.dumps(event.shown), event.token))
-            connection.executemany("INSERT INTO showings (day, product_id, shown) VALUES (?, ?, 1) "
-                                   "ON CONFLICT DO UPDATE SET shown = shown + 1", [(day, id) for id in event.shown])
+            add_search(connection, time.time(), {
+                **asdict(event), "filters": json.dumps(event.filters), "shown": json.dumps(event.shown),
+                **{column: event.timings.get(stage) for stage, column in zip(STAGES, STAGE_COLUMNS)}})
         else:
-            connection.execute("INSERT INTO opens (at, day, token, product_id, rank) VALUES (?, ?, ?, ?, ?)",
-                               (now, day, event.token, event.product_id, event.rank))
+            add_open(connection, time.time(), event.token, event.product_id, event.rank)
         self._written += 1
 
     def prune(self, connection: sqlite3.Connection, now: float) -> None:
@@ -173,12 +140,14 @@ class EventLog:
         with connection:
             for table in ("searches", "opens"):  # the day first: the index finds the old ones
                 connection.execute(f"DELETE FROM {table} WHERE day <= ? AND at < ?", (oldest // DAY_S, oldest))
-            connection.execute("DELETE FROM showings WHERE day < ?", (oldest // DAY_S,))
+            for table in COUNT_TABLES:  # counted by whole days: a day goes once all of it is past the retention
+                connection.execute(f"DELETE FROM {table} WHERE day < ?", (oldest // DAY_S,))
         assert self.path is not None
         if self.path.stat().st_size > self.max_bytes:
             with connection:
                 for table in ("searches", "opens"):
                     connection.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY at "
                                        f"LIMIT (SELECT COUNT(*) / 10 + 1 FROM {table}))")
+                count_again(connection)  # the figures of what is kept
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             connection.execute("VACUUM")  # outside a transaction, as SQLite requires

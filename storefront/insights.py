@@ -1,28 +1,22 @@
 """What the product team sees of shoppers' searches over a range of days (UTC): searches per day by kind and language,
 those that found nothing or nothing above the threshold and their commonest words, opens by rank, the products opened
 most and those never shown, each stage's p50 and p95, and the filters used; and the events themselves as CSV.
-Read from the events file (storefront/events.py) with queries its indexes answer."""
+Read from the events file's daily counts (storefront/event_store.py): the time grows with the days, not the events."""
 from __future__ import annotations
 
 import csv
 import io
-import json
 import sqlite3
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
-
+from storefront.event_store import bucket_ms
 from storefront.results import STAGES
 
 TOP = 10  # rows of each "commonest" table
-# Percentiles from every search of the range up to this many, from an evenly spaced sample of them beyond: sorting a
-# million times took longer than the whole page may (docs/benchmarks.md)
-PERCENTILE_SAMPLE = 50_000
 DEFAULT_DAYS = 30  # the page opens on the last 30 days, the events' default retention
 EPOCH = date(1970, 1, 1)  # the events file numbers days from it
 
@@ -81,10 +75,11 @@ def reading(path: Path | None) -> Iterator[sqlite3.Connection | None]:
 
 
 def insights(path: Path | None, days: Days, catalog_ids: Iterable[str]) -> Insights:
-    """The figures of `days`; a product of `catalog_ids` that no search of the range showed is "never shown"."""
+    """The figures of `days`, from the events' daily counts (storefront/event_store.py); a product of `catalog_ids`
+    that no search of the range showed is "never shown"."""
     figures = Insights(days.first.isoformat(), days.last.isoformat())
     with reading(path) as connection:
-        if connection is None or not _has_events(connection):
+        if connection is None or not _has_counts(connection):
             figures.never_shown = sorted(catalog_ids)
             return figures
         within = days.numbers
@@ -93,66 +88,60 @@ def insights(path: Path | None, days: Days, catalog_ids: Iterable[str]) -> Insig
         shown = {id for (id,) in connection.execute(
             "SELECT DISTINCT product_id FROM showings WHERE day BETWEEN ? AND ?", within)}
         figures.never_shown = sorted(set(catalog_ids) - shown)
-        figures.stages = _stages(connection, within, figures.searches)
-        figures.filters = _filters(connection, within)
+        figures.stages = _stages(connection, within)
+        figures.filters = [{"filter": name, "value": value, "searches": count} for name, value, count in
+                           connection.execute("SELECT filter, value, SUM(searches) FROM filter_uses WHERE day BETWEEN "
+                                              "? AND ? GROUP BY filter, value ORDER BY 3 DESC, 1, 2", within)]
     return figures
 
 
-def _has_events(connection: sqlite3.Connection) -> bool:
-    return connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'showings'").fetchone() is not None
+def _has_counts(connection: sqlite3.Connection) -> bool:
+    return connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'daily'").fetchone() is not None
 
 
 def _searches(connection: sqlite3.Connection, within: tuple[int, int], figures: Insights) -> None:
-    for day, kind, lang, count in connection.execute(
-            "SELECT day, kind, lang, COUNT(*) FROM searches WHERE day BETWEEN ? AND ? GROUP BY day, kind, lang",
-            within):
+    for day, kind, lang, count, nothing, below in connection.execute(
+            "SELECT day, kind, lang, searches, found_nothing, below_threshold FROM daily WHERE day BETWEEN ? AND ? "
+            "ORDER BY day, kind, lang", within):
         figures.per_day.append({"day": _iso(day), "kind": kind, "lang": lang, "searches": count})
         figures.searches += count
-    nothing = connection.execute(
-        "SELECT SUM(nearest IS NULL), SUM(nearest IS NOT NULL) FROM searches "
-        "WHERE day BETWEEN ? AND ? AND results = 0", within).fetchone()
-    figures.found_nothing, figures.nothing_above_threshold = (value or 0 for value in nothing)
+        figures.found_nothing += nothing
+        figures.nothing_above_threshold += below
     figures.nothing_words = [{"words": words, "searches": count} for words, count in connection.execute(
-        "SELECT MIN(words), COUNT(*) FROM searches WHERE day BETWEEN ? AND ? AND results = 0 AND words IS NOT NULL "
-        "GROUP BY lower(words) ORDER BY COUNT(*) DESC, MIN(words) LIMIT ?", (*within, TOP))]
+        "SELECT words, SUM(searches) FROM nothing_words WHERE day BETWEEN ? AND ? GROUP BY words "
+        "ORDER BY 2 DESC, 1 LIMIT ?", (*within, TOP))]
 
 
 def _opens(connection: sqlite3.Connection, within: tuple[int, int], figures: Insights) -> None:
     figures.opens_by_rank = [{"rank": rank, "opens": count} for rank, count in connection.execute(
-        "SELECT rank, COUNT(*) FROM opens WHERE day BETWEEN ? AND ? GROUP BY rank ORDER BY rank", within)]
+        "SELECT rank, SUM(opens) FROM open_ranks WHERE day BETWEEN ? AND ? GROUP BY rank ORDER BY rank", within)]
     figures.opens = sum(row["opens"] for row in figures.opens_by_rank)
     most_opened = connection.execute(
-        "SELECT product_id, COUNT(*), (SELECT SUM(shown) FROM showings AS s WHERE s.product_id = o.product_id "
-        "AND s.day BETWEEN ? AND ?) FROM opens AS o WHERE day BETWEEN ? AND ? GROUP BY product_id "
-        "ORDER BY COUNT(*) DESC, product_id LIMIT ?", (*within, *within, TOP))
+        "SELECT product_id, SUM(opens), (SELECT SUM(shown) FROM showings AS s WHERE s.product_id = o.product_id "
+        "AND s.day BETWEEN ? AND ?) FROM product_opens AS o WHERE day BETWEEN ? AND ? GROUP BY product_id "
+        "ORDER BY 2 DESC, 1 LIMIT ?", (*within, *within, TOP))
     figures.most_opened = [{"product_id": id, "opens": opens, "shown": shown or 0} for id, opens, shown in most_opened]
 
 
-def _stages(connection: sqlite3.Connection, within: tuple[int, int], searches: int) -> list[dict[str, object]]:
-    stride = searches // PERCENTILE_SAMPLE + 1
-    rows = []
-    for stage in STAGES:
-        times = np.array([ms for (ms,) in connection.execute(
-            f"SELECT {stage}_ms FROM searches WHERE day BETWEEN ? AND ? AND {stage}_ms IS NOT NULL AND id % ? = 0",
-            (*within, stride))], dtype=np.float64)
-        if times.size:
-            p50, p95 = np.percentile(times, (50, 95))
-            rows.append({"stage": stage, "p50_ms": round(float(p50), 2), "p95_ms": round(float(p95), 2),
-                         "searches": int(times.size) * stride})
-    return rows
+def _stages(connection: sqlite3.Connection, within: tuple[int, int]) -> list[dict[str, object]]:
+    """Each stage's p50 and p95 from its times' buckets (within 2.5% of the exact percentiles)."""
+    counted: dict[str, list[tuple[int, int]]] = {}
+    for stage, number, count in connection.execute(
+            "SELECT stage, bucket, SUM(searches) FROM stage_times WHERE day BETWEEN ? AND ? GROUP BY stage, bucket "
+            "ORDER BY stage, bucket", within):
+        counted.setdefault(stage, []).append((number, count))
+    return [{"stage": stage, "p50_ms": _percentile(counted[stage], 0.50), "p95_ms": _percentile(counted[stage], 0.95),
+             "searches": sum(count for _, count in counted[stage])} for stage in STAGES if stage in counted]
 
 
-def _filters(connection: sqlite3.Connection, within: tuple[int, int]) -> list[dict[str, object]]:
-    """Each filter value used, by how many searches used it (a price bound is its value)."""
-    used: Counter[tuple[str, str]] = Counter()
-    for chosen, count in connection.execute(
-            "SELECT filters, COUNT(*) FROM searches WHERE day BETWEEN ? AND ? AND filters != '{}' GROUP BY filters",
-            within):
-        for name, value in json.loads(chosen).items():
-            for one in value if isinstance(value, list) else [value]:
-                used[(name, str(one))] += count
-    return [{"filter": name, "value": value, "searches": count}
-            for (name, value), count in sorted(used.items(), key=lambda item: (-item[1], item[0]))]
+def _percentile(buckets: list[tuple[int, int]], share: float) -> float:
+    """The time under which `share` of the searches fell: the middle of the bucket where the running count passes it."""
+    total, running = sum(count for _, count in buckets), 0
+    for number, count in buckets:
+        running += count
+        if running >= share * total:
+            return round(bucket_ms(number), 2)
+    return round(bucket_ms(buckets[-1][0]), 2)
 
 
 def _iso(day: int) -> str:
@@ -179,7 +168,7 @@ def events_csv(path: Path | None, days: Days) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     with reading(path) as connection:
-        if connection is not None and _has_events(connection):
+        if connection is not None and _has_counts(connection):
             first, last = days.numbers
             for event, at, *values in connection.execute(EVENTS, {"first": first, "last": last}):
                 writer.writerow([event, datetime.fromtimestamp(at, tz=UTC).isoformat(timespec="seconds"),

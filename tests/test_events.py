@@ -133,4 +133,5 @@ def test_a_version_1_events_file_is_carried_over(tmp_path):
         "old mug", 3.5, 2, "red mug", 1.0)
     assert [(row["product_id"], row["day"]) for row in _rows(path, "opens")] == [("a", 2)]
     showings = sorted((row["product_id"], row["shown"]) for row in _rows(path, "showings"))
-    assert showings == [("a", 1), ("b", 1), ("c", 1)]
+    assert showings == [("a", 1), ("a", 1), ("b", 1), ("c", 1)]  # the old search's counted too, on its own day
+    assert [(row["day"], row["searches"]) for row in _rows(path, "daily")][0] == (2, 1)
