@@ -4,12 +4,13 @@ bytes an event takes on disk.
 
 The demo catalog with the offline encoder (or `--model`), text and photo searches in turn.
 
-    python bench/events.py [--rounds 400] [--model offline]
+    python bench/events.py [--rounds 400] [--model offline] [--new-photos]
 """
 from __future__ import annotations
 
 import argparse
 import base64
+import itertools
 import sqlite3
 import statistics
 import tempfile
@@ -32,6 +33,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=400)
     parser.add_argument("--model", default="offline")
+    parser.add_argument("--new-photos", action="store_true",
+                        help="a photo never searched before each time (encoded, not found in the query cache)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
@@ -40,14 +43,15 @@ def main() -> None:
         shop.start()
         on, off = EventLog(home / "events.sqlite"), EventLog(None)
         search = {f.__name__: f for f in ShopperCalls(Doorway(shop)).functions()}["search"]
-        photo = "data:image/png;base64," + base64.b64encode(
-            (home / "demo" / "images" / "demo-0105.png").read_bytes()).decode()
+        pictures = sorted((home / "demo" / "images").glob("*.png"))
+        photos = (("data:image/png;base64," + base64.b64encode(picture.read_bytes()).decode())
+                  for picture in itertools.cycle(pictures if args.new_photos else pictures[:1]))  # 240: --rounds 480
         request = gr.Request(headers={}, session_hash="bench")
         times: dict[str, list[float]] = {"on": [], "off": []}
         for round_ in range(args.rounds):
-            asked = {"text": WORDS[round_ % len(WORDS)], "token": "bench"} if round_ % 2 else \
-                {"photo": photo, "token": "bench"}
             for name, log in (("on", on), ("off", off)) if round_ % 2 else (("off", off), ("on", on)):
+                asked = {"text": WORDS[round_ % len(WORDS)], "token": "bench"} if round_ % 4 > 1 else \
+                    {"photo": next(photos), "token": "bench"}
                 shop.events = log
                 start = time.perf_counter()
                 search(asked, request)
@@ -60,7 +64,9 @@ def main() -> None:
         p50 = {name: statistics.median(values) * 1000 for name, values in times.items()}
         p95 = {name: sorted(values)[int(len(values) * 0.95)] * 1000 for name, values in times.items()}
         print(f"CPU: {cpu_flags()}")
-        print(f"model {args.model}, {args.rounds} searches each way (photo and text in turn), interleaved")
+        photos_said = "a new photo each time" if args.new_photos else "one photo, from the query cache after the first"
+        print(f"model {args.model}, {args.rounds} searches each way (photo and text in turn; {photos_said}), "
+              "interleaved")
         print("| events | p50 (ms) | p95 (ms) |\n| --- | --- | --- |")
         for name in ("off", "on"):
             print(f"| {name} | {p50[name]:.2f} | {p95[name]:.2f} |")

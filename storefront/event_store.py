@@ -97,33 +97,6 @@ def folded(words: str) -> str:
     return " ".join(words.casefold().split())
 
 
-def add_search(connection: sqlite3.Connection, at: float, row: dict[str, Any]) -> None:
-    """A search kept as it was and counted; `row` holds `SEARCH_FIELDS` but the time and the day."""
-    day = int(at // DAY_S)
-    connection.execute(INSERT_SEARCH, (at, day, *(row[name] for name in SEARCH_FIELDS[2:])))
-    filters = json.loads(row["filters"])
-    nothing = row["results"] == 0
-    _add(connection, "daily", (day, row["kind"], row["lang"]), [1, int(nothing and row["nearest"] is None),
-                                                                int(nothing and row["nearest"] is not None)])
-    if nothing and row["words"]:
-        _add(connection, "nothing_words", (day, folded(row["words"])), [1])
-    for name, value in filter_values(filters):
-        _add(connection, "filter_uses", (day, name, value), [1])
-    for stage, column in zip(STAGES, STAGE_COLUMNS):
-        if row[column] is not None:
-            _add(connection, "stage_times", (day, stage, bucket(row[column])), [1])
-    for product_id in json.loads(row["shown"]):
-        _add(connection, "showings", (day, product_id), [1])
-
-
-def add_open(connection: sqlite3.Connection, at: float, token: str | None, product_id: str, rank: int) -> None:
-    day = int(at // DAY_S)
-    connection.execute("INSERT INTO opens (at, day, token, product_id, rank) VALUES (?, ?, ?, ?, ?)",
-                       (at, day, token, product_id, rank))
-    _add(connection, "open_ranks", (day, rank), [1])
-    _add(connection, "product_opens", (day, product_id), [1])
-
-
 # Each count table's key columns and count columns
 SHAPES = {"daily": (("day", "kind", "lang"), ("searches", "found_nothing", "below_threshold")),
           "nothing_words": (("day", "words"), ("searches",)),
@@ -132,12 +105,62 @@ SHAPES = {"daily": (("day", "kind", "lang"), ("searches", "found_nothing", "belo
           "product_opens": (("day", "product_id"), ("opens",)), "showings": (("day", "product_id"), ("shown",))}
 
 
-def _add(connection: sqlite3.Connection, table: str, key: tuple, counts: list[int]) -> None:
+def _counting(table: str) -> str:
     keys, columns = SHAPES[table]
-    connection.execute(
-        f"INSERT INTO {table} ({', '.join((*keys, *columns))}) VALUES ({', '.join('?' * (len(keys) + len(columns)))})"
-        f" ON CONFLICT DO UPDATE SET {', '.join(f'{column} = {column} + excluded.{column}' for column in columns)}",
-        (*key, *counts))
+    values = ", ".join("?" * (len(keys) + len(columns)))
+    return (f"INSERT INTO {table} ({', '.join((*keys, *columns))}) VALUES ({values})"
+            f" ON CONFLICT DO UPDATE SET {', '.join(f'{column} = {column} + excluded.{column}' for column in columns)}")
+
+
+COUNTING = {table: _counting(table) for table in SHAPES}  # each count table's upsert, made once
+
+
+class Batch:
+    """Events written together, in one transaction: each kept as it was, and their counts added up first, so a batch
+    of a hundred searches is a few dozen counts' upserts rather than two thousand."""
+
+    def __init__(self) -> None:
+        self.searches: list[tuple] = []
+        self.opens: list[tuple] = []
+        self.counts: dict[str, dict[tuple, list[int]]] = {table: {} for table in SHAPES}
+
+    def add_search(self, at: float, row: dict[str, Any], shown: list[str], filters: dict[str, Any]) -> None:
+        """A search; `row` holds `SEARCH_FIELDS` but the time and the day."""
+        day = int(at // DAY_S)
+        self.searches.append((at, day, *(row[name] for name in SEARCH_FIELDS[2:])))
+        nothing = row["results"] == 0
+        self._count("daily", (day, row["kind"], row["lang"]),
+                    (1, int(nothing and row["nearest"] is None), int(nothing and row["nearest"] is not None)))
+        if nothing and row["words"]:
+            self._count("nothing_words", (day, folded(row["words"])))
+        for name, value in filter_values(filters):
+            self._count("filter_uses", (day, name, value))
+        for stage, column in zip(STAGES, STAGE_COLUMNS):
+            if row[column] is not None:
+                self._count("stage_times", (day, stage, bucket(row[column])))
+        for product_id in shown:
+            self._count("showings", (day, product_id))
+
+    def add_open(self, at: float, token: str | None, product_id: str, rank: int) -> None:
+        day = int(at // DAY_S)
+        self.opens.append((at, day, token, product_id, rank))
+        self._count("open_ranks", (day, rank))
+        self._count("product_opens", (day, product_id))
+
+    def _count(self, table: str, key: tuple, counts: tuple[int, ...] = (1,)) -> None:
+        held = self.counts[table].setdefault(key, [0] * len(counts))
+        for number, count in enumerate(counts):
+            held[number] += count
+
+    def write(self, connection: sqlite3.Connection) -> None:
+        """Everything added, into the file (in the caller's transaction)."""
+        connection.executemany(INSERT_SEARCH, self.searches)
+        connection.executemany("INSERT INTO opens (at, day, token, product_id, rank) VALUES (?, ?, ?, ?, ?)",
+                               self.opens)
+        for table, counted in self.counts.items():
+            connection.executemany(COUNTING[table], [(*key, *counts) for key, counts in counted.items()])
+
+
 
 
 def count_again(connection: sqlite3.Connection) -> None:
