@@ -90,11 +90,10 @@ def test_the_csv_export_holds_every_search_and_open_oldest_first(session):
     assert [row["time_utc"] for row in rows] == sorted(row["time_utc"] for row in rows)
 
 
-def test_the_replay_proposes_what_the_shoppers_opens_favour_on_the_held_out_sessions(tmp_path):
+def test_the_replay_proposes_what_the_shoppers_opens_favour_on_the_held_out_sessions(session, tmp_path):
     """Shoppers who open what business re-ranking puts first: the replay proposes re-ranking, and it serves the
     held-out sessions better than the current settings (no re-ranking) do."""
-    shop = started_storefront(tmp_path / "shop", "offline")
-    shop = Storefront(shop.settings.replaced(events_file=tmp_path / "events.sqlite"))
+    shop = Storefront(session[0].settings.replaced(events_file=tmp_path / "events.sqlite"))
     favoured = Ranking.of(**{**shop.settings.ranking.values(), "rerank_weight": 0.5})
     sessions = 0
     for source in sorted(shop.service().store.ids()):
