@@ -158,9 +158,9 @@ def guarded(admin: Admin, call: Callable[[], str], catalog_changes: bool = False
     return message
 
 
-def save_from_page(admin: Admin) -> Callable[[Values], Updates]:
+def save_from_page(admin: Admin) -> Callable[[Values, gr.Request | None], Updates]:
     """The Tuning page's saving of its sliders as everyone's defaults, answered in the page's language."""
-    def save(values: Values) -> Updates:
+    def save(values: Values, request: gr.Request | None = None) -> Updates:
         lang = language(values["lang"])
         knobs = {name: values[name] for name in RANKING}
         return {"saved": guarded(admin, lambda: admin.save_defaults(values["password"], lang=lang, **knobs),
@@ -168,10 +168,10 @@ def save_from_page(admin: Admin) -> Callable[[Values], Updates]:
     return save
 
 
-def evaluate_labelled(team: Team) -> Callable[[Values], Updates]:
+def evaluate_labelled(team: Team) -> Callable[[Values, gr.Request | None], Updates]:
     """The Tuning page's labelled set: its figures for the sliders, the saved settings and the replay's proposal side
     by side, and their threshold curves."""
-    def run(values: Values) -> Updates:
+    def run(values: Values, request: gr.Request | None = None) -> Updates:
         lang = language(values["lang"])
         try:
             evaluation = team.evaluate(values["password"], values["labels"], values["photos"], ranking(values), lang)
@@ -182,9 +182,9 @@ def evaluate_labelled(team: Team) -> Callable[[Values], Updates]:
     return run
 
 
-def use_proposal(team: Team) -> Callable[[Values], Updates]:
+def use_proposal(team: Team) -> Callable[[Values, gr.Request | None], Updates]:
     """The sliders moved to the replay's proposal (saving it is the team's own step)."""
-    def run(values: Values) -> Updates:
+    def run(values: Values, request: gr.Request | None = None) -> Updates:
         if team.proposed is None:
             return {"labelled_figures": say(language(values["lang"]), "no_proposal")}
         return {name: getattr(team.proposed, name) for name in RANKING}

@@ -55,7 +55,7 @@ def build(settings: Settings, admin_enabled: bool) -> TuningView:
             with gr.Group(visible=admin_enabled):
                 password = gr.Textbox(label=T("password"), type="password", elem_id="tuning-password")
                 save = gr.Button(T("save_defaults"), elem_id="save-defaults")
-            saved = gr.Markdown()
+            saved = gr.Markdown(elem_id="saved")
         with gr.Column(scale=2, min_width=300):
             status = gr.Markdown(elem_id="tuning-status")
             preview = gr.Gallery(label=T("preview"), columns=6, height="auto", object_fit="contain",

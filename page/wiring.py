@@ -10,7 +10,7 @@ import gradio as gr
 
 Values = Mapping[str, Any]  # what a handler reads, by name
 Updates = dict[str, Any]  # what it changes, by name; a name left out is left as it is
-Handler = Callable[..., Updates]
+Handler = Callable[[Values, Any], Updates]  # (values, the request or what was selected)
 
 
 class Page:

@@ -188,7 +188,11 @@ def curves_figure(reports: dict[str, EvalReport], current_threshold: float | Non
     axes.set_xlabel("minimum score")
     axes.set_ylim(0, 1.02)
     axes.grid(alpha=0.3)
-    axes.legend(loc="lower left", fontsize="small")
+    if len(reports) > 1:  # a legend of many lines beside the chart, not over it
+        axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")
+        figure.set_size_inches(8.4, 3.6)
+    else:
+        axes.legend(loc="lower left", fontsize="small")
     axes.set_title(f"{report.queries} queries: precision and recall by minimum score")
     figure.tight_layout()
     return figure

@@ -30,7 +30,8 @@ class Served:
 
     @property
     def label(self) -> str:
-        return f"{self.settings.model.name} ({self.service.encoder.info.label})"
+        name, label = self.settings.model.name, self.service.encoder.info.label
+        return label if label.startswith(name) else f"{name} ({label})"
 
 
 class ModelSwitch:
@@ -46,6 +47,8 @@ class ModelSwitch:
         if preset not in PRESETS:
             raise AdminError("unknown_preset", preset=preset, presets=", ".join(PRESETS))
         current = self.storefront.service()
+        if preset == self.storefront.settings.model.name:  # its collection is the one serving: nothing to compare
+            raise AdminError("already_serving", preset=preset)
         settings = self.storefront.settings.replaced(model=preset, pretrained=None, collection=None)
         with self.admin.writing:
             service = build_service(settings, for_indexing=True)
@@ -83,6 +86,8 @@ class ModelSwitch:
         self.admin.check(password)
         if self.previous is None:
             raise AdminError("no_previous")
+        if self.previous.service.store.name == self.storefront.service().store.name:
+            raise AdminError("already_serving", preset=self.previous.settings.model.name)  # never the serving one
         previous, self.previous = self.previous, None
         with self.admin.writing:
             previous.service.store.drop()

@@ -131,6 +131,10 @@ def test_a_new_model_is_compared_then_serves_only_when_confirmed_and_rolls_back_
     assert old.store.count() == 240
     with pytest.raises(AdminError, match="no previous model"):
         switch.rollback("open sesame")
+    switch.prepare("open sesame", "offline")
+    switch.confirm("open sesame")
+    with pytest.raises(AdminError, match="offline is the model serving now"):
+        switch.prepare("open sesame", "offline")
 
 
 def test_a_preset_that_cannot_load_here_changes_nothing(admin):

@@ -10,6 +10,7 @@ from PIL import Image
 
 from catalog.errors import UserError
 from conftest import cli_here, data_url, shopper_call, started_storefront
+from page import handlers
 from search.ranking import Ranking
 from storefront.admin import Admin
 from storefront.doorway import Client, Doorway
@@ -143,6 +144,9 @@ def test_an_uploaded_labelled_set_gives_the_clis_figures_beside_the_sliders_and_
     assert saved.queries == 3 and f"\n{saved.summary()}\n" in cli.stdout  # the CLI's figures
     assert evaluation.reports["current sliders"].recall[10] < saved.recall[10]  # a threshold of 0.99 hides some
     assert team.labelled is evaluation.labelled  # kept for the model switch
+    assert handlers.use_proposal(team)({"lang": "en"})["rerank_weight"] == 1.0  # the sliders moved, nothing saved
+    assert handlers.use_proposal(Team(team.admin))({"lang": "中文"}) == {
+        "labelled_figures": "还没有建议：请先在洞察页面重放搜索。"}
     with pytest.raises(UserError, match="labels.csv, line 2: .*mug.png: file not found"):
         team.evaluate("pw", uploaded)  # no zip, and the upload's folder has no photos
     (tmp_path / "bad.zip").write_bytes(b"not a zip")

@@ -2,6 +2,7 @@
 import os
 import re
 import shutil
+import zipfile
 
 import pytest
 
@@ -381,3 +382,25 @@ def test_the_insights_page_shows_what_shoppers_searched_and_opened_in_charts_in_
     page.screenshot(path=str(tmp_path / "insights-zh.png"), full_page=True)
     page.get_by_text("English").click()  # as the other tests expect the page
     expect(summary).to_contain_text("searches", timeout=30_000)
+
+
+def test_the_tuning_page_saves_its_sliders_and_evaluates_the_teams_labelled_set(page, launched_app, tmp_path):
+    url, demo_dir = launched_app
+    shutil.copy(demo_dir / "images" / "demo-0105.png", tmp_path / "mug.png")
+    (tmp_path / "labels.csv").write_text("image,text,relevant_ids,relevant_category\nmug.png,,demo-0105,\n"
+                                         ",coffee mug,,Mugs\n")
+    with zipfile.ZipFile(tmp_path / "photos.zip", "w") as archive:
+        archive.write(tmp_path / "mug.png", "mug.png")
+    _open(page, url + "tuning")
+    page.locator("#tuning-password input").fill(ADMIN_PASSWORD)
+    page.locator("#save-defaults").click()
+    expect(page.locator("#saved")).to_contain_text("Saved as everyone's defaults", timeout=30_000)
+    page.locator("#labels-file input[type=file]").set_input_files(str(tmp_path / "labels.csv"))
+    page.locator("#labels-photos input[type=file]").set_input_files(str(tmp_path / "photos.zip"))
+    expect(page.locator("#labels-photos")).to_contain_text("photos.zip", timeout=30_000)
+    page.locator("#evaluate").click()
+    figures = page.locator("#labelled-figures")
+    expect(figures).to_contain_text("2 labelled queries", timeout=60_000)
+    expect(figures.locator("th").nth(1)).to_have_text("current sliders")
+    expect(figures).to_contain_text("recall@10")
+    expect(page.locator("#labelled-curves img")).to_be_visible(timeout=30_000)
