@@ -92,6 +92,9 @@ def main() -> None:
     for name in others:
         cosines = (full * _embed(encoders[name], images)).sum(axis=1)
         print(f"{name} vs fp32 cosine over {len(images)} photos: min {cosines.min():.4f}, mean {cosines.mean():.4f}")
+    chosen = ClipEncoder(args.model, None, info, precision="auto", device=args.device).info
+    said = chosen.measured.summary() if chosen.measured else f"{chosen.precision}, nothing to measure"
+    print(f"\n--precision auto on this machine: {said}")
 
 
 def _embed(encoder: ClipEncoder, images: list) -> np.ndarray:

@@ -62,5 +62,7 @@ def describe(store: ProductStore, running: EncoderInfo | None = None) -> list[tu
              ("model", f"{info.label}, {info.dim}-d{arithmetic}, {weights}"), ("products", str(store.count()))]
     for name, label in (("brand", "brands"), ("category", "categories"), ("colour", "colours")):
         lines.append((label, ", ".join(f"{k} ({v})" for k, v in facets[name].most_common()) or "none"))
+    if running is not None and running.measured is not None:
+        lines.append(("arithmetic", running.measured.summary()))
     lines += [("also holds", other) for other in store.other_spaces()]
     return lines

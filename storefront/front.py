@@ -16,6 +16,7 @@ from catalog.demo import write_demo_catalog
 from catalog.errors import UserError
 from catalog.product import LANGUAGE_SUFFIXES, Product
 from search.config import Settings
+from search.encoders.base import EncoderInfo
 from search.fetch import ImageFetcher, download_photo
 from search.images import ImageError, Photo, crop, prepare_photo
 from search.indexer import Indexer, estimate_rows
@@ -150,10 +151,19 @@ class Storefront:
     def model_line(self, lang: str = "en") -> str:
         info = self.service().encoder.info
         weights = say(lang, "weights" if info.pretrained_weights else "no_weights")
-        arithmetic = f" · {info.precision} · {info.device}" if info.kind == "clip" else ""
+        arithmetic = f" · {self._arithmetic(info, lang)} · {info.device}" if info.kind == "clip" else ""
         label = info.spec.labelled(info.pretrained, lang)
         return say(lang, "model_line", label=label, weights=weights, arithmetic=arithmetic,
                    count=self.service().store.count())
+
+    @staticmethod
+    def _arithmetic(info: EncoderInfo, lang: str) -> str:
+        """The arithmetic the model runs in, and what `auto` measured of it."""
+        if info.measured is None:
+            return info.precision
+        if info.measured.chosen == "fp32":
+            return say(lang, "fp32_fastest")
+        return say(lang, "measured_gain", precision=info.precision, gain=info.measured.gain)
 
     def facet_counts(self) -> dict[str, Counter]:
         """How many products each brand, category and colour has, computed once per catalog change."""

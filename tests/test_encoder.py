@@ -11,11 +11,12 @@ from PIL import Image
 
 from catalog.errors import UserError
 from conftest import ROOT
-from search.encoders import clip, load_encoder
+from search.encoders import arithmetic, clip, load_encoder
 from search.encoders.base import EncoderError, TextSearchUnavailable
 from search.encoders.clip import ClipEncoder, choose_arithmetic, choose_device
 from search.encoders.colour_shape import ColourShapeEncoder
 from search.encoders.int8 import ProjectedAttention, quantise_image_tower
+from storefront.front import Storefront
 
 PICTURES = [Image.new("RGB", (80, 60), colour) for colour in ("red", "navy", "gold")]
 
@@ -152,7 +153,7 @@ def test_precision_names_are_checked():
 
 
 @pytest.mark.parametrize("native_bfloat16, device, chosen", [
-    (True, "cpu", "bf16"), (False, "cpu", "measure int8"), (True, "cuda", "measure fp16"),
+    (True, "cpu", "measure bf16,int8"), (False, "cpu", "measure int8"), (True, "cuda", "measure fp16"),
     (False, "mps", "measure fp16")])
 def test_auto_arithmetic_follows_the_cpu_and_the_device(monkeypatch, native_bfloat16, device, chosen):
     monkeypatch.setattr(clip, "_native_bfloat16", lambda: native_bfloat16)
@@ -161,10 +162,36 @@ def test_auto_arithmetic_follows_the_cpu_and_the_device(monkeypatch, native_bflo
 
 
 @pytest.mark.parametrize("needed_gain, chosen", [(0.01, "int8"), (1000.0, "fp32")])
-def test_auto_on_a_cpu_without_bfloat16_keeps_int8_only_where_it_measured_faster(monkeypatch, needed_gain, chosen):
+def test_auto_on_a_cpu_without_bfloat16_keeps_int8_only_where_it_measured_faster(monkeypatch, tmp_path, needed_gain,
+                                                                                    chosen):
     monkeypatch.setattr(clip, "_native_bfloat16", lambda: False)
-    monkeypatch.setattr(clip, "LOW_GAIN", needed_gain)
+    monkeypatch.setattr(arithmetic, "LOW_GAIN", needed_gain)
+    monkeypatch.setattr(arithmetic, "LOW_COSINE", 0.0)  # the tiny model's random weights: int8 is far from float32
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert load_encoder("test-tiny", precision="auto").info.precision == chosen
+
+
+def test_auto_measures_every_arithmetic_the_cpu_runs_keeps_the_fastest_and_measures_once(monkeypatch, tmp_path):
+    monkeypatch.setattr(clip, "_native_bfloat16", lambda: True)
+    monkeypatch.setattr(arithmetic, "LOW_GAIN", 0.0)
+    monkeypatch.setattr(arithmetic, "LOW_COSINE", 0.0)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = load_encoder("test-tiny", precision="auto").info
+    measured = first.measured
+    assert [trial.arithmetic for trial in measured.trials] == ["bf16", "int8"] and not measured.cached
+    assert measured.chosen == max(measured.trials, key=lambda trial: trial.gain).arithmetic == first.precision
+    assert measured.summary().startswith("auto measured bf16 ") and "int8" in measured.summary()
+    assert (tmp_path / "product-search" / "arithmetic.json").exists()
+    assert "实测" in Storefront._arithmetic(first, "zh-CN")  # the model line says it, in the reader's language
+
+    def measuring_again(*_):
+        raise AssertionError("measured twice")
+    monkeypatch.setattr(clip.ClipEncoder, "_trial", measuring_again)
+    again = load_encoder("test-tiny", precision="auto").info
+    assert again.measured.cached and again.precision == first.precision
+    assert again.measured.trials == measured.trials
+    monkeypatch.setattr(arithmetic, "LOW_GAIN", 1000.0)  # the choice is made again from what was measured
+    assert load_encoder("test-tiny", precision="auto").info.precision == "fp32"
 
 
 @pytest.mark.parametrize("cuda, mps, chosen", [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")])

@@ -7,13 +7,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
 
 from catalog.errors import UserError
 from search.encoders.registry import ModelSpec, spec_of
+
+if TYPE_CHECKING:
+    from search.encoders.arithmetic import Measurement
 
 
 class EncoderError(UserError, RuntimeError):
@@ -42,6 +45,7 @@ class EncoderInfo:
     fallback_reason: UserError | None = None
     precision: str = "fp32"  # the arithmetic the model runs in: fp32, bf16, fp16 or int8
     device: str = "cpu"  # where it runs: cpu, cuda, cuda:N or mps
+    measured: Measurement | None = None  # what `--precision auto` measured to choose `precision`
 
     @property
     def spec(self) -> ModelSpec:

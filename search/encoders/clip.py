@@ -24,6 +24,7 @@ from torchvision.transforms import Normalize
 from torchvision.transforms.v2.functional import to_dtype
 
 from search.config import MODEL_PRESETS, model_and_weights
+from search.encoders.arithmetic import Measurement, Trial, cached, machine, remember
 from search.encoders.base import (
     Encoder,
     EncoderError,
@@ -39,12 +40,8 @@ from search.encoders.registry import OFFLINE, TEST
 log = logging.getLogger(__name__)
 PRECISIONS = ("auto", "bf16", "fp16", "int8", "fp32")
 CPU = torch.device("cpu")
-# `auto` keeps a lower arithmetic (int8 on a CPU without native bfloat16, float16 on a GPU) only where it measured
-# at least this much faster than float32 on the machine at hand, and this close to it: on an AVX2 EPYC int8 ran
-# 1.74x at cosine 0.9998 (issue 16).
-LOW_GAIN = 1.2
-LOW_COSINE = 0.995
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+TRIAL_BATCHES = (1, 8)  # what `auto` measures an arithmetic at: a shopper's photo, and a batch of an indexing run
 
 _TEST_SEED = 1234
 _WEIGHT_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
@@ -68,13 +65,16 @@ class ClipEncoder(Encoder):
         self._device = choose_device(device)
         self._tokenizer = open_clip.get_tokenizer(model_name)
         arithmetic = choose_arithmetic(precision, self._device)
-        measured = arithmetic.startswith("measure ")
-        self._use(model.eval().to(self._device), "fp32" if measured else arithmetic)
-        if measured:
-            self._use_the_faster(model, arithmetic.removeprefix("measure "))
+        measuring = arithmetic.startswith("measure ")
+        self._use(model.eval().to(self._device), "fp32" if measuring else arithmetic)
+        measured = None
+        if measuring:
+            lows = arithmetic.removeprefix("measure ").split(",")
+            measured = self._use_the_fastest(model, lows, key=f"{machine()} | {info.label} | {self._device} | "
+                                                              f"{','.join(lows)}")
         # Measured rather than read from a config: hub and custom-text models keep it in different places.
         dim = int(self.encode_images([Image.new("RGB", (32, 32))]).shape[1])
-        self.info = replace(info, dim=dim, precision=self._arithmetic, device=str(self._device))
+        self.info = replace(info, dim=dim, precision=self._arithmetic, device=str(self._device), measured=measured)
 
     def _use(self, model: torch.nn.Module, arithmetic: str) -> None:
         """Run the model in this arithmetic: fp32, bf16, fp16, or int8 (the Linear layers' weights in 8 bits, each
@@ -83,26 +83,41 @@ class ClipEncoder(Encoder):
         self._dtype = _DTYPES.get(arithmetic, torch.float32)
         self._model = quantise_image_tower(model) if arithmetic == "int8" else model.to(self._dtype)
 
-    def _use_the_faster(self, model: torch.nn.Module, low: str) -> None:
-        """Run in `low` where it measures LOW_GAIN times faster than float32 here, within LOW_COSINE of it, on a batch
-        of drawn pictures; in float32 otherwise. Taken in turn, so the machine's drift falls on both alike."""
-        pictures = [Image.effect_mandelbrot((224, 224), (-2 + i / 4, -1.2, 1, 1.2), 40 + i).convert("RGB")
-                    for i in range(4)]
-        full = self.encode_images(pictures)  # also warms float32 up
+    def _use_the_fastest(self, model: torch.nn.Module, lows: list[str], key: str) -> Measurement:
+        """Run in the fastest of `lows` that measures at least LOW_GAIN times faster than float32 here, within
+        LOW_COSINE of it, on a batch of drawn pictures; in float32 where none does. An earlier start's measurement
+        of this machine and model is used as it is."""
+        measurement = cached(key)
+        if measurement is None:
+            measurement = Measurement.of([self._trial(model, low) for low in lows])
+            remember(key, measurement)
+        log.info("%s on %s", measurement.summary(), self._device)
+        self._use(model if measurement.chosen == "fp32" else copy.deepcopy(model), measurement.chosen)
+        return measurement
+
+    def _trial(self, model: torch.nn.Module, low: str) -> Trial:
+        """`low` against float32 on drawn pictures, one at a time (a shopper's search) and eight at once (indexing):
+        the geometric mean of the two gains, each taken in turn so the machine's drift falls on both alike. On this
+        Xeon int8 won at one picture and bfloat16 from eight up (docs/benchmarks.md)."""
+        pictures = [Image.effect_mandelbrot((224, 224), (-2 + i / 8, -1.2, 1, 1.2), 40 + i).convert("RGB")
+                    for i in range(TRIAL_BATCHES[-1])]
+        self._use(model, "fp32")
+        full = self.encode_images(pictures)
         self._use(copy.deepcopy(model), low)
-        self.encode_images(pictures[:1])  # warm up
         models = {"fp32": (model, torch.float32), low: (self._model, self._dtype)}
-        seconds = dict.fromkeys(models, 0.0)
-        for arithmetic in (low, "fp32", "fp32", low):
-            self._model, self._dtype = models[arithmetic]
-            began = time.perf_counter()
-            encoded = self.encode_images(pictures)
-            seconds[arithmetic] += time.perf_counter() - began
-        cosine = float((encoded * full).sum(axis=1).min())
-        gain = seconds["fp32"] / seconds[low]
-        chosen = low if gain >= LOW_GAIN and cosine >= LOW_COSINE else "fp32"
-        log.info("%s measured %.2fx float32 on %s at cosine %.4f; using %s", low, gain, self._device, cosine, chosen)
-        (self._model, self._dtype), self._arithmetic = models[chosen], chosen  # the model measured, not made again
+        gains = []
+        for batch in TRIAL_BATCHES:
+            seconds, warmed = dict.fromkeys(models, 0.0), set()
+            for arithmetic in (low, "fp32", "fp32", low, low, "fp32", "fp32", low):
+                self._model, self._dtype = models[arithmetic]
+                began = time.perf_counter()
+                encoded = self.encode_images(pictures[:batch])
+                if arithmetic in warmed:  # each one's first run at a batch size makes its kernels: not timed
+                    seconds[arithmetic] += time.perf_counter() - began
+                warmed.add(arithmetic)
+            gains.append(seconds["fp32"] / seconds[low])
+        self._use(model, "fp32")
+        return Trial(low, float(np.prod(gains) ** (1 / len(gains))), float((encoded * full).sum(axis=1).min()))
 
     def prepare(self, image: Image.Image) -> torch.Tensor:
         """The picture resized and cropped as the model was trained, as CxHxW bytes: the per-picture steps of
@@ -174,9 +189,9 @@ def choose_device(requested: str = "auto") -> torch.device:
 
 
 def choose_arithmetic(precision: str, device: torch.device = CPU) -> str:
-    """`bf16`, `fp16`, `int8`, `fp32`, or `auto`: bfloat16 where the CPU has native bfloat16 arithmetic (AVX512-BF16,
-    AMX); on another CPU with int8 kernels "measure int8" (int8 where `ClipEncoder` measures it faster than float32,
-    otherwise float32); on a GPU "measure fp16" likewise."""
+    """`bf16`, `fp16`, `int8`, `fp32`, or `auto`: "measure" and the lower arithmetics the device runs natively
+    (bfloat16 where the CPU has AVX512-BF16 or AMX, int8 where torch has its kernels; float16 on a GPU), for
+    `ClipEncoder` to measure against float32 and keep the fastest (arithmetic.py); float32 where there are none."""
     if precision not in PRECISIONS:
         raise EncoderError("unknown_precision", precision=precision, choices=", ".join(PRECISIONS))
     if precision == "int8" and device.type != "cpu":
@@ -187,9 +202,9 @@ def choose_arithmetic(precision: str, device: torch.device = CPU) -> str:
         return precision
     if device.type != "cpu":
         return "measure fp16"
-    if _native_bfloat16():
-        return "bf16"
-    return "measure int8" if torch.backends.quantized.engine in ("x86", "fbgemm", "qnnpack") else "fp32"
+    lows = [*(["bf16"] if _native_bfloat16() else []),
+            *(["int8"] if torch.backends.quantized.engine in ("x86", "fbgemm", "qnnpack") else [])]
+    return f"measure {','.join(lows)}" if lows else "fp32"
 
 
 def _native_bfloat16() -> bool:

@@ -1,0 +1,98 @@
+"""What the app costs doing nothing: `python app.py` on the demo catalog (the offline encoder unless `--model`) in a
+process of its own, left alone after it started and served one search, its CPU time (the process and its threads,
+from /proc) over `--seconds`, as a share of one core; and with `--threads`, which of its threads spent it.
+
+    python bench/idle.py [--seconds 60] [--model offline] [--threads]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from keywords import cpu_flags
+
+ROOT = Path(__file__).resolve().parents[1]
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's user and system time so far (its threads' included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def threads(pid: int) -> dict[str, float]:
+    """Each thread's CPU time so far, by its name and id."""
+    spent = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it ended meanwhile
+            continue
+        spent[f"{name} ({task.name})"] = (int(fields[11]) + int(fields[12])) / TICKS
+    return spent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port: int, process: subprocess.Popen, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the app exited with code {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"nothing listened on port {port}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--model", default="offline")
+    parser.add_argument("--threads", action="store_true", help="say which threads spent the time")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        home, port = Path(folder), free_port()
+        env = {**os.environ, "PRODUCT_SEARCH_DEMO_DIR": str(home / "demo"), "GRADIO_ANALYTICS_ENABLED": "False"}
+        process = subprocess.Popen([sys.executable, "app.py", "--store", str(home / "store"), "--model", args.model,
+                                    "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        try:
+            wait_for(port, process)
+            from gradio_client import Client
+            Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
+                "red mug", 12, 0.0, [], [], None, None, False, api_name="/search_text")
+            time.sleep(10)  # what the search and the client's visit started has settled
+            before, before_threads, start = cpu_seconds(process.pid), threads(process.pid), time.monotonic()
+            time.sleep(args.seconds)
+            spent, elapsed = cpu_seconds(process.pid) - before, time.monotonic() - start
+            after_threads = threads(process.pid)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    print(f"CPU: {cpu_flags()}")
+    print(f"idle app ({args.model}, {elapsed:.0f} s): {spent:.2f} CPU seconds, {spent / elapsed:.2%} of a core")
+    if args.threads:
+        busiest = sorted(((after_threads[name] - before_threads.get(name, 0.0), name) for name in after_threads),
+                         reverse=True)
+        for seconds, name in busiest[:8]:
+            if seconds > 0:
+                print(f"  {name}: {seconds:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
