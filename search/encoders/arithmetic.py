@@ -52,6 +52,8 @@ class Measurement:
     def summary(self) -> str:
         """What was measured, as the load log, `stats` and the Admin page say it."""
         trials = ", ".join(f"{one.arithmetic} {one.gain:.2f}x at cosine {one.cosine:.4f}" for one in self.trials)
+        if not trials:
+            return "auto found no lower arithmetic this model runs here: fp32"
         return f"auto measured {trials} against float32{' (an earlier start)' if self.cached else ''}: {self.chosen}"
 
 

@@ -89,11 +89,21 @@ class ClipEncoder(Encoder):
         of this machine and model is used as it is."""
         measurement = cached(key)
         if measurement is None:
-            measurement = Measurement.of([self._trial(model, low) for low in lows])
+            measurement = Measurement.of([trial for low in lows if (trial := self._tried(model, low))])
             remember(key, measurement)
         log.info("%s on %s", measurement.summary(), self._device)
         self._use(model if measurement.chosen == "fp32" else copy.deepcopy(model), measurement.chosen)
         return measurement
+
+    def _tried(self, model: torch.nn.Module, low: str) -> Trial | None:
+        """`low`'s trial; None where the model cannot run in it (int8's quantised projections in a ResNet's attention
+        pooling, which reads their weights as tensors: the demo-world model)."""
+        try:
+            return self._trial(model, low)
+        except (RuntimeError, TypeError, AttributeError) as error:
+            log.info("%s cannot run in %s (%s): not a candidate", self._device, low, error)
+            self._use(model, "fp32")
+            return None
 
     def _trial(self, model: torch.nn.Module, low: str) -> Trial:
         """`low` against float32 on drawn pictures, one at a time (a shopper's search) and eight at once (indexing):
