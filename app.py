@@ -23,6 +23,7 @@ from page import insights as insights_page
 from page import tuning as tuning_tab
 from page.agent_tools import add_agent_tools, not_an_mcp_tool
 from page.api_inputs import ApiInputs
+from page.calm_queue import calm
 from page.doorways import client_of, listed, positional, problem
 from page.inputs import photo_payload
 from page.labels import I18N, T
@@ -122,6 +123,8 @@ def build_demo(storefront: Storefront) -> gr.Blocks:
             _insights_page(page, team, opening)
         with page.route("Admin", "/admin"):
             _admin_page(page, admin, switch, opening)
+    page.queue(default_concurrency_limit=SEARCH_WORKERS, max_size=QUEUE_MAX)
+    calm(page._queue)  # no polling every millisecond while nobody searches (page/calm_queue.py)
     return page
 
 
@@ -345,7 +348,7 @@ def serve(storefront: Storefront, host: str = "127.0.0.1", **launch: Any) -> gr.
     gr.set_static_paths(storefront.image_folders())  # catalog pictures are served as they are, never copied
     page = build_demo(storefront)
     settings = storefront.settings
-    page.queue(default_concurrency_limit=SEARCH_WORKERS, max_size=QUEUE_MAX).launch(
+    page.launch(
         server_name=host, server_port=settings.app.port, mcp_server=settings.app.serves_mcp, i18n=I18N, theme=THEME,
         css=CSS, head=HEAD, show_error=False, max_file_size=MAX_BYTES, footer_links=["api", "gradio"],
         run_history=False,

@@ -59,6 +59,19 @@ def wait_for(port: int, process: subprocess.Popen, timeout: float = 300) -> None
     raise SystemExit(f"nothing listened on port {port}")
 
 
+def deletion_seen(port: int, home: Path, product: str = "demo-0105") -> float:
+    """Seconds from another process's deletion of `product` until the app's "more like this" says it is gone."""
+    from gradio_client import Client
+    client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    subprocess.run([sys.executable, "-m", "search", "delete", product, "--store", str(home / "store"), "--model",
+                    "offline"], cwd=ROOT, check=True, capture_output=True)
+    deleted = time.monotonic()
+    while "no product" not in client.predict(product, 12, 0.0, [], [], None, None, False,
+                                             api_name="/more_like_this")[1]:
+        time.sleep(0.05)
+    return time.monotonic() - deleted
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0)
@@ -81,11 +94,14 @@ def main() -> None:
             time.sleep(args.seconds)
             spent, elapsed = cpu_seconds(process.pid) - before, time.monotonic() - start
             after_threads = threads(process.pid)
+            seen_after = deletion_seen(port, home)
         finally:
             process.terminate()
             process.wait(timeout=30)
     print(f"CPU: {cpu_flags()}")
     print(f"idle app ({args.model}, {elapsed:.0f} s): {spent:.2f} CPU seconds, {spent / elapsed:.2%} of a core")
+    print(f"a product deleted by another process (`search delete`) was gone from the idle app's answers "
+          f"{seen_after:.2f} s after that process ended")
     if args.threads:
         busiest = sorted(((after_threads[name] - before_threads.get(name, 0.0), name) for name in after_threads),
                          reverse=True)

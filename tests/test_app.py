@@ -4,6 +4,7 @@ import functools
 import io
 import re
 import threading
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -454,3 +455,14 @@ def test_the_product_teams_endpoints_answer_json_and_refuse_without_the_password
     assert answer["saved"]["queries"] == 1 and set(answer["saved"]["recall"]) == {"@1", "@5", "@10"}
     assert client.predict(ADMIN_PASSWORD, None, None, api_name="/evaluate") == {
         "problem": "⚠️ choose a labels CSV first (image, text, relevant_ids, relevant_category)"}
+
+
+def test_the_queue_looks_for_work_every_millisecond_only_while_there_is_some(storefront):
+    from app import build_demo
+    from page.calm_queue import BUSY_FOR_S, IDLE_PAUSE_S, CalmQueue
+    queue = build_demo(storefront)._queue
+    assert isinstance(queue, CalmQueue)
+    queue._last_work = time.monotonic()
+    assert (queue.sleep_when_free, queue.progress_update_sleep_when_free) == (0.001, 0.01)  # Gradio's own
+    queue._last_work = time.monotonic() - BUSY_FOR_S - 1
+    assert queue.sleep_when_free == IDLE_PAUSE_S and queue.progress_update_sleep_when_free > 0.01
