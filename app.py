@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -77,7 +79,10 @@ HEAD = """<style>.nav-holder {display: none;}
 SEARCHING: dict[str, Any] = {"concurrency_id": "search"}
 # What a staff page fills in as it opens (the banner, the ranking's defaults) is quick and shows no spinner
 ON_LOAD: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden", "queue": False}
+log = logging.getLogger("app")
 QUEUE_MAX = 256
+STOP_WAIT_S = 5.0  # on SIGTERM, how long the searches running may take to finish
+QUIET_S = 0.5  # and then serves until its queue has been empty this long: the last answers out, late ones told
 PHOTO_TTL_S = 3600  # the Tuning page's photo is forgotten an hour after its last use
 UPLOAD_SWEEP_S = 60
 # Gradio picks the page's language from the browser; the switch changes it in place through Gradio's own
@@ -96,11 +101,11 @@ BROWSER_LANGUAGE_JS = """() => (document.documentElement.lang || navigator.langu
   ? '中文' : 'English'"""
 
 
-def build_demo(storefront: Storefront) -> gr.Blocks:
+def build_demo(storefront: Storefront, doorway: Doorway | None = None) -> gr.Blocks:
     """The shoppers' page, and the product team's Tuning and the admins' Admin pages (`/tuning`, `/admin`) apart,
     so a shopper's phone loads only what shoppers use. Handlers only call `storefront` (through `page.handlers` and
     `page.shopper_calls`)."""
-    settings, admin, doorway = storefront.settings, Admin(storefront), Doorway(storefront)
+    settings, admin, doorway = storefront.settings, Admin(storefront), doorway or Doorway(storefront)
     team = Team(admin)
     switch = ModelSwitch(admin, team)
     # The handlers delete each upload (the Tuning page's, the API's) as they read it; this sweeps any whose search
@@ -335,18 +340,37 @@ def main(argv: list[str] | None = None) -> None:
                         "120/minute (env PRODUCT_SEARCH_LIMIT_PER_ADDRESS; default none)")
     args = parser.parse_args(argv)
     storefront = Storefront(_settings_from_env().with_args(args))
+    doorway = Doorway(storefront)
     try:
-        demo = serve(storefront, args.host)
+        demo = serve(storefront, args.host, doorway=doorway, prevent_thread_lock=True)
     except UserError as error:
         raise SystemExit(f"error: {error}") from None
+    signal.signal(signal.SIGTERM, lambda *_: _stop(doorway, demo))
+    demo.block_thread()
 
 
-def serve(storefront: Storefront, host: str = "127.0.0.1", **launch: Any) -> gr.Blocks:
+def _stop(doorway: Doorway, page: gr.Blocks) -> None:
+    """SIGTERM: new searches are told the shop is restarting, those running finish (up to STOP_WAIT_S in all) and
+    their answers are sent, the events queued are written, and the process exits 0."""
+    deadline = time.monotonic() + STOP_WAIT_S
+    finished = doorway.stop(STOP_WAIT_S)
+    queue = page._queue  # what Gradio still holds: answers being sent, searches arriving to be told
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < QUIET_S and time.monotonic() < deadline:
+        if len(queue) or any(job is not None for job in queue.active_jobs):
+            quiet_since = time.monotonic()
+        time.sleep(0.05)
+    doorway.storefront.events.flush(timeout_s=max(deadline - time.monotonic(), 1.0))
+    log.warning("stopped on SIGTERM%s", "" if finished else f"; searches still running after {STOP_WAIT_S:g} s")
+    raise SystemExit(0)
+
+
+def serve(storefront: Storefront, host: str = "127.0.0.1", doorway: Doorway | None = None, **launch: Any) -> gr.Blocks:
     """Starts the storefront (the model loaded, an empty store filled with the demo catalog) before the first
     shopper arrives, then serves the page on the settings' port; raises `UserError` when it cannot start."""
     storefront.start()
     gr.set_static_paths(storefront.image_folders())  # catalog pictures are served as they are, never copied
-    page = build_demo(storefront)
+    page = build_demo(storefront, doorway)
     settings = storefront.settings
     page.launch(
         server_name=host, server_port=settings.app.port, mcp_server=settings.app.serves_mcp, i18n=I18N, theme=THEME,

@@ -212,6 +212,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "too_many_days": ("at most {most} days at once, not {days}", "一次最多 {most} 天，而不是 {days} 天"),
     "nothing_to_confirm": ("no new model is waiting: re-index with a preset first",
                            "没有等待启用的新模型：请先用一个预设重新索引"),
+    "stopping": ("the shop is restarting: search again in a few seconds", "商店正在重启：请几秒后再搜索"),
     "already_serving": ("{preset} is the model serving now: choose another preset to compare it with",
                         "{preset} 就是当前正在服务的模型：请选择另一个预设来比较"),
     "no_previous": ("there is no previous model to roll back to or remove", "没有可回滚或删除的之前模型"),

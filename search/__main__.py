@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
     from search.store.collection import ProductStore
 
 USER_ERRORS = (UserError, OSError)  # an unreadable file is the user's to fix too
+STOPPED = 3  # the exit code of an index run stopped by a signal at a batch's end: run it again to go on
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -100,6 +105,18 @@ def _service(settings: Settings, args: argparse.Namespace) -> SearchService:
     return build_service(settings, for_indexing=args.command == "index", encoder=loading() if loading else None)
 
 
+@contextmanager
+def stopped_by_signals() -> Iterator[threading.Event]:
+    """An event set by SIGTERM or Ctrl-C (SIGINT) while the block runs, instead of ending the process mid-write."""
+    stop = threading.Event()
+    previous = {number: signal.signal(number, lambda *_: stop.set()) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def _index(service: SearchService, settings: Settings, args: argparse.Namespace) -> int:
     from search.duplicates import find_duplicates
     from search.fetch import ImageFetcher
@@ -109,9 +126,13 @@ def _index(service: SearchService, settings: Settings, args: argparse.Namespace)
     options = feed_options(args)
     if hint := title_hint(args.feed, options["column_map"]):
         print(f"hint: {hint}", file=sys.stderr)
-    with tqdm(total=estimate_rows(args.feed), unit="row", desc="indexing") as bar:
+    with tqdm(total=estimate_rows(args.feed), unit="row", desc="indexing") as bar, stopped_by_signals() as stop:
         summary = indexer.index_feed(args.feed, args.images_root, args.prune,
-                                     lambda done: bar.update(done - bar.n), **options)
+                                     lambda done: bar.update(done - bar.n), stop, **options)
+    if summary.stopped:
+        print(f"stopped as asked, at a batch's end: {summary}; run the same command again to go on from there",
+              file=sys.stderr)
+        return STOPPED
     summary.duplicates = find_duplicates(service.store, settings.store.duplicate_threshold, summary.encoded)
     print(summary)
     if summary.encoded:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -49,6 +50,7 @@ class IndexSummary:
     duplicates: list[list[str]] = field(default_factory=list)
     encoded: list[str] = field(default_factory=list)  # ids whose picture was (re-)encoded in this run
     batch_size: str = ""  # the encoder's batch size, and what each size measured
+    stopped: bool = False  # asked to stop, it stopped at a batch's end: a run of the same feed goes on from there
 
     def __str__(self) -> str:
         return (f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, removed {self.removed}, "
@@ -80,15 +82,17 @@ class Indexer:
         self.workers = workers
 
     def index_feed(self, feed: Path | str, images_root: Path | str | None = None, prune: bool = False,
-                   progress: Progress | None = None, **read_options) -> IndexSummary:
+                   progress: Progress | None = None, stop: threading.Event | None = None,
+                   **read_options) -> IndexSummary:
         """Index a feed file; images are relative to `images_root` (default: the feed's folder)."""
         feed = Path(feed)
-        return self.index(read_feed(feed, **read_options), images_root or feed.parent, prune, progress)
+        return self.index(read_feed(feed, **read_options), images_root or feed.parent, prune, progress, stop)
 
     def index(self, items: Iterable[FeedItem], images_root: Path | str, prune: bool = False,
-              progress: Progress | None = None) -> IndexSummary:
+              progress: Progress | None = None, stop: threading.Event | None = None) -> IndexSummary:
         """Index every valid row; bad rows and unusable pictures are skipped with a reason. With `prune`,
-        products of the store that the feed no longer lists are deleted."""
+        products of the store that the feed no longer lists are deleted. Once `stop` is set, the batches read so far
+        are written and the run ends there (nothing pruned: the feed was not read to its end)."""
         root, first_lines = Path(images_root), FirstLines()
         items = self._demo_only(items)
         in_feed: set[str] = set()
@@ -99,6 +103,9 @@ class Indexer:
             run = _Run(decoders, sizer, _Writes(self.store, sizer))
             waiting: list[Future] = []
             for batch in _batches(items, sizer):
+                if stop is not None and stop.is_set():
+                    run.summary.stopped = True
+                    break
                 rows = self._new_rows(batch, first_lines, in_feed, run.summary)
                 reading = [readers.submit(self._load, row, root) for row in rows]
                 self._store_batch([f.result() for f in waiting], run)  # encodes while `reading` runs
@@ -108,7 +115,7 @@ class Indexer:
                     progress(done)
             self._store_batch([f.result() for f in waiting], run)
             run.writes.flush()
-            if prune:
+            if prune and not run.summary.stopped:
                 run.summary.removed = self.store.delete([i for i in self.store.ids() if i not in in_feed])
         run.summary.skipped.sort(key=lambda skip: skip.line)
         run.summary.batch_size = sizer.describe()

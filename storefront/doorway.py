@@ -5,6 +5,7 @@ for its own reader, in the reader's language."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,7 +71,9 @@ class Doorway:
     def __init__(self, storefront: Storefront, wait_s: float = SEARCH_WAIT_S, workers: int = SEARCH_WORKERS) -> None:
         self.storefront = storefront
         self.wait_s = wait_s
+        self.stopping = False  # the app is stopping: new searches are told so, running ones finish (`stop`)
         self._workers = threading.BoundedSemaphore(workers)
+        self._worker_count = workers
         self._handlers: dict[type[Request], Callable[[Any], Any]] = {
             SearchRequest: self._search, ItemsRequest: self._items, DetailsRequest: self._product,
             HistoryRequest: self._history, AddressRequest: self._address, OpeningRequest: self._opening,
@@ -87,12 +90,24 @@ class Doorway:
             if isinstance(request, DetailsRequest) and request.rank is not None:
                 self.storefront.events.record(OpenEvent(request.token, answered.id, request.rank))
             return answered
+        if self.stopping:
+            raise UserError("stopping")
         self.admit(client)  # before the photo is read: a capped client costs no decoding
         with self._worker():
             answered = self._handlers[kind](request)
         assert isinstance(request, SearchRequest | ItemsRequest)
         self.storefront.events.record(search_event(request, answered, client))
         return answered
+
+    def stop(self, wait_s: float) -> bool:
+        """From now on a search is told the shop is stopping; the searches running are waited for, at most `wait_s`
+        seconds in all. True when every one finished."""
+        self.stopping = True
+        deadline = time.monotonic() + wait_s
+        finished = 0
+        while finished < self._worker_count and self._workers.acquire(timeout=max(deadline - time.monotonic(), 0)):
+            finished += 1
+        return finished == self._worker_count
 
     def admit(self, client: Client) -> None:
         """Counts a search against the deployment's limits; raises `TooManySearches`."""

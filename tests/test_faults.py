@@ -1,4 +1,5 @@
 """One writer at a time on an embedded store, and an app killed mid-query that opens and answers again."""
+import os
 import signal
 import subprocess
 import sys
@@ -10,13 +11,19 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from gradio_client import Client, handle_file
 
+from catalog.errors import UserError
 from conftest import ROOT, cli_here, free_port, start_app, wait_for_port
 from page import handlers
+from search.__main__ import stopped_by_signals
 from search.config import Settings
+from search.indexer import Indexer
 from search.store.collection import ProductStore, StoreBusyError
 from search.store.writer_lock import WriterLock
 from storefront.admin import Admin
+from storefront.doorway import Client as Asking
+from storefront.doorway import Doorway
 from storefront.front import Storefront
+from storefront.protocol import SearchRequest
 
 HOLD = textwrap.dedent("""
     import sys, time
@@ -77,7 +84,7 @@ def _serve(store, demo_feed, port):
     return process
 
 
-def test_an_app_killed_mid_query_opens_its_store_and_answers_again(tmp_path, demo_feed):
+def test_an_app_killed_mid_query_opens_its_store_and_answers_again_and_stops_gracefully(tmp_path, demo_feed):
     store, port = tmp_path / "store", free_port()
     assert cli_here("search", "index", str(demo_feed), "--store", str(store), "--model", "test-tiny").returncode == 0
     app = _serve(store, demo_feed, port)
@@ -92,12 +99,22 @@ def test_an_app_killed_mid_query_opens_its_store_and_answers_again(tmp_path, dem
         assert any(not query.done() or query.exception() for query in queries)  # it died mid-query
     app = _serve(store, demo_feed, port)
     try:
-        gallery, status = Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
-            photo, 3, 0.0, [], [], None, None, False, api_name="/search_image")
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        gallery, status = client.predict(photo, 3, 0.0, [], [], None, None, False, api_name="/search_image")
         assert status.startswith("3 products") and gallery[0]["caption"].startswith("Kestrel Red Striped Coffee Mug")
+        with ThreadPoolExecutor(8) as pool:  # stopped with SIGTERM mid-query: the searches running finish first
+            queries = [pool.submit(client.predict, photo, 3, 0.0, [], [], None, None, False,
+                                   api_name="/search_image") for _ in range(8)]
+            time.sleep(0.3)
+            app.send_signal(signal.SIGTERM)
+            assert app.wait(timeout=30) == 0
+            answered = [query.result()[1] for query in queries if not query.exception()]
+        assert len(answered) >= 2  # at least what the two workers had started
+        assert all(status.startswith("3 products") or "the shop is restarting" in status for status in answered)
     finally:
-        app.terminate()
-        app.wait(timeout=30)
+        if app.poll() is None:
+            app.terminate()
+            app.wait(timeout=30)
 
 
 def test_threads_of_one_process_share_the_writer_lock_and_give_it_back(tmp_path):
@@ -130,3 +147,39 @@ def test_two_stores_on_one_folder_in_one_process_write_without_refusing_each_oth
         assert second.delete(["nothing"]) == 0
         with second.writing():
             pass
+
+
+def test_a_stopping_doorway_lets_running_searches_finish_and_tells_new_ones(tmp_path, monkeypatch):
+    shop = Storefront(Settings.of(store=tmp_path / "store", model="offline", demo_dir=tmp_path / "demo"))
+    shop.start()
+    doorway = Doorway(shop)
+    search = shop.search
+
+    def slow(*args, **kwargs):
+        time.sleep(1.0)
+        return search(*args, **kwargs)
+    monkeypatch.setattr(shop, "search", slow)
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(doorway.answer, SearchRequest, {"text": "mug"}, Asking("page"))
+        time.sleep(0.2)
+        began = time.monotonic()
+        assert doorway.stop(wait_s=10)
+        assert time.monotonic() - began > 0.5 and running.result().cards  # it waited, and the search finished
+    with pytest.raises(UserError, match="restarting"):
+        doorway.answer(SearchRequest, {"text": "mug"}, Asking("page"))
+    assert Doorway(shop).stop(wait_s=0)  # nothing running: stopped at once
+
+
+def test_an_index_run_asked_to_stop_ends_at_a_batch_and_the_next_run_completes(tmp_path, demo_feed, tiny_encoder):
+    store = ProductStore(tmp_path / "store", tiny_encoder.info, for_indexing=True)
+    indexer = Indexer(tiny_encoder, store, batch_size=8)
+    stop = threading.Event()
+    summary = indexer.index_feed(demo_feed, prune=True, progress=lambda done: stop.set(), stop=stop)
+    first = store.count()
+    assert summary.stopped and 0 < first < 240 and summary.removed == 0  # nothing pruned: not read to its end
+    again = indexer.index_feed(demo_feed, prune=True)
+    assert not again.stopped and store.count() == 240
+    assert (again.unchanged, again.added) == (first, 240 - first)  # the first run's work kept, not done again
+    with stopped_by_signals() as asked:  # the CLI's: SIGTERM and Ctrl-C ask, they do not end the process
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert asked.wait(5)
