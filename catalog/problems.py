@@ -212,6 +212,15 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "too_many_days": ("at most {most} days at once, not {days}", "一次最多 {most} 天，而不是 {days} 天"),
     "nothing_to_confirm": ("no new model is waiting: re-index with a preset first",
                            "没有等待启用的新模型：请先用一个预设重新索引"),
+    "store_full": ("the disk holding the store {location} is full ({detail}): free some space and run it again; what "
+                   "was written before is kept, and a run of the same feed goes on from there",
+                   "存储 {location} 所在的磁盘已满（{detail}）：请腾出空间后再运行；之前写入的内容都在，再次运行同一目录会从那里继续"),
+    "store_read_only": ("the store {location} cannot be written ({detail}): give this user write access to it, or "
+                        "mount it read-write", "存储 {location} 无法写入（{detail}）：请给当前用户写权限，或以读写方式挂载"),
+    "store_damaged": ("the store {location} is damaged ({detail}): `python -m search check` says what; restore a "
+                      "backup (`python -m search restore BACKUP`), or move the store aside and index the catalog "
+                      "feed again", "存储 {location} 已损坏（{detail}）：`python -m search check` 会说明问题；请恢复备份"
+                      "（`python -m search restore BACKUP`），或把存储移开后重新导入商品目录"),
     "stopping": ("the shop is restarting: search again in a few seconds", "商店正在重启：请几秒后再搜索"),
     "already_serving": ("{preset} is the model serving now: choose another preset to compare it with",
                         "{preset} 就是当前正在服务的模型：请选择另一个预设来比较"),

@@ -23,6 +23,7 @@ from catalog.formats import title_hint
 from search.config import Settings, add_common_flags
 from search.encoders.in_child import start_encoder
 from search.ranking import KNOBS
+from search.store.errors import storage_trouble
 
 if TYPE_CHECKING:
     from search.service import SearchService
@@ -76,8 +77,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    location = args.store or "the store"
     try:
         settings = Settings.from_env().with_args(args)
+        location = settings.store.location
         if args.command in READING:
             from search.recorded import open_recorded
             store, note = open_recorded(settings)
@@ -88,8 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         if service.encoder.info.notice:
             print(f"warning: {service.encoder.info.notice}", file=sys.stderr)
         return ENCODING[args.command](service, settings, args)
-    except USER_ERRORS as error:
-        print(f"error: {error}", file=sys.stderr)
+    except Exception as error:  # a storage problem or the user's, in one line; a fault of ours, with its traceback
+        said = storage_trouble(error, location) or (error if isinstance(error, USER_ERRORS) else None)
+        if said is None:
+            raise
+        print(f"error: {said}", file=sys.stderr)
         return 2
 
 

@@ -86,14 +86,15 @@ class Doorway:
         if isinstance(filters, FilterChoice) and filters.known_only:
             self.check_facets(filters)
         if kind not in self._searches:
-            answered = self._handlers[kind](request)
+            with self.storefront.storage_said():
+                answered = self._handlers[kind](request)
             if isinstance(request, DetailsRequest) and request.rank is not None:
                 self.storefront.events.record(OpenEvent(request.token, answered.id, request.rank))
             return answered
         if self.stopping:
             raise UserError("stopping")
         self.admit(client)  # before the photo is read: a capped client costs no decoding
-        with self._worker():
+        with self._worker(), self.storefront.storage_said():
             answered = self._handlers[kind](request)
         assert isinstance(request, SearchRequest | ItemsRequest)
         self.storefront.events.record(search_event(request, answered, client))

@@ -6,6 +6,8 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from search.indexer import Indexer, estimate_rows
 from search.ranking import Filters, Hit, Ranking
 from search.recognise import Guess, Recogniser
 from search.service import ItemsResponse, Query, QueryError, SearchResponse, SearchService, build_service
+from search.store.errors import storage_trouble
 from storefront import items, results
 from storefront.events import EventLog
 from storefront.limits import SearchLimits
@@ -75,7 +78,7 @@ class Storefront:
         """The start-up step, once: the model and store loaded, an empty store filled with the demo catalog, the
         in-memory indexes built. Raises `StoreMismatchError` for a store that holds only other models' products:
         filling it with the demo catalog would quietly show shoppers demo products instead of the merchant's."""
-        with self._lock:
+        with self._lock, self.storage_said():
             service = self._loaded()
             if not self._started:
                 if service.store.count() == 0:
@@ -83,6 +86,20 @@ class Storefront:
                 service.store.warm()  # start-up's walks over the catalog then read memory, not Chroma
                 self._started = True
             return service
+
+    @contextmanager
+    def storage_said(self) -> Iterator[None]:
+        """A damaged store, a full disk or a read-only one raised as the problem it is, naming the store."""
+        try:
+            yield
+        except UserError:
+            raise
+        except Exception as error:
+            trouble = storage_trouble(error, self.settings.store.location)
+            if trouble is None:
+                raise
+            log.error("%s", trouble)
+            raise trouble from error
 
     @property
     def started(self) -> bool:
