@@ -221,6 +221,12 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                       "backup (`python -m search restore BACKUP`), or move the store aside and index the catalog "
                       "feed again", "存储 {location} 已损坏（{detail}）：`python -m search check` 会说明问题；请恢复备份"
                       "（`python -m search restore BACKUP`），或把存储移开后重新导入商品目录"),
+    "backup_exists": ("{path} exists already: a backup goes into a new folder", "{path} 已存在：备份要写入新的文件夹"),
+    "backup_damaged": ("the backup {path} is damaged ({detail}): nothing was restored; use another backup",
+                       "备份 {path} 已损坏（{detail}）：没有恢复任何内容；请使用另一个备份"),
+    "restore_not_empty": ("the store {location} holds {products} products already: restore into a new store folder "
+                          "(`--store`), or move this one aside", "存储 {location} 已有 {products} 件商品：请恢复到新的存储"
+                          "文件夹（`--store`），或把它移开"),
     "stopping": ("the shop is restarting: search again in a few seconds", "商店正在重启：请几秒后再搜索"),
     "already_serving": ("{preset} is the model serving now: choose another preset to compare it with",
                         "{preset} 就是当前正在服务的模型：请选择另一个预设来比较"),

@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--keyword-weight", type=float,
                             help="the keyword weight (default: the saved settings', 0.5 unless changed)")
     commands.add_parser("stats", help="what the store holds and which model built it")
+    commands.add_parser("check", help="the store's integrity: its database, every vector, its indexes agreeing")
+    backup = commands.add_parser("backup", help="every product, vector and record into a new folder, verified")
+    backup.add_argument("destination", type=Path, help="a folder that does not exist yet")
+    restore = commands.add_parser("restore", help="a backup, checked, into a new store (`--store`)")
+    restore.add_argument("source", type=Path, help="a folder `backup` wrote")
     duplicates = commands.add_parser("duplicates", help="list groups of different ids with near-identical pictures")
     duplicates.add_argument("--duplicate-threshold", type=float, help="default 0.985")
     delete = commands.add_parser("delete", help="delete products by id")
@@ -81,9 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env().with_args(args)
         location = settings.store.location
+        if args.command == "restore":
+            return _restore(settings, args)
         if args.command in READING:
             from search.recorded import open_recorded
-            store, note = open_recorded(settings)
+            store, note = _opened_to_check(settings) if args.command == "check" else open_recorded(settings)
+            if store is None:
+                return 1
             if note:
                 print(f"note: {note}", file=sys.stderr)
             return READING[args.command](store, settings, args)
@@ -234,6 +243,50 @@ def _stats(store: ProductStore, settings: Settings, args: argparse.Namespace) ->
     return 0
 
 
+def _opened_to_check(settings: Settings) -> tuple[ProductStore | None, str | None]:
+    """The store for `check`; where it cannot be opened, what its database's own check finds is printed instead."""
+    from search.recorded import open_recorded
+    from search.store.maintenance import check_database
+    try:
+        return open_recorded(settings)
+    except Exception as error:
+        trouble = storage_trouble(error, settings.store.location)
+        if trouble is None:
+            raise
+        print(f"PROBLEM: {trouble}")
+        for line in check_database(str(settings.store.location)).lines():
+            print(line)
+        return None, None
+
+
+def _check(store: ProductStore, settings: Settings, args: argparse.Namespace) -> int:
+    from search.store.maintenance import check, note
+    report = check(store)
+    for line in report.lines():
+        print(line)
+    note(store, "check", {"ok": report.ok, "products": report.products, "problems": report.problems})
+    return 0 if report.ok else 1
+
+
+def _backup(store: ProductStore, settings: Settings, args: argparse.Namespace) -> int:
+    from search.store.maintenance import backup
+    manifest = backup(store, args.destination)
+    print(f"backed up {manifest['products']} products of {store.name} into {args.destination}, read back and "
+          f"verified")
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    from search.recorded import info_of
+    from search.store.collection import ProductStore
+    from search.store.maintenance import restore
+    location = settings.store.location
+    restored = restore(args.source, lambda space, name: ProductStore(location, info_of(space), name,
+                                                                        for_indexing=True))
+    print(f"restored {restored} products from {args.source} into {location}")
+    return 0
+
+
 def _delete(store: ProductStore, settings: Settings, args: argparse.Namespace) -> int:
     deleted = store.delete(args.ids)
     print(f"deleted {deleted} of {len(args.ids)} products")
@@ -241,7 +294,8 @@ def _delete(store: ProductStore, settings: Settings, args: argparse.Namespace) -
 
 
 ENCODING = {"eval": _eval, "index": _index, "query": _query}
-READING = {"stats": _stats, "delete": _delete, "duplicates": _duplicates}  # no model loaded
+READING = {"stats": _stats, "delete": _delete, "duplicates": _duplicates, "check": _check,
+           "backup": _backup}  # no model loaded
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -11,6 +11,7 @@ from search.encoders.base import EncoderInfo, weights_label
 from search.encoders.registry import spec_of
 from search.store.collection import COLLECTION_PREFIX, ProductStore, connect, describe_space
 from search.store.errors import StoreMismatchError
+from search.store.maintenance import last_notes
 
 
 def recorded_space(settings: Settings) -> tuple[str, str | None]:
@@ -35,16 +36,16 @@ def open_recorded(settings: Settings) -> tuple[ProductStore, str | None]:
     wanted = [name for name, meta in collections.items() if name == settings.store.collection or
               (meta.get("encoder_model"), meta.get("encoder_pretrained") or None) == (model, tag)]
     if wanted:
-        return ProductStore(location, _info(collections[wanted[0]]), wanted[0]), None
+        return ProductStore(location, info_of(collections[wanted[0]]), wanted[0]), None
     if len(collections) == 1:
         (name, meta), = collections.items()
-        return ProductStore(location, _info(meta), name), (f"the store holds products of {describe_space(meta)} only, "
-                                                            f"not of {settings.model.name}: these are shown")
+        note = f"the store holds products of {describe_space(meta)} only, not of {settings.model.name}: these are shown"
+        return ProductStore(location, info_of(meta), name), note
     held = "; ".join(describe_space(meta) for meta in collections.values()) or "no products"
     raise StoreMismatchError("store_other_model", location=location, held=held, model=settings.model.name)
 
 
-def _info(metadata: dict[str, Any]) -> EncoderInfo:
+def info_of(metadata: dict[str, Any]) -> EncoderInfo:
     """The embedding space a collection records, as an encoder would describe it."""
     spec = spec_of(str(metadata.get("encoder_model")))
     return EncoderInfo(spec.name, metadata.get("encoder_pretrained") or None, int(metadata.get("dim", 0)),
@@ -62,6 +63,13 @@ def describe(store: ProductStore, running: EncoderInfo | None = None) -> list[tu
              ("model", f"{info.label}, {info.dim}-d{arithmetic}, {weights}"), ("products", str(store.count()))]
     for name, label in (("brand", "brands"), ("category", "categories"), ("colour", "colours")):
         lines.append((label, ", ".join(f"{k} ({v})" for k, v in facets[name].most_common()) or "none"))
+    notes = last_notes(store.location)
+    if "check" in notes:
+        check = notes["check"]
+        lines.append(("last check", f"{check['at']}: " + ("ok" if check["ok"] else "; ".join(check["problems"]))))
+    if "backup" in notes:
+        lines.append(("last backup", f"{notes['backup']['at']}: {notes['backup']['products']} products into "
+                                     f"{notes['backup']['path']}"))
     if running is not None and running.measured is not None:
         lines.append(("arithmetic", running.measured.summary()))
     lines += [("also holds", other) for other in store.other_spaces()]

@@ -125,7 +125,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "skipped_row": "skipped {row}", "more_skipped": "… and {count} more",
         "stat_store": "store", "stat_model": "model", "stat_products": "products", "stat_brands": "brands",
         "stat_categories": "categories", "stat_colours": "colours", "stat_also_holds": "also holds",
-        "stat_arithmetic": "arithmetic",
+        "stat_arithmetic": "arithmetic", "stat_last_check": "last check", "stat_last_backup": "last backup",
     },
     "zh-CN": {
         "results": "{count} 件商品",
@@ -167,7 +167,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "skipped_row": "跳过 {row}", "more_skipped": "……还有 {count} 条",
         "stat_store": "存储", "stat_model": "模型", "stat_products": "商品", "stat_brands": "品牌",
         "stat_categories": "类别", "stat_colours": "颜色", "stat_also_holds": "另存有",
-        "stat_arithmetic": "运算精度",
+        "stat_arithmetic": "运算精度", "stat_last_check": "上次检查", "stat_last_backup": "上次备份",
     },
 }
 

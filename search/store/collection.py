@@ -413,6 +413,35 @@ class ProductStore:
             page: Any = self._collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
             yield from zip(page["ids"], page["metadatas"])
 
+    def records(self) -> Iterator[tuple[list[str], np.ndarray, list[dict[str, Any]]]]:
+        """Every product as Chroma keeps it, page by page: ids, vectors and metadatas (what a backup copies). Each
+        product is whole; a page read while another process writes holds what was written before it."""
+        for offset in range(0, self.count(), _PAGE):
+            page: Any = self._collection.get(include=["embeddings", "metadatas"], limit=_PAGE, offset=offset)
+            vectors = np.asarray(page["embeddings"], dtype=np.float32).reshape(len(page["ids"]), -1)
+            yield list(page["ids"]), vectors, list(page["metadatas"])
+
+    def restore(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
+        """Products written back as a backup holds them (their fingerprints and revisions kept)."""
+        with self.writing():
+            self._collection.upsert(ids=ids, embeddings=vectors, metadatas=metadatas)
+        self._signal_write()
+
+    def space_metadata(self) -> dict[str, Any]:
+        """The embedding space the collection records (model, weights, dimension, schema)."""
+        return dict(self._collection.metadata or {})
+
+    def nearest_by_chroma(self, vectors: np.ndarray) -> list[float]:
+        """For each vector, the cosine distance of the nearest product Chroma's own index finds, bypassing the
+        in-memory copies (for `check`: it reads the vector files an in-memory search never touches)."""
+        found: Any = self._collection.query(query_embeddings=vectors, n_results=1, include=["distances"])
+        return [row[0] if row else float("inf") for row in found["distances"]]
+
+    def exact_ids(self) -> set[str] | None:
+        """The ids the in-memory exact index holds, loaded as a search loads it; None for a store too large for it."""
+        exact = self._exact_index()
+        return None if exact is None else set(exact.ids)
+
     def products(self) -> Iterator[Product]:
         """Every stored product: from the in-memory copy once it is loaded, otherwise page by page."""
         if self._exact is not None:

@@ -1,0 +1,207 @@
+"""Keeping a store for months: `check` (the database's integrity; every product's vector present, finite and of the
+recorded dimension; Chroma's own vector index answering; Chroma, the exact index and the keyword index holding the
+same products), `backup` (every product, its vector and its record, into a folder of plain files with their
+checksums, written whole or not at all and read back before it is called done) and `restore` (a backup checked
+first, then written into a new store). The last check and backup are noted beside the store for the Admin page.
+
+A backup is logical, not a copy of Chroma's files: it is taken through Chroma while the app serves and an index run
+writes (each product whole; a product written during the backup may or may not be in it), and it restores into any
+later Chroma. Repairing a damaged store: restore its last backup; or, where the database still reads, back it up and
+restore that (Chroma's vector files are made again from the records); otherwise index the feed again."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from catalog.errors import UserError
+from search.store.collection import ProductStore
+
+FORMAT = 1  # the backup folder's layout
+VECTORS, RECORDS, MANIFEST = "vectors.npy", "records.jsonl", "manifest.json"
+NOTES = "maintenance.json"  # beside Chroma's files in an embedded store's folder: the last check and backup
+BATCH = 1000  # products written at once by a restore
+SAMPLED = 256  # products `check` looks up by their own vectors in Chroma's index, spread over the store
+FOUND_DISTANCE = 1e-3  # a product is found by its own vector when the nearest is this close (itself or a twin)
+
+
+@dataclass
+class CheckReport:
+    store: str
+    products: int = 0
+    problems: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)  # what was checked and found right
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        return [f"ok: {line}" for line in self.checked] + [f"PROBLEM: {line}" for line in self.problems]
+
+
+def check_database(location: str) -> CheckReport:
+    """The database's integrity alone: what `check` can say of a store that cannot be opened."""
+    report = CheckReport(location)
+    _check_database(Path(location) / "chroma.sqlite3", report)
+    return report
+
+
+def check(store: ProductStore) -> CheckReport:
+    report = CheckReport(store.location)
+    if not store.location.startswith(("http://", "https://")):
+        _check_database(Path(store.location) / "chroma.sqlite3", report)
+    ids: list[str] = []
+    samples: list[np.ndarray] = []
+    bad_vectors = 0
+    dim = int(store.space_metadata().get("dim", 0))
+    try:
+        for page_ids, vectors, _ in store.records():
+            ids += page_ids
+            samples.append(vectors[::max(1, len(vectors) // SAMPLED)][:SAMPLED])
+            bad_vectors += int(np.sum(~np.isfinite(vectors).all(axis=1))) if vectors.size else 0
+            if vectors.shape[1:] != (dim,) and page_ids:
+                report.problems.append(f"vectors of {vectors.shape[1:]} where the store records {dim}-d")
+    except Exception as error:  # what Chroma says of a store it cannot read is the finding
+        report.problems.append(f"the products cannot be read: {str(error).splitlines()[-1][:200]}")
+        return report
+    report.products = len(ids)
+    if len(set(ids)) != len(ids):
+        report.problems.append(f"{len(ids) - len(set(ids))} products stored twice")
+    if bad_vectors:
+        report.problems.append(f"{bad_vectors} products whose vector is not finite numbers")
+    if ids and not report.problems:
+        report.checked.append(f"{len(ids)} products, each with a finite {dim}-d vector of the recorded model")
+        _check_indexes(store, set(ids), np.concatenate(samples)[:SAMPLED], report)
+    return report
+
+
+def _check_database(path: Path, report: CheckReport) -> None:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            said = [row[0] for row in connection.execute("PRAGMA integrity_check(20)")]
+    except sqlite3.Error as error:
+        report.problems.append(f"the database {path.name} cannot be read: {error}")
+        return
+    if said == ["ok"]:
+        report.checked.append(f"the database {path.name} is intact")
+    else:
+        report.problems.append(f"the database {path.name} is damaged: {'; '.join(said[:5])}")
+
+
+def _check_indexes(store: ProductStore, ids: set[str], sample: np.ndarray, report: CheckReport) -> None:
+    """Chroma's vector index finds each sampled product by its own vector, and the in-memory copies hold the same
+    products as Chroma."""
+    try:
+        lost = sum(distance > FOUND_DISTANCE for distance in store.nearest_by_chroma(sample))
+        if lost:
+            report.problems.append(f"Chroma's vector index did not find {lost} of {len(sample)} sampled products by "
+                                   f"their own vectors: its vector files are damaged")
+        else:
+            report.checked.append(f"Chroma's vector index finds each of {len(sample)} sampled products by its vector")
+    except Exception as error:  # its files damaged: what Chroma says is the finding
+        report.problems.append(f"Chroma's vector index fails: {str(error).splitlines()[-1][:200]}")
+    exact = store.exact_ids()
+    if exact is not None:
+        _agree("the exact index", exact, ids, report)
+    _agree("the keyword index", store.keyword_ids(), ids, report)
+
+
+def _agree(name: str, held: set[str], ids: set[str], report: CheckReport) -> None:
+    if held == ids:
+        report.checked.append(f"{name} holds the same {len(ids)} products")
+    else:
+        report.problems.append(f"{name} holds {len(held - ids)} products Chroma does not and lacks {len(ids - held)}")
+
+
+def backup(store: ProductStore, destination: Path) -> dict[str, Any]:
+    """Every product into `destination` (a folder that must not exist yet), verified; the manifest."""
+    if destination.exists():
+        raise UserError("backup_exists", path=destination)
+    partial = destination.with_name(destination.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    vectors: list[np.ndarray] = []
+    count = 0
+    with open(partial / RECORDS, "w", encoding="utf-8") as records:
+        for ids, page, metadatas in store.records():
+            vectors.append(page)
+            for id, metadata in zip(ids, metadatas):
+                records.write(json.dumps({"id": id, "metadata": metadata}, ensure_ascii=False) + "\n")
+            count += len(ids)
+    dim = int(store.space_metadata().get("dim", 0))
+    np.save(partial / VECTORS, np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32))
+    manifest = {"format": FORMAT, "collection": store.name, "space": store.space_metadata(), "products": count,
+                "taken": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "files": {name: _sha256(partial / name) for name in (VECTORS, RECORDS)}}
+    (partial / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
+    read_backup(partial)  # read back before it is called done
+    partial.rename(destination)
+    note(store, "backup", {"path": str(destination), "products": count})
+    return manifest
+
+
+def read_backup(source: Path) -> tuple[dict[str, Any], np.ndarray, list[dict[str, Any]]]:
+    """A backup's manifest, vectors and records, each file checked against its checksum; raises `UserError`
+    "backup_damaged" naming what is wrong."""
+    try:
+        manifest = json.loads((source / MANIFEST).read_text())
+        for name, digest in manifest["files"].items():
+            if _sha256(source / name) != digest:
+                raise UserError("backup_damaged", path=source, detail=f"{name} differs from its checksum")
+        vectors = np.load(source / VECTORS, allow_pickle=False)
+        records = [json.loads(line) for line in (source / RECORDS).read_text(encoding="utf-8").splitlines()]
+    except UserError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UserError("backup_damaged", path=source, detail=str(error)[:200]) from error
+    if manifest.get("format") != FORMAT or len(records) != manifest["products"] or len(vectors) != len(records):
+        raise UserError("backup_damaged", path=source, detail="its parts do not agree in number")
+    return manifest, vectors, records
+
+
+def restore(source: Path, store_for: Any) -> int:
+    """The backup at `source`, checked whole first, written into the new store `store_for(space metadata,
+    collection)` makes; how many products."""
+    manifest, vectors, records = read_backup(source)
+    store: ProductStore = store_for(manifest["space"], manifest["collection"])
+    if store.count():
+        raise UserError("restore_not_empty", location=store.location, products=store.count())
+    for start in range(0, len(records), BATCH):
+        page = records[start:start + BATCH]
+        store.restore([row["id"] for row in page], vectors[start:start + BATCH], [row["metadata"] for row in page])
+    return len(records)
+
+
+def note(store: ProductStore, kind: str, values: dict[str, Any]) -> None:
+    """The last check or backup, noted beside an embedded store (a server store keeps no notes)."""
+    if store.location.startswith(("http://", "https://")):
+        return
+    path = Path(store.location) / NOTES
+    notes = last_notes(store.location)
+    notes[kind] = {"at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), **values}
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(notes, indent=1))
+    temporary.replace(path)
+
+
+def last_notes(location: str) -> dict[str, Any]:
+    try:
+        return json.loads((Path(location) / NOTES).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
