@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import threading
 import time
 import weakref
@@ -22,7 +23,12 @@ from catalog.product import Product
 from search.encoders.base import EncoderInfo
 from search.ranking import Hit
 from search.store import memory
-from search.store.errors import StoreBusyError, StoreError, StoreMismatchError  # noqa: F401 (imported from here)
+from search.store.errors import (  # noqa: F401 (imported from here)
+    StorageError,
+    StoreBusyError,
+    StoreError,
+    StoreMismatchError,
+)
 from search.store.keyword_index import KeywordHit, KeywordIndex
 from search.store.writer_lock import writer_lock
 
@@ -37,6 +43,8 @@ _PAGE = 5000
 # against Chroma's default of 100, for 1-2 ms more per query.
 EF_SEARCH = 400
 RECHECK_S = 5.0  # how often a store too large to hold asks the server's count, for its keyword index
+MIN_FREE_BYTES = 32 * 2**20  # kept free on an embedded store's disk: Chroma's log and compaction need room
+WRITE_OVERHEAD = 8  # a batch's vectors take about this many times their size on disk as Chroma writes them
 SYNC_S = 0.5  # how often the in-memory copies ask whether another process wrote (a change is seen within about this)
 # On a server, writers in several processes (on several machines) take their rows' revisions from their own clocks, so
 # a reader fetches rows up to this much older than the latest it holds: clocks must agree within it (NTP does).
@@ -64,7 +72,24 @@ def connect(location: str | Path) -> chromadb.api.ClientAPI:
         return chromadb.HttpClient(host=url.hostname or "localhost", port=url.port or 8000,
                                    ssl=url.scheme == "https", settings=settings)
     Path(text).mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=text, settings=settings)
+    try:
+        return chromadb.PersistentClient(path=text, settings=settings)
+    except Exception:
+        _forget_systems(text)
+        raise
+
+
+def _forget_systems(path: str) -> None:
+    """Chroma (1.5) caches a store's system before starting it, and keeps one that failed to start (a damaged
+    database): the process's next client of that folder got it half made ("'RustBindingsAPI' object has no attribute
+    'bindings'") instead of the database's own error."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+    systems = SharedSystemClient._identifier_to_system
+    for identifier in [key for key, system in systems.items() if system.settings.persist_directory == path]:
+        try:
+            systems.pop(identifier).stop()  # what it holds of the folder let go, or the next one waits for it
+        except Exception as error:  # half made, it may not stop cleanly: it is gone from the cache either way
+            log.debug("a failed Chroma system did not stop cleanly: %s", error)
 
 
 def _space_metadata(info: EncoderInfo) -> dict[str, Any]:
@@ -132,6 +157,16 @@ class ProductStore:
     def count(self) -> int:
         return self._collection.count()
 
+    def _room_for(self, vectors: np.ndarray) -> None:
+        """Refuses a write that would leave the embedded store's disk with less than MIN_FREE_BYTES: Chroma (1.5)
+        waits for ever in an upsert once its disk is full, so the store is kept as it was before this batch."""
+        if not self._embedded:
+            return
+        free = shutil.disk_usage(self.location).free
+        if free < MIN_FREE_BYTES + WRITE_OVERHEAD * np.asarray(vectors).nbytes:
+            raise StorageError("store_full", location=self.location,
+                               detail=f"{free / 2**20:.0f} MB free, {MIN_FREE_BYTES / 2**20:.0f} MB kept free")
+
     def drop(self) -> None:
         """The collection removed from the store, with every product and vector in it (a model no longer served)."""
         with self.writing():
@@ -147,6 +182,7 @@ class ProductStore:
         step = self._client.get_max_batch_size()
         with self.writing():
             for start in range(0, len(products), step):
+                self._room_for(vectors[start:start + step])
                 revision = time.time_ns()  # each batch its own: a reader may fetch the rows between two batches
                 end = start + step
                 ids = [p.id for p in products[start:end]]
