@@ -18,13 +18,11 @@ class StorageError(StoreError):
     """The store's files cannot be read or written as they are: damaged, on a full disk, or read-only."""
 
 
-# What SQLite, Chroma and the OS say, and the problem each is: checked in this order, on the error and its causes
-TROUBLES = (
-    ("store_full", ("database or disk is full", "no space left on device", "disk quota exceeded")),
-    ("store_read_only", ("readonly database", "read-only file system", "attempt to write a readonly")),
-    ("store_damaged", ("database disk image is malformed", "file is not a database", "malformed",
-                       "error in compaction", "backfill request", "hnsw", "segment")),
-)
+# What SQLite, Chroma and the OS say of each trouble, on the error and its causes
+FULL = ("database or disk is full", "no space left on device", "disk quota exceeded")
+READ_ONLY = ("readonly database", "read-only file system", "attempt to write a readonly")
+DAMAGED = ("database disk image is malformed", "file is not a database", "malformed", "error in compaction",
+           "backfill request", "hnsw", "segment")
 
 
 def storage_trouble(error: BaseException, location: object) -> StorageError | None:
@@ -38,7 +36,11 @@ def storage_trouble(error: BaseException, location: object) -> StorageError | No
     text = " | ".join(said)
     if not any(kind in text for kind in ("chromadb", "sqlite", "oserror", "builtins")):
         return None
-    for code, signs in TROUBLES:
-        if any(sign in text for sign in signs):
-            return StorageError(code, location=location, detail=str(error).strip().splitlines()[-1][:200])
+    detail = str(error).strip().splitlines()[-1][:200] if str(error).strip() else type(error).__name__
+    if any(sign in text for sign in FULL):  # first: a full disk also fails compaction
+        return StorageError("store_full", location=location, detail=detail)
+    if any(sign in text for sign in READ_ONLY):
+        return StorageError("store_read_only", location=location, detail=detail)
+    if any(sign in text for sign in DAMAGED):
+        return StorageError("store_damaged", location=location, detail=detail)
     return None
