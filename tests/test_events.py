@@ -1,6 +1,8 @@
 """What shoppers searched and opened, kept for the product team: only what the README says, never in a search's way."""
 import json
+import shutil
 import sqlite3
+import subprocess
 import time
 
 import pytest
@@ -135,3 +137,21 @@ def test_a_version_1_events_file_is_carried_over(tmp_path):
     showings = sorted((row["product_id"], row["shown"]) for row in _rows(path, "showings"))
     assert showings == [("a", 1), ("a", 1), ("b", 1), ("c", 1)]  # the old search's counted too, on its own day
     assert [(row["day"], row["searches"]) for row in _rows(path, "daily")][0] == (2, 1)
+
+
+def test_a_full_disk_under_the_events_file_never_fails_a_search(offline_shop, tmp_path, caplog):
+    """The events file on a file system of its own (a tmpfs: CI runs as root), filled by something else."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"a tmpfs cannot be mounted here: {mounted.stderr.decode().strip()}")
+    try:
+        shop = Storefront(offline_shop.settings.replaced(events_file=disk / "events.sqlite"))
+        (disk / "filler").write_bytes(b"\0" * shutil.disk_usage(disk).free)
+        for _ in range(3):
+            assert shopper_call(shop, "search", text="mug", token="tab")["cards"]
+        shop.events.flush()
+        assert "search events were dropped" in caplog.text and "full" in caplog.text
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
