@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ import time
 from pathlib import Path
 
 from keywords import cpu_flags
+from lighthouse import free_port, wait_for  # a bench's app started and waited for, as lighthouse.py does
 
 ROOT = Path(__file__).resolve().parents[1]
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -38,25 +38,6 @@ def threads(pid: int) -> dict[str, float]:
             continue
         spent[f"{name} ({task.name})"] = (int(fields[11]) + int(fields[12])) / TICKS
     return spent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(port: int, process: subprocess.Popen, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the app exited with code {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"nothing listened on port {port}")
 
 
 def deletion_seen(port: int, home: Path, product: str = "demo-0105") -> float:

@@ -2,12 +2,11 @@
 import json
 import shutil
 import sqlite3
-import subprocess
 import time
 
 import pytest
 
-from conftest import data_url, shopper_call, started_storefront
+from conftest import data_url, shopper_call, started_storefront, tmpfs
 from search.config import Settings
 from storefront.events import DAY_S, EventLog, OpenEvent, SearchEvent
 from storefront.front import Storefront
@@ -141,17 +140,10 @@ def test_a_version_1_events_file_is_carried_over(tmp_path):
 
 def test_a_full_disk_under_the_events_file_never_fails_a_search(offline_shop, tmp_path, caplog):
     """The events file on a file system of its own (a tmpfs: CI runs as root), filled by something else."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"a tmpfs cannot be mounted here: {mounted.stderr.decode().strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", "1m") as disk:
         shop = Storefront(offline_shop.settings.replaced(events_file=disk / "events.sqlite"))
         (disk / "filler").write_bytes(b"\0" * shutil.disk_usage(disk).free)
         for _ in range(3):
             assert shopper_call(shop, "search", text="mug", token="tab")["cards"]
         shop.events.flush()
         assert "search events were dropped" in caplog.text and "full" in caplog.text
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)

@@ -2,14 +2,13 @@
 backup taken while the app serves and an index runs."""
 import os
 import shutil
-import subprocess
 import threading
 
 import numpy as np
 import pytest
 
 from catalog.errors import UserError
-from conftest import cli_here
+from conftest import cli_here, tmpfs
 from search.config import Settings
 from search.indexer import Indexer
 from search.recorded import open_recorded
@@ -104,16 +103,8 @@ def test_a_damaged_backup_is_refused_and_nothing_is_restored(good_store, tmp_pat
 
 @pytest.fixture()
 def small_disk(tmp_path):
-    """A file system of 48 MB of its own (a tmpfs: CI runs as root)."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(disk)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"a tmpfs cannot be mounted here: {mounted.stderr.decode().strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", "48m") as disk:
         yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def test_a_disk_that_fills_during_an_index_run_is_said_and_a_run_after_freeing_it_completes(small_disk, demo_feed):
