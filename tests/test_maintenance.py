@@ -2,6 +2,7 @@
 backup taken while the app serves and an index runs."""
 import os
 import shutil
+import subprocess
 import threading
 
 import numpy as np
@@ -126,3 +127,24 @@ def test_a_disk_that_fills_during_an_index_run_is_said_and_a_run_after_freeing_i
     stored, _ = open_recorded(Settings.of(store=store, model="offline"))
     report = check(stored)
     assert report.ok and report.products == 240  # every product once
+
+
+def test_a_read_only_store_is_said_and_once_writable_again_is_used(good_store, tmp_path, demo_feed):
+    """Mounted read-only (a bind mount: as root, file permissions alone do not stop a write)."""
+    source, store = tmp_path / "source", tmp_path / "store"
+    shutil.copytree(good_store, source)
+    store.mkdir()
+    if subprocess.run(["mount", "--bind", str(source), str(store)], capture_output=True).returncode != 0:
+        pytest.skip("a bind mount is refused here")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(store)], check=True, capture_output=True)
+        for command in (("stats",), ("index", str(demo_feed), "--model", "offline")):
+            said = cli_here("search", *command, "--store", str(store))
+            assert said.returncode == 2 and "Traceback" not in said.stderr
+            assert f"error: the store {store} cannot be written (" in said.stderr and "mount it read-write" in \
+                said.stderr
+        subprocess.run(["mount", "-o", "remount,rw,bind", str(store)], check=True, capture_output=True)
+        assert _index(demo_feed, store).returncode == 0
+        assert "products:    240" in cli_here("search", "stats", "--store", str(store)).stdout
+    finally:
+        subprocess.run(["umount", "-l", str(store)], check=False)
