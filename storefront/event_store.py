@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-from collections import Counter
 from typing import Any
 
 from storefront.results import STAGES
@@ -115,76 +114,81 @@ def _counting(table: str) -> str:
 COUNTING = {table: _counting(table) for table in SHAPES}  # each count table's upsert, made once
 
 
+class Counts:
+    """Events counted per day, added up before they are written: one upsert a key, whatever the events' number. The
+    one definition of every count, for the writer's batches and for counting a file's events again."""
+
+    def __init__(self) -> None:
+        self.counted: dict[str, dict[tuple, list[int]]] = {table: {} for table in SHAPES}
+
+    def search(self, day: int, row: dict[str, Any], shown: list[str], filters: dict[str, Any]) -> None:
+        """A search of `day`; `row` holds its kind, lang, words, results, nearest and stage columns."""
+        nothing = row["results"] == 0
+        self._add("daily", (day, row["kind"], row["lang"]),
+                  (1, int(nothing and row["nearest"] is None), int(nothing and row["nearest"] is not None)))
+        if nothing and row["words"]:
+            self._add("nothing_words", (day, folded(row["words"])))
+        for name, value in filter_values(filters):
+            self._add("filter_uses", (day, name, value))
+        for stage, column in zip(STAGES, STAGE_COLUMNS):
+            if row[column] is not None:
+                self._add("stage_times", (day, stage, bucket(row[column])))
+        for product_id in shown:
+            self._add("showings", (day, product_id))
+
+    def open(self, day: int, product_id: str, rank: int) -> None:
+        self._add("open_ranks", (day, rank))
+        self._add("product_opens", (day, product_id))
+
+    def _add(self, table: str, key: tuple, counts: tuple[int, ...] = (1,)) -> None:
+        held = self.counted[table].setdefault(key, [0] * len(counts))
+        for number, count in enumerate(counts):
+            held[number] += count
+
+    def write(self, connection: sqlite3.Connection) -> None:
+        for table, counted in self.counted.items():
+            connection.executemany(COUNTING[table], [(*key, *counts) for key, counts in counted.items()])
+
+
 class Batch:
-    """Events written together, in one transaction: each kept as it was, and their counts added up first, so a batch
-    of a hundred searches is a few dozen counts' upserts rather than two thousand."""
+    """Events written together, in one transaction: each kept as it was, and counted (`Counts`)."""
 
     def __init__(self) -> None:
         self.searches: list[tuple] = []
         self.opens: list[tuple] = []
-        self.counts: dict[str, dict[tuple, list[int]]] = {table: {} for table in SHAPES}
+        self.counts = Counts()
 
     def add_search(self, at: float, row: dict[str, Any], shown: list[str], filters: dict[str, Any]) -> None:
         """A search; `row` holds `SEARCH_FIELDS` but the time and the day."""
         day = int(at // DAY_S)
         self.searches.append((at, day, *(row[name] for name in SEARCH_FIELDS[2:])))
-        nothing = row["results"] == 0
-        self._count("daily", (day, row["kind"], row["lang"]),
-                    (1, int(nothing and row["nearest"] is None), int(nothing and row["nearest"] is not None)))
-        if nothing and row["words"]:
-            self._count("nothing_words", (day, folded(row["words"])))
-        for name, value in filter_values(filters):
-            self._count("filter_uses", (day, name, value))
-        for stage, column in zip(STAGES, STAGE_COLUMNS):
-            if row[column] is not None:
-                self._count("stage_times", (day, stage, bucket(row[column])))
-        for product_id in shown:
-            self._count("showings", (day, product_id))
+        self.counts.search(day, row, shown, filters)
 
     def add_open(self, at: float, token: str | None, product_id: str, rank: int) -> None:
         day = int(at // DAY_S)
         self.opens.append((at, day, token, product_id, rank))
-        self._count("open_ranks", (day, rank))
-        self._count("product_opens", (day, product_id))
-
-    def _count(self, table: str, key: tuple, counts: tuple[int, ...] = (1,)) -> None:
-        held = self.counts[table].setdefault(key, [0] * len(counts))
-        for number, count in enumerate(counts):
-            held[number] += count
+        self.counts.open(day, product_id, rank)
 
     def write(self, connection: sqlite3.Connection) -> None:
         """Everything added, into the file (in the caller's transaction)."""
         connection.executemany(INSERT_SEARCH, self.searches)
         connection.executemany("INSERT INTO opens (at, day, token, product_id, rank) VALUES (?, ?, ?, ?, ?)",
                                self.opens)
-        for table, counted in self.counts.items():
-            connection.executemany(COUNTING[table], [(*key, *counts) for key, counts in counted.items()])
-
-
+        self.counts.write(connection)
 
 
 def count_again(connection: sqlite3.Connection) -> None:
-    """Every count made again from the events kept (a version 1 file's, or what is left after the size cap)."""
+    """Every count made again from the events kept (a version 1 file's, or what is left after the size cap), by the
+    writer's own `Counts`."""
     for table in COUNT_TABLES:
         connection.execute(f"DELETE FROM {table}")
-    connection.execute("INSERT INTO daily SELECT day, kind, lang, COUNT(*), SUM(results = 0 AND nearest IS NULL), "
-                       "SUM(results = 0 AND nearest IS NOT NULL) FROM searches GROUP BY day, kind, lang")
-    connection.execute("INSERT INTO open_ranks SELECT day, rank, COUNT(*) FROM opens GROUP BY day, rank")
-    connection.execute("INSERT INTO product_opens SELECT day, product_id, COUNT(*) FROM opens GROUP BY day, product_id")
-    connection.execute("INSERT INTO showings SELECT s.day, j.value, COUNT(*) FROM searches AS s, "
-                       "json_each(s.shown) AS j GROUP BY s.day, j.value")
-    words: Counter[tuple[int, str]] = Counter()
-    uses: Counter[tuple[int, str, str]] = Counter()
-    times: Counter[tuple[int, str, int]] = Counter()
-    for day, text, results, filters, *stage_times in connection.execute(
-            f"SELECT day, words, results, filters, {', '.join(STAGE_COLUMNS)} FROM searches"):
-        if results == 0 and text:
-            words[(day, folded(text))] += 1
-        for name, value in filter_values(json.loads(filters)):
-            uses[(day, name, value)] += 1
-        for stage, ms in zip(STAGES, stage_times):
-            if ms is not None:
-                times[(day, stage, bucket(ms))] += 1
-    for table, counted in (("nothing_words", words), ("filter_uses", uses), ("stage_times", times)):
-        connection.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * (len(SHAPES[table][0]) + 1))})",
-                               [(*key, count) for key, count in counted.items()])
+    counts = Counts()
+    searches = connection.execute(f"SELECT day, kind, lang, words, results, nearest, filters, shown, "
+                                  f"{', '.join(STAGE_COLUMNS)} FROM searches")
+    names = [column[0] for column in searches.description]
+    for values in searches:
+        row = dict(zip(names, values))
+        counts.search(row["day"], row, json.loads(row["shown"]), json.loads(row["filters"]))
+    for day, product_id, rank in connection.execute("SELECT day, product_id, rank FROM opens"):
+        counts.open(day, product_id, rank)
+    counts.write(connection)
