@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -75,14 +74,14 @@ def opened_searches(path: Path | None, days: Days) -> tuple[list[OpenedSearch], 
         opens = connection.execute("SELECT at, token, product_id FROM opens WHERE day BETWEEN ? AND ? "
                                    "AND token IS NOT NULL ORDER BY at", days.numbers).fetchall()
     opened: dict[int, set[str]] = {}
-    by_tab: dict[str, list[sqlite3.Row]] = {}
-    for search in searches:
-        by_tab.setdefault(search[2], []).append(search)
+    by_tab: dict[str, list[tuple[int, float, set[str]]]] = {}  # each tab's searches: id, time, the ids shown
+    for id, at, token, *_, shown in searches:
+        by_tab.setdefault(token, []).append((id, at, set(json.loads(shown))))
     for at, token, product_id in opens:
-        led = next((search for search in reversed(by_tab.get(token, [])) if search[1] <= at
-                    and product_id in json.loads(search[7])), None)
+        led = next((id for id, searched, shown in reversed(by_tab.get(token, [])) if searched <= at
+                    and product_id in shown), None)
         if led is not None:
-            opened.setdefault(led[0], set()).add(product_id)
+            opened.setdefault(led, set()).add(product_id)
     found, not_replayable = [], 0
     for id, _, token, kind, words, source, filters, _ in reversed(searches):
         if id not in opened:

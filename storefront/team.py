@@ -26,7 +26,6 @@ MOST_DAYS = 400  # a range of days asked at once: more than the events are kept 
 class Evaluation:
     labelled: LabelledSet
     reports: dict[str, EvalReport]  # by the setting's name in the reader's language: sliders, saved, proposed
-    rankings: dict[str, Ranking]
 
 
 class Team:
@@ -76,7 +75,7 @@ class Team:
         if self.proposed is not None:
             rankings[say(lang, "setting_proposed")] = self.proposed
         self.labelled = labelled
-        return Evaluation(labelled, compare(storefront.service(), labelled, rankings), rankings)
+        return Evaluation(labelled, compare(storefront.service(), labelled, rankings))
 
 
 def days_asked(first: Any, last: Any) -> Days:
