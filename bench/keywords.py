@@ -70,7 +70,7 @@ def text_queries(count: int, seed: int = 9) -> list[str]:
 
 
 def libraries(count: int) -> None:
-    rows = [(p.id, _to_metadata(p, "", 0)) for p, _ in synthetic(count)]
+    rows = [(p.id, _to_metadata(p, "")) for p, _ in synthetic(count)]
     queries = text_queries(200)
     start = time.perf_counter()
     index = KeywordIndex(rows)
@@ -139,7 +139,7 @@ def _first(ranked: list[str], wanted: set[str]) -> bool:
 
 
 def segmenters() -> None:
-    rows = [(p.id, _to_metadata(p, "", 0)) for p, _ in demo_products()]
+    rows = [(p.id, _to_metadata(p, "")) for p, _ in demo_products()]
     pairs = _pairs()
     print(f"\nDemo catalog, {len(pairs)} colour x category queries each way: queries that put every product of the "
           "colour and category first\n")
@@ -194,7 +194,7 @@ def speed(count: int, folder: Path) -> None:
         vectors = rng.normal(size=(len(batch), encoder.info.dim)).astype(np.float32)
         store.upsert(batch, vectors / np.linalg.norm(vectors, axis=1, keepdims=True), ["f"] * len(batch))
     store.warm()
-    rows = list(zip(list(store._exact.ids), list(store._exact.metadatas)))
+    rows = list(zip(list(store.replica.held.ids), list(store.replica.held.metadatas)))
     start = time.perf_counter()
     KeywordIndex(rows).knows("")
     build = time.perf_counter() - start

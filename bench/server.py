@@ -72,14 +72,14 @@ def wait_until_idle(process: subprocess.Popen, seconds: float = 2.0) -> None:
 
 def probes(store: ProductStore, count: int, seed: int = 11) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    held = store._exact_index()
+    held = store.replica.exact()
     assert held is not None
     picked = held.vectors[rng.integers(0, len(held), count)] + 0.3 * rng.normal(size=(count, DIM))
     return (picked / np.linalg.norm(picked, axis=1, keepdims=True)).astype(np.float32)
 
 
 def brute_force(store: ProductStore, query: np.ndarray, where_rows: np.ndarray | None) -> set[str]:
-    held = store._exact_index()
+    held = store.replica.exact()
     assert held is not None
     scores = held.vectors @ query
     if where_rows is not None:
@@ -88,14 +88,14 @@ def brute_force(store: ProductStore, query: np.ndarray, where_rows: np.ndarray |
 
 
 def filter_rows(store: ProductStore) -> np.ndarray:
-    held = store._exact_index()
+    held = store.replica.exact()
     assert held is not None
     return np.array([m.get("brand") in FILTER.brands and FILTER.min_price <= m.get("price", -1) <= FILTER.max_price
                      for m in held.metadatas])
 
 
 def hnsw(store: ProductStore, query: np.ndarray, where: dict | None) -> list[str]:
-    found = store._collection.query(query_embeddings=[query], n_results=K, where=where, include=[])
+    found = store.chroma._collection.query(query_embeddings=[query], n_results=K, where=where, include=[])
     return found["ids"][0]
 
 
@@ -111,7 +111,7 @@ def seen_after(change, check) -> tuple[float, float]:
 
 
 def freshness(writer: ProductStore, reader: ProductStore, changes: int) -> dict[str, list[tuple[float, float]]]:
-    held = reader._exact_index()
+    held = reader.replica.exact()
     assert held is not None
     times: dict[str, list[tuple[float, float]]] = {"update in place": [], "deletion": []}
     for turn in range(changes):
@@ -177,7 +177,7 @@ def report(embedded: ProductStore, reader: ProductStore, queries: np.ndarray) ->
              ("server, exact (the app's copy)", True): lambda q: reader.query(q, K, where),
              ("server, Chroma's HNSW", True): lambda q: hnsw(reader, q, where)}
     medians = interleaved_ms(calls, list(queries))
-    print(f"\n{len(embedded._exact_index() or ()):,} products, {len(queries)} queries, top {K}; filtered: brand "
+    print(f"\n{len(embedded.replica.exact() or ()):,} products, {len(queries)} queries, top {K}; filtered: brand "
           f"{FILTER.brands[0]} and {FILTER.min_price:g} <= price <= {FILTER.max_price:g} ({rows.mean():.2%} of rows)\n")
     print("| search | filtered | p50, ms | x embedded | recall@10 |\n| --- | --- | --- | --- | --- |")
     for (name, filtered), call in calls.items():

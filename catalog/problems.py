@@ -217,6 +217,11 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                    "存储 {location} 所在的磁盘已满（{detail}）：请腾出空间后再运行；之前写入的内容都在，再次运行同一目录会从那里继续"),
     "store_read_only": ("the store {location} cannot be written ({detail}): give this user write access to it, or "
                         "mount it read-write", "存储 {location} 无法写入（{detail}）：请给当前用户写权限，或以读写方式挂载"),
+    "store_newer": ("collection {name!r} in {location} was written by a later version of this program (row layout "
+                    "{found}; this one reads up to {wanted}): run that version, or restore a backup taken by this "
+                    "one (`python -m search restore BACKUP`) into another store",
+                    "{location} 中的集合 {name!r} 由本程序的更新版本写入（行结构 {found}；本版本最多读取 {wanted}）：请使用"
+                    "那个版本，或把本版本做的备份恢复到另一个存储（`python -m search restore BACKUP`）"),
     "store_damaged": ("the store {location} is damaged ({detail}): `python -m search check` says what; restore a "
                       "backup (`python -m search restore BACKUP`), or move the store aside and index the catalog "
                       "feed again", "存储 {location} 已损坏（{detail}）：`python -m search check` 会说明问题；请恢复备份"

@@ -264,13 +264,13 @@ def _check(store: ProductStore, settings: Settings, args: argparse.Namespace) ->
     report = check(store)
     for line in report.lines():
         print(line)
-    note(store, "check", {"ok": report.ok, "products": report.products, "problems": report.problems})
+    note(store.location, "check", {"ok": report.ok, "products": report.products, "problems": report.problems})
     return 0 if report.ok else 1
 
 
 def _backup(store: ProductStore, settings: Settings, args: argparse.Namespace) -> int:
     from search.store.maintenance import backup
-    manifest = backup(store, args.destination)
+    manifest = backup(store.chroma, args.destination)
     print(f"backed up {manifest['products']} products of {store.name} into {args.destination}, read back and "
           f"verified")
     return 0

@@ -52,7 +52,7 @@ def test_the_store_answers_the_same_exactly_from_memory_as_from_chroma(tiny_serv
     for filters in (Filters(), Filters(brands=("Lumen", "Sora"), max_price=90), Filters(colours=("Red",))):
         exact = tiny_service.search(Query(image=photo), filters, Ranking(top_k=8, min_score=-1.0)).hits
         approximate = from_chroma.search(Query(image=photo), filters, Ranking(top_k=8, min_score=-1.0)).hits
-        assert from_chroma.store._exact is None and tiny_service.store._exact is not None
+        assert from_chroma.store.replica.held is None and tiny_service.store.replica.held is not None
         assert [h.product.id for h in exact] == [h.product.id for h in approximate]
         assert [h.score for h in exact] == pytest.approx([h.score for h in approximate], abs=1e-4)
         assert [h.product for h in exact] == [h.product for h in approximate]
@@ -62,7 +62,7 @@ def test_a_warm_store_lists_its_products_from_memory_as_they_are_in_chroma(tiny_
     cold = ProductStore(tiny_service.store.location, tiny_service.encoder.info)
     from_chroma = sorted(cold.products(), key=lambda p: p.id)
     cold.warm()
-    assert cold._exact is not None and sorted(cold.products(), key=lambda p: p.id) == from_chroma
+    assert cold.replica.held is not None and sorted(cold.products(), key=lambda p: p.id) == from_chroma
 
 
 def test_rows_added_batch_by_batch_keep_their_vectors_past_the_first_allocation():
@@ -172,17 +172,17 @@ def test_without_the_int4_kernel_a_large_scan_is_exact_in_float32(monkeypatch):
 def test_chromas_count_is_asked_only_after_the_database_changed(tmp_path, tiny_encoder, monkeypatch):
     """The count took 56 ms at 100,000 products: a store nobody writes to never asks it again; a write by
     another writer (another process, or as here another store object) is seen at the next query."""
-    import search.store.collection
+    import search.store.replica
     from catalog.product import Product
 
-    monkeypatch.setattr(search.store.collection, "SYNC_S", 0.0)
+    monkeypatch.setattr(search.store.replica, "SYNC_S", 0.0)
     vectors = np.eye(4, tiny_encoder.info.dim, dtype=np.float32)
     products = [Product(f"p{i}", f"Item {i}", "Sora", "Mugs", 1.0 + i, "USD", "/x.png") for i in range(4)]
     shop = ProductStore(tmp_path, tiny_encoder.info)
     shop.upsert(products[:3], vectors[:3], ["f"] * 3)
     shop.warm()
-    counts, count = [], shop.count
-    monkeypatch.setattr(shop, "count", lambda: counts.append(1) or count())
+    counts, count = [], shop.chroma.count
+    monkeypatch.setattr(shop.chroma, "count", lambda: counts.append(1) or count())
     for _ in range(3):
         shop.query(vectors[0], 1)
     assert counts == []
@@ -200,18 +200,18 @@ def test_an_in_place_update_by_another_process_is_seen_without_loading_everythin
     import json
 
     import forked
-    import search.store.collection
+    import search.store.replica
     from catalog.product import Product
     from conftest import ROOT
 
-    monkeypatch.setattr(search.store.collection, "SYNC_S", 0.0)
+    monkeypatch.setattr(search.store.replica, "SYNC_S", 0.0)
     vectors = np.eye(4, tiny_encoder.info.dim, dtype=np.float32)
     shop = ProductStore(tmp_path / "store", tiny_encoder.info)
     shop.upsert([Product(f"p{i}", f"Item {i}", "Sora", "Mugs", 1.0 + i, "USD", "/x.png") for i in range(3)],
                 vectors[:3], ["f"] * 3)
     shop.warm()
     assert shop.query(vectors[1], 1)[0].product.title == "Item 1" and not shop.keyword_search("lantern", 3)
-    loaded = shop._exact_generation
+    loaded = shop.replica.generation
     writer = tmp_path / "writer.py"
     writer.write_text(
         "import json, sys\nimport numpy as np\nfrom catalog.product import Product\n"
@@ -227,10 +227,10 @@ def test_an_in_place_update_by_another_process_is_seen_without_loading_everythin
     [moved] = shop.query(vectors[3], 1)
     assert moved.product.id == "p2" and moved.score == pytest.approx(1.0, abs=1e-5)
     assert [hit.product.id for hit in shop.keyword_search("lantern", 3)] == ["p1"]
-    assert shop._exact_generation == loaded  # three rows fetched, not the whole store again
+    assert shop.replica.generation == loaded  # three rows fetched, not the whole store again
     ProductStore(tmp_path / "store", tiny_encoder.info).delete(["p0"])  # the count tells, the ids say which
     assert "p0" not in {hit.product.id for hit in shop.query(vectors[0], 3)} and not shop.keyword_search("p0", 3)
-    assert shop._exact_generation == loaded and len(shop._exact_index()) == 2
+    assert shop.replica.generation == loaded and len(shop.replica.exact()) == 2
 
 
 def test_the_filter_columns_follow_changes_in_place_and_deletions_as_if_built_again():

@@ -159,16 +159,16 @@ def test_the_keyword_index_follows_every_write(tmp_path, tiny_encoder, demo_feed
     store = ProductStore(tmp_path / "store", tiny_encoder.info, for_indexing=True)
     products = [p for p, _ in demo_products()][:6]
     vectors = np.eye(len(products), tiny_encoder.info.dim, dtype=np.float32)
-    assert store.keyword_ids() == set()
+    assert store.replica.keywords().ids() == set()
     store.upsert(products, vectors, ["f"] * len(products))
-    assert store.keyword_ids() == {p.id for p in products}
+    assert store.replica.keywords().ids() == {p.id for p in products}
     renamed = products[0].__class__(**{**products[0].__dict__, "title": "Zeppelin lamp"})
     store.update_metadata([renamed], ["f"])
     assert [h.product.id for h in store.keyword_search("zeppelin", 3)] == [renamed.id]
     store.delete([renamed.id])
-    assert store.keyword_search("zeppelin", 3) == [] and store.keyword_ids() == {p.id for p in products[1:]}
+    assert store.keyword_search("zeppelin", 3) == [] and store.replica.keywords().ids() == {p.id for p in products[1:]}
     reopened = ProductStore(tmp_path / "store", tiny_encoder.info)  # another process's view: built from the store
-    assert reopened.keyword_ids() == store.keyword_ids()
+    assert reopened.replica.keywords().ids() == store.replica.keywords().ids()
 
 
 def test_a_typed_query_on_an_empty_store_finds_nothing_rather_than_failing(tmp_path, offline_encoder):

@@ -76,7 +76,7 @@ def test_a_backup_taken_while_the_app_serves_and_an_index_runs_restores_whole(tm
         more, demo_feed.parent))
     indexing.start()
     store, _ = open_recorded(shop.settings)
-    manifest = backup(store, tmp_path / "backup")
+    manifest = backup(store.chroma, tmp_path / "backup")
     assert shop.search(None, "mug").cards  # the shop answers meanwhile
     indexing.join()
     assert 240 <= manifest["products"] <= 480

@@ -10,8 +10,8 @@ GIB = 2**30
 
 def test_a_demo_products_details_take_about_what_the_limit_counts_for_them(demo_feed):
     products = [item.product for item in read_feed(demo_feed) if hasattr(item, "product")]
-    held = [memory.held_bytes(p.id) + memory.held_bytes(_to_metadata(p, "f" * 64, 1_764_512_345_678_901_234))
-            for p in products]
+    revision = {"revision": 1_764_512_345_678_901_234}
+    held = [memory.held_bytes(p.id) + memory.held_bytes({**_to_metadata(p, "f" * 64), **revision}) for p in products]
     assert len(held) > 100
     assert sum(held) / len(held) == pytest.approx(memory.DETAILS_BYTES, rel=0.15)
 
@@ -37,19 +37,19 @@ def test_a_containers_memory_limit_counts_where_one_is_set(tmp_path, monkeypatch
 
 def test_a_store_takes_its_limit_from_memory_unless_told(tiny_service):
     location, info = tiny_service.store.location, tiny_service.encoder.info
-    assert ProductStore(location, info)._exact_limit == memory.exact_limit(info.dim) > 100_000
-    assert ProductStore(location, info, exact_limit=5)._exact_limit == 5
+    assert ProductStore(location, info).replica.limit == memory.exact_limit(info.dim) > 100_000
+    assert ProductStore(location, info, exact_limit=5).replica.limit == 5
 
 
 def test_a_store_past_its_limit_says_so_once_not_on_every_write(tiny_service, monkeypatch, caplog):
-    from search.store import collection
+    from search.store import replica
 
     store = ProductStore(tiny_service.store.location, tiny_service.encoder.info, exact_limit=5)
     signals = iter(range(100))
-    monkeypatch.setattr(store, "_change_signal", lambda: next(signals))  # a write before every check
-    monkeypatch.setattr(collection, "SYNC_S", 0.0)
+    monkeypatch.setattr(store.chroma, "news", lambda seen: next(signals))  # a write before every check
+    monkeypatch.setattr(replica, "SYNC_S", 0.0)
     with caplog.at_level("WARNING", logger="search.store"):
         for _ in range(3):
-            assert store._synced() is None  # Chroma's own index answers
+            assert store.replica.synced() is None  # Chroma's own index answers
     said = [r.getMessage() for r in caplog.records if "more than the 5 its exact copy may hold" in r.getMessage()]
     assert len(said) == 1 and "PRODUCT_SEARCH_EXACT_LIMIT" in said[0]

@@ -73,7 +73,7 @@ def test_a_run_killed_anywhere_is_completed_by_running_again(tmp_path, url_feed,
     store = ProductStore(store_dir, encoder.info)
     catalog = [row.product for row in read_feed(url_feed)]
     assert store.count() == ROWS and sorted(store.ids()) == sorted(p.id for p in catalog)  # each exactly once
-    assert store.keyword_ids() == set(store.ids())  # the keyword index holds what the store holds
+    assert store.replica.keywords().ids() == set(store.ids())  # the keyword index holds what the store holds
     picture = store.stored([catalog[-1].id])[catalog[-1].id].product.picture  # the downloaded copy
     hits = SearchService(encoder, store).search(Query(image=picture), ranking=Ranking(top_k=1)).hits
     assert hits[0].product.id == catalog[-1].id
@@ -92,8 +92,8 @@ def test_prune_removes_only_what_the_feed_no_longer_lists(tmp_path, demo_feed, t
     summary = indexer.index_feed(smaller, images_root=demo_feed.parent, prune=True)
     assert summary.removed == 10 and store.count() == 230
     assert lines[3].split(",")[0] in set(store.ids())
-    assert store.keyword_ids() == set(store.ids())
+    assert store.replica.keywords().ids() == set(store.ids())
     gone = lines[-1].split(",")[0]
     store.delete([lines[1].split(",")[0]])
-    assert store.keyword_ids() == set(store.ids()) and len(store.keyword_ids()) == 229
+    assert store.replica.keywords().ids() == set(store.ids()) and len(store.replica.keywords().ids()) == 229
     assert gone not in {hit.product.id for hit in store.keyword_search(gone, 5)}  # found by its id no more

@@ -55,7 +55,7 @@ def test_a_server_store_is_searched_exactly_filtered_or_not(server, tiny_encoder
     writer = ProductStore(server, tiny_encoder.info, "exactness-check")
     writer.upsert(products, vectors, ["f"] * len(products))
     reader = ProductStore(server, tiny_encoder.info, "exactness-check")  # another app process, started later
-    assert reader._exact_index() is not None and len(reader._exact_index()) == len(products)
+    assert reader.replica.exact() is not None and len(reader.replica.exact()) == len(products)
     queries = np.random.default_rng(8).normal(size=(20, tiny_encoder.info.dim)).astype(np.float32)
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     cheap_kestrel = np.array([p.brand == "Kestrel" and p.price <= 10 for p in products])
@@ -74,7 +74,7 @@ def test_an_update_and_a_deletion_by_one_process_are_seen_by_another_within_two_
     writer.upsert(products, vectors, ["f"] * len(products))
     reader = ProductStore(server, tiny_encoder.info, "freshness-check")
     assert reader.query(vectors[4], 1)[0].product.price == 4.0
-    loaded = reader._exact_generation
+    loaded = reader.replica.generation
     writer.update_metadata([dataclasses.replace(products[4], title="Brass Lantern", price=99.0)], ["g"])
     writer.delete(["r5"])
     began = time.monotonic()
@@ -82,7 +82,7 @@ def test_an_update_and_a_deletion_by_one_process_are_seen_by_another_within_two_
         assert time.monotonic() - began < 2.0, "a change was not seen within 2 s"
         time.sleep(0.05)
     assert [hit.product.id for hit in reader.keyword_search("lantern", 3)] == ["r4"]
-    assert reader._exact_generation == loaded  # the changed rows and the ids were fetched, not the whole store
+    assert reader.replica.generation == loaded  # the changed rows and the ids were fetched, not the whole store
 
 
 def _cli(*args, store):
@@ -112,7 +112,7 @@ def test_index_query_and_delete_through_a_chroma_server(server, demo_feed):
     assert re.search(r"products:\s+239\b", stats.stdout) and _server_count(server) == 239, stats.stdout
     assert _cli("query", "--image", str(picture), store=server).stdout.split()[2] != "demo-0105"
     store = ProductStore(server, load_encoder("test-tiny", precision="fp32").info)
-    assert store.keyword_ids() == set(store.ids()) and "demo-0105" not in store.keyword_ids()
+    assert store.replica.keywords().ids() == set(store.ids()) and "demo-0105" not in store.replica.keywords().ids()
     brand_query = _cli("query", "--text", "Kestrel backpack", "--top-k", "1", "--json", store=server)
     [first] = json.loads(brand_query.stdout)
     assert first["brand"] == "Kestrel" and first["category"] == "Backpacks", brand_query.stdout

@@ -66,12 +66,3 @@ def test_colour_is_a_filterable_field(tmp_path):
                  np.eye(3, dtype=np.float32)[:2], ["f1", "f2"])
     assert [h.product.id for h in store.query(np.ones(3, np.float32), 5, {"colour": {"$eq": "Navy Blue"}})] == ["b"]
     assert store.facets()["colour"] == {"Red": 1, "Navy Blue": 1}
-
-
-def test_a_store_of_an_older_schema_is_refused_saying_what_to_do(tmp_path):
-    store = ProductStore(tmp_path, SPACE_A)
-    client = chromadb.PersistentClient(path=str(tmp_path), settings=chromadb.Settings(anonymized_telemetry=False))
-    client.get_collection(store.name).modify(metadata={**client.get_collection(store.name).metadata, "schema": 1})
-    with pytest.raises(StoreMismatchError, match=r"has schema version 1, this program reads version 2: index the "
-                                                 r"catalog again into a new store"):
-        ProductStore(tmp_path, SPACE_A)

@@ -17,12 +17,16 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from catalog.errors import UserError
-from search.store.collection import ProductStore
+from search.store import versions
+from search.store.chroma_products import ChromaProducts, Rows, is_server
+
+if TYPE_CHECKING:
+    from search.store.collection import ProductStore
 
 FORMAT = 1  # the backup folder's layout
 VECTORS, RECORDS, MANIFEST = "vectors.npy", "records.jsonl", "manifest.json"
@@ -55,19 +59,21 @@ def check_database(location: str) -> CheckReport:
 
 
 def check(store: ProductStore) -> CheckReport:
-    report = CheckReport(store.location)
-    if not store.location.startswith(("http://", "https://")):
-        _check_database(Path(store.location) / "chroma.sqlite3", report)
+    chroma = store.chroma
+    report = CheckReport(chroma.location)
+    if chroma.embedded:
+        _check_database(Path(chroma.location) / "chroma.sqlite3", report)
     ids: list[str] = []
     samples: list[np.ndarray] = []
     bad_vectors = 0
-    dim = int(store.space_metadata().get("dim", 0))
+    dim = int(chroma.space_metadata().get("dim", 0))
     try:
-        for page_ids, vectors, _ in store.records():
-            ids += page_ids
+        for page in chroma.pages():
+            ids += page.ids
+            vectors = page.vectors
             samples.append(vectors[::max(1, len(vectors) // SAMPLED)][:SAMPLED])
             bad_vectors += int(np.sum(~np.isfinite(vectors).all(axis=1))) if vectors.size else 0
-            if vectors.shape[1:] != (dim,) and page_ids:
+            if vectors.shape[1:] != (dim,) and page.ids:
                 report.problems.append(f"vectors of {vectors.shape[1:]} where the store records {dim}-d")
     except Exception as error:  # what Chroma says of a store it cannot read is the finding
         report.problems.append(f"the products cannot be read: {str(error).splitlines()[-1][:200]}")
@@ -100,7 +106,7 @@ def _check_indexes(store: ProductStore, ids: set[str], sample: np.ndarray, repor
     """Chroma's vector index finds each sampled product by its own vector, and the in-memory copies hold the same
     products as Chroma."""
     try:
-        lost = sum(distance > FOUND_DISTANCE for distance in store.nearest_by_chroma(sample))
+        lost = sum(distance > FOUND_DISTANCE for distance in store.chroma.nearest_distances(sample))
         if lost:
             report.problems.append(f"Chroma's vector index did not find {lost} of {len(sample)} sampled products by "
                                    f"their own vectors: its vector files are damaged")
@@ -108,10 +114,10 @@ def _check_indexes(store: ProductStore, ids: set[str], sample: np.ndarray, repor
             report.checked.append(f"Chroma's vector index finds each of {len(sample)} sampled products by its vector")
     except Exception as error:  # its files damaged: what Chroma says is the finding
         report.problems.append(f"Chroma's vector index fails: {str(error).splitlines()[-1][:200]}")
-    exact = store.exact_ids()
+    exact = store.replica.exact()  # loaded as a search loads it
     if exact is not None:
-        _agree("the exact index", exact, ids, report)
-    _agree("the keyword index", store.keyword_ids(), ids, report)
+        _agree("the exact index", set(exact.ids), ids, report)
+    _agree("the keyword index", store.replica.keywords().ids(), ids, report)
 
 
 def _agree(name: str, held: set[str], ids: set[str], report: CheckReport) -> None:
@@ -121,8 +127,9 @@ def _agree(name: str, held: set[str], ids: set[str], report: CheckReport) -> Non
         report.problems.append(f"{name} holds {len(held - ids)} products Chroma does not and lacks {len(ids - held)}")
 
 
-def backup(store: ProductStore, destination: Path) -> dict[str, Any]:
-    """Every product into `destination` (a folder that must not exist yet), verified; the manifest."""
+def backup(store: ChromaProducts, destination: Path) -> dict[str, Any]:
+    """Every product of the collection into `destination` (a folder that must not exist yet), verified; the
+    manifest."""
     if destination.exists():
         raise UserError("backup_exists", path=destination)
     partial = destination.with_name(destination.name + ".partial")
@@ -131,11 +138,11 @@ def backup(store: ProductStore, destination: Path) -> dict[str, Any]:
     vectors: list[np.ndarray] = []
     count = 0
     with open(partial / RECORDS, "w", encoding="utf-8") as records:
-        for ids, page, metadatas in store.records():
-            vectors.append(page)
-            for id, metadata in zip(ids, metadatas):
+        for page in store.pages():
+            vectors.append(page.vectors)
+            for id, metadata in zip(page.ids, page.metadatas):
                 records.write(json.dumps({"id": id, "metadata": metadata}, ensure_ascii=False) + "\n")
-            count += len(ids)
+            count += len(page)
     dim = int(store.space_metadata().get("dim", 0))
     np.save(partial / VECTORS, np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32))
     manifest = {"format": FORMAT, "collection": store.name, "space": store.space_metadata(), "products": count,
@@ -144,7 +151,7 @@ def backup(store: ProductStore, destination: Path) -> dict[str, Any]:
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
     read_backup(partial)  # read back before it is called done
     partial.rename(destination)
-    note(store, "backup", {"path": str(destination), "products": count})
+    note(store.location, "backup", {"path": str(destination), "products": count})
     return manifest
 
 
@@ -171,21 +178,24 @@ def restore(source: Path, store_for: Any) -> int:
     """The backup at `source`, checked whole first, written into the new store `store_for(space metadata,
     collection)` makes; how many products."""
     manifest, vectors, records = read_backup(source)
+    layout = manifest["space"].get("schema")
+    versions.refuse_unreadable(layout, name=manifest["collection"], location=source)
     store: ProductStore = store_for(manifest["space"], manifest["collection"])
     if store.count():
         raise UserError("restore_not_empty", location=store.location, products=store.count())
     for start in range(0, len(records), BATCH):
         page = records[start:start + BATCH]
-        store.restore([row["id"] for row in page], vectors[start:start + BATCH], [row["metadata"] for row in page])
+        metadatas = versions.upgraded([row["metadata"] for row in page], layout)  # a backup of an earlier version
+        store.restore(Rows([row["id"] for row in page], vectors[start:start + BATCH], metadatas))
     return len(records)
 
 
-def note(store: ProductStore, kind: str, values: dict[str, Any]) -> None:
+def note(location: str, kind: str, values: dict[str, Any]) -> None:
     """The last check or backup, noted beside an embedded store (a server store keeps no notes)."""
-    if store.location.startswith(("http://", "https://")):
+    if is_server(location):
         return
-    path = Path(store.location) / NOTES
-    notes = last_notes(store.location)
+    path = Path(location) / NOTES
+    notes = last_notes(location)
     notes[kind] = {"at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), **values}
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(notes, indent=1))
