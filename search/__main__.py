@@ -23,7 +23,8 @@ from catalog.formats import title_hint
 from search.config import Settings, add_common_flags
 from search.encoders.in_child import start_encoder
 from search.ranking import KNOBS
-from search.store.errors import storage_trouble
+from search.store import crash_probe
+from search.store.errors import StorageError, storage_trouble
 
 if TYPE_CHECKING:
     from search.service import SearchService
@@ -86,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env().with_args(args)
         location = settings.store.location
+        if settings.store.probes_crashes:
+            crash_probe.enable(location)  # read in a child while this process imports the rest
         if args.command == "restore":
             return _restore(settings, args)
         if args.command in READING:
@@ -250,7 +253,7 @@ def _opened_to_check(settings: Settings) -> tuple[ProductStore | None, str | Non
     try:
         return open_recorded(settings)
     except Exception as error:
-        trouble = storage_trouble(error, settings.store.location)
+        trouble = error if isinstance(error, StorageError) else storage_trouble(error, settings.store.location)
         if trouble is None:
             raise
         print(f"PROBLEM: {trouble}")

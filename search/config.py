@@ -60,6 +60,13 @@ class StoreSettings:
     # each product's measured size (search/store/memory.py). Beyond it, Chroma's own index answers
     exact_limit: int = 0
     duplicate_threshold: float = 0.985
+    # "off": an embedded store is opened without first reading it in a child process, which a store whose vector
+    # files crash Chroma's reader would crash instead of this one (search/store/crash_probe.py)
+    crash_probe: str = "on"
+
+    @property
+    def probes_crashes(self) -> bool:
+        return not _off(self.crash_probe)
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,7 @@ NAMES: dict[str, tuple[str, str]] = {
     "store": ("store", "location"), "collection": ("store", "collection"), "demo_dir": ("store", "demo_dir"),
     "image_cache": ("store", "image_cache"), "batch_size": ("store", "batch_size"),
     "exact_limit": ("store", "exact_limit"), "duplicate_threshold": ("store", "duplicate_threshold"),
+    "crash_probe": ("store", "crash_probe"),
     "model": ("model", "name"), "pretrained": ("model", "pretrained"), "precision": ("model", "precision"),
     "device": ("model", "device"), "port": ("app", "port"), "admin_password": ("app", "admin_password"),
     "saved_settings": ("app", "saved_settings"), "url_timeout": ("app", "url_timeout"), "mcp": ("app", "mcp"),

@@ -25,6 +25,7 @@ from search.indexer import Indexer, estimate_rows
 from search.ranking import Filters, Hit, Ranking
 from search.recognise import Guess, Recogniser
 from search.service import ItemsResponse, Query, QueryError, SearchResponse, SearchService, build_service
+from search.store import crash_probe
 from search.store.errors import storage_trouble
 from storefront import items, results
 from storefront.events import EventLog
@@ -112,6 +113,8 @@ class Storefront:
 
     def _loaded(self) -> SearchService:
         if self._service is None:
+            if self.settings.store.probes_crashes:
+                crash_probe.enable(self.settings.store.location)  # read in a child while the model loads
             self._service = build_service(self.settings)
         return self._service
 

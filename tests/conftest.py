@@ -18,6 +18,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 # Float32 everywhere in tests, so results are the same on CPUs with and without bfloat16;
 # the bfloat16 path has tests of its own.
 os.environ.setdefault("PRODUCT_SEARCH_PRECISION", "fp32")
+# a child reading each store first (search/store/crash_probe.py) costs 1 s a process: on in its own tests only
+os.environ.setdefault("PRODUCT_SEARCH_CRASH_PROBE", "off")
 
 import gradio as gr
 import pytest

@@ -3,17 +3,24 @@ backup taken while the app serves and an index runs."""
 import os
 import shutil
 import subprocess
+import sys
 import threading
 
+import chromadb
 import numpy as np
 import pytest
 
 from catalog.errors import UserError
-from conftest import cli_here, tmpfs
+from catalog.product import Product
+from conftest import ROOT, cli_here, tmpfs
 from search.config import Settings
+from search.encoders import load_encoder
+from search.encoders.base import unit_rows
 from search.indexer import Indexer
 from search.recorded import open_recorded
-from search.store.collection import MIN_FREE_BYTES
+from search.store import versions
+from search.store.chroma_products import space_metadata
+from search.store.collection import MIN_FREE_BYTES, ProductStore
 from search.store.maintenance import VECTORS, backup, check, read_backup
 from storefront.front import Storefront
 
@@ -148,3 +155,77 @@ def test_a_read_only_store_is_said_and_once_writable_again_is_used(good_store, t
         assert "products:    240" in cli_here("search", "stats", "--store", str(store)).stdout
     finally:
         subprocess.run(["umount", "-l", str(store)], check=False)
+
+
+@pytest.fixture(scope="module")
+def flushed_store(tmp_path_factory):
+    """A store of the offline model's space whose vectors Chroma has moved from its log into its vector files (HNSW),
+    and some still in its log, as an index run leaves it: made with a small sync threshold, so that a few hundred
+    products are enough (by default it takes a thousand), written 8 at a time as the indexer writes."""
+    store = tmp_path_factory.mktemp("vector-files") / "store"
+    info = load_encoder("offline").info
+    client = chromadb.PersistentClient(path=str(store), settings=chromadb.Settings(anonymized_telemetry=False))
+    client.create_collection("products-" + info.space_id, embedding_function=None,
+                             configuration={"hnsw": {"space": "cosine", "sync_threshold": 100, "batch_size": 100}},
+                             metadata=space_metadata(info, schema=versions.SCHEMA))
+    client.clear_system_cache()
+    products = [Product(f"p{n:03d}", f"Mug {n}", "Lumen", "Mugs", 10.0, "USD", f"/pics/{n}.png") for n in range(400)]
+    vectors = unit_rows(np.random.default_rng(0).normal(size=(400, info.dim)).astype(np.float32))
+    writing = ProductStore(store, info)
+    for start in range(0, 400, 8):
+        writing.upsert(products[start:start + 8], vectors[start:start + 8], ["f"] * 8)
+    assert next(store.glob("*/data_level0.bin")).stat().st_size > 100 * info.dim * 4
+    return store
+
+
+def _garble_links(segment):
+    path = segment / "data_level0.bin"
+    with open(path, "r+b") as handle:
+        handle.seek(path.stat().st_size // 4)
+        handle.write(np.random.default_rng(1).bytes(path.stat().st_size // 2))
+
+
+def _truncate_vectors(segment):
+    _truncate(segment / "data_level0.bin")
+
+
+def _garble_header(segment):
+    (segment / "header.bin").write_bytes(b"\xff" * 100)
+
+
+def _remove_segment(segment):
+    shutil.rmtree(segment)
+
+
+@pytest.mark.parametrize("damage", [_truncate_vectors, _garble_header, _remove_segment])
+def test_damaged_vector_files_are_one_message_and_check_finds_them(flushed_store, tmp_path, damage):
+    store = tmp_path / "store"
+    shutil.copytree(flushed_store, store)
+    damage(next(path for path in store.iterdir() if path.is_dir()))
+    stats = cli_here("search", "stats", "--store", str(store))  # it reads no vector: it may not meet the damage
+    assert stats.returncode == 0 or f"error: the store {store} is damaged (" in stats.stderr
+    for command, code in ((("query", "--text", "mug", "--model", "offline"), 2), (("check",), 1)):
+        said = cli_here("search", *command, "--store", str(store))
+        assert said.returncode == code and "Traceback" not in said.stderr + said.stdout, command
+        assert f"the store {store} is damaged (" in said.stderr + said.stdout, (command, said.stderr)
+
+
+def test_vector_files_that_crash_chromas_reader_are_said_not_crashed_on_and_a_backup_restores_them(
+        flushed_store, tmp_path):
+    """Garbled links crash Chroma's Rust reader (a segmentation fault, exit 139 and not a word, before the probe):
+    each command's child probe takes the crash; the command says what it is."""
+    assert cli_here("search", "backup", str(tmp_path / "backup"), "--store", str(flushed_store)).returncode == 0
+    store = tmp_path / "store"
+    shutil.copytree(flushed_store, store)
+    _garble_links(next(path for path in store.iterdir() if path.is_dir()))
+    probing = {**os.environ, "PRODUCT_SEARCH_CRASH_PROBE": "on"}
+    for command, code in ((("stats",), 2), (("check",), 1)):
+        said = subprocess.run([sys.executable, "-m", "search", *command, "--store", str(store)], cwd=ROOT, env=probing,
+                              capture_output=True, text=True, timeout=120)
+        assert said.returncode == code, (command, said.returncode, said.stderr[-500:])
+        assert f"the store {store} is damaged (Chroma's reader crashed on its vector files (SIGSEGV))" in \
+            said.stderr + said.stdout and "search restore BACKUP" in said.stderr + said.stdout
+    restored = tmp_path / "restored"
+    assert cli_here("search", "restore", str(tmp_path / "backup"), "--store", str(restored)).returncode == 0
+    again = cli_here("search", "check", "--store", str(restored))
+    assert again.returncode == 0 and "400 products" in again.stdout and "PROBLEM" not in again.stdout

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
@@ -18,6 +19,7 @@ import chromadb
 import numpy as np
 
 from search.encoders.base import EncoderInfo
+from search.store import crash_probe
 from search.store.errors import StorageError, StoreError, StoreMismatchError
 from search.store.writer_lock import writer_lock
 
@@ -62,6 +64,7 @@ def connect(location: str | Path) -> chromadb.api.ClientAPI:
         return chromadb.HttpClient(host=url.hostname or "localhost", port=url.port or 8000,
                                    ssl=url.scheme == "https", settings=settings)
     Path(text).mkdir(parents=True, exist_ok=True)
+    crash_probe.require_readable(text)
     try:
         return chromadb.PersistentClient(path=text, settings=settings)
     except Exception:
@@ -329,3 +332,21 @@ class ChromaProducts:
         """The embedding spaces of the store's other product collections, for `stats`."""
         return [f"{c.name}: {describe_space(c.metadata or {})}, {c.count()} products"
                 for c in self._client.list_collections() if c.name != self.name]
+
+
+def read_a_little(location: str) -> None:
+    """What search/store/crash_probe.py's child does: each collection's count, a page of its vectors and a query by
+    them, the reads that crashed Chroma on garbled vector files."""
+    client = chromadb.PersistentClient(path=location, settings=chromadb.Settings(anonymized_telemetry=False))
+    for collection in client.list_collections():
+        collection.count()
+        found: Any = collection.get(limit=8, include=["embeddings"])
+        if len(found["ids"]):
+            collection.query(query_embeddings=found["embeddings"], n_results=10, include=[])
+
+
+if __name__ == "__main__":
+    try:
+        read_a_little(sys.argv[1])
+    except Exception:  # an error, not a crash: the process that asked words it as it words any
+        pass

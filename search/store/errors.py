@@ -22,7 +22,7 @@ class StorageError(StoreError):
 FULL = ("database or disk is full", "no space left on device", "disk quota exceeded")
 READ_ONLY = ("readonly database", "read-only file system", "attempt to write a readonly")
 DAMAGED = ("database disk image is malformed", "file is not a database", "malformed", "error in compaction",
-           "backfill request", "hnsw", "segment")
+           "backfill request", "hnsw", "segment", "error getting embedding", "error finding id")
 
 
 def storage_trouble(error: BaseException, location: object) -> StorageError | None:

@@ -24,6 +24,7 @@ import numpy as np
 from catalog.errors import UserError
 from search.store import versions
 from search.store.chroma_products import ChromaProducts, Rows, is_server
+from search.store.errors import storage_trouble
 
 if TYPE_CHECKING:
     from search.store.collection import ProductStore
@@ -76,7 +77,9 @@ def check(store: ProductStore) -> CheckReport:
             if vectors.shape[1:] != (dim,) and page.ids:
                 report.problems.append(f"vectors of {vectors.shape[1:]} where the store records {dim}-d")
     except Exception as error:  # what Chroma says of a store it cannot read is the finding
-        report.problems.append(f"the products cannot be read: {str(error).splitlines()[-1][:200]}")
+        trouble = storage_trouble(error, chroma.location)
+        report.problems.append(str(trouble) if trouble else
+                               f"the products cannot be read: {str(error).splitlines()[-1][:200]}")
         return report
     report.products = len(ids)
     if len(set(ids)) != len(ids):
