@@ -108,6 +108,19 @@ def test_encoding_matches_open_clips_own_preprocessing(demo_feed, tiny_encoder):
                                torch.nn.functional.normalize(theirs).numpy(), atol=1e-5)
 
 
+def test_a_batch_is_padded_to_a_size_of_few_and_each_picture_keeps_its_own_vector(demo_feed, tiny_encoder):
+    """Padded with copies of its last picture (so oneDNN makes kernels for seven batch sizes up to 32, not 32),
+    and the copies' vectors dropped: each picture's vector is the one it has encoded alone."""
+    assert [clip.padded_size(n) for n in (1, 2, 3, 5, 8, 9, 17, 23, 24, 32, 33)] == [1, 2, 4, 8, 8, 16, 24, 24, 24,
+                                                                                    32, 40]
+    pictures = [Image.open(p).convert("RGB") for p in sorted((demo_feed.parent / "images").glob("*.png"))[:11]]
+    together = tiny_encoder.encode_images(pictures)  # 11 pictures, encoded as 16
+    alone = np.concatenate([tiny_encoder.encode_images([picture]) for picture in pictures])
+    assert together.shape == (11, tiny_encoder.info.dim)
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+    assert tiny_encoder.encode_images([]).shape == (0, tiny_encoder.info.dim)
+
+
 def test_int8_path_keeps_image_vectors_close_to_float32_and_text_unchanged(demo_feed, tiny_encoder):
     """int8 runs the image tower's projections in 8 bits: its vectors stay comparable with a float32 store's."""
     pictures = [Image.open(p).convert("RGB") for p in sorted((demo_feed.parent / "images").glob("*.png"))[:24]]
