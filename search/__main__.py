@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -45,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="pictures encoded at once (default: measured on the run's first pictures)")
     index.add_argument("--duplicate-threshold", type=float, help="picture similarity that makes two listings "
                                                                   "duplicates (default 0.985)")
+    index.add_argument("--nice", type=int, help="lower the run's CPU priority by this much, 0 to 19, so that an app "
+                                                "serving on this machine answers its shoppers first (default 10)")
     query = commands.add_parser("query", help="search by photo, text or both")
     query.add_argument("--image", help="path or http(s) address of the query photo")
     query.add_argument("--text", help="query text")
@@ -99,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
             if note:
                 print(f"note: {note}", file=sys.stderr)
             return READING[args.command](store, settings, args)
+        if args.command == "index" and settings.store.nice and hasattr(os, "nice"):
+            os.nice(settings.store.nice)  # before the model loads: every thread started since is as nice
         service = _service(settings, args)
         if service.encoder.info.notice:
             print(f"warning: {service.encoder.info.notice}", file=sys.stderr)

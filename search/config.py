@@ -43,7 +43,7 @@ class ConfigError(UserError, ValueError):
 # The ranking knobs' ranges are their own (`search.ranking.KNOBS`).
 RANGES: dict[str, tuple[float | None, float | None]] = {
     "batch_size": (0, None), "exact_limit": (0, None), "item_regions": (1, None), "item_min_score": (-1.0, 1.0),
-    "duplicate_threshold": (-1.0, 1.0), "port": (1, 65535), "url_timeout": (0.1, None),
+    "duplicate_threshold": (-1.0, 1.0), "nice": (0, 19), "port": (1, 65535), "url_timeout": (0.1, None),
     "events_retention_days": (1, None), "events_max_mb": (1, None)}
 
 
@@ -63,6 +63,9 @@ class StoreSettings:
     # "off": an embedded store is opened without first reading it in a child process, which a store whose vector
     # files crash Chroma's reader would crash instead of this one (search/store/crash_probe.py)
     crash_probe: str = "on"
+    # How much an index run lowers its CPU priority (Unix niceness, 0 to 19): an app serving on the same machine
+    # answers its shoppers first, and a machine with nothing else to do runs the index as fast (bench/ingest_load.py)
+    nice: int = 10
 
     @property
     def probes_crashes(self) -> bool:
@@ -142,7 +145,7 @@ NAMES: dict[str, tuple[str, str]] = {
     "store": ("store", "location"), "collection": ("store", "collection"), "demo_dir": ("store", "demo_dir"),
     "image_cache": ("store", "image_cache"), "batch_size": ("store", "batch_size"),
     "exact_limit": ("store", "exact_limit"), "duplicate_threshold": ("store", "duplicate_threshold"),
-    "crash_probe": ("store", "crash_probe"),
+    "crash_probe": ("store", "crash_probe"), "nice": ("store", "nice"),
     "model": ("model", "name"), "pretrained": ("model", "pretrained"), "precision": ("model", "precision"),
     "device": ("model", "device"), "port": ("app", "port"), "admin_password": ("app", "admin_password"),
     "saved_settings": ("app", "saved_settings"), "url_timeout": ("app", "url_timeout"), "mcp": ("app", "mcp"),

@@ -20,6 +20,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PRODUCT_SEARCH_PRECISION", "fp32")
 # a child reading each store first (search/store/crash_probe.py) costs 1 s a process: on in its own tests only
 os.environ.setdefault("PRODUCT_SEARCH_CRASH_PROBE", "off")
+# an index run run here through its main() would lower the priority of the test process for good
+os.environ.setdefault("PRODUCT_SEARCH_NICE", "0")
 
 import gradio as gr
 import pytest
