@@ -27,7 +27,7 @@ from search.recognise import Guess, Recogniser
 from search.service import ItemsResponse, Query, QueryError, SearchResponse, SearchService, build_service
 from search.store import crash_probe
 from search.store.errors import storage_trouble
-from storefront import items, results
+from storefront import freed_memory, items, results
 from storefront.events import EventLog
 from storefront.limits import SearchLimits
 from storefront.text import say
@@ -85,6 +85,7 @@ class Storefront:
                 if service.store.count() == 0:
                     self._index_demo_catalog(service)
                 service.store.warm()  # start-up's walks over the catalog then read memory, not Chroma
+                freed_memory.keep_handing_back()
                 self._started = True
             return service
 

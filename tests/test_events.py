@@ -147,3 +147,12 @@ def test_a_full_disk_under_the_events_file_never_fails_a_search(offline_shop, tm
             assert shopper_call(shop, "search", text="mug", token="tab")["cards"]
         shop.events.flush()
         assert "search events were dropped" in caplog.text and "full" in caplog.text
+
+
+def test_the_started_shop_hands_freed_memory_back(offline_shop):
+    """glibc keeps freed memory in the process; the serving process asks it to give it back (a thread of its own)."""
+    import threading
+
+    from storefront import freed_memory
+    assert freed_memory._malloc_trim() is not None  # this machine's C library is glibc
+    assert [t for t in threading.enumerate() if t.name == "hand back freed memory" and t.daemon]

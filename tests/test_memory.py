@@ -53,3 +53,4 @@ def test_a_store_past_its_limit_says_so_once_not_on_every_write(tiny_service, mo
             assert store.replica.synced() is None  # Chroma's own index answers
     said = [r.getMessage() for r in caplog.records if "more than the 5 its exact copy may hold" in r.getMessage()]
     assert len(said) == 1 and "PRODUCT_SEARCH_EXACT_LIMIT" in said[0]
+
