@@ -56,6 +56,7 @@ class Replica:
         self._checked = 0.0
         self._following = False  # whether a thread keeps a server store's copies in step (`_follow`)
         self._starting = threading.Lock()
+        self._syncing = threading.Lock()  # one thread catches up at a time: the others wait, then find it done
 
     @property
     def held(self) -> ExactIndex | None:
@@ -98,9 +99,15 @@ class Replica:
     def synced(self) -> ExactIndex | None:
         """At most every SYNC_S seconds, the store's change signal; when it moved, the rows written since
         (`_catch_up`), or all of them again when those do not account for the store's count."""
+        if self._seen is not _UNCHECKED and time.monotonic() < self._checked + SYNC_S:
+            return self._exact  # None for a store too large to hold: Chroma's index answers
+        with self._syncing:  # two searches catching up at once: one reopened Chroma's client under the other
+            return self._synced_now()
+
+    def _synced_now(self) -> ExactIndex | None:
         now = time.monotonic()
         if self._seen is not _UNCHECKED and now < self._checked + SYNC_S:
-            return self._exact  # None for a store too large to hold: Chroma's index answers
+            return self._exact  # another thread caught up while this one waited
         self._checked = now
         signal = self.source.news(self._seen)  # read before the count: a write meanwhile is seen next time
         if signal == self._seen:
