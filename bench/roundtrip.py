@@ -27,11 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PHOTOS = ROOT.parent / "shared" / "data" / "fashion-photos" / "images"
 
 
-def start_app(home: Path, model: str, port: int) -> subprocess.Popen:
+def start_app(home: Path, model: str, port: int, store: str | None = None) -> subprocess.Popen:
     env = {**os.environ, "PRODUCT_SEARCH_MODEL": model, "PRODUCT_SEARCH_DEMO_DIR": str(home / "demo"),
            "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    return subprocess.Popen([sys.executable, "app.py", "--store", str(home / "store"), "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(home / "app.log", "w") as log:  # what it logs, for a bench to show when something failed
+        return subprocess.Popen([sys.executable, "app.py", "--store", store or str(home / "store"), "--port",
+                                 str(port)],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
 
 
 def connect(url: str, app: subprocess.Popen, timeout: float = 300) -> Client:

@@ -191,6 +191,28 @@ def test_chromas_count_is_asked_only_after_the_database_changed(tmp_path, tiny_e
     assert shop.query(vectors[3], 1)[0].product.id == "p3" and counts == [1]
 
 
+def test_while_another_process_writes_the_store_searches_use_the_copy_and_catch_up_once_it_is_done(
+        tmp_path, tiny_encoder, monkeypatch):
+    """Chroma's embedded reader is not safe while another process writes (an app died reading a store that a 10,000
+    product index run was writing): the copy is searched as it is meanwhile, without a read of Chroma."""
+    import search.store.replica
+    from catalog.product import Product
+    from search.store.writer_lock import WriterLock
+
+    monkeypatch.setattr(search.store.replica, "SYNC_S", 0.0)
+    vectors = np.eye(4, tiny_encoder.info.dim, dtype=np.float32)
+    products = [Product(f"p{i}", f"Item {i}", "Sora", "Mugs", 1.0 + i, "USD", "/x.png") for i in range(4)]
+    shop = ProductStore(tmp_path, tiny_encoder.info)
+    shop.upsert(products[:3], vectors[:3], ["f"] * 3)
+    shop.warm()
+    ProductStore(tmp_path, tiny_encoder.info).upsert(products[3:], vectors[3:], ["f"])
+    asked, news = [], shop.chroma.news
+    monkeypatch.setattr(shop.chroma, "news", lambda seen: asked.append(seen) or news(seen))
+    with WriterLock(tmp_path).held():  # a lock of its own, as another process's index run holds it
+        assert shop.query(vectors[3], 1)[0].product.id != "p3" and asked == []
+    assert shop.query(vectors[3], 1)[0].product.id == "p3" and len(asked) == 1
+
+
 def test_an_in_place_update_by_another_process_is_seen_without_loading_everything_again(tmp_path, tiny_encoder,
                                                                                          monkeypatch):
     """Another process renames and re-prices one product and gives another a new picture (the count stays): an

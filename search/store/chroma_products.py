@@ -157,6 +157,11 @@ class ChromaProducts:
         """The most rows one write may take."""
         return self._client.get_max_batch_size()
 
+    def unwritten(self):
+        """A block in which no other process writes the store (True), or False at once when one is writing: an
+        embedded store is then read again once it is done. A server orders its own reads and writes."""
+        return self._writer.held_unless_busy() if self._writer is not None else nullcontext(True)
+
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> Rows:
         """Insert or replace at most `max_batch` rows by id, stamped with their revision (when they were written, in
         nanoseconds, taken under the writer lock: a later write has a later revision, for readers in other processes

@@ -98,10 +98,14 @@ class Replica:
 
     def synced(self) -> ExactIndex | None:
         """At most every SYNC_S seconds, the store's change signal; when it moved, the rows written since
-        (`_catch_up`), or all of them again when those do not account for the store's count."""
+        (`_catch_up`), or all of them again when those do not account for the store's count. While another process
+        writes an embedded store, the copies are searched as they are (Chroma's reader is not safe meanwhile), and
+        catch up once it is done."""
         if self._seen is not _UNCHECKED and time.monotonic() < self._checked + SYNC_S:
             return self._exact  # None for a store too large to hold: Chroma's index answers
-        with self._syncing:  # two searches catching up at once: one reopened Chroma's client under the other
+        with self._syncing, self.source.unwritten() as unwritten:  # one thread at a time, no other process writing
+            if not unwritten and self._exact is not None:
+                return self._exact  # searched as it is until the other process's run is done
             return self._synced_now()
 
     def _synced_now(self) -> ExactIndex | None:

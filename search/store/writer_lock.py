@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -15,6 +15,7 @@ from filelock import FileLock, Timeout
 from search.store.errors import StoreBusyError
 
 LOCK_NAME = "writer.lock"
+WAIT_S = 2.0  # a writer waits this long for the lock: an app holds it for a moment while it reads what was written
 
 
 class WriterLock:
@@ -30,11 +31,11 @@ class WriterLock:
         self._guard = threading.Lock()
 
     @contextmanager
-    def held(self) -> Iterator[None]:
-        """Hold the lock for the block; raise `StoreBusyError` at once (never wait) if another process has it."""
+    def held(self, wait: float = WAIT_S) -> Iterator[None]:
+        """Hold the lock for the block; raise `StoreBusyError` if another process has it for `wait` seconds."""
         with self._guard:
             if self._holds == 0:
-                self._take()
+                self._take(wait)
             self._holds += 1
         try:
             yield
@@ -44,9 +45,22 @@ class WriterLock:
                 if self._holds == 0:
                     self._lock.release()
 
-    def _take(self) -> None:
+    @contextmanager
+    def held_unless_busy(self) -> Iterator[bool]:
+        """True, the lock held for the block, unless another process holds it: then False at once, not held. Chroma's
+        embedded store is not safe to read while another process writes it: an app that read it during a 10,000
+        product index run died (its reader compacts and loads the vector files the writer is rewriting)."""
+        with ExitStack() as holding:
+            try:
+                holding.enter_context(self.held(wait=0))
+            except StoreBusyError:
+                yield False
+                return
+            yield True
+
+    def _take(self, wait: float) -> None:
         try:
-            self._lock.acquire()
+            self._lock.acquire(timeout=wait)
         except Timeout:
             raise StoreBusyError("store_busy", folder=self.folder, holder=self._read_holder()) from None
         self._holder.write_text(f"pid {os.getpid()}, {' '.join(sys.argv) or 'python'}, since "
