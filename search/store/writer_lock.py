@@ -31,11 +31,12 @@ class WriterLock:
         self._guard = threading.Lock()
 
     @contextmanager
-    def held(self, wait: float = WAIT_S) -> Iterator[None]:
-        """Hold the lock for the block; raise `StoreBusyError` if another process has it for `wait` seconds."""
+    def held(self, wait: float = WAIT_S, writing: bool = True) -> Iterator[None]:
+        """Hold the lock for the block; raise `StoreBusyError` if another process has it for `wait` seconds. A holder
+        `writing` is named in the holder file, for the writer it turns away to name."""
         with self._guard:
             if self._holds == 0:
-                self._take(wait)
+                self._take(wait, writing)
             self._holds += 1
         try:
             yield
@@ -52,19 +53,20 @@ class WriterLock:
         product index run died (its reader compacts and loads the vector files the writer is rewriting)."""
         with ExitStack() as holding:
             try:
-                holding.enter_context(self.held(wait=0))
+                holding.enter_context(self.held(wait=0, writing=False))  # a reader writes nothing
             except StoreBusyError:
                 yield False
                 return
             yield True
 
-    def _take(self, wait: float) -> None:
+    def _take(self, wait: float, writing: bool) -> None:
         try:
             self._lock.acquire(timeout=wait)
         except Timeout:
             raise StoreBusyError("store_busy", folder=self.folder, holder=self._read_holder()) from None
-        self._holder.write_text(f"pid {os.getpid()}, {' '.join(sys.argv) or 'python'}, since "
-                                f"{time.strftime('%H:%M:%S')}", encoding="utf-8")
+        if writing:
+            self._holder.write_text(f"pid {os.getpid()}, {' '.join(sys.argv) or 'python'}, since "
+                                    f"{time.strftime('%H:%M:%S')}", encoding="utf-8")
 
     def _read_holder(self) -> str:
         try:
