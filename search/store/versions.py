@@ -57,8 +57,8 @@ def bring_up_to_date(chroma: ChromaProducts) -> None:
     if found == SCHEMA:
         return
     refuse_unreadable(found, name=chroma.name, location=chroma.location)
-    from search.store.maintenance import backup  # maintenance reads stores of this version: imported when needed
-    with chroma.writing():  # no other process writes meanwhile; a reader sees rows of either layout, both readable
+    from search.store.maintenance import backup  # here: maintenance imports this module
+    with chroma.writing():  # no other process writes meanwhile, and an app reads nothing until it is done
         taken = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         kept = _new_folder(backups_of(chroma) / f"{chroma.name}-schema-{found}-{taken}")
         backup(chroma, kept)
