@@ -202,12 +202,19 @@ def test_damaged_vector_files_are_one_message_and_check_finds_them(flushed_store
     store = tmp_path / "store"
     shutil.copytree(flushed_store, store)
     damage(next(path for path in store.iterdir() if path.is_dir()))
-    stats = cli_here("search", "stats", "--store", str(store))  # it reads no vector: it may not meet the damage
+    stats = _probing("stats", "--store", str(store))  # it reads no vector: it may not meet the damage
     assert stats.returncode == 0 or f"error: the store {store} is damaged (" in stats.stderr
     for command, code in ((("query", "--text", "mug", "--model", "offline"), 2), (("check",), 1)):
-        said = cli_here("search", *command, "--store", str(store))
+        said = _probing(*command, "--store", str(store))
         assert said.returncode == code and "Traceback" not in said.stderr + said.stdout, command
         assert f"the store {store} is damaged (" in said.stderr + said.stdout, (command, said.stderr)
+
+
+def _probing(*args: str) -> subprocess.CompletedProcess:
+    """`python -m search ARGS` in a process of its own, as a user runs it, the crash probe on: Chroma's reader may
+    crash on damaged vector files (it did, in a test process, on a truncated one), and only the probe survives it."""
+    return subprocess.run([sys.executable, "-m", "search", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PRODUCT_SEARCH_CRASH_PROBE": "on"})
 
 
 def test_vector_files_that_crash_chromas_reader_are_said_not_crashed_on_and_a_backup_restores_them(
@@ -218,10 +225,8 @@ def test_vector_files_that_crash_chromas_reader_are_said_not_crashed_on_and_a_ba
     store = tmp_path / "store"
     shutil.copytree(flushed_store, store)
     _garble_links(next(path for path in store.iterdir() if path.is_dir()))
-    probing = {**os.environ, "PRODUCT_SEARCH_CRASH_PROBE": "on"}
     for command, code in ((("stats",), 2), (("check",), 1)):
-        said = subprocess.run([sys.executable, "-m", "search", *command, "--store", str(store)], cwd=ROOT, env=probing,
-                              capture_output=True, text=True, timeout=120)
+        said = _probing(*command, "--store", str(store))
         assert said.returncode == code, (command, said.returncode, said.stderr[-500:])
         assert f"the store {store} is damaged (Chroma's reader crashed on its vector files (SIGSEGV))" in \
             said.stderr + said.stdout and "search restore BACKUP" in said.stderr + said.stdout
