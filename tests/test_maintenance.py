@@ -202,8 +202,6 @@ def test_damaged_vector_files_are_one_message_and_check_finds_them(flushed_store
     store = tmp_path / "store"
     shutil.copytree(flushed_store, store)
     damage(next(path for path in store.iterdir() if path.is_dir()))
-    stats = _probing("stats", "--store", str(store))  # it reads no vector: it may not meet the damage
-    assert stats.returncode == 0 or f"error: the store {store} is damaged (" in stats.stderr
     for command, code in ((("query", "--text", "mug", "--model", "offline"), 2), (("check",), 1)):
         said = _probing(*command, "--store", str(store))
         assert said.returncode == code and "Traceback" not in said.stderr + said.stdout, command

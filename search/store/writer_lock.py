@@ -15,7 +15,7 @@ from filelock import FileLock, Timeout
 from search.store.errors import StoreBusyError
 
 LOCK_NAME = "writer.lock"
-WAIT_S = 2.0  # a writer waits this long for the lock: an app holds it for a moment while it reads what was written
+WAIT_S = 0.5  # a writer waits this long for the lock: an app holds it for a moment while it reads what was written
 
 
 class WriterLock:
