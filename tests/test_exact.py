@@ -169,18 +169,26 @@ def test_without_the_int4_kernel_a_large_scan_is_exact_in_float32(monkeypatch):
     assert index._coarse is None
 
 
+def _three_of_four_held(folder, info) -> tuple[ProductStore, list, np.ndarray]:
+    """A store of three of four products (one unit vector each), its in-memory copies loaded; the fourth is for
+    another writer to add."""
+    from catalog.product import Product
+
+    vectors = np.eye(4, info.dim, dtype=np.float32)
+    products = [Product(f"p{i}", f"Item {i}", "Sora", "Mugs", 1.0 + i, "USD", "/x.png") for i in range(4)]
+    shop = ProductStore(folder, info)
+    shop.upsert(products[:3], vectors[:3], ["f"] * 3)
+    shop.warm()
+    return shop, products, vectors
+
+
 def test_chromas_count_is_asked_only_after_the_database_changed(tmp_path, tiny_encoder, monkeypatch):
     """The count took 56 ms at 100,000 products: a store nobody writes to never asks it again; a write by
     another writer (another process, or as here another store object) is seen at the next query."""
     import search.store.replica
-    from catalog.product import Product
 
     monkeypatch.setattr(search.store.replica, "SYNC_S", 0.0)
-    vectors = np.eye(4, tiny_encoder.info.dim, dtype=np.float32)
-    products = [Product(f"p{i}", f"Item {i}", "Sora", "Mugs", 1.0 + i, "USD", "/x.png") for i in range(4)]
-    shop = ProductStore(tmp_path, tiny_encoder.info)
-    shop.upsert(products[:3], vectors[:3], ["f"] * 3)
-    shop.warm()
+    shop, products, vectors = _three_of_four_held(tmp_path, tiny_encoder.info)
     counts, count = [], shop.chroma.count
     monkeypatch.setattr(shop.chroma, "count", lambda: counts.append(1) or count())
     for _ in range(3):
@@ -196,15 +204,10 @@ def test_while_another_process_writes_the_store_searches_use_the_copy_and_catch_
     """Chroma's embedded reader is not safe while another process writes (an app died reading a store that a 10,000
     product index run was writing): the copy is searched as it is meanwhile, without a read of Chroma."""
     import search.store.replica
-    from catalog.product import Product
     from search.store.writer_lock import WriterLock
 
     monkeypatch.setattr(search.store.replica, "SYNC_S", 0.0)
-    vectors = np.eye(4, tiny_encoder.info.dim, dtype=np.float32)
-    products = [Product(f"p{i}", f"Item {i}", "Sora", "Mugs", 1.0 + i, "USD", "/x.png") for i in range(4)]
-    shop = ProductStore(tmp_path, tiny_encoder.info)
-    shop.upsert(products[:3], vectors[:3], ["f"] * 3)
-    shop.warm()
+    shop, products, vectors = _three_of_four_held(tmp_path, tiny_encoder.info)
     ProductStore(tmp_path, tiny_encoder.info).upsert(products[3:], vectors[3:], ["f"])
     asked, news = [], shop.chroma.news
     monkeypatch.setattr(shop.chroma, "news", lambda seen: asked.append(seen) or news(seen))
@@ -223,15 +226,10 @@ def test_an_in_place_update_by_another_process_is_seen_without_loading_everythin
 
     import forked
     import search.store.replica
-    from catalog.product import Product
     from conftest import ROOT
 
     monkeypatch.setattr(search.store.replica, "SYNC_S", 0.0)
-    vectors = np.eye(4, tiny_encoder.info.dim, dtype=np.float32)
-    shop = ProductStore(tmp_path / "store", tiny_encoder.info)
-    shop.upsert([Product(f"p{i}", f"Item {i}", "Sora", "Mugs", 1.0 + i, "USD", "/x.png") for i in range(3)],
-                vectors[:3], ["f"] * 3)
-    shop.warm()
+    shop, _, vectors = _three_of_four_held(tmp_path / "store", tiny_encoder.info)
     assert shop.query(vectors[1], 1)[0].product.title == "Item 1" and not shop.keyword_search("lantern", 3)
     loaded = shop.replica.generation
     writer = tmp_path / "writer.py"
