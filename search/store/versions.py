@@ -1,7 +1,7 @@
 """How a product's row is laid out in the store, version by version. A collection records the version that wrote its
-rows; one written by an earlier version of this program is upgraded in place when it is opened, one version at a
-time (as rclip upgrades its database), after a verified backup of it; one written by a later version is refused,
-saying what to do.
+rows; one written by an earlier version of this program is upgraded in place when it is opened, each row taken through
+one version's step after the other (as rclip upgrades its database step by step), after a verified backup of it; one
+written by a later version is refused, saying what to do.
 
 Each step is a function of one row's metadata (vectors never change), and running it on a row it already changed
 leaves the row as it is: an upgrade stopped midway (a kill, a full disk) is finished by the next open, whose backup
@@ -62,9 +62,8 @@ def bring_up_to_date(chroma: ChromaProducts) -> None:
         taken = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         kept = _new_folder(backups_of(chroma) / f"{chroma.name}-schema-{found}-{taken}")
         backup(chroma, kept)
-        for version in range(found, SCHEMA):
-            _rewrite(chroma, version)
-            chroma.set_schema(version + 1)
+        _rewrite(chroma, found)  # every step in one pass over the rows, not a pass a step
+        chroma.set_schema(SCHEMA)
     log.warning("%s in %s was in the layout of version %s: upgraded to %s, after a backup in %s", chroma.name,
                 chroma.location, found, SCHEMA, kept)
 
@@ -84,11 +83,11 @@ def upgraded(metadatas: list[Metadata], found: int) -> list[Metadata]:
     return metadatas
 
 
-def _rewrite(chroma: ChromaProducts, version: int) -> None:
+def _rewrite(chroma: ChromaProducts, found: int) -> None:
     ids = sorted(chroma.all_ids())  # read first: paging by offset while rows are rewritten could skip some
     for start in range(0, len(ids), BATCH):
         rows = chroma.rows_of(ids[start:start + BATCH])
-        rows.metadatas = [STEPS[version](metadata) for metadata in rows.metadatas]
+        rows.metadatas = upgraded(rows.metadatas, found)
         chroma.restore(rows)
 
 
