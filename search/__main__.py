@@ -25,7 +25,7 @@ from search.config import Settings, add_common_flags
 from search.encoders.in_child import start_encoder
 from search.ranking import KNOBS
 from search.store import crash_probe
-from search.store.errors import StorageError, storage_trouble
+from search.store.errors import storage_trouble
 
 if TYPE_CHECKING:
     from search.service import SearchService
@@ -258,7 +258,7 @@ def _opened_to_check(settings: Settings) -> tuple[ProductStore | None, str | Non
     try:
         return open_recorded(settings)
     except Exception as error:
-        trouble = error if isinstance(error, StorageError) else storage_trouble(error, settings.store.location)
+        trouble = storage_trouble(error, settings.store.location)
         if trouble is None:
             raise
         print(f"PROBLEM: {trouble}")

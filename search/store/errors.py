@@ -27,7 +27,9 @@ DAMAGED = ("database disk image is malformed", "file is not a database", "malfor
 
 def storage_trouble(error: BaseException, location: object) -> StorageError | None:
     """The storage problem `error` (or what caused it) is, worded with the store's `location` and what to do; None
-    for any other error (a fault of ours keeps its traceback)."""
+    for any other error (a fault of ours keeps its traceback). A `StorageError` is already one (the crash probe's)."""
+    if isinstance(error, StorageError):
+        return error
     said: list[str] = []
     seen: BaseException | None = error
     while seen is not None and len(said) < 5:
