@@ -50,8 +50,7 @@ def rss_bytes(pid: int) -> int:
 class Photos:
     """The photos the clients send, as files (the API uploads them) and as data URLs (the page sends those)."""
 
-    def __init__(self, folder: Path, catalog_pictures: list[Path]) -> None:
-        self.folder = folder
+    def __init__(self, catalog_pictures: list[Path]) -> None:
         real = sorted(PHOTOS.glob("*.jpg"))
         mixed = [p for pair in itertools.zip_longest(real, catalog_pictures) for p in pair if p is not None]
         self._next = itertools.cycle(mixed)
@@ -129,9 +128,7 @@ class ApiClient:
     def call(self, endpoint: str, *inputs) -> tuple[str | None, list[str]]:
         answer = self.client.predict(*inputs, api_name=endpoint)
         if endpoint == "/search_items":
-            found = json.loads(answer)
-            if "problem" in found:
-                return found["problem"], []
+            found = json.loads(answer)  # a tool's problem comes as an error, counted by the caller
             return None, [p["id"] for item in found["items"] for p in item["products"]]
         gallery, status = answer
         if status.startswith("⚠️"):
@@ -224,7 +221,7 @@ def main() -> None:
         run, samples, stop = Run(args.searches), [], threading.Event()
         try:
             connect(url, app).predict("mug", 12, 0.0, [], [], None, None, False, api_name="/search_text")
-            photos = Photos(Path(home), sorted((Path(home) / "demo").rglob("*.png")))
+            photos = Photos(sorted((Path(home) / "demo").rglob("*.png")))
             sampler = threading.Thread(target=sample_memory, args=(app.pid, run, samples, stop), daemon=True)
             sampler.start()
             started = time.monotonic()
