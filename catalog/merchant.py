@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
@@ -28,7 +29,9 @@ def read_merchant_xml(path: Path) -> Iterator[FeedItem]:
             if _local(element.tag) not in ("item", "entry"):
                 continue
             number += 1
-            fields = {_local(child.tag): (child.text or "").strip() for child in element}
+            fields: dict[str, Any] = {_local(child.tag): (child.text or "").strip() for child in element}
+            fields["additional_image_link"] = [(child.text or "").strip() for child in element
+                                               if _local(child.tag) == "additional_image_link"]
             if "link" not in fields or not fields["link"]:
                 fields["link"] = next((c.get("href", "") for c in element if _local(c.tag) == "link"), "")
             yield to_item(merchant_record(fields), path.name, number, unit="item")
@@ -37,15 +40,19 @@ def read_merchant_xml(path: Path) -> Iterator[FeedItem]:
         yield RowError(path.name, number + 1, "", CatalogError("xml_broken", detail=error), unit="item")
 
 
-def merchant_record(fields: Mapping[str, str]) -> dict:
-    """Merchant attribute names to ours: `19.99 USD` prices, availability, product_type as the category."""
+def merchant_record(fields: Mapping[str, Any]) -> dict:
+    """Merchant attribute names to ours: `19.99 USD` prices, availability, product_type as the category, the
+    additional images (an XML item's elements, a TSV cell's addresses separated by commas) after the main one;
+    item_group_id is the variants' group."""
     price, currency = _money(fields.get("sale_price")) or _money(fields.get("price")) or (fields.get("price"), None)
     category = _last_level(fields.get("product_type")) or _last_level(fields.get("google_product_category"))
     known = {"id", "title", "brand", "price", "sale_price", "image_link", "link", "availability", "product_type",
-             "google_product_category", "description"}
+             "google_product_category", "description", "additional_image_link"}
     extras = {k: v for k, v in fields.items() if k not in known and not is_missing(v) and len(v) <= 1000}
+    more = fields.get("additional_image_link") or []
     return {**extras, "id": fields.get("id"), "title": fields.get("title"), "brand": fields.get("brand"),
             "category": category, "price": price, "currency": currency, "image": fields.get("image_link"),
+            "images": more if isinstance(more, list) else [link.strip() for link in str(more).split(",")],
             "url": fields.get("link"),
             "in_stock": (fields.get("availability") or "in stock").strip().lower() not in _OUT_OF_STOCK}
 

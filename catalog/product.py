@@ -14,7 +14,8 @@ CURRENCIES = frozenset(
     "USD EUR GBP JPY CNY INR AUD CAD CHF SEK NOK DKK PLN CZK HUF NZD SGD HKD KRW TWD BRL MXN ZAR AED SAR "
     "TRY ILS THB MYR IDR PHP VND RUB UAH RON CLP COP PEN ARS EGP NGN KES".split()
 )
-CORE_FIELDS = ("id", "title", "brand", "category", "price", "currency", "image", "url", "in_stock")
+CORE_FIELDS = ("id", "title", "brand", "category", "price", "currency", "image", "images", "url", "in_stock", "group",
+               "item_group_id")
 OPTIONAL_FIELDS = ("title", "brand", "category", "price", "currency")
 # A feed may carry a field in other languages as extra columns named `<field>_<suffix>` (title_zh, category_zh...)
 LANGUAGE_SUFFIXES = {"zh-CN": "zh", "zh": "zh"}
@@ -44,11 +45,29 @@ class Product:
     in_stock: bool = True
     attributes: dict[str, str] = field(default_factory=dict)
     picture: str = ""  # the picture file the store's product is shown from (absolute; a download's cached copy)
+    extra_images: tuple[str, ...] = ()  # the feed's references to its other pictures, in the feed's order
+    extra_pictures: tuple[str, ...] = ()  # their stored files, as `picture` is the first's
+    group: str = ""  # the variants' group (Merchant's item_group_id, a Shopify handle): "" when it is none's variant
 
     @property
     def shown_picture(self) -> str:
         """The file to show: the stored picture, or (for a product not stored yet) the feed's reference."""
         return self.picture or self.image
+
+    @property
+    def images(self) -> tuple[str, ...]:
+        """The feed's references to every picture, the main one first."""
+        return (self.image, *self.extra_images)
+
+    @property
+    def pictures(self) -> tuple[str, ...]:
+        """The files to show of every picture, the main one first (a product not stored yet: the references)."""
+        return (self.picture, *self.extra_pictures) if self.picture else self.images
+
+    def picture_at(self, shot: int) -> str:
+        """The file to show of picture number `shot` (0: the main one), or the main one's when it has no such."""
+        pictures = self.pictures
+        return pictures[shot] if 0 <= shot < len(pictures) else self.shown_picture
 
     @classmethod
     def from_mapping(cls, row: Mapping[str, Any]) -> Product:
@@ -58,6 +77,7 @@ class Product:
             for k, v in row.items()
             if k not in CORE_FIELDS and k is not None and not is_missing(v)
         }
+        images = parse_images(row.get("image"), row.get("images"))
         return cls(
             id=parse_id(row.get("id")),
             title=optional_text(row.get("title"), "title"),
@@ -65,10 +85,13 @@ class Product:
             category=optional_text(row.get("category"), "category"),
             price=parse_price(row.get("price")),
             currency=parse_currency(row.get("currency")),
-            image=_image(row.get("image")),
+            image=images[0],
+            extra_images=images[1:],
             url=optional_text(row.get("url"), "url"),
             in_stock=parse_bool(row.get("in_stock"), "in_stock"),
             attributes=extra,
+            group=optional_text(row.get("group") if not is_missing(row.get("group")) else row.get("item_group_id"),
+                                "group"),
         )
 
     @property
@@ -127,10 +150,18 @@ def required_text(value: Any, name: str) -> str:
     return clean_text(value, name)
 
 
-def _image(value: Any) -> str:
-    if is_missing(value):
+def parse_images(image: Any, images: Any) -> tuple[str, ...]:
+    """Every picture's reference, the main one first: `image`, then those of `images` (a list, as JSON and Parquet
+    feeds carry it, or text separated by `|`, as a CSV cell does), each once; `images` alone may name them all."""
+    if hasattr(images, "tolist"):  # an array, as pandas reads a Parquet list
+        images = images.tolist()
+    listed = [] if is_missing(images) else images if isinstance(images, list | tuple) else str(images).split("|")
+    named = [clean_text(value, "images") for value in listed if not is_missing(value)]
+    main = [] if is_missing(image) else [clean_text(image, "image")]
+    found = tuple(dict.fromkeys(name for name in main + named if name))
+    if not found:
         raise CatalogError("image_missing")
-    return clean_text(value, "image")
+    return found
 
 
 def parse_id(value: Any) -> str:

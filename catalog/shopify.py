@@ -12,7 +12,8 @@ SIGNATURE = {"Handle", "Variant Price"}
 
 def read_shopify(rows: Iterable[RawRow | RowError], source: str, currency: str, per_variant: bool = False,
                  shop_url: str = "") -> Iterator[FeedItem]:
-    """One product per handle (the cheapest variant's price), or one per variant with `per_variant`."""
+    """One product per handle (the cheapest variant's price) with every picture, or with `per_variant` one per
+    variant, the handle its group (shown as one result unless variants are shown apart)."""
     group: list[RawRow] = []
     for row in rows:
         if isinstance(row, RowError):
@@ -41,9 +42,9 @@ def _products(group: list[RawRow], source: str, currency: str, per_variant: bool
     if not variants:
         yield RowError(source, line, handle, CatalogError("no_price"))
         return
-    images = sorted(((_number(c.get("Image Position")), c["Image Src"].strip()) for _, c in group
-                     if not is_missing(c.get("Image Src"))), key=lambda pair: pair[0])
-    record = _record(base, handle, currency, images[0][1] if images else "", shop_url)
+    images = [src for _, src in sorted(((_number(c.get("Image Position")), c["Image Src"].strip()) for _, c in group
+                                        if not is_missing(c.get("Image Src"))), key=lambda pair: pair[0])]
+    record = _record(base, handle, currency, images, shop_url)
     if per_variant:
         for index, (n, cells) in enumerate(variants, start=1):
             yield to_item(_variant_record(record, base, cells, index), source, n)
@@ -55,21 +56,25 @@ def _products(group: list[RawRow], source: str, currency: str, per_variant: bool
         yield to_item({**record, **options}, source, line)
 
 
-def _record(base: dict[str, str], handle: str, currency: str, image: str, shop_url: str) -> dict:
+def _record(base: dict[str, str], handle: str, currency: str, images: list[str], shop_url: str) -> dict:
+    """The product's fields; its pictures in the order of their `Image Position`."""
     category = base.get("Type") or (base.get("Product Category") or "").split(">")[-1]
     return {"id": handle, "title": base.get("Title"), "brand": base.get("Vendor"), "category": category.strip(),
-            "currency": currency, "image": image, "url": f"{shop_url.rstrip('/')}/products/{handle}" if shop_url
+            "currency": currency, "image": images[0] if images else "", "images": images[1:], "url": f"{shop_url.rstrip('/')}/products/{handle}" if shop_url
             else "", "tags": base.get("Tags")}
 
 
 def _variant_record(record: dict, base: dict[str, str], cells: dict[str, str], index: int) -> dict:
+    """A variant as a product of the handle's group: its own picture first, then the product's others."""
     values = [cells.get(f"Option{i} Value", "").strip() for i in (1, 2, 3)]
     values = [v for v in values if v and v != "Default Title"]
     suffix = cells.get("Variant SKU", "").strip() or str(index)
     title = f"{record['title']} - {' / '.join(values)}" if values else record["title"]
     image = cells.get("Variant Image", "").strip() or record["image"]
+    others = [src for src in (record["image"], *record["images"]) if src != image]
     return {**record, "id": f"{record['id']}--{suffix}", "title": title, "price": cells.get("Variant Price"),
-            "image": image, "in_stock": _variant_in_stock(cells), "handle": record["id"],
+            "image": image, "images": others, "in_stock": _variant_in_stock(cells), "handle": record["id"],
+            "group": record["id"],
             **{base.get(f"Option{i} Name", f"option{i}").strip().lower(): v
                for i, v in zip((1, 2, 3), values)}}
 
