@@ -39,7 +39,7 @@ from search.indexer import Indexer
 from search.query_cache import EmbeddingCache
 from search.ranking import Ranking
 from search.service import Query, SearchService
-from search.store.collection import ProductStore, _to_metadata
+from search.store.collection import Encoded, ProductStore, picture_rows
 from search.store.keyword_index import KeywordIndex, product_text
 
 
@@ -70,7 +70,7 @@ def text_queries(count: int, seed: int = 9) -> list[str]:
 
 
 def libraries(count: int) -> None:
-    rows = [(p.id, _to_metadata(p, "")) for p, _ in synthetic(count)]
+    rows = [(p.id, picture_rows(p, [""])[0]) for p, _ in synthetic(count)]
     queries = text_queries(200)
     start = time.perf_counter()
     index = KeywordIndex(rows)
@@ -139,7 +139,7 @@ def _first(ranked: list[str], wanted: set[str]) -> bool:
 
 
 def segmenters() -> None:
-    rows = [(p.id, _to_metadata(p, "")) for p, _ in demo_products()]
+    rows = [(p.id, picture_rows(p, [""])[0]) for p, _ in demo_products()]
     pairs = _pairs()
     print(f"\nDemo catalog, {len(pairs)} colour x category queries each way: queries that put every product of the "
           "colour and category first\n")
@@ -192,7 +192,7 @@ def speed(count: int, folder: Path) -> None:
     for begin in range(0, count, 5000):
         batch = items[begin:begin + 5000]
         vectors = rng.normal(size=(len(batch), encoder.info.dim)).astype(np.float32)
-        store.upsert(batch, vectors / np.linalg.norm(vectors, axis=1, keepdims=True), ["f"] * len(batch))
+        store.upsert(Encoded.each(batch, vectors / np.linalg.norm(vectors, axis=1, keepdims=True), ["f"] * len(batch)))
     store.warm()
     rows = list(zip(list(store.replica.held.ids), list(store.replica.held.metadatas)))
     start = time.perf_counter()

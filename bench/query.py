@@ -25,7 +25,7 @@ from search.images import load_image
 from search.query_cache import EmbeddingCache
 from search.ranking import Filters, Ranking
 from search.service import Query, SearchService
-from search.store.collection import ProductStore
+from search.store.collection import Encoded, ProductStore
 
 PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fashion-photos" / "images"
 
@@ -40,7 +40,7 @@ def fill(store: ProductStore, count: int, dim: int, seed: int = 5) -> None:
         products = [Product(f"p{start + i}", f"Product {start + i}", f"brand-{rng.integers(50):02d}", "Things",
                             float(np.round(rng.lognormal(3.8, 0.7), 2)), "USD", "/nowhere.jpg")
                     for i in range(size)]
-        store.upsert(products, vectors, ["synthetic"] * size)
+        store.upsert(Encoded.each(products, vectors, ["synthetic"] * size))
 
 
 def interleaved_ms(calls: dict, items: list, rounds: int = 2) -> dict[str, float]:

@@ -126,7 +126,7 @@ def change_one(writer: ProductStore, reader: ProductStore, product_id: str,
     """A product re-priced, then deleted, through `writer`: how soon `reader` finds each."""
     vector = reader.vectors([product_id])[product_id]
     product = writer.stored([product_id])[product_id].product
-    updated = seen_after(lambda: writer.update_metadata([dataclasses.replace(product, price=price)], ["synthetic"]),
+    updated = seen_after(lambda: writer.update_metadata([dataclasses.replace(product, price=price)], [("synthetic",)]),
                          lambda: reader.query(vector, 1)[0].product.price == price)
     deleted = seen_after(lambda: writer.delete([product_id]),
                          lambda: reader.query(vector, 1)[0].product.id != product_id)

@@ -193,6 +193,14 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "no_price": ("has no variant with a price", "没有带价格的款式"),
     "duplicate_id": ("duplicate id, first on line {first}", "编号重复，首次出现在第 {first} 行"),
     "unreadable_file": ("cannot read the picture ({detail})", "无法读取图片（{detail}）"),
+    "picture_left_out": ("picture {number} of {count} ({image}) is left out: {problem}; the product is indexed with "
+                         "its other pictures", "第 {number} 张图片（共 {count} 张，{image}）未收录：{problem}；"
+                         "商品以其余图片收录"),
+    "no_picture_readable": ("not one of its {count} pictures can be read (the first: {problem})",
+                            "{count} 张图片没有一张能读取（第一张：{problem}）"),
+    "too_many_pictures": ("has {count} pictures: the first {limit} are indexed (setting max_pictures, "
+                          "PRODUCT_SEARCH_MAX_PICTURES)", "有 {count} 张图片：只收录前 {limit} 张（设置 max_pictures，"
+                          "PRODUCT_SEARCH_MAX_PICTURES）"),
     "labels_row": ("{file}, line {line}: needs an image or a text, and relevant_ids or a relevant_category",
                    "{file} 第 {line} 行：需要图片或文字，以及 relevant_ids 或 relevant_category"),
     "in_feed": ("{feed}: {problem}", "{feed}：{problem}"),

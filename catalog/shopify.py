@@ -59,9 +59,10 @@ def _products(group: list[RawRow], source: str, currency: str, per_variant: bool
 def _record(base: dict[str, str], handle: str, currency: str, images: list[str], shop_url: str) -> dict:
     """The product's fields; its pictures in the order of their `Image Position`."""
     category = base.get("Type") or (base.get("Product Category") or "").split(">")[-1]
+    url = f"{shop_url.rstrip('/')}/products/{handle}" if shop_url else ""
     return {"id": handle, "title": base.get("Title"), "brand": base.get("Vendor"), "category": category.strip(),
-            "currency": currency, "image": images[0] if images else "", "images": images[1:], "url": f"{shop_url.rstrip('/')}/products/{handle}" if shop_url
-            else "", "tags": base.get("Tags")}
+            "currency": currency, "image": images[0] if images else "", "images": images[1:], "url": url,
+            "tags": base.get("Tags")}
 
 
 def _variant_record(record: dict, base: dict[str, str], cells: dict[str, str], index: int) -> dict:

@@ -32,10 +32,11 @@ from search.batch_size import BatchSizer
 from search.encoders.base import Encoder
 from search.fetch import ImageFetcher
 from search.images import ImageError, load_image
-from search.store.collection import ProductStore
+from search.store.collection import Encoded, ProductStore, StoredItem
 
 Progress = Callable[[int], None]  # rows read so far
 WRITE_EVERY = 4  # encoded batches per store write
+MAX_PICTURES = 10  # a product's pictures indexed (Merchant feeds carry up to 10; Shopify's up to 250)
 
 
 @dataclass
@@ -47,8 +48,11 @@ class IndexSummary:
     unchanged: int = 0
     removed: int = 0
     skipped: list[RowError] = field(default_factory=list)
+    # Products indexed with a picture left out (one that cannot be read, or beyond the most a product keeps)
+    left_out: list[RowError] = field(default_factory=list)
     duplicates: list[list[str]] = field(default_factory=list)
-    encoded: list[str] = field(default_factory=list)  # ids whose picture was (re-)encoded in this run
+    encoded: list[str] = field(default_factory=list)  # ids of which a picture was (re-)encoded in this run
+    pictures_encoded: int = 0
     batch_size: str = ""  # the encoder's batch size, and what each size measured
     stopped: bool = False  # asked to stop, it stopped at a batch's end: a run of the same feed goes on from there
 
@@ -57,29 +61,70 @@ class IndexSummary:
                 f"skipped {len(self.skipped)}")
 
 
-def _problem(error: Exception) -> UserError:
-    """A picture that could not be read, as the problem to report (an OS error in its own words)."""
-    return error if isinstance(error, UserError) else UserError("unreadable_file", detail=error)
+@dataclass(frozen=True)
+class _Picture:
+    """One of a product's pictures, read (or downloaded) but not decoded."""
+
+    image: str  # the feed's reference
+    path: str  # the file read
+    data: bytes
+    fingerprint: str
 
 
 @dataclass(frozen=True)
 class _Loaded:
+    """A feed row with those of its pictures that could be read, and what was left out."""
+
     row: FeedRow
-    data: bytes = b""  # the picture's file, read or downloaded
-    fingerprint: str = ""
-    error: RowError | None = None
+    pictures: tuple[_Picture, ...] = ()
+    problems: tuple[UserError, ...] = ()  # pictures left out, and why
+
+    @property
+    def product(self) -> Product:
+        """The product as it is stored: with the pictures that could be read, and their files."""
+        pictures, product = self.pictures, self.row.product
+        return replace(product, image=pictures[0].image, extra_images=tuple(p.image for p in pictures[1:]),
+                       picture=pictures[0].path, extra_pictures=tuple(p.path for p in pictures[1:]))
+
+    @property
+    def fingerprints(self) -> tuple[str, ...]:
+        return tuple(picture.fingerprint for picture in self.pictures)
+
+    @property
+    def error(self) -> RowError | None:
+        """Why the row is skipped: none of its pictures can be read (a product of one picture: that one's problem)."""
+        if self.pictures:
+            return None
+        images = self.row.product.images
+        first = next(p.values["problem"] for p in self.problems if p.code == "picture_left_out")
+        return self._said(first if len(images) == 1 else  # type: ignore[arg-type]
+                          UserError("no_picture_readable", count=len(images), problem=first))
+
+    def left_out(self) -> list[RowError]:
+        return [self._said(problem) for problem in self.problems] if self.pictures else []
+
+    def less(self, pictures: Iterable[_Picture], problem: Callable[[_Picture], UserError]) -> _Loaded:
+        """The row without these of its pictures, each left out for its `problem`."""
+        gone = set(pictures)
+        return _Loaded(self.row, tuple(p for p in self.pictures if p not in gone),
+                       (*self.problems, *(_left_out(self.row.product.images.index(p.image) + 1,
+                                                    self.row.product.images, problem(p)) for p in gone)))
+
+    def _said(self, problem: UserError) -> RowError:
+        return RowError("", self.row.line, self.row.product.id, problem)
 
 
 class Indexer:
     """Indexes feeds into one store with one encoder."""
 
     def __init__(self, encoder: Encoder, store: ProductStore, fetcher: ImageFetcher | None = None,
-                 batch_size: int = 0, workers: int = 4) -> None:
+                 batch_size: int = 0, workers: int = 4, max_pictures: int = MAX_PICTURES) -> None:
         self.encoder = encoder
         self.store = store
         self.fetcher = fetcher  # None: image URLs are refused, local files only
         self.batch_size = batch_size  # 0: measured on each run (search/batch_size.py)
         self.workers = workers
+        self.max_pictures = max_pictures  # a product's pictures beyond these are reported, not indexed
 
     def index_feed(self, feed: Path | str, images_root: Path | str | None = None, prune: bool = False,
                    progress: Progress | None = None, stop: threading.Event | None = None,
@@ -146,86 +191,122 @@ class Indexer:
         return rows
 
     def _load(self, row: FeedRow, root: Path) -> _Loaded:
-        """The row's picture file, read (or downloaded) but not decoded: see the module's note."""
-        product = row.product
-        try:
-            location = image_location(product.image, root)
-            if isinstance(location, str):
-                if self.fetcher is None:
-                    raise ImageError("url_needs_cache", url=location)
-                path = self.fetcher.fetch(location)
-            elif location.is_file():
-                path = location
-            else:
-                raise ImageError("image_not_under", image=product.image, root=root)
-            data = path.read_bytes()
-        except (ImageError, CatalogError, OSError) as error:
-            return _Loaded(row, error=RowError("", row.line, product.id, _problem(error)))
+        """The row's pictures, read (or downloaded) but not decoded (see the module's note), with what was left
+        out: pictures that cannot be read, and those beyond `max_pictures`."""
+        images = row.product.images
+        problems = [UserError("too_many_pictures", count=len(images), limit=self.max_pictures)
+                    ] if len(images) > self.max_pictures else []
+        pictures: list[_Picture] = []
+        for number, image in enumerate(images[:self.max_pictures], start=1):
+            try:
+                pictures.append(self._read(image, root))
+            except (ImageError, CatalogError, OSError) as error:
+                problems.append(_left_out(number, images, _problem(error)))
+        return _Loaded(row, tuple(pictures), tuple(problems))
+
+    def _read(self, image: str, root: Path) -> _Picture:
+        location = image_location(image, root)
+        if isinstance(location, str):
+            if self.fetcher is None:
+                raise ImageError("url_needs_cache", url=location)
+            path = self.fetcher.fetch(location)
+        elif location.is_file():
+            path = location
+        else:
+            raise ImageError("image_not_under", image=image, root=root)
+        data = path.read_bytes()
         fingerprint = hashlib.sha256(data).hexdigest()[:32] + "/" + self.encoder.info.space_id
-        return _Loaded(FeedRow(row.line, replace(product, picture=str(path))), data, fingerprint)
+        return _Picture(image, str(path), data, fingerprint)
 
     def _store_batch(self, loaded: list[_Loaded], run: _Run) -> None:
         summary = run.summary
         summary.skipped.extend(item.error for item in loaded if item.error)
         good = [item for item in loaded if not item.error]
-        stored = self.store.stored([item.row.product.id for item in good])
+        stored = self.store.stored([item.product.id for item in good])
         to_encode, to_update = [], []
         for item in good:
-            before = stored.get(item.row.product.id)
-            if before is None or before.fingerprint != item.fingerprint:
+            before = stored.get(item.product.id)
+            if before is None or before.fingerprints != item.fingerprints:
                 to_encode.append(item)
-            elif before.product != item.row.product:
+                continue
+            summary.left_out.extend(item.left_out())
+            if before.product != item.product:
                 to_update.append(item)
             else:
                 summary.unchanged += 1
-        encoded = self._encode(to_encode, run)
-        self.store.update_metadata([i.row.product for i in to_update], [i.fingerprint for i in to_update])
-        new = sum(1 for item in encoded if item.row.product.id not in stored)
+        encoded = self._encode(to_encode, stored, run)
+        self.store.update_metadata([i.product for i in to_update], [i.fingerprints for i in to_update])
+        new = sum(1 for item in encoded if item.product.id not in stored)
         summary.added += new
         summary.updated += len(encoded) - new + len(to_update)
 
-    def _encode(self, items: list[_Loaded], run: _Run) -> list[_Loaded]:
-        """Encodes the items whose picture can be decoded, queues their write and returns them."""
+    def _encode(self, items: list[_Loaded], stored: dict[str, StoredItem], run: _Run) -> list[_Loaded]:
+        """Encodes those of these products' pictures that the store does not hold (a picture it holds, moved in the
+        list, say, keeps its vector), queues the products' writes and returns them as written: a picture that cannot
+        be decoded is left out, and a product left without any is skipped."""
         began = time.perf_counter()
-        prepared = list(run.decoders.map(self._prepare, items))
-        run.summary.skipped.extend(p for p in prepared if isinstance(p, RowError))
-        good = [(item, p) for item, p in zip(items, prepared) if not isinstance(p, RowError)]
-        if good:
-            vectors = self.encoder.encode_prepared([p for _, p in good])
-            run.sizer.encoded(len(good), time.perf_counter() - began)  # decoding too: it waits for the batch
-            run.writes.add([i.row.product for i, _ in good], vectors, [i.fingerprint for i, _ in good])
-            run.summary.encoded.extend(i.row.product.id for i, _ in good)
-        return [item for item, _ in good]
+        known = self._held_vectors([item.product.id for item in items], stored)
+        new = list({p.fingerprint: p for item in items for p in item.pictures if p.fingerprint not in known}.values())
+        prepared = dict(zip((p.fingerprint for p in new), run.decoders.map(self._prepare, new)))
+        ready = [(fingerprint, ok) for fingerprint, ok in prepared.items() if not isinstance(ok, UserError)]
+        if ready:
+            known.update(zip([f for f, _ in ready], self.encoder.encode_prepared([ok for _, ok in ready])))
+            run.sizer.encoded(len(ready), time.perf_counter() - began)  # decoding too: it waits for the batch
+            run.summary.pictures_encoded += len(ready)
+        written = []
+        for item in items:
+            final = item.less([p for p in item.pictures if p.fingerprint not in known],
+                              lambda p: prepared[p.fingerprint])
+            if final.error:
+                run.summary.skipped.append(final.error)
+                continue
+            run.summary.left_out.extend(final.left_out())
+            run.writes.add(Encoded(final.product, np.stack([known[f] for f in final.fingerprints]), final.fingerprints))
+            if any(f in prepared for f in final.fingerprints):
+                run.summary.encoded.append(final.product.id)
+            written.append(final)
+        return written
 
-    def _prepare(self, item: _Loaded) -> Any:
-        """The picture decoded and made ready for the model, or the RowError that says why it cannot be."""
+    def _held_vectors(self, ids: list[str], stored: dict[str, StoredItem]) -> dict[str, np.ndarray]:
+        """The vectors the store holds of these products' pictures, by the pictures' fingerprints."""
+        held = self.store.picture_vectors([i for i in ids if i in stored])
+        return {fingerprint: vector for product_id, vectors in held.items()
+                for fingerprint, vector in zip(stored[product_id].fingerprints, vectors)}
+
+    def _prepare(self, picture: _Picture) -> Any:
+        """The picture decoded and made ready for the model, or the problem that says why it cannot be."""
         try:
-            return self.encoder.prepare(load_image(item.data, name=item.row.product.image))
+            return self.encoder.prepare(load_image(picture.data, name=picture.image))
         except ImageError as error:
-            return RowError("", item.row.line, item.row.product.id, error)
+            return error
+
+
+def _problem(error: Exception) -> UserError:
+    """A picture that could not be read, as the problem to report (an OS error in its own words)."""
+    return error if isinstance(error, UserError) else UserError("unreadable_file", detail=error)
+
+
+def _left_out(number: int, images: tuple[str, ...], problem: UserError) -> UserError:
+    return UserError("picture_left_out", number=number, count=len(images), image=images[number - 1], problem=problem)
 
 
 class _Writes:
     """Encoded products on their way to the store, written a few batches at a time (Chroma's upsert cost about
-    1.1 ms a product 32 at a time, 0.65 ms 128 at a time). A crash loses at most those: a re-run encodes them."""
+    1.1 ms a row 32 at a time, 0.65 ms 128 at a time). A crash loses at most those: a re-run encodes them."""
 
     def __init__(self, store: ProductStore, sizer: BatchSizer) -> None:
         self.store, self.sizer = store, sizer
-        self.products: list[Product] = []
-        self.vectors: list[np.ndarray] = []
-        self.fingerprints: list[str] = []
+        self.waiting: list[Encoded] = []
 
-    def add(self, products: list[Product], vectors: np.ndarray, fingerprints: list[str]) -> None:
-        self.products += products
-        self.vectors.append(vectors)
-        self.fingerprints += fingerprints
-        if len(self.products) >= WRITE_EVERY * self.sizer.size:
+    def add(self, product: Encoded) -> None:
+        self.waiting.append(product)
+        if sum(map(len, self.waiting)) >= WRITE_EVERY * self.sizer.size:
             self.flush()
 
     def flush(self) -> None:
-        if self.products:
-            self.store.upsert(self.products, np.concatenate(self.vectors), self.fingerprints)
-        self.products, self.vectors, self.fingerprints = [], [], []
+        if self.waiting:
+            self.store.upsert(self.waiting)
+        self.waiting = []
 
 
 class DemoModelOnly(UserError, ValueError):

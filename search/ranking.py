@@ -17,6 +17,12 @@ class Hit:
     product: Product
     score: float
     matched: tuple[str, ...] = ()  # the query's words the product holds, when keywords took part
+    shot: int = 0  # which of the product's pictures matched best (0: its main one)
+
+    @property
+    def picture(self) -> str:
+        """The file of the picture that matched, to show on the product's card."""
+        return self.product.picture_at(self.shot)
 
 
 Words = tuple[str, str]  # (English, Chinese)

@@ -5,7 +5,7 @@ import pytest
 
 from search.ranking import Filters, Ranking, to_where
 from search.service import Query, SearchService
-from search.store.collection import ProductStore
+from search.store.collection import Encoded, ProductStore
 from search.store.columns import FILTER_FIELDS, Column, where_mask
 from search.store.exact import ExactIndex
 
@@ -177,7 +177,7 @@ def _three_of_four_held(folder, info) -> tuple[ProductStore, list, np.ndarray]:
     vectors = np.eye(4, info.dim, dtype=np.float32)
     products = [Product(f"p{i}", f"Item {i}", "Sora", "Mugs", 1.0 + i, "USD", "/x.png") for i in range(4)]
     shop = ProductStore(folder, info)
-    shop.upsert(products[:3], vectors[:3], ["f"] * 3)
+    shop.upsert(Encoded.each(products[:3], vectors[:3], ["f"] * 3))
     shop.warm()
     return shop, products, vectors
 
@@ -195,7 +195,7 @@ def test_chromas_count_is_asked_only_after_the_database_changed(tmp_path, tiny_e
         shop.query(vectors[0], 1)
     assert counts == []
 
-    ProductStore(tmp_path, tiny_encoder.info).upsert(products[3:], vectors[3:], ["f"])
+    ProductStore(tmp_path, tiny_encoder.info).upsert(Encoded.each(products[3:], vectors[3:], ["f"]))
     assert shop.query(vectors[3], 1)[0].product.id == "p3" and counts == [1]
 
 
@@ -208,7 +208,7 @@ def test_while_another_process_writes_the_store_searches_use_the_copy_and_catch_
 
     monkeypatch.setattr(search.store.replica, "SYNC_S", 0.0)
     shop, products, vectors = _three_of_four_held(tmp_path, tiny_encoder.info)
-    ProductStore(tmp_path, tiny_encoder.info).upsert(products[3:], vectors[3:], ["f"])
+    ProductStore(tmp_path, tiny_encoder.info).upsert(Encoded.each(products[3:], vectors[3:], ["f"]))
     asked, news = [], shop.chroma.news
     monkeypatch.setattr(shop.chroma, "news", lambda seen: asked.append(seen) or news(seen))
     with WriterLock(tmp_path).held():  # a lock of its own, as another process's index run holds it
@@ -235,11 +235,11 @@ def test_an_in_place_update_by_another_process_is_seen_without_loading_everythin
     writer = tmp_path / "writer.py"
     writer.write_text(
         "import json, sys\nimport numpy as np\nfrom catalog.product import Product\n"
-        "from search.encoders.base import EncoderInfo\nfrom search.store.collection import ProductStore\n"
+        "from search.encoders.base import EncoderInfo\nfrom search.store.collection import Encoded, ProductStore\n"
         f"store = ProductStore({str(tmp_path / 'store')!r}, EncoderInfo(**json.loads(sys.argv[1])))\n"
-        "store.update_metadata([Product('p1', 'Brass Lantern', 'Sora', 'Lamps', 9.5, 'USD', '/x.png')], ['f'])\n"
+        "store.update_metadata([Product('p1', 'Brass Lantern', 'Sora', 'Lamps', 9.5, 'USD', '/x.png')], [('f',)])\n"
         f"moved = np.eye(4, {tiny_encoder.info.dim}, dtype=np.float32)[3:]\n"
-        "store.upsert([Product('p2', 'Item 2', 'Sora', 'Mugs', 3.0, 'USD', '/x.png')], moved, ['g'])\n")
+        "store.upsert(Encoded.each([Product('p2', 'Item 2', 'Sora', 'Mugs', 3.0, 'USD', '/x.png')], moved, ['g']))\n")
     wrote = forked.run([str(writer), json.dumps(dataclasses.asdict(tiny_encoder.info))], cwd=ROOT)
     assert wrote.returncode == 0, wrote.stderr
     renamed = shop.query(vectors[1], 1)[0].product

@@ -11,7 +11,7 @@ from search.hybrid import reciprocal_rank, weighted
 from search.indexer import Indexer
 from search.ranking import Filters, Hit, Ranking
 from search.service import Query, SearchService
-from search.store.collection import ProductStore
+from search.store.collection import Encoded, ProductStore
 from search.store.keyword_index import KeywordIndex, product_values
 from search.words import terms
 
@@ -160,10 +160,10 @@ def test_the_keyword_index_follows_every_write(tmp_path, tiny_encoder, demo_feed
     products = [p for p, _ in demo_products()][:6]
     vectors = np.eye(len(products), tiny_encoder.info.dim, dtype=np.float32)
     assert store.replica.keywords().ids() == set()
-    store.upsert(products, vectors, ["f"] * len(products))
+    store.upsert(Encoded.each(products, vectors, ["f"] * len(products)))
     assert store.replica.keywords().ids() == {p.id for p in products}
     renamed = products[0].__class__(**{**products[0].__dict__, "title": "Zeppelin lamp"})
-    store.update_metadata([renamed], ["f"])
+    store.update_metadata([renamed], [("f",)])
     assert [h.product.id for h in store.keyword_search("zeppelin", 3)] == [renamed.id]
     store.delete([renamed.id])
     assert store.keyword_search("zeppelin", 3) == [] and store.replica.keywords().ids() == {p.id for p in products[1:]}

@@ -20,7 +20,7 @@ from search.indexer import Indexer
 from search.recorded import open_recorded
 from search.store import versions
 from search.store.chroma_products import space_metadata
-from search.store.collection import MIN_FREE_BYTES, ProductStore
+from search.store.collection import MIN_FREE_BYTES, Encoded, ProductStore
 from search.store.maintenance import VECTORS, backup, check, read_backup
 from storefront.front import Storefront
 
@@ -173,7 +173,7 @@ def flushed_store(tmp_path_factory):
     vectors = unit_rows(np.random.default_rng(0).normal(size=(400, info.dim)).astype(np.float32))
     writing = ProductStore(store, info)
     for start in range(0, 400, 8):
-        writing.upsert(products[start:start + 8], vectors[start:start + 8], ["f"] * 8)
+        writing.upsert(Encoded.each(products[start:start + 8], vectors[start:start + 8], ["f"] * 8))
     assert next(store.glob("*/data_level0.bin")).stat().st_size > 100 * info.dim * 4
     return store
 

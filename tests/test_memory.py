@@ -3,7 +3,7 @@ import pytest
 
 from catalog.formats import read_feed
 from search.store import memory
-from search.store.collection import ProductStore, _to_metadata
+from search.store.collection import ProductStore, picture_rows
 
 GIB = 2**30
 
@@ -11,7 +11,8 @@ GIB = 2**30
 def test_a_demo_products_details_take_about_what_the_limit_counts_for_them(demo_feed):
     products = [item.product for item in read_feed(demo_feed) if hasattr(item, "product")]
     revision = {"revision": 1_764_512_345_678_901_234}
-    held = [memory.held_bytes(p.id) + memory.held_bytes({**_to_metadata(p, "f" * 64), **revision}) for p in products]
+    rows = [{**picture_rows(p, ["f" * 64])[0], **revision} for p in products]
+    held = [memory.held_bytes(p.id) + memory.held_bytes(row) for p, row in zip(products, rows)]
     assert len(held) > 100
     assert sum(held) / len(held) == pytest.approx(memory.DETAILS_BYTES, rel=0.15)
 

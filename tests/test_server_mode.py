@@ -14,7 +14,7 @@ from gradio_client import Client, handle_file
 from catalog.product import Product
 from conftest import ROOT, cli_here, free_port, start_app, wait_for_port
 from search.encoders import load_encoder
-from search.store.collection import COLLECTION_PREFIX, ProductStore
+from search.store.collection import COLLECTION_PREFIX, Encoded, ProductStore
 
 CHROMA = shutil.which("chroma")
 if CHROMA is None:
@@ -53,7 +53,7 @@ def _products(count: int, dim: int, seed: int = 7) -> tuple[list[Product], np.nd
 def test_a_server_store_is_searched_exactly_filtered_or_not(server, tiny_encoder):
     products, vectors = _products(1500, tiny_encoder.info.dim)
     writer = ProductStore(server, tiny_encoder.info, "exactness-check")
-    writer.upsert(products, vectors, ["f"] * len(products))
+    writer.upsert(Encoded.each(products, vectors, ["f"] * len(products)))
     reader = ProductStore(server, tiny_encoder.info, "exactness-check")  # another app process, started later
     assert reader.replica.exact() is not None and len(reader.replica.exact()) == len(products)
     queries = np.random.default_rng(8).normal(size=(20, tiny_encoder.info.dim)).astype(np.float32)
@@ -71,11 +71,11 @@ def test_a_server_store_is_searched_exactly_filtered_or_not(server, tiny_encoder
 def test_an_update_and_a_deletion_by_one_process_are_seen_by_another_within_two_seconds(server, tiny_encoder):
     products, vectors = _products(30, tiny_encoder.info.dim, seed=9)
     writer = ProductStore(server, tiny_encoder.info, "freshness-check")
-    writer.upsert(products, vectors, ["f"] * len(products))
+    writer.upsert(Encoded.each(products, vectors, ["f"] * len(products)))
     reader = ProductStore(server, tiny_encoder.info, "freshness-check")
     assert reader.query(vectors[4], 1)[0].product.price == 4.0
     loaded = reader.replica.generation
-    writer.update_metadata([dataclasses.replace(products[4], title="Brass Lantern", price=99.0)], ["g"])
+    writer.update_metadata([dataclasses.replace(products[4], title="Brass Lantern", price=99.0)], [("g",)])
     writer.delete(["r5"])
     began = time.monotonic()
     while reader.query(vectors[4], 1)[0].product.price != 99.0 or reader.query(vectors[5], 1)[0].product.id == "r5":

@@ -10,7 +10,7 @@ from test_store import SPACE_A
 from conftest import cli_here
 from search.store import versions
 from search.store.chroma_products import ChromaProducts, space_metadata
-from search.store.collection import ProductStore, StoreMismatchError
+from search.store.collection import Encoded, ProductStore, StoreMismatchError
 from search.store.errors import StorageError
 from search.store.maintenance import backup, read_backup, restore
 
@@ -79,7 +79,7 @@ def test_an_upgrade_stopped_midway_is_finished_by_the_next_open(tmp_path, monkey
 
 
 def test_a_store_written_by_a_later_version_is_refused_saying_what_to_do(tmp_path):
-    ProductStore(tmp_path / "store", SPACE_A).upsert([], np.zeros((0, 3), np.float32), [])
+    ProductStore(tmp_path / "store", SPACE_A).upsert(Encoded.each([], np.zeros((0, 3), np.float32), []))
     client = _client(tmp_path / "store")
     client.get_collection(NAME).modify(metadata=space_metadata(SPACE_A, schema=versions.SCHEMA + 1))
     client.clear_system_cache()

@@ -269,7 +269,12 @@ class ChromaProducts:
     # reading
 
     def count(self) -> int:
+        """How many rows the collection holds."""
         return self._collection.count()
+
+    def count_where(self, where: dict[str, Any]) -> int:
+        """How many rows pass `where`."""
+        return len(self._collection.get(where=where, include=[])["ids"])
 
     def rows_of(self, ids: Sequence[str]) -> Rows:
         """These rows, whole, in the store's order (missing ids left out)."""

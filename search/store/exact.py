@@ -17,6 +17,7 @@ import torch
 
 from search.encoders.base import unit_rows
 from search.store import cells, coarse
+from search.store.collapse import Collapse, Found, first_of_each
 from search.store.columns import FILTER_FIELDS, Column, where_mask
 
 QUERY_CHUNK = 64  # vectors scored together: 64 x 100,000 scores is 25 MB
@@ -34,6 +35,9 @@ LARGE_FROM = 200_000
 # FILTER_PROBES_MAX times.
 FILTERED_SCAN = 50_000
 FILTER_PROBES_MAX = 4
+# A search that shows each product (or group of variants) once asks for this many rows a result, then as many times
+# more for a query whose rows held too few: products of up to 4 pictures take one pass
+WIDEN = 4
 _WIDEN_ROWS = 4096  # 8 MB of float32 at 512-d: stays in the cache, and below malloc's mmap threshold
 
 
@@ -155,36 +159,53 @@ class ExactIndex:
                 self.ids.pop()
                 self.metadatas.pop()
 
-    def search(self, vector: np.ndarray, top_k: int, where: dict | None = None
-               ) -> list[tuple[str, dict[str, Any], float]]:
-        """(id, metadata, cosine score) of the top-k rows that pass `where`, best first."""
-        return self.search_many(np.asarray(vector)[None, :], top_k, where)[0]
+    def search(self, vector: np.ndarray, top_k: int, where: dict | None = None, collapse: Collapse | None = None
+               ) -> list[Found]:
+        """(id, metadata, cosine score) of the top-k rows that pass `where`, best first; with `collapse`, only the
+        best row of each key it gives (a product's best picture, say), top-k keys."""
+        return self.search_many(np.asarray(vector)[None, :], top_k, where, collapse)[0]
 
-    def search_many(self, vectors: np.ndarray, top_k: int, where: dict | None = None
-                    ) -> list[list[tuple[str, dict[str, Any], float]]]:
+    def search_many(self, vectors: np.ndarray, top_k: int, where: dict | None = None,
+                    collapse: Collapse | None = None) -> list[list[Found]]:
         """`search` for several vectors, as matrix products of a chunk of them at a time."""
         with self._lock:
-            return self._search_many(vectors, top_k, where)
+            return self._search_many(vectors, top_k, where, collapse)
 
-    def _search_many(self, vectors: np.ndarray, top_k: int, where: dict | None) -> list[list[tuple]]:
+    def _search_many(self, vectors: np.ndarray, top_k: int, where: dict | None,
+                     collapse: Collapse | None) -> list[list[Found]]:
         passing = where_mask(where, self.columns()) if where else None
         rows = None if passing is None else np.flatnonzero(passing)
         count = len(self.ids) if rows is None else len(rows)
         if count == 0 or top_k < 1:
             return [[] for _ in vectors]
-        k = min(top_k, count)
-        found: list[list[tuple[str, dict[str, Any], float]]] = []
+        # Rows enough for top_k keys: tried with WIDEN rows a key, then WIDEN times more for a query still short
+        wanted = min(top_k if collapse is None else top_k * WIDEN, count)
+        found: list[list[Found]] = []
         for start in range(0, len(vectors), QUERY_CHUNK):
             queries = unit_rows(vectors[start:start + QUERY_CHUNK])
-            if self.large:
-                tops = [self._cells_top(query, k, rows, passing) for query in queries]
-            elif self._coarse_pays(queries, k, count):
-                tops = self._coarse_top(queries[0], k, rows, passing)
-            else:
-                tops = self._exact_top(queries, k, rows)
-            found.extend([(self.ids[row], self.metadatas[row], float(score)) for row, score in zip(*top)]
-                         for top in tops)
+            for query, top in zip(queries, self._tops(queries, wanted, count, rows, passing)):
+                rows_wanted = wanted
+                while True:
+                    best = self._found(top, collapse, top_k)
+                    if len(best) >= top_k or rows_wanted >= count:
+                        break
+                    rows_wanted = min(rows_wanted * WIDEN, count)
+                    top = self._tops(query[None, :], rows_wanted, count, rows, passing)[0]
+                found.append(best)
         return found
+
+    def _tops(self, queries: np.ndarray, k: int, count: int, rows: np.ndarray | None, passing: np.ndarray | None
+              ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(rows, scores) of the k best rows for each query, best first, by the pass the index's size calls for."""
+        if self.large:
+            return [self._cells_top(query, k, rows, passing) for query in queries]
+        if self._coarse_pays(queries, k, count):
+            return self._coarse_top(queries[0], k, rows, passing)
+        return self._exact_top(queries, k, rows)
+
+    def _found(self, top: tuple[np.ndarray, np.ndarray], collapse: Collapse | None, top_k: int) -> list[Found]:
+        hits = ((self.ids[row], self.metadatas[row], float(score)) for row, score in zip(*top))
+        return list(hits) if collapse is None else first_of_each(hits, collapse, top_k)
 
     def _exact_top(self, queries: np.ndarray, k: int, rows: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
         """(rows, scores) of the k best rows for each query, best first, scoring every candidate in float32."""

@@ -32,7 +32,8 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at D
 COORDINATION = 8  # holding 1 of 2 words scales a product's score by 0.004, 2 of 3 by 0.04, 4 of 5 by 0.17
 SYNC_LIMIT = 20_000  # up to this many products a write's new matrix is built before the next query is answered
 # Metadata fields that are not words a shopper types
-_NOT_WORDS = {"image", "picture", "url", "fingerprint", "currency", "price", "in_stock", "attributes", "image_url"}
+_NOT_WORDS = {"image", "picture", "url", "fingerprint", "currency", "price", "in_stock", "attributes", "image_url",
+              "product", "extra_images", "extra_pictures", "fingerprints"}
 
 
 @dataclass(frozen=True)

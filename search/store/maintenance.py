@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 FORMAT = 1  # the backup folder's layout
 VECTORS, RECORDS, MANIFEST = "vectors.npy", "records.jsonl", "manifest.json"
 NOTES = "maintenance.json"  # beside Chroma's files in an embedded store's folder: the last check and backup
-BATCH = 1000  # products written at once by a restore
+BATCH = 1000  # rows written at once by a restore
 SAMPLED = 256  # products `check` looks up by their own vectors in Chroma's index, spread over the store
 FOUND_DISTANCE = 1e-3  # a product is found by its own vector when the nearest is this close (itself or a twin)
 
@@ -65,12 +65,15 @@ def check(store: ProductStore) -> CheckReport:
     if chroma.embedded:
         _check_database(Path(chroma.location) / "chroma.sqlite3", report)
     ids: list[str] = []
+    pictures: dict[str, list[dict[str, Any]]] = {}  # each product's rows' metadata
     samples: list[np.ndarray] = []
     bad_vectors = 0
     dim = int(chroma.space_metadata().get("dim", 0))
     try:
         for page in chroma.pages():
             ids += page.ids
+            for metadata in page.metadatas:
+                pictures.setdefault(metadata["product"], []).append(metadata)
             vectors = page.vectors
             samples.append(vectors[::max(1, len(vectors) // SAMPLED)][:SAMPLED])
             bad_vectors += int(np.sum(~np.isfinite(vectors).all(axis=1))) if vectors.size else 0
@@ -81,15 +84,26 @@ def check(store: ProductStore) -> CheckReport:
         report.problems.append(str(trouble) if trouble else
                                f"the products cannot be read: {str(error).splitlines()[-1][:200]}")
         return report
-    report.products = len(ids)
+    report.products = len(pictures)
     if len(set(ids)) != len(ids):
-        report.problems.append(f"{len(ids) - len(set(ids))} products stored twice")
+        report.problems.append(f"{len(ids) - len(set(ids))} pictures stored twice")
     if bad_vectors:
-        report.problems.append(f"{bad_vectors} products whose vector is not finite numbers")
+        report.problems.append(f"{bad_vectors} pictures whose vector is not finite numbers")
+    _check_whole(pictures, report)
     if ids and not report.problems:
-        report.checked.append(f"{len(ids)} products, each with a finite {dim}-d vector of the recorded model")
-        _check_indexes(store, set(ids), np.concatenate(samples)[:SAMPLED], report)
+        report.checked.append(f"{len(pictures)} products with {len(ids)} pictures, each picture with a finite "
+                              f"{dim}-d vector of the recorded model")
+        _check_indexes(store, set(ids), set(pictures), np.concatenate(samples)[:SAMPLED], report)
     return report
+
+
+def _check_whole(pictures: dict[str, list[dict[str, Any]]], report: CheckReport) -> None:
+    """Each product has a row for each of its pictures, and no other: a product is written whole."""
+    broken = [product for product, rows in pictures.items()
+              if sorted(row["shot"] for row in rows) != list(range(len(json.loads(rows[0]["fingerprints"]))))]
+    if broken:
+        report.problems.append(f"{len(broken)} products whose pictures' rows do not match their list of pictures "
+                               f"(first {broken[0]}): index the feed again to write them whole")
 
 
 def _check_database(path: Path, report: CheckReport) -> None:
@@ -105,29 +119,30 @@ def _check_database(path: Path, report: CheckReport) -> None:
         report.problems.append(f"the database {path.name} is damaged: {'; '.join(said[:5])}")
 
 
-def _check_indexes(store: ProductStore, ids: set[str], sample: np.ndarray, report: CheckReport) -> None:
-    """Chroma's vector index finds each sampled product by its own vector, and the in-memory copies hold the same
-    products as Chroma."""
+def _check_indexes(store: ProductStore, ids: set[str], products: set[str], sample: np.ndarray,
+                   report: CheckReport) -> None:
+    """Chroma's vector index finds each sampled picture by its own vector, and the in-memory copies hold the same
+    pictures (the exact index) and products (the keyword index) as Chroma."""
     try:
         lost = sum(distance > FOUND_DISTANCE for distance in store.chroma.nearest_distances(sample))
         if lost:
-            report.problems.append(f"Chroma's vector index did not find {lost} of {len(sample)} sampled products by "
+            report.problems.append(f"Chroma's vector index did not find {lost} of {len(sample)} sampled pictures by "
                                    f"their own vectors: its vector files are damaged")
         else:
-            report.checked.append(f"Chroma's vector index finds each of {len(sample)} sampled products by its vector")
+            report.checked.append(f"Chroma's vector index finds each of {len(sample)} sampled pictures by its vector")
     except Exception as error:  # its files damaged: what Chroma says is the finding
         report.problems.append(f"Chroma's vector index fails: {str(error).splitlines()[-1][:200]}")
     exact = store.replica.exact()  # loaded as a search loads it
     if exact is not None:
-        _agree("the exact index", set(exact.ids), ids, report)
-    _agree("the keyword index", store.replica.keywords().ids(), ids, report)
+        _agree("the exact index", set(exact.ids), ids, "pictures", report)
+    _agree("the keyword index", store.replica.keywords().ids(), products, "products", report)
 
 
-def _agree(name: str, held: set[str], ids: set[str], report: CheckReport) -> None:
+def _agree(name: str, held: set[str], ids: set[str], what: str, report: CheckReport) -> None:
     if held == ids:
-        report.checked.append(f"{name} holds the same {len(ids)} products")
+        report.checked.append(f"{name} holds the same {len(ids)} {what}")
     else:
-        report.problems.append(f"{name} holds {len(held - ids)} products Chroma does not and lacks {len(ids - held)}")
+        report.problems.append(f"{name} holds {len(held - ids)} {what} Chroma does not and lacks {len(ids - held)}")
 
 
 def backup(store: ChromaProducts, destination: Path) -> dict[str, Any]:
@@ -139,22 +154,24 @@ def backup(store: ChromaProducts, destination: Path) -> dict[str, Any]:
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     vectors: list[np.ndarray] = []
-    count = 0
+    count = products = 0
     with open(partial / RECORDS, "w", encoding="utf-8") as records:
         for page in store.pages():
             vectors.append(page.vectors)
             for id, metadata in zip(page.ids, page.metadatas):
                 records.write(json.dumps({"id": id, "metadata": metadata}, ensure_ascii=False) + "\n")
             count += len(page)
+            products += sum(1 for metadata in page.metadatas if metadata.get("shot", 0) == 0)  # before 4: a row each
     dim = int(store.space_metadata().get("dim", 0))
     np.save(partial / VECTORS, np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32))
-    manifest = {"format": FORMAT, "collection": store.name, "space": store.space_metadata(), "products": count,
+    manifest = {"format": FORMAT, "collection": store.name, "space": store.space_metadata(), "rows": count,
+                "products": products,
                 "taken": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "files": {name: _sha256(partial / name) for name in (VECTORS, RECORDS)}}
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
     read_backup(partial)  # read back before it is called done
     partial.rename(destination)
-    note(store.location, "backup", {"path": str(destination), "products": count})
+    note(store.location, "backup", {"path": str(destination), "products": products, "pictures": count})
     return manifest
 
 
@@ -172,7 +189,8 @@ def read_backup(source: Path) -> tuple[dict[str, Any], np.ndarray, list[dict[str
         raise
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise UserError("backup_damaged", path=source, detail=str(error)[:200]) from error
-    if manifest.get("format") != FORMAT or len(records) != manifest["products"] or len(vectors) != len(records):
+    rows = manifest.get("rows", manifest.get("products"))  # a backup of an earlier version: a row a product
+    if manifest.get("format") != FORMAT or len(records) != rows or len(vectors) != len(records):
         raise UserError("backup_damaged", path=source, detail="its parts do not agree in number")
     return manifest, vectors, records
 
@@ -188,9 +206,10 @@ def restore(source: Path, store_for: Any) -> int:
         raise UserError("restore_not_empty", location=store.location, products=store.count())
     for start in range(0, len(records), BATCH):
         page = records[start:start + BATCH]
-        metadatas = versions.upgraded([row["metadata"] for row in page], layout)  # a backup of an earlier version
-        store.restore(Rows([row["id"] for row in page], vectors[start:start + BATCH], metadatas))
-    return len(records)
+        ids = [row["id"] for row in page]
+        metadatas = versions.upgraded(ids, [row["metadata"] for row in page], layout)  # an earlier version's backup
+        store.restore(Rows(ids, vectors[start:start + BATCH], metadatas))
+    return int(manifest["products"])
 
 
 def note(location: str, kind: str, values: dict[str, Any]) -> None:

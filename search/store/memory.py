@@ -13,13 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DETAILS_BYTES = 2_400  # a product's id and details as Python holds them (`held_bytes`: 2,387 on the demo catalog)
+# A picture row's id and details (its product's, whole) as Python holds them (`held_bytes`: 3,089 on the demo catalog)
+DETAILS_BYTES = 3_100
 MEMORY_SHARE = 0.5  # of the memory this process may use: the model, the keyword index and the page need the rest
 _CGROUP_LIMITS = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
 
 
 def bytes_per_product(dim: int) -> int:
-    """float16 vector, its cell and its place in the cells' order (12 bytes), details."""
+    """A picture row's float16 vector, its cell and its place in the cells' order (12 bytes), details."""
     return 2 * dim + 12 + DETAILS_BYTES
 
 

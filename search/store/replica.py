@@ -49,7 +49,7 @@ class Replica:
 
     def __init__(self, source: ChromaProducts, limit: int) -> None:
         self.source = source
-        self.limit = limit  # the most products the exact index holds; a larger store is searched by Chroma's index
+        self.limit = limit  # the most rows (pictures) held in memory; a larger store is searched by Chroma's index
         self.generation = 0
         self._exact: ExactIndex | None = None
         self._keywords: KeywordIndex | None = None
@@ -74,12 +74,12 @@ class Replica:
                 if exact is not None:
                     exact.upsert(change.ids, change.vectors, change.metadatas)
                 if keywords is not None:
-                    keywords.upsert(change.ids, change.metadatas)
+                    keywords.upsert(*_main_rows(change.ids, change.metadatas))
             case DetailsChanged():
                 if exact is not None:
                     exact.update_metadata(change.ids, change.metadatas)
                 if keywords is not None:
-                    keywords.upsert(change.ids, change.metadatas)
+                    keywords.upsert(*_main_rows(change.ids, change.metadatas))
             case Deleted():
                 if exact is not None:
                     exact.delete(change.ids)
@@ -123,7 +123,7 @@ class Replica:
         count = self.source.count()
         if count > self.limit:
             if first_check or self._exact is not None:  # said once, not again on every write
-                log.warning("%s holds %d products, more than the %d its exact copy may hold "
+                log.warning("%s holds %d pictures, more than the %d its exact copy may hold "
                             "(PRODUCT_SEARCH_EXACT_LIMIT; by default what half this machine's memory holds): Chroma's "
                             "own index answers", self.source.name, count, self.limit)
             self._exact = None
@@ -139,7 +139,7 @@ class Replica:
             exact.upsert(page.ids, page.vectors, page.metadatas)
             self._revision = max(self._revision, page.latest_revision)
             if count > len(page):  # a large store's start says how far it got
-                log.info("in-memory index of %s: %s of %s products loaded", self.source.name,
+                log.info("in-memory index of %s: %s of %s pictures loaded", self.source.name,
                          min(number * len(page), count), count)
         self._exact = exact
         self.generation += 1
@@ -172,9 +172,9 @@ class Replica:
         else:
             source = ("count", self.source.count(), time.monotonic())
         if self._keywords is None or source[:2] != self._keywords_source[:2]:
-            self._keywords = KeywordIndex(zip(list(exact.ids), list(exact.metadatas)) if exact is not None else
-                                          ((i, m) for page in self.source.pages(vectors=False)
-                                           for i, m in zip(page.ids, page.metadatas)))
+            rows = (zip(list(exact.ids), list(exact.metadatas)) if exact is not None else
+                    ((i, m) for page in self.source.pages(vectors=False) for i, m in zip(page.ids, page.metadatas)))
+            self._keywords = KeywordIndex((i, m) for i, m in rows if m["shot"] == 0)
         self._keywords_source = source
         return self._keywords
 
@@ -188,6 +188,12 @@ class Replica:
     def vectors_of(self, ids: list[str]) -> dict[str, np.ndarray] | None:
         """The vectors of these ids from memory, or None when the exact index is not loaded."""
         return None if self._exact is None else self._exact.vectors_of(ids)
+
+
+def _main_rows(ids: list[str], metadatas: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """The rows of products' main pictures: the keyword index holds a product once, by the row of its first."""
+    main = [(i, m) for i, m in zip(ids, metadatas) if m["shot"] == 0]
+    return [i for i, _ in main], [m for _, m in main]
 
 
 def _follow(replica: Replica) -> None:

@@ -10,6 +10,9 @@ is taken as the store is then. The backups stay beside the store (`backups_of`) 
 1 -> 2  `colour` a field of its own (the page filters by it), read from the product's attributes.
 2 -> 3  `picture`, the stored file, a field of its own beside `image`, the feed's reference (before, `image` held the
         file and the attribute `image_url` the address it was fetched from); every row has a `revision`.
+3 -> 4  A row a picture (search/store/collection.py): each row names its `product` and its picture's number `shot`,
+        and holds the product's `fingerprints` (one a picture), its other pictures (`extra_images`, `extra_pictures`)
+        and its variants' `group`. A row of version 3 is its product's one picture.
 """
 from __future__ import annotations
 
@@ -27,18 +30,18 @@ from search.store.errors import StorageError, StoreMismatchError
 if TYPE_CHECKING:
     from search.store.chroma_products import ChromaProducts
 
-SCHEMA = 3
+SCHEMA = 4
 BATCH = 1000  # rows rewritten at once
 log = logging.getLogger("search.store")
 Metadata = dict[str, Any]
 
 
-def _colour_of_its_own(metadata: Metadata) -> Metadata:
+def _colour_of_its_own(row_id: str, metadata: Metadata) -> Metadata:
     attributes = json.loads(metadata.get("attributes") or "{}")
     return {**metadata, "colour": Product(id="-", image="-", attributes=attributes).colour}
 
 
-def _picture_of_its_own(metadata: Metadata) -> Metadata:
+def _picture_of_its_own(row_id: str, metadata: Metadata) -> Metadata:
     if "picture" in metadata:
         return {"revision": 0, **metadata}
     attributes = json.loads(metadata.get("attributes") or "{}")
@@ -47,7 +50,16 @@ def _picture_of_its_own(metadata: Metadata) -> Metadata:
             "attributes": json.dumps(attributes, ensure_ascii=False, sort_keys=True)}
 
 
-STEPS: dict[int, Callable[[Metadata], Metadata]] = {1: _colour_of_its_own, 2: _picture_of_its_own}
+def _a_row_a_picture(row_id: str, metadata: Metadata) -> Metadata:
+    if "shot" in metadata:
+        return metadata
+    return {"product": row_id, "shot": 0, "group": "", "extra_images": "[]", "extra_pictures": "[]",
+            "fingerprints": json.dumps([metadata.get("fingerprint", "")]), **metadata}
+
+
+# Each version's step to the next, of a row's id and metadata
+STEPS: dict[int, Callable[[str, Metadata], Metadata]] = {1: _colour_of_its_own, 2: _picture_of_its_own,
+                                                         3: _a_row_a_picture}
 
 
 def bring_up_to_date(chroma: ChromaProducts) -> None:
@@ -76,10 +88,10 @@ def refuse_unreadable(found: Any, *, name: str, location: object) -> None:
         raise StoreMismatchError("schema_version", name=name, location=location, found=found, wanted=SCHEMA)
 
 
-def upgraded(metadatas: list[Metadata], found: int) -> list[Metadata]:
+def upgraded(ids: list[str], metadatas: list[Metadata], found: int) -> list[Metadata]:
     """Rows' metadata of the layout `found` in this version's (a backup's rows, say)."""
     for version in range(found, SCHEMA):
-        metadatas = [STEPS[version](metadata) for metadata in metadatas]
+        metadatas = [STEPS[version](row_id, metadata) for row_id, metadata in zip(ids, metadatas)]
     return metadatas
 
 
@@ -87,7 +99,7 @@ def _rewrite(chroma: ChromaProducts, found: int) -> None:
     ids = sorted(chroma.all_ids())  # read first: paging by offset while rows are rewritten could skip some
     for start in range(0, len(ids), BATCH):
         rows = chroma.rows_of(ids[start:start + BATCH])
-        rows.metadatas = upgraded(rows.metadatas, found)
+        rows.metadatas = upgraded(rows.ids, rows.metadatas, found)
         chroma.restore(rows)
 
 
