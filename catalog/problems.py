@@ -129,6 +129,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     # --- settings ---
     "setting_range": ("{name} = {value:g} cannot be used: it must be {bounds} ({env}, or {flag} where a command takes "
                       "it)", "{name} = {value:g} 不能使用：它必须{bounds}（{env}，或命令接受时的 {flag}）"),
+    "setting_choice": ("{name} = {value!r} cannot be used: it takes one of {choices} ({env})",
+                       "{name} = {value!r} 无法使用：只能是 {choices} 之一（{env}）"),
     "setting_type": ("{env}={raw!r} is not a valid {kind}", "{env}={raw!r} 不是有效的 {kind}"),
     "saved_unreadable": ("{path}: saved settings are unreadable ({detail}); fix or delete the file",
                          "{path}：保存的设置无法读取（{detail}）；请修正或删除该文件"),

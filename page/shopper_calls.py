@@ -67,7 +67,8 @@ class ShopperCalls:
 
         def details(asked: Any, request: gr.Request) -> Payload:
             return self._call(DetailsRequest, asked, request, lambda product, lang: {
-                "html": markdown(results.details(product, lang), inline=False)})
+                "html": markdown(results.details(product, lang), inline=False), "title": results.display_title(
+                    product, lang), "pictures": [self.picture_url(picture) for picture in product.pictures]})
 
         def history(asked: Any, request: gr.Request) -> Payload:
             return self._call(HistoryRequest, asked, request, self._history)

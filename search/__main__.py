@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from catalog.errors import UserError
 from catalog.feed_flags import add_feed_flags, feed_options
-from catalog.formats import title_hint
+from catalog.formats import RowError, title_hint
 from search.config import Settings, add_common_flags
 from search.encoders.in_child import start_encoder
 from search.ranking import KNOBS
@@ -145,7 +145,8 @@ def _index(service: SearchService, settings: Settings, args: argparse.Namespace)
     from search.fetch import ImageFetcher
     from search.indexer import Indexer, estimate_rows
     fetcher = ImageFetcher(settings.store.image_cache)
-    indexer = Indexer(service.encoder, service.store, fetcher, batch_size=settings.store.batch_size)
+    indexer = Indexer(service.encoder, service.store, fetcher, batch_size=settings.store.batch_size,
+                      max_pictures=settings.store.max_pictures)
     options = feed_options(args)
     if hint := title_hint(args.feed, options["column_map"]):
         print(f"hint: {hint}", file=sys.stderr)
@@ -162,11 +163,14 @@ def _index(service: SearchService, settings: Settings, args: argparse.Namespace)
         print(f"encoder: {summary.batch_size}")
     for reason in summary.skipped:
         print(f"  skipped {reason}")
+    for reason in summary.left_out:
+        print(f"  indexed without a picture: {reason}")
     _print_duplicates(summary.duplicates)
     if args.report:
-        skipped = [{"source": row.source, "line": row.line, "product_id": row.product_id, "reason": row.reason,
-                    "unit": row.unit} for row in summary.skipped]  # a skipped row's problem, in English
-        report = {**asdict(summary), "skipped": skipped}
+        def reported(rows: list[RowError]) -> list[dict[str, Any]]:  # each row's problem, in English
+            return [{"source": row.source, "line": row.line, "product_id": row.product_id, "reason": row.reason,
+                     "unit": row.unit} for row in rows]
+        report = {**asdict(summary), "skipped": reported(summary.skipped), "left_out": reported(summary.left_out)}
         Path(args.report).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     return 0
 

@@ -43,8 +43,11 @@ class ConfigError(UserError, ValueError):
 # The ranking knobs' ranges are their own (`search.ranking.KNOBS`).
 RANGES: dict[str, tuple[float | None, float | None]] = {
     "batch_size": (0, None), "exact_limit": (0, None), "item_regions": (1, None), "item_min_score": (-1.0, 1.0),
-    "duplicate_threshold": (-1.0, 1.0), "nice": (0, 19), "port": (1, 65535), "url_timeout": (0.1, None),
-    "events_retention_days": (1, None), "events_max_mb": (1, None)}
+    "duplicate_threshold": (-1.0, 1.0), "nice": (0, 19), "max_pictures": (1, 250), "port": (1, 65535),
+    "url_timeout": (0.1, None), "events_retention_days": (1, None), "events_max_mb": (1, None)}
+
+# The settings that take one of a few words
+CHOICES: dict[str, tuple[str, ...]] = {"variants": ("together", "apart")}
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class StoreSettings:
     # "off": an embedded store is opened without first reading it in a child process, which a store whose vector
     # files crash Chroma's reader would crash instead of this one (search/store/crash_probe.py)
     crash_probe: str = "on"
+    max_pictures: int = 10  # a product's pictures indexed; those beyond are reported, not indexed
     # How much an index run lowers its CPU priority (Unix niceness, 0 to 19): an app serving on the same machine
     # answers its shoppers first, and a machine with nothing else to do runs the index as fast (bench/ingest_load.py)
     nice: int = 10
@@ -95,6 +99,13 @@ class AppSettings:
     # match a region needs to be shown as an item (measured with the offline encoder: docs/benchmarks.md)
     item_regions: int = 32
     item_min_score: float = 0.8
+    # "together": a group of variants (Merchant's item_group_id, a Shopify handle's variants) is one result, shown
+    # by its best-matching variant; "apart": each variant is a result of its own
+    variants: str = "together"
+
+    @property
+    def variants_apart(self) -> bool:
+        return self.variants.strip().lower() == "apart"
 
     @property
     def serves_mcp(self) -> bool:
@@ -145,11 +156,12 @@ NAMES: dict[str, tuple[str, str]] = {
     "store": ("store", "location"), "collection": ("store", "collection"), "demo_dir": ("store", "demo_dir"),
     "image_cache": ("store", "image_cache"), "batch_size": ("store", "batch_size"),
     "exact_limit": ("store", "exact_limit"), "duplicate_threshold": ("store", "duplicate_threshold"),
-    "crash_probe": ("store", "crash_probe"), "nice": ("store", "nice"),
+    "crash_probe": ("store", "crash_probe"), "nice": ("store", "nice"), "max_pictures": ("store", "max_pictures"),
     "model": ("model", "name"), "pretrained": ("model", "pretrained"), "precision": ("model", "precision"),
     "device": ("model", "device"), "port": ("app", "port"), "admin_password": ("app", "admin_password"),
     "saved_settings": ("app", "saved_settings"), "url_timeout": ("app", "url_timeout"), "mcp": ("app", "mcp"),
     "item_regions": ("app", "item_regions"), "item_min_score": ("app", "item_min_score"),
+    "variants": ("app", "variants"),
     "limit_per_session": ("limits", "per_session"), "limit_per_address": ("limits", "per_address"),
     "events": ("events", "record"), "events_file": ("events", "file"),
     "events_retention_days": ("events", "retention_days"), "events_max_mb": ("events", "max_mb"),
@@ -178,6 +190,10 @@ class Settings:
             if not math.isfinite(value) or (least is not None and value < least) or (most is not None and value > most):
                 raise ConfigError("setting_range", name=name, value=value, bounds=_bounds(least, most),
                                   env=ENV_PREFIX + name.upper(), flag="--" + name.replace("_", "-"))
+        for name, choices in CHOICES.items():
+            if str(self.value(name)).strip().lower() not in choices:
+                raise ConfigError("setting_choice", name=name, value=self.value(name), choices=", ".join(choices),
+                                  env=ENV_PREFIX + name.upper())
 
     @classmethod
     def of(cls, **values: Any) -> Settings:

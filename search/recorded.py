@@ -60,7 +60,8 @@ def describe(store: ProductStore, running: EncoderInfo | None = None) -> list[tu
     arithmetic = f", {running.precision} on {running.device}" if running is not None and running.kind == "clip" else ""
     weights = "pretrained weights" if info.pretrained_weights else f"{info.kind}, no pretrained weights"
     lines = [("store", f"{store.location} (collection {store.name})"),
-             ("model", f"{info.label}, {info.dim}-d{arithmetic}, {weights}"), ("products", str(store.count()))]
+             ("model", f"{info.label}, {info.dim}-d{arithmetic}, {weights}"), ("products", str(store.count())),
+             ("pictures", str(store.pictures_count()))]
     for name, label in (("brand", "brands"), ("category", "categories"), ("colour", "colours")):
         lines.append((label, ", ".join(f"{k} ({v})" for k, v in facets[name].most_common()) or "none"))
     notes = last_notes(store.location)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -18,6 +18,7 @@ from search.images import Photo, load_image
 from search.items import Box, best_regions, propose_regions
 from search.query_cache import EmbeddingCache, image_key, text_key
 from search.ranking import Filters, Hit, Ranking, above_threshold, blend, rerank, share, to_where
+from search.store.collapse import Collapse, by_group, by_product, key_of
 from search.store.collection import ProductStore
 from search.words import has_cjk
 
@@ -91,10 +92,14 @@ def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
 class SearchService:
     """Search by photo, text or both; more like a stored product."""
 
-    def __init__(self, encoder: Encoder, store: ProductStore, cache: EmbeddingCache | None = None) -> None:
+    def __init__(self, encoder: Encoder, store: ProductStore, cache: EmbeddingCache | None = None,
+                 variants_apart: bool = False) -> None:
         self.encoder = encoder
         self.store = store
         self.cache = cache or EmbeddingCache()
+        # Every answer shows a product once; a group of variants (a shirt in three colours) once too, by its best
+        # variant, unless variants are shown apart
+        self.collapse: Collapse = by_product if variants_apart else by_group
 
     def search(self, query: Query, filters: Filters = Filters(), ranking: Ranking = Ranking(),
                fusion: str = "weighted") -> SearchResponse:
@@ -172,7 +177,7 @@ class SearchService:
             vectors = self.encoder.encode_images(crops)
         with _timed(timings, "search"):
             where, wanted = to_where(filters), max(1, int(per_item))
-            matches = self.store.query_many(list(vectors), wanted, where)
+            matches = self.store.query_many(list(vectors), wanted, where, self.collapse)
             best = [hits[0].score if hits else -1.0 for hits in matches]
             items = [Item(boxes[i], above_threshold(matches[i], ranking.min_score))
                      for i in best_regions(boxes, best, min_score)]
@@ -180,19 +185,20 @@ class SearchService:
 
     def more_like_this(self, product_id: str, filters: Filters = Filters(),
                        ranking: Ranking = Ranking()) -> SearchResponse:
-        """Products nearest a stored product's own vector (never re-encoded), without the product itself."""
+        """Products nearest any of a stored product's pictures (their vectors, never re-encoded), without the product
+        itself."""
         timings: dict[str, float] = {}
-        vector = self.store.vector(product_id)
-        if vector is None:
+        views = self.store.picture_vectors([product_id]).get(product_id)
+        if views is None:
             raise QueryError("no_product", id=product_id)
-        response = self._nearest(vector, filters, ranking, timings, exclude={product_id})
-        response.image_vector = vector
+        response = self._nearest(views, filters, ranking, timings, exclude={product_id})
+        response.image_vector = views[0]
         return response
 
     def inspired_by(self, product_ids: Sequence[str], filters: Filters = Filters(),
                     ranking: Ranking = Ranking()) -> SearchResponse:
-        """Products nearest the mean of some products' stored vectors (a shopper's recent views), without them;
-        ids no longer in the catalog are passed over."""
+        """Products nearest the mean of some products' stored vectors (their main pictures': a shopper's recent
+        views), without them; ids no longer in the catalog are passed over."""
         timings: dict[str, float] = {}
         vectors = list(self.store.vectors(list(product_ids)).values())
         if not vectors:
@@ -206,19 +212,27 @@ class SearchService:
     def _nearest(self, vector: np.ndarray | None, filters: Filters, ranking: Ranking, timings: dict[str, float],
                  exclude: Collection[str] = (), keywords: Keywords | None = None,
                  fusion: str = "weighted") -> SearchResponse:
-        """The store's nearest products but `exclude`, fused with the keyword side when there is one; re-ranking
-        and fusion draw from a pool of 3x the results asked for."""
+        """The store's nearest products but `exclude` (to a vector, or to any row of a matrix of them), fused with
+        the keyword side when there is one, each product or group of variants once; re-ranking and fusion draw from
+        a pool of 3x the results asked for."""
         top_k, rerank_weight = max(1, int(ranking.top_k)), ranking.rerank_weight
         wanted = top_k + len(exclude)
         pool = max(wanted, min(top_k * RERANK_POOL, MAX_POOL)) if rerank_weight > 0 or keywords else wanted
         where = to_where(filters)
         with _timed(timings, "search"):
-            hits = self.store.query(vector, pool, where) if vector is not None else []
+            hits = [] if vector is None else self.store.query_views(np.atleast_2d(vector), pool, where, self.collapse)
             if keywords and keywords.share > 0:
                 hits = self._fused(vector, hits, keywords, pool, where, FUSIONS[fusion])
-            candidates = [h for h in hits if h.product.id not in exclude]
+            candidates = self._once_each(h for h in hits if h.product.id not in exclude)
             hits = rerank(above_threshold(candidates, ranking.min_score), rerank_weight)
         return SearchResponse(hits[:top_k], timings, nearest=max((h.score for h in candidates), default=None))
+
+    def _once_each(self, hits: Iterable[Hit]) -> list[Hit]:
+        """The hits with each product, or group of variants, once: its first (best) hit."""
+        kept: dict[str, Hit] = {}
+        for hit in hits:
+            kept.setdefault(key_of(hit.product, self.collapse), hit)
+        return list(kept.values())
 
     def _fused(self, vector: np.ndarray | None, vector_hits: list[Hit], keywords: Keywords, pool: int,
                where: dict | None, fusion) -> list[Hit]:
@@ -230,12 +244,18 @@ class SearchService:
         keyword_side = self.store.keyword_search(keywords.text, pool, where,
                                                  including=[h.product.id for h in vector_hits])
         only_words = [h for h in keyword_side if h.product.id not in seen]
-        cosines = self.store.vectors([h.product.id for h in only_words])
-        vector_side = vector_hits + [replace(h, score=float(cosines[h.product.id] @ vector), matched=())
-                                     for h in only_words if h.product.id in cosines]
+        pictures = self.store.picture_vectors([h.product.id for h in only_words])
+        vector_side = vector_hits + [_best_picture(h, pictures[h.product.id] @ vector)
+                                     for h in only_words if h.product.id in pictures]
         vector_side.sort(key=lambda hit: -hit.score)
         keyword_side.sort(key=lambda hit: -hit.score)
         return fusion(vector_side, keyword_side, keywords.share)
+
+
+def _best_picture(hit: Hit, cosines: np.ndarray) -> Hit:
+    """A keyword hit scored on the vector side by its picture nearest the query."""
+    shot = int(np.argmax(cosines))
+    return replace(hit, score=float(cosines[shot]), matched=(), shot=shot)
 
 
 def _keyword_share(ranking: Ranking, keywords_only: str | None, image_vector: np.ndarray | None) -> float:
@@ -251,4 +271,4 @@ def build_service(settings: Settings, for_indexing: bool = False, encoder: Encod
     encoder = encoder or load_encoder(model.name, model.pretrained, model.precision, model.device)
     store = ProductStore(settings.store.location, encoder.info, settings.store.collection, for_indexing=for_indexing,
                          exact_limit=settings.store.exact_limit or None)
-    return SearchService(encoder, store)
+    return SearchService(encoder, store, variants_apart=settings.app.variants_apart)

@@ -104,9 +104,9 @@ def indexed_summary(name: str, summary: IndexSummary, lang: str) -> str:
                                    unchanged=summary.unchanged, removed=summary.removed, skipped=len(summary.skipped))]
     if summary.encoded:  # what the run measured, as the CLI prints it
         lines.append(f"- encoder: {summary.batch_size}")
-    lines += [f"- {say(lang, 'skipped_row', row=skipped.in_language(lang))}"
-              for skipped in summary.skipped[:MAX_REPORTED_SKIPS]]
-    if len(summary.skipped) > MAX_REPORTED_SKIPS:
-        lines.append(f"- {say(lang, 'more_skipped', count=len(summary.skipped) - MAX_REPORTED_SKIPS)}")
+    for kind, rows in (("skipped_row", summary.skipped), ("left_out_row", summary.left_out)):
+        lines += [f"- {say(lang, kind, row=row.in_language(lang))}" for row in rows[:MAX_REPORTED_SKIPS]]
+        if len(rows) > MAX_REPORTED_SKIPS:
+            lines.append(f"- {say(lang, 'more_skipped', count=len(rows) - MAX_REPORTED_SKIPS)}")
     return "\n".join(lines)
 

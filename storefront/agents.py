@@ -28,16 +28,18 @@ class FoundProduct:
     currency: str
     in_stock: bool
     score: float
-    picture: str  # an http(s) address of the product's picture on this server
+    picture: str  # an http(s) address on this server of the product's picture that matched best
     product_page: str  # the merchant's page of the product, "" when the feed gives none
     matched_words: list[str]
+    pictures: list[str]  # the addresses of all its pictures, the main one first
 
 
 def found(card: Card, picture_address: PictureAddress) -> dict[str, Any]:
     return asdict(FoundProduct(
         id=card.id, title=card.title, brand=card.brand, category=card.category, colour=card.colour, price=card.price,
         currency=card.currency, in_stock=card.in_stock, score=card.score, picture=picture_address(card.picture),
-        product_page=card.product_page, matched_words=list(card.matched_words)))
+        product_page=card.product_page, matched_words=list(card.matched_words),
+        pictures=[picture_address(picture) for picture in card.pictures]))
 
 
 def found_products(result: ShopResult, picture_address: PictureAddress) -> list[dict[str, Any]]:
@@ -57,6 +59,7 @@ def product_details(product: Product, picture_address: PictureAddress) -> dict[s
     return {"id": product.id, "title": product.title, "brand": product.brand, "category": product.category,
             "colour": product.colour, "price": product.price, "currency": product.currency,
             "in_stock": product.in_stock, "picture": picture_address(product.shown_picture),
+            "pictures": [picture_address(picture) for picture in product.pictures], "variant_of": product.group,
             "product_page": product.url, "attributes": dict(product.attributes)}
 
 

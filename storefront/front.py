@@ -141,9 +141,9 @@ class Storefront:
         log.warning("demo catalog: %s", summary)
 
     def indexer(self, service: SearchService) -> Indexer:
-        """An indexer into `service`'s store, with these settings' image cache and batch size."""
+        """An indexer into `service`'s store, with these settings' image cache, batch size and pictures a product."""
         return Indexer(service.encoder, service.store, ImageFetcher(self.settings.store.image_cache),
-                       batch_size=self.settings.store.batch_size)
+                       batch_size=self.settings.store.batch_size, max_pictures=self.settings.store.max_pictures)
 
     def example_photos(self, count: int = 5) -> list[str]:
         """Catalog pictures to try, one per category, from the store (whatever catalog it holds)."""

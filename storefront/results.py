@@ -27,9 +27,10 @@ class Card:
     score: float  # cosine similarity, at most 1.0
     why: tuple[str, ...]  # "87% match", "same category (Mugs)", "words: red, mug"
     matched_words: tuple[str, ...]
-    picture: str  # the stored picture's file
+    picture: str  # the file of the product's picture that matched best
     product_page: str  # the merchant's page, "" where the feed gives none
     stock_label: str = ""  # "out of stock", in the shopper's language; "" when in stock
+    pictures: tuple[str, ...] = ()  # every picture's file, the main one first
 
     @property
     def facts(self) -> str:
@@ -76,7 +77,7 @@ def card(hit: Hit, guesses: list[Guess], lang: str, with_score: bool = True) -> 
     return Card(id=product.id, title=display_title(product, lang), brand=product.brand, category=product.category,
                 colour=product.colour, price=product.price, currency=product.currency,
                 price_label=product.price_label(), in_stock=product.in_stock, score=round(float(hit.score), 4),
-                why=tuple(why), matched_words=tuple(hit.matched), picture=product.shown_picture,
+                why=tuple(why), matched_words=tuple(hit.matched), picture=hit.picture, pictures=product.pictures,
                 product_page=product.url, stock_label="" if product.in_stock else say(lang, "out_of_stock"))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from catalog.product import Product
+
 Found = tuple[str, dict[str, Any], float]  # a row's id, metadata and cosine score
 Collapse = Callable[[dict[str, Any]], str]  # a row's metadata to what an answer shows once
 
@@ -30,3 +32,8 @@ def first_of_each(found: Iterable[Found], collapse: Collapse, top_k: int) -> lis
             if len(kept) == top_k:
                 break
     return kept
+
+
+def key_of(product: Product, collapse: Collapse) -> str:
+    """What `collapse` makes of a product found (a keyword hit, say) as of one of its rows."""
+    return collapse({"product": product.id, "group": product.group})

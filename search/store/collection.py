@@ -24,7 +24,7 @@ from search.store.chroma_products import (  # noqa: F401 (imported from here)
     connect,
     describe_space,
 )
-from search.store.collapse import Collapse, by_product, first_of_each
+from search.store.collapse import Collapse, by_product, first_of_each, key_of
 from search.store.errors import (  # noqa: F401 (imported from here)
     StorageError,
     StoreBusyError,
@@ -199,6 +199,18 @@ class ProductStore:
                  else self._chroma_query(queries, top_k, where, collapse))
         return [[Hit(_to_product(metadata), score, shot=metadata["shot"]) for _, metadata, score in hits]
                 for hits in found]
+
+    def query_views(self, views: np.ndarray, top_k: int, where: dict | None = None,
+                    collapse: Collapse = by_product) -> list[Hit]:
+        """The nearest products to any of several unit vectors (a product's pictures, say), each scored by its
+        nearest pair of a view and a picture."""
+        best: dict[str, Hit] = {}
+        for hits in self.query_many(list(views), top_k, where, collapse):
+            for hit in hits:
+                key = key_of(hit.product, collapse)
+                if key not in best or hit.score > best[key].score:
+                    best[key] = hit
+        return sorted(best.values(), key=lambda hit: -hit.score)[:top_k]
 
     def _chroma_query(self, queries: np.ndarray, top_k: int, where: dict | None, collapse: Collapse) -> list[list]:
         """Chroma's nearest rows, asked for more until each query has `top_k` products (or groups) or the rows run

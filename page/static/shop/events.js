@@ -224,6 +224,7 @@ async function openDetails(productId, rank = null) {
   remember(productId);
   const answer = await call('details', {id: productId, rank});
   $('#details-text').innerHTML = answer.problem || answer.html;
+  $('#details-pictures').innerHTML = picturesHtml(answer.pictures || [], answer.title || '');
   $$('#details-text a').forEach((link) => { link.setAttribute('target', '_blank'); link.setAttribute('rel', 'noopener'); });  // the shop stays
   show($('#details'), true);
   $('#close-details').focus({preventScroll: true});

@@ -29,6 +29,16 @@ function cardHtml(card, rank = null) {
     + '</span></button>';
 }
 
+/**
+ * A product's pictures in its details, the main one first, each named for the screen reader by its number.
+ * @param {string[]} pictures @param {string} title @returns {string}
+ */
+function picturesHtml(pictures, title) {
+  if (pictures.length < 2) return '';  // its one picture is the card's
+  return pictures.map((src, n) => `<img src="${escapeHtml(src)}" alt="${escapeHtml(`${title} ${n + 1}/${pictures.length}`)}" `
+    + 'loading="lazy" decoding="async">').join('');
+}
+
 /** A filter's choice. @param {string} label @param {string} value @param {boolean} on @returns {string} */
 function choiceHtml(label, value, on) {
   return `<label class="check"><input type="checkbox" value="${escapeHtml(value)}"${on ? ' checked' : ''}>`

@@ -33,6 +33,13 @@ test('a card shows its title, facts and why it matched, and escapes the merchant
   assert.doesNotMatch(html, /data-rank/);  // a recent view has none
 });
 
+test('a product of several pictures shows them all in its details, its one picture none again', () => {
+  const html = shop.picturesHtml(['gradio_api/file=/a.png', 'gradio_api/file=/b".png'], 'Mug <b>');
+  assert.equal((html.match(/<img /g) || []).length, 2);
+  assert.match(html, /src="gradio_api\/file=\/b&quot;.png" alt="Mug &lt;b&gt; 2\/2"/);
+  assert.equal(shop.picturesHtml(['gradio_api/file=/a.png'], 'Mug'), '');
+});
+
 test('a checked choice is drawn checked', () => {
   assert.match(shop.choiceHtml('Mugs (3)', 'Mugs', true), /value="Mugs" checked><span>Mugs \(3\)<\/span>/);
   assert.doesNotMatch(shop.choiceHtml('Mugs (3)', 'Mugs', false), /checked/);
