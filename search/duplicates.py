@@ -1,4 +1,5 @@
-"""Duplicate listings: different product ids whose pictures are near-identical."""
+"""Duplicate listings: different product ids with a picture near-identical to one of the other's. A product's own
+pictures are not duplicates of each other, nor are variants of one group (which often share their pictures)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -24,12 +25,15 @@ def find_duplicates(store: ProductStore, threshold: float = DEFAULT_THRESHOLD,
 
     checked = list(ids) if ids is not None else list(store.ids())
     for start in range(0, len(checked), _QUERY_BATCH):
-        vectors = store.vectors(checked[start:start + _QUERY_BATCH])
-        names = list(vectors)
-        neighbours = store.query_many([vectors[n] for n in names], _NEIGHBOURS) if names else []
+        batch = checked[start:start + _QUERY_BATCH]
+        groups_of = {i: item.product.group for i, item in store.stored(batch).items()}
+        pictures = store.picture_vectors(batch)
+        names = [name for name, views in pictures.items() for _ in views]
+        neighbours = store.query_many([view for views in pictures.values() for view in views], _NEIGHBOURS)
         for name, hits in zip(names, neighbours):
             for hit in hits:
-                if hit.product.id != name and hit.score >= threshold:
+                same = hit.product.id == name or (hit.product.group and hit.product.group == groups_of.get(name))
+                if not same and hit.score >= threshold:
                     parent[root(hit.product.id)] = root(name)
     groups: dict[str, list[str]] = {}
     for node in parent:

@@ -152,9 +152,12 @@ class ProductStore:
         self.chroma.drop()
 
     def stored(self, ids: Sequence[str]) -> dict[str, StoredItem]:
-        """What the store holds for these product ids (missing ids are absent from the result)."""
-        return {i: StoredItem(_to_product(m), tuple(json.loads(m["fingerprints"])))
-                for i, m in self.chroma.metadata_of(ids).items()}
+        """What the store holds for these product ids (missing ids are absent from the result). A product not held
+        whole (a write cut short by a crash) has no fingerprints, so that an indexing run writes it again."""
+        main = self.chroma.metadata_of(ids)
+        others = self.chroma.metadata_of([row_id(i, shot) for i, m in main.items()
+                                          for shot in range(1, len(json.loads(m["fingerprints"])))])
+        return {i: StoredItem(_to_product(m), _whole(i, m, others)) for i, m in main.items()}
 
     def vector(self, product_id: str) -> np.ndarray | None:
         """The vector of the product's main picture."""
@@ -263,6 +266,15 @@ def row_id(product_id: str, shot: int) -> str:
     """The store's row of a product's picture number `shot`: the product's id for its main picture (0), and for the
     others the id and the number apart by a control character, which no product id holds (catalog/product.py)."""
     return product_id if shot == 0 else f"{product_id}\x1f{shot}"
+
+
+def _whole(product_id: str, main: dict[str, Any], others: dict[str, dict[str, Any]]) -> tuple[str, ...]:
+    """The product's fingerprints when the store holds a row of its version for each of its pictures, else ()."""
+    fingerprints = tuple(json.loads(main["fingerprints"]))
+    rows = [others.get(row_id(product_id, shot), {}) for shot in range(1, len(fingerprints))]
+    whole = all(row.get("fingerprints") == main["fingerprints"] and row.get("fingerprint") == fingerprint
+                for row, fingerprint in zip(rows, fingerprints[1:]))
+    return fingerprints if whole else ()
 
 
 def _whole_products(encoded: Sequence[Encoded], max_rows: int) -> Iterator[list[Encoded]]:
