@@ -194,3 +194,36 @@ def test_a_stores_rows_say_which_product_and_picture_they_are(shop):
     assert [(m["product"], m["shot"]) for m in rows.values()] == [("mug", 0), ("mug", 1)]
     assert json.loads(rows["mug"]["fingerprints"]) == [m["fingerprint"] for m in rows.values()]
     assert np.isclose(np.linalg.norm(store.picture_vectors(["mug"])["mug"], axis=1), 1).all()
+
+
+def _feed(folder, name, text, column_map=None):
+    (folder / name).write_text(text)
+    return [item.product for item in read_feed(folder / name, column_map)]
+
+
+def test_every_feed_format_gives_a_products_pictures_in_order(tmp_path):
+    csv = _feed(tmp_path, "feed.csv", "id,title,image,images\na,Vase,v0.jpg,v1.jpg| v2.jpg\n")
+    jsonl = _feed(tmp_path, "feed.jsonl", json.dumps({"id": "a", "title": "Vase", "images": ["v0.jpg", "v1.jpg",
+                                                                                                "v2.jpg"]}) + "\n")
+    merchant = _feed(tmp_path, "merchant.tsv", "id\ttitle\tprice\timage_link\tadditional_image_link\titem_group_id\n"
+                                               "a\tVase\t9.00 USD\tv0.jpg\tv1.jpg,v2.jpg\tvases\n")
+    mapped = _feed(tmp_path, "mapped.csv", "id,title,main,gallery\na,Vase,v0.jpg,v1.jpg|v2.jpg\n",
+                   {"images": "gallery", "image": "main"})
+    for products in (csv, jsonl, merchant, mapped):
+        assert [p.images for p in products] == [("v0.jpg", "v1.jpg", "v2.jpg")]
+    assert merchant[0].group == "vases" and csv[0].group == ""
+
+
+def test_a_shopify_export_gives_its_pictures_by_position_and_each_variant_its_own_first(tmp_path):
+    header = "Handle,Title,Vendor,Type,Variant SKU,Option1 Name,Option1 Value,Variant Price,Variant Image," \
+             "Image Src,Image Position\n"
+    rows = ["tee,Tee,Fjell,Shirts,T-R,Color,Red,20,red.jpg,back.jpg,2",
+            "tee,,,,T-B,,Blue,22,blue.jpg,red.jpg,1",
+            "tee,,,,,,,,,blue.jpg,3"]
+    (tmp_path / "shop.csv").write_text(header + "\n".join(rows) + "\n")
+    [product] = [item.product for item in read_feed(tmp_path / "shop.csv")]
+    assert product.images == ("red.jpg", "back.jpg", "blue.jpg") and product.group == ""
+    variants = [item.product for item in read_feed(tmp_path / "shop.csv", shopify_variants=True)]
+    assert [(v.id, v.group, v.colour, v.images) for v in variants] == [
+        ("tee--T-R", "tee", "Red", ("red.jpg", "back.jpg", "blue.jpg")),
+        ("tee--T-B", "tee", "Blue", ("blue.jpg", "red.jpg", "back.jpg"))]
