@@ -6,6 +6,7 @@ import re
 import signal
 
 import numpy as np
+import pandas
 import pytest
 from PIL import Image, ImageDraw
 from test_indexer import CountingEncoder
@@ -209,7 +210,10 @@ def test_every_feed_format_gives_a_products_pictures_in_order(tmp_path):
                                                "a\tVase\t9.00 USD\tv0.jpg\tv1.jpg,v2.jpg\tvases\n")
     mapped = _feed(tmp_path, "mapped.csv", "id,title,main,gallery\na,Vase,v0.jpg,v1.jpg|v2.jpg\n",
                    {"images": "gallery", "image": "main"})
-    for products in (csv, jsonl, merchant, mapped):
+    pandas.DataFrame({"id": ["a"], "title": ["Vase"], "images": [["v0.jpg", "v1.jpg", "v2.jpg"]]}).to_parquet(
+        tmp_path / "feed.parquet")
+    parquet = [item.product for item in read_feed(tmp_path / "feed.parquet")]
+    for products in (csv, jsonl, merchant, mapped, parquet):
         assert [p.images for p in products] == [("v0.jpg", "v1.jpg", "v2.jpg")]
     assert merchant[0].group == "vases" and csv[0].group == ""
 
