@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -173,6 +173,33 @@ def _bottle(mask, top, style, s):
     top.rectangle([s / 2 - w * 0.6, s * 0.1, s / 2 + w * 0.6, s * 0.19], fill=_rgb(style.accent))
 
 
+def _mug_handle_side(mask, top, style, s):
+    """A mug turned with its handle to the camera: the handle a ring across the middle of the body."""
+    h = s * (0.46 + 0.05 * style.jitter)
+    left, right, y0 = s * 0.27, s * 0.69, s * 0.27
+    mask.rounded_rectangle([left, y0, right, y0 + h], radius=int(s * 0.04), fill=255)
+    centre = (left + right) / 2
+    top.rounded_rectangle([centre - s * 0.07, y0 + h * 0.18, centre + s * 0.07, y0 + h * 0.78], radius=int(s * 0.06),
+                          outline=_shade(_rgb(style.colour)), width=int(s * 0.04))
+    top.ellipse([left, y0 - s * 0.03, right, y0 + s * 0.03], fill=(60, 40, 30))
+
+
+def _backpack_back(mask, top, style, s):
+    """A backpack from behind: its padded back and two shoulder straps, no front pocket."""
+    w = s * (0.24 + 0.03 * style.jitter)
+    mask.rounded_rectangle([s / 2 - w, s * 0.2, s / 2 + w, s * 0.88], radius=int(s * 0.1), fill=255)
+    top.rounded_rectangle([s / 2 - w * 0.8, s * 0.28, s / 2 + w * 0.8, s * 0.8], radius=int(s * 0.06),
+                          outline=_shade(_rgb(style.colour)), width=int(s * 0.02))
+    for x in (s / 2 - w * 0.45, s / 2 + w * 0.45):
+        top.rounded_rectangle([x - s * 0.035, s * 0.24, x + s * 0.035, s * 0.84], radius=int(s * 0.02),
+                              fill=_rgb(style.accent))
+    top.arc([s * 0.4, s * 0.1, s * 0.6, s * 0.3], 180, 360, fill=_rgb(style.accent), width=int(s * 0.025))
+
+
+# A second view some products have (every other one of these categories): the side a shopper may photograph
+SECOND_VIEWS: dict[str, Shape] = {"Mugs": _mug_handle_side, "Backpacks": _backpack_back}
+VARIANTS = 3  # one shirt in three colours: the first shirt's model, the next two shirts turned into its variants
+
 # category -> (noun in titles, price range in USD, shape)
 CATEGORIES: dict[str, tuple[str, tuple[int, int], Shape]] = {
     "Shirts": ("Oxford Shirt", (25, 90), _shirt),
@@ -188,10 +215,10 @@ CATEGORIES: dict[str, tuple[str, tuple[int, int], Shape]] = {
 }
 
 
-def draw_product(category: str, style: Style) -> Image.Image:
-    """Draw one product picture (RGB, SIZE x SIZE) for a category in a style."""
+def draw_product(category: str, style: Style, second_view: bool = False) -> Image.Image:
+    """Draw one product picture (RGB, SIZE x SIZE) for a category in a style: its front, or its second view."""
     s = SIZE * _SCALE
-    shape = CATEGORIES[category][2]
+    shape = SECOND_VIEWS[category] if second_view else CATEGORIES[category][2]
     picture = Image.new("RGB", (s, s), style.background)
     mask = Image.new("L", (s, s), 0)
     ImageDraw.Draw(picture).ellipse([s * 0.12, s * 0.86, s * 0.88, s * 0.96], fill=_shade(style.background))
@@ -248,7 +275,34 @@ def demo_products() -> list[tuple[Product, Style]]:
                                        f"{brand} {CHINESE[style.colour]}{pattern_zh}{CHINESE[noun]}", category),
             )
             items.append((product, style))
-    return items
+    return _with_variants(items)
+
+
+def has_second_view(product: Product) -> bool:
+    return product.category in SECOND_VIEWS and int(product.id[-2:]) % 2 == 0
+
+
+def _with_variants(items: list[tuple[Product, Style]]) -> list[tuple[Product, Style]]:
+    """The first shirt's model in three colours: the second and third shirts become its variants (same brand,
+    pattern, accent and cut), so that the demo shows a group of variants answered as one; every product of the
+    categories of SECOND_VIEWS, every other one, gains its second view."""
+    shirts = [n for n, (product, _) in enumerate(items) if product.category == "Shirts"]
+    model, model_style = items[shirts[0]]
+    looks = {(style.colour, style.pattern) for _, style in (items[n] for n in shirts[VARIANTS:])}
+    colours = [model_style.colour, *(c for c in COLOURS if c != model_style.colour
+                                     and (c, model_style.pattern) not in looks)][:VARIANTS]  # none like another shirt
+    group = f"{model.id}-model"
+    for n, colour in zip(shirts, colours):
+        product, _ = items[n]
+        style = replace(model_style, colour=colour)
+        pattern = "" if style.pattern == "Solid" else f"{style.pattern} "
+        pattern_zh = "" if style.pattern == "Solid" else CHINESE[style.pattern]
+        attributes = _attributes(style, model.attributes["material"],
+                                 f"{model.brand} {CHINESE[colour]}{pattern_zh}{CHINESE['Oxford Shirt']}", "Shirts")
+        items[n] = (replace(product, title=f"{model.brand} {colour} {pattern}Oxford Shirt", brand=model.brand,
+                            attributes=attributes, group=group), style)
+    return [(replace(product, extra_images=(f"images/{product.id}-back.png",)) if has_second_view(product)
+             else product, style) for product, style in items]
 
 
 @cache
@@ -262,8 +316,9 @@ def _attributes(style: Style, material: str, title_zh: str, category: str) -> di
             "pattern_zh": CHINESE[style.pattern], "material_zh": CHINESE[material]}
 
 
-FEED_COLUMNS = ("id", "title", "brand", "category", "price", "currency", "image", "url", "in_stock",
-                "colour", "pattern", "material", "title_zh", "category_zh", "colour_zh", "pattern_zh", "material_zh")
+FEED_COLUMNS = ("id", "title", "brand", "category", "price", "currency", "image", "url", "in_stock", "group",
+                "images", "colour", "pattern", "material", "title_zh", "category_zh", "colour_zh", "pattern_zh",
+                "material_zh")
 
 
 def write_demo_catalog(out_dir: Path | str) -> Path:
@@ -273,10 +328,11 @@ def write_demo_catalog(out_dir: Path | str) -> Path:
     feed = out / "products.csv"
     rows = []
     for product, style in demo_products():
-        image_path = out / product.image
-        if not image_path.exists():
-            draw_product(product.category, style).save(image_path)  # optimize=True: 3% smaller, 3x slower
-        rows.append({**{k: getattr(product, k) for k in FEED_COLUMNS[:9]}, **product.attributes})
+        for image, second_view in zip(product.images, (False, True)):
+            if not (out / image).exists():  # optimize=True: 3% smaller, 3x slower
+                draw_product(product.category, style, second_view).save(out / image)
+        rows.append({**{k: getattr(product, k) for k in FEED_COLUMNS[:10]}, "images": "|".join(product.extra_images),
+                     **product.attributes})
     partial = feed.with_suffix(".csv.part")
     with partial.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=FEED_COLUMNS)
