@@ -30,7 +30,7 @@ def test_planted_duplicates_are_reported_and_distinct_products_are_not(tmp_path,
     for original, change in PLANTED.items():
         copy_id = f"{original}-again"
         change(Image.open(tmp_path / by_id[original]["image"]).convert("RGB")).save(tmp_path / f"images/{copy_id}.png")
-        rows.append({**by_id[original], "id": copy_id, "image": f"images/{copy_id}.png"})
+        rows.append({**by_id[original], "id": copy_id, "image": f"images/{copy_id}.png", "group": ""})  # no variant
     feed = tmp_path / "products.csv"
     with feed.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))

@@ -88,7 +88,7 @@ def test_a_backup_taken_while_the_app_serves_and_an_index_runs_restores_whole(tm
     indexing.join()
     assert 240 <= manifest["products"] <= 480
     _, vectors, records = read_backup(tmp_path / "backup")
-    assert len(vectors) == len(records) == manifest["products"] and np.isfinite(vectors).all()
+    assert len(vectors) == len(records) == manifest["rows"] and np.isfinite(vectors).all()
     restoring = cli_here("search", "restore", str(tmp_path / "backup"), "--store", str(tmp_path / "restored"))
     assert restoring.returncode == 0
     restored, _ = open_recorded(Settings.of(store=tmp_path / "restored", model="offline"))

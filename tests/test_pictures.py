@@ -231,3 +231,15 @@ def test_a_shopify_export_gives_its_pictures_by_position_and_each_variant_its_ow
     assert [(v.id, v.group, v.colour, v.images) for v in variants] == [
         ("tee--T-R", "tee", "Red", ("red.jpg", "back.jpg", "blue.jpg")),
         ("tee--T-B", "tee", "Blue", ("blue.jpg", "red.jpg", "back.jpg"))]
+
+
+def test_a_backup_reads_again_whole_a_product_written_between_two_of_its_pages(shop):
+    from search.store.maintenance import _whole_rows
+
+    _, _, store, _ = shop
+    [page] = list(store.chroma.pages())
+    torn = [dict(m, fingerprints='["older"]') if m["product"] == "mug" and m["shot"] == 1 else m
+            for m in page.metadatas]  # as if the mug's second row were read before a write, its first after
+    rows = _whole_rows(store.chroma, type(page)(page.ids, page.vectors, torn))
+    assert sorted(rows.ids) == sorted(page.ids) and rows.metadatas[-2:] == list(
+        store.chroma.metadata_of([row_id("mug", 0), row_id("mug", 1)]).values())

@@ -33,6 +33,7 @@ from search.store.errors import (  # noqa: F401 (imported from here)
 )
 from search.store.keyword_index import KeywordHit
 from search.store.replica import Deleted, DetailsChanged, Replica
+from search.store.versions import row_id
 
 if TYPE_CHECKING:
     from search.store.exact import ExactIndex
@@ -260,12 +261,6 @@ class ProductStore:
     def other_spaces(self) -> list[str]:
         """The embedding spaces of the store's other product collections, for `stats`."""
         return self.chroma.other_spaces()
-
-
-def row_id(product_id: str, shot: int) -> str:
-    """The store's row of a product's picture number `shot`: the product's id for its main picture (0), and for the
-    others the id and the number apart by a control character, which no product id holds (catalog/product.py)."""
-    return product_id if shot == 0 else f"{product_id}\x1f{shot}"
 
 
 def _whole(product_id: str, main: dict[str, Any], others: dict[str, dict[str, Any]]) -> tuple[str, ...]:

@@ -98,9 +98,9 @@ def check(store: ProductStore) -> CheckReport:
 
 
 def _check_whole(pictures: dict[str, list[dict[str, Any]]], report: CheckReport) -> None:
-    """Each product has a row for each of its pictures, and no other: a product is written whole."""
-    broken = [product for product, rows in pictures.items()
-              if sorted(row["shot"] for row in rows) != list(range(len(json.loads(rows[0]["fingerprints"]))))]
+    """Each product has a row for each of its pictures, all of one version, and no other: a product is written
+    whole."""
+    broken = [product for product, rows in pictures.items() if not _whole(rows)]
     if broken:
         report.problems.append(f"{len(broken)} products whose pictures' rows do not match their list of pictures "
                                f"(first {broken[0]}): index the feed again to write them whole")
@@ -147,32 +147,60 @@ def _agree(name: str, held: set[str], ids: set[str], what: str, report: CheckRep
 
 def backup(store: ChromaProducts, destination: Path) -> dict[str, Any]:
     """Every product of the collection into `destination` (a folder that must not exist yet), verified; the
-    manifest."""
+    manifest. Read while others write, a product changed between two pages is read again whole at the end."""
     if destination.exists():
         raise UserError("backup_exists", path=destination)
     partial = destination.with_name(destination.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
+    ids: list[str] = []
+    metadatas: list[dict[str, Any]] = []
     vectors: list[np.ndarray] = []
-    count = products = 0
-    with open(partial / RECORDS, "w", encoding="utf-8") as records:
-        for page in store.pages():
-            vectors.append(page.vectors)
-            for id, metadata in zip(page.ids, page.metadatas):
-                records.write(json.dumps({"id": id, "metadata": metadata}, ensure_ascii=False) + "\n")
-            count += len(page)
-            products += sum(1 for metadata in page.metadatas if metadata.get("shot", 0) == 0)  # before 4: a row each
+    for page in store.pages():
+        ids += page.ids
+        metadatas += page.metadatas
+        vectors.append(page.vectors)
     dim = int(store.space_metadata().get("dim", 0))
-    np.save(partial / VECTORS, np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32))
-    manifest = {"format": FORMAT, "collection": store.name, "space": store.space_metadata(), "rows": count,
-                "products": products,
-                "taken": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    rows = _whole_rows(store, Rows(ids, np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
+                                   metadatas))
+    with open(partial / RECORDS, "w", encoding="utf-8") as records:
+        for id, metadata in zip(rows.ids, rows.metadatas):
+            records.write(json.dumps({"id": id, "metadata": metadata}, ensure_ascii=False) + "\n")
+    np.save(partial / VECTORS, rows.vectors)
+    products = sum(1 for metadata in rows.metadatas if metadata.get("shot", 0) == 0)  # before layout 4: a row each
+    manifest = {"format": FORMAT, "collection": store.name, "space": store.space_metadata(), "rows": len(rows),
+                "products": products, "taken": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "files": {name: _sha256(partial / name) for name in (VECTORS, RECORDS)}}
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
     read_backup(partial)  # read back before it is called done
     partial.rename(destination)
-    note(store.location, "backup", {"path": str(destination), "products": products, "pictures": count})
+    note(store.location, "backup", {"path": str(destination), "products": products, "pictures": len(rows)})
     return manifest
+
+
+def _whole_rows(store: ChromaProducts, rows: Rows) -> Rows:
+    """The rows read page by page, with each product whose rows disagree (written between two pages) read again
+    whole, in one request."""
+    by_product: dict[str, list[dict[str, Any]]] = {}
+    for metadata in rows.metadatas:
+        if "product" in metadata:  # a store of layout 4 or later (an upgrade's backup may be of an earlier one)
+            by_product.setdefault(metadata["product"], []).append(metadata)
+    torn = {product for product, held in by_product.items() if not _whole(held)}
+    if not torn:
+        return rows
+    kept = [n for n, metadata in enumerate(rows.metadatas) if metadata.get("product") not in torn]
+    main = store.metadata_of(sorted(torn))
+    again = store.rows_of([versions.row_id(product, shot) for product, metadata in main.items()
+                           for shot in range(len(json.loads(metadata["fingerprints"])))])
+    return Rows([rows.ids[n] for n in kept] + again.ids, np.concatenate([rows.vectors[kept], again.vectors]),
+                [rows.metadatas[n] for n in kept] + again.metadatas)
+
+
+def _whole(rows: list[dict[str, Any]]) -> bool:
+    """Whether these rows are each of a product's pictures once, all of one version of it."""
+    fingerprints = {row["fingerprints"] for row in rows}
+    return len(fingerprints) == 1 and sorted(row["shot"] for row in rows) == list(
+        range(len(json.loads(rows[0]["fingerprints"]))))
 
 
 def read_backup(source: Path) -> tuple[dict[str, Any], np.ndarray, list[dict[str, Any]]]:

@@ -36,6 +36,12 @@ log = logging.getLogger("search.store")
 Metadata = dict[str, Any]
 
 
+def row_id(product_id: str, shot: int) -> str:
+    """The store's row of a product's picture number `shot`: the product's id for its main picture (0), and for the
+    others the id and the number apart by a control character, which no product id holds (catalog/product.py)."""
+    return product_id if shot == 0 else f"{product_id}\x1f{shot}"
+
+
 def _colour_of_its_own(row_id: str, metadata: Metadata) -> Metadata:
     attributes = json.loads(metadata.get("attributes") or "{}")
     return {**metadata, "colour": Product(id="-", image="-", attributes=attributes).colour}
