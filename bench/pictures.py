@@ -1,0 +1,144 @@
+"""Products of several pictures against products of one, in the app's in-memory index: query time (p50 of each, query
+by query interleaved, with one photo's encoding timed in the same run), recall@10 of products against brute force
+(each product scored by its best picture), unfiltered and filtered, and memory per picture.
+
+    python bench/pictures.py [--products 100000] [--pictures 4] [--queries 200]
+
+Catalog: bench/store.py's vectors (1,000 clusters of 512-d unit vectors, 50 brands, log-normal prices), each the
+product's main picture; its other pictures are other views of it, cosine about 0.8 to the main one. Each row holds
+the product's details as the store writes them (search/store/collection.py's `picture_rows`), so the memory is the
+app's. Queries: a shopper's photo of one picture of a product (any of them), cosine about 0.96 to it.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from keywords import cpu_flags
+from PIL import Image
+from store import DIM, FILTER, K, catalog
+
+from catalog.product import Product
+from search.encoders.base import EncoderInfo
+from search.encoders.clip import ClipEncoder
+from search.ranking import Filters, to_where
+from search.store import memory
+from search.store.collapse import by_product
+from search.store.collection import picture_rows
+from search.store.exact import ExactIndex
+from search.store.versions import row_id
+
+VIEW_NOISE = 0.75  # another view of a product: cosine about 0.8 to its main picture
+PHOTO_NOISE = 0.3  # a shopper's photo of a picture: cosine about 0.96 to it
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def pictures_of(main: np.ndarray, pictures: int, seed: int = 5) -> np.ndarray:
+    """(products, pictures, DIM): the main picture first, then other views of it."""
+    rng = np.random.default_rng(seed)
+    views = main[:, None, :] + (VIEW_NOISE / np.sqrt(DIM)) * rng.normal(size=(len(main), pictures, DIM))
+    views[:, 0, :] = main
+    return unit(views)
+
+
+def index_of(views: np.ndarray, brands: np.ndarray, prices: np.ndarray) -> ExactIndex:
+    """The app's index of these products, a row a picture with the product's details, loaded in pages as a store's
+    is (search/store/replica.py)."""
+    products, pictures = views.shape[:2]
+    index = ExactIndex(DIM)
+    for start in range(0, products, 10_000):
+        ids, metadatas = [], []
+        for n in range(start, min(start + 10_000, products)):
+            product = Product(id=f"p{n:06d}", title=f"Product {n}", brand=f"brand-{brands[n]:02d}", category="Bags",
+                              price=float(prices[n]), currency="USD", image=f"https://shop.example/{n}/0.jpg",
+                              extra_images=tuple(f"https://shop.example/{n}/{k}.jpg" for k in range(1, pictures)),
+                              picture=f"/cache/{n}-0.jpg",
+                              extra_pictures=tuple(f"/cache/{n}-{k}.jpg" for k in range(1, pictures)))
+            rows = picture_rows(product, [f"{n:032x}/space" for _ in range(pictures)])
+            ids += [row_id(product.id, shot) for shot in range(pictures)]
+            metadatas += [{**row, "revision": 1_764_512_345_678_901_234} for row in rows]
+        index.upsert(ids, views[start:start + 10_000].reshape(-1, DIM), metadatas)
+    index.prepare()
+    return index
+
+
+def truth(views: np.ndarray, query: np.ndarray, keep: np.ndarray | None) -> set[str]:
+    """The K products whose best picture is nearest, in float32, among those `keep` passes."""
+    best = (views @ query).max(axis=1)
+    if keep is not None:
+        best[~keep] = -np.inf
+    return {f"p{n:06d}" for n in np.argsort(-best)[:K]}
+
+
+def measure(indexes: dict[str, tuple[np.ndarray, ExactIndex]], photos: dict[str, np.ndarray], where: dict | None,
+            keep: np.ndarray | None, encode) -> dict[str, tuple[float, float, float, float]]:
+    """Per index: p50 query ms, p50 encode ms, mean and least recall@10, the indexes' queries interleaved."""
+    times: dict[str, list[float]] = {name: [] for name in indexes}
+    encodes: list[float] = []
+    recalls: dict[str, list[float]] = {name: [] for name in indexes}
+    for n in range(len(next(iter(photos.values())))):
+        began = time.perf_counter()
+        encode()
+        encodes.append((time.perf_counter() - began) * 1000)
+        for name, (views, index) in indexes.items():
+            query = photos[name][n]
+            began = time.perf_counter()
+            found = index.search(query, K, where, by_product)
+            times[name].append((time.perf_counter() - began) * 1000)
+            recalls[name].append(len({m["product"] for _, m, _ in found} & truth(views, query, keep)) / K)
+    return {name: (float(np.median(times[name])), float(np.median(encodes)), float(np.mean(recalls[name])),
+                   float(np.min(recalls[name]))) for name in indexes}
+
+
+def held_per_row(index: ExactIndex, sample: int = 2000) -> float:
+    """Bytes a row takes in memory: its vector and first passes' share, and its id and details as Python holds them."""
+    rows = np.random.default_rng(3).integers(0, len(index), sample)
+    details = np.mean([memory.held_bytes(index.ids[r]) + memory.held_bytes(index.metadatas[r]) for r in rows])
+    return index.nbytes / len(index) + float(details)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--pictures", type=int, default=4)
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    print(f"CPU: {cpu_flags()}; torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
+    main_pictures, brands, prices = catalog(args.products)
+    indexes: dict[str, tuple[np.ndarray, ExactIndex]] = {}
+    for pictures in (1, args.pictures):
+        views = pictures_of(main_pictures, pictures)
+        began = time.perf_counter()
+        indexes[f"{pictures} a product"] = (views, index_of(views, brands, prices))
+        print(f"{pictures} a product: {len(indexes[f'{pictures} a product'][1]):,} rows loaded and prepared in "
+              f"{time.perf_counter() - began:.0f} s", flush=True)
+    rng = np.random.default_rng(11)
+    asked = rng.integers(0, args.products, args.queries)
+    noise = (PHOTO_NOISE / np.sqrt(DIM)) * rng.normal(size=(args.queries, DIM))
+    photos = {name: unit(views[asked, rng.integers(0, views.shape[1], args.queries)] + noise)
+              for name, (views, _) in indexes.items()}  # a photo of any picture of the product
+    encoder = ClipEncoder("ViT-B-32", None, EncoderInfo("ViT-B-32", "random-weights-benchmark", 0, "clip", False, True))
+    photo = Image.effect_mandelbrot((640, 480), (-2, -1.2, 1, 1.2), 60).convert("RGB")
+    encode = lambda: encoder.encode_images([photo])  # noqa: E731
+    keep = (brands == int(FILTER["brand"].split("-")[1])) & (prices >= FILTER["min_price"]) & \
+        (prices <= FILTER["max_price"])
+    where = to_where(Filters(brands=(FILTER["brand"],), min_price=FILTER["min_price"], max_price=FILTER["max_price"]))
+    print(f"\n{args.products:,} products, {args.queries} photos; ViT-B-32 in {encoder.info.precision} for one photo's "
+          "encoding\n\n| pictures | filter | query p50, ms | x one picture's | query / encode | recall@10 of products "
+          "(least) | memory a picture, bytes |\n" + "| --- " * 7 + "|")
+    for filter_name, (asked_where, asked_keep) in (("none", (None, None)), (f"brand + price ({keep.mean():.2%})",
+                                                                            (where, keep))):
+        measured = measure(indexes, photos, asked_where, asked_keep, encode)
+        single = measured["1 a product"][0]
+        for name, (query_ms, encode_ms, mean, least) in measured.items():
+            print(f"| {name} | {filter_name} | {query_ms:.2f} | {query_ms / single:.2f} | {query_ms / encode_ms:.2f} | "
+                  f"{mean:.4f} ({least:.1f}) | {held_per_row(indexes[name][1]):,.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
