@@ -1,18 +1,23 @@
 """Products of several pictures against products of one, in the app's in-memory index: query time (p50 of each, query
 by query interleaved, with one photo's encoding timed in the same run), recall@10 of products against brute force
-(each product scored by its best picture), unfiltered and filtered, and memory per picture.
+(each product scored by its best picture) in float32 and over the vectors as the index holds them (float16 from
+200,000 rows), unfiltered and filtered, and memory per picture.
 
     python bench/pictures.py [--products 100000] [--pictures 4] [--queries 200]
 
 Catalog: bench/store.py's vectors (1,000 clusters of 512-d unit vectors, 50 brands, log-normal prices), each the
 product's main picture; its other pictures are other views of it, cosine about 0.8 to the main one. Each row holds
-the product's details as the store writes them (search/store/collection.py's `picture_rows`), so the memory is the
-app's. Queries: a shopper's photo of one picture of a product (any of them), cosine about 0.96 to it.
+the product's details as the store writes them (search/store/collection.py's `picture_rows`), loaded as a store's
+replica loads them, so the memory (the process's resident memory before and after an index is loaded, a picture's
+share) is the app's. Queries: a shopper's photo of one picture of a product (any of them), cosine about 0.96 to it.
 """
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,10 +29,10 @@ from catalog.product import Product
 from search.encoders.base import EncoderInfo
 from search.encoders.clip import ClipEncoder
 from search.ranking import Filters, to_where
-from search.store import memory
 from search.store.collapse import by_product
 from search.store.collection import picture_rows
 from search.store.exact import ExactIndex
+from search.store.replica import sharing_details
 from search.store.versions import row_id
 
 VIEW_NOISE = 0.75  # another view of a product: cosine about 0.8 to its main picture
@@ -62,7 +67,7 @@ def index_of(views: np.ndarray, brands: np.ndarray, prices: np.ndarray) -> Exact
             rows = picture_rows(product, [f"{n:032x}/space" for _ in range(pictures)])
             ids += [row_id(product.id, shot) for shot in range(pictures)]
             metadatas += [{**row, "revision": 1_764_512_345_678_901_234} for row in rows]
-        index.upsert(ids, views[start:start + 10_000].reshape(-1, DIM), metadatas)
+        index.upsert(ids, views[start:start + 10_000].reshape(-1, DIM), sharing_details(metadatas))
     index.prepare()
     return index
 
@@ -76,11 +81,14 @@ def truth(views: np.ndarray, query: np.ndarray, keep: np.ndarray | None) -> set[
 
 
 def measure(indexes: dict[str, tuple[np.ndarray, ExactIndex]], photos: dict[str, np.ndarray], where: dict | None,
-            keep: np.ndarray | None, encode) -> dict[str, tuple[float, float, float, float]]:
-    """Per index: p50 query ms, p50 encode ms, mean and least recall@10, the indexes' queries interleaved."""
+            keep: np.ndarray | None, encode) -> dict[str, tuple[float, float, float, float, float]]:
+    """Per index: p50 query ms, p50 encode ms, mean and least recall@10 against float32 brute force, and mean recall
+    against brute force over the vectors as the index holds them (float16 in a large one), queries interleaved."""
     times: dict[str, list[float]] = {name: [] for name in indexes}
     encodes: list[float] = []
     recalls: dict[str, list[float]] = {name: [] for name in indexes}
+    held_recalls: dict[str, list[float]] = {name: [] for name in indexes}
+    held = {name: views.astype(index.vectors.dtype).astype(np.float32) for name, (views, index) in indexes.items()}
     for n in range(len(next(iter(photos.values())))):
         began = time.perf_counter()
         encode()
@@ -90,16 +98,17 @@ def measure(indexes: dict[str, tuple[np.ndarray, ExactIndex]], photos: dict[str,
             began = time.perf_counter()
             found = index.search(query, K, where, by_product)
             times[name].append((time.perf_counter() - began) * 1000)
-            recalls[name].append(len({m["product"] for _, m, _ in found} & truth(views, query, keep)) / K)
+            products = {m["product"] for _, m, _ in found}
+            recalls[name].append(len(products & truth(views, query, keep)) / K)
+            held_recalls[name].append(len(products & truth(held[name], query, keep)) / K)
     return {name: (float(np.median(times[name])), float(np.median(encodes)), float(np.mean(recalls[name])),
-                   float(np.min(recalls[name]))) for name in indexes}
+                   float(np.min(recalls[name])), float(np.mean(held_recalls[name]))) for name in indexes}
 
 
-def held_per_row(index: ExactIndex, sample: int = 2000) -> float:
-    """Bytes a row takes in memory: its vector and first passes' share, and its id and details as Python holds them."""
-    rows = np.random.default_rng(3).integers(0, len(index), sample)
-    details = np.mean([memory.held_bytes(index.ids[r]) + memory.held_bytes(index.metadatas[r]) for r in rows])
-    return index.nbytes / len(index) + float(details)
+def resident() -> int:
+    """This process's resident memory, in bytes."""
+    gc.collect()
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def main() -> None:
@@ -111,12 +120,15 @@ def main() -> None:
     print(f"CPU: {cpu_flags()}; torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
     main_pictures, brands, prices = catalog(args.products)
     indexes: dict[str, tuple[np.ndarray, ExactIndex]] = {}
+    per_picture: dict[str, float] = {}
     for pictures in (1, args.pictures):
         views = pictures_of(main_pictures, pictures)
-        began = time.perf_counter()
-        indexes[f"{pictures} a product"] = (views, index_of(views, brands, prices))
-        print(f"{pictures} a product: {len(indexes[f'{pictures} a product'][1]):,} rows loaded and prepared in "
-              f"{time.perf_counter() - began:.0f} s", flush=True)
+        began, before = time.perf_counter(), resident()
+        index = index_of(views, brands, prices)
+        name = f"{pictures} a product"
+        indexes[name], per_picture[name] = (views, index), (resident() - before) / len(index)
+        print(f"{name}: {len(index):,} rows loaded and prepared in {time.perf_counter() - began:.0f} s, "
+              f"{per_picture[name]:,.0f} bytes a picture", flush=True)
     rng = np.random.default_rng(11)
     asked = rng.integers(0, args.products, args.queries)
     noise = (PHOTO_NOISE / np.sqrt(DIM)) * rng.normal(size=(args.queries, DIM))
@@ -130,14 +142,14 @@ def main() -> None:
     where = to_where(Filters(brands=(FILTER["brand"],), min_price=FILTER["min_price"], max_price=FILTER["max_price"]))
     print(f"\n{args.products:,} products, {args.queries} photos; ViT-B-32 in {encoder.info.precision} for one photo's "
           "encoding\n\n| pictures | filter | query p50, ms | x one picture's | query / encode | recall@10 of products "
-          "(least) | memory a picture, bytes |\n" + "| --- " * 7 + "|")
+          "(least) | recall@10, the index's own vectors | memory a picture, bytes |\n" + "| --- " * 8 + "|")
     for filter_name, (asked_where, asked_keep) in (("none", (None, None)), (f"brand + price ({keep.mean():.2%})",
                                                                             (where, keep))):
         measured = measure(indexes, photos, asked_where, asked_keep, encode)
         single = measured["1 a product"][0]
-        for name, (query_ms, encode_ms, mean, least) in measured.items():
+        for name, (query_ms, encode_ms, mean, least, own) in measured.items():
             print(f"| {name} | {filter_name} | {query_ms:.2f} | {query_ms / single:.2f} | {query_ms / encode_ms:.2f} | "
-                  f"{mean:.4f} ({least:.1f}) | {held_per_row(indexes[name][1]):,.0f} |", flush=True)
+                  f"{mean:.4f} ({least:.1f}) | {own:.4f} | {per_picture[name]:,.0f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -37,3 +37,4 @@ def first_of_each(found: Iterable[Found], collapse: Collapse, top_k: int) -> lis
 def key_of(product: Product, collapse: Collapse) -> str:
     """What `collapse` makes of a product found (a keyword hit, say) as of one of its rows."""
     return collapse({"product": product.id, "group": product.group})
+

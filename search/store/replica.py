@@ -72,7 +72,7 @@ class Replica:
         match change:
             case Rows():
                 if exact is not None:
-                    exact.upsert(change.ids, change.vectors, change.metadatas)
+                    exact.upsert(change.ids, change.vectors, sharing_details(change.metadatas))
                 if keywords is not None:
                     keywords.upsert(*_main_rows(change.ids, change.metadatas))
             case DetailsChanged():
@@ -136,7 +136,7 @@ class Replica:
         from search.store.exact import ExactIndex  # its scan brings torch: `stats` and `delete` never get here
         exact = ExactIndex(self.source.info.dim)
         for number, page in enumerate(self.source.pages(), start=1):
-            exact.upsert(page.ids, page.vectors, page.metadatas)
+            exact.upsert(page.ids, page.vectors, sharing_details(page.metadatas))
             self._revision = max(self._revision, page.latest_revision)
             if count > len(page):  # a large store's start says how far it got
                 log.info("in-memory index of %s: %s of %s pictures loaded", self.source.name,
@@ -188,6 +188,19 @@ class Replica:
     def vectors_of(self, ids: list[str]) -> dict[str, np.ndarray] | None:
         """The vectors of these ids from memory, or None when the exact index is not loaded."""
         return None if self._exact is None else self._exact.vectors_of(ids)
+
+
+def sharing_details(metadatas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with each of a product's rows after its first holding the first's values where they are equal (the
+    same string objects, not copies): the rows of a product hold its details whole, and the in-memory index then
+    keeps them once (bench/pictures.py: memory a picture)."""
+    first: dict[str, dict[str, Any]] = {}
+    shared = []
+    for metadata in metadatas:
+        main = first.setdefault(metadata.get("product", ""), metadata)
+        shared.append(metadata if main is metadata else
+                      {key: main[key] if main.get(key) == value else value for key, value in metadata.items()})
+    return shared
 
 
 def _main_rows(ids: list[str], metadatas: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
