@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
                                                                   "duplicates (default 0.985)")
     index.add_argument("--nice", type=int, help="lower the run's CPU priority by this much, 0 to 19, so that an app "
                                                 "serving on this machine answers its shoppers first (default 10)")
+    index.add_argument("--max-pictures", type=int, help="a product's pictures indexed, 1 to 250; those beyond are "
+                                                        "reported (default 10)")
     query = commands.add_parser("query", help="search by photo, text or both")
     query.add_argument("--image", help="path or http(s) address of the query photo")
     query.add_argument("--text", help="query text")
@@ -58,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--brand", action="append", default=[])
     query.add_argument("--category", action="append", default=[])
     query.add_argument("--colour", "--color", action="append", default=[], dest="colour")
+    query.add_argument("--variants", choices=["together", "apart"], help="a group of variants as one result, by its "
+                                                                         "best variant (default), or each apart")
     query.add_argument("--min-price", type=float)
     query.add_argument("--max-price", type=float)
     query.add_argument("--in-stock", action="store_true")
@@ -235,7 +239,8 @@ def _query(service: SearchService, settings: Settings, args: argparse.Namespace)
         print(f"note: {KEYWORDS_ONLY[response.keywords_only]}", file=sys.stderr)
     rows = [{"id": h.product.id, "title": h.product.title or None, "brand": h.product.brand or None,
              "category": h.product.category or None, "price": h.product.price, "currency": h.product.currency or None,
-             "score": round(h.score, 6), "matched_words": list(h.matched)} for h in response.hits]
+             "score": round(h.score, 6), "matched_words": list(h.matched), "picture": h.picture,
+             "pictures": list(h.product.pictures), "variant_of": h.product.group or None} for h in response.hits]
     if args.json:  # a field the product has no value for is null, never an invented "" or 0
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:

@@ -243,3 +243,22 @@ def test_a_backup_reads_again_whole_a_product_written_between_two_of_its_pages(s
     rows = _whole_rows(store.chroma, type(page)(page.ids, page.vectors, torn))
     assert sorted(rows.ids) == sorted(page.ids) and rows.metadatas[-2:] == list(
         store.chroma.metadata_of([row_id("mug", 0), row_id("mug", 1)]).values())
+
+
+def test_the_cli_indexes_pictures_up_to_its_limit_and_shows_variants_together_or_apart(shop):
+    folder, _, _, feed = shop
+    store = str(folder / "cli-store")
+    indexed = cli_here("search", "index", str(feed), "--store", store, "--model", "test-tiny", "--max-pictures", "1")
+    assert indexed.returncode == 0 and "indexed without a picture: feed.csv" not in indexed.stdout
+    assert "line 2 (id mug): has 2 pictures: the first 1 are indexed" in indexed.stdout
+    stats = cli_here("search", "stats", "--store", store, "--model", "test-tiny")
+    assert re.search(r"products:\s+7\b", stats.stdout) and re.search(r"pictures:\s+7\b", stats.stdout)
+    photo = str(_like(folder, "shirt-white"))
+    found = {}
+    for variants in ("together", "apart"):
+        said = cli_here("search", "query", "--image", photo, "--store", store, "--model", "test-tiny", "--json",
+                        "--variants", variants)
+        found[variants] = json.loads(said.stdout)
+    assert [row["id"] for row in found["together"]].count("shirt-w") == 1 and len(found["together"]) == 5
+    assert found["together"][0]["variant_of"] == "shirt" and found["together"][0]["picture"].endswith("white.png")
+    assert {"shirt-r", "shirt-b", "shirt-w"} <= {row["id"] for row in found["apart"]} and len(found["apart"]) == 7

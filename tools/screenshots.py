@@ -1,6 +1,7 @@
-"""The README's shopper, Chinese and Tuning screenshots, taken with the `demo-world` model (whose results mean
-something without downloaded weights): `python app.py --model demo-world` on a fresh store, in Chromium; and
-those of the offline encoder (a keyword query, every product in a photo on a wide screen and on a phone).
+"""The README's shopper (a photo, and a photo of a product's back), Chinese and Tuning screenshots, taken with the
+`demo-world` model (whose results mean something without downloaded weights): `python app.py --model demo-world` on
+a fresh store, in Chromium; and those of the offline encoder (a keyword query, every product in a photo on a wide
+screen and on a phone).
 
     python tools/screenshots.py [--out docs]
 
@@ -16,12 +17,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
-from catalog.demo import Style, draw_product
+from catalog.demo import Style, demo_products, draw_product, has_second_view
 from catalog.scenes import compose_scene
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,8 +50,11 @@ def serve(home: Path, model: str) -> tuple[str, subprocess.Popen]:
 
 
 def photos(home: Path) -> dict[str, Path]:
+    back_of = next(style for product, style in demo_products() if has_second_view(product)
+                   and product.category == "Backpacks")  # a backpack the catalog shows from behind too
     drawn = {"mug": draw_product("Mugs", Style("Red", "Mustard", "Striped", (236, 232, 226), 0.4)),
-             "backpack": draw_product("Backpacks", Style("Navy", "Orange", "Solid", (228, 234, 238), -0.3))}
+             "backpack": draw_product("Backpacks", Style("Navy", "Orange", "Solid", (228, 234, 238), -0.3)),
+             "backpack-back": draw_product("Backpacks", replace(back_of, background=(226, 230, 236)), second_view=True)}
     paths = {}
     for name, picture in drawn.items():
         paths[name] = home / f"{name}.jpg"
@@ -81,6 +86,13 @@ def take(url: str, pictures: dict[str, Path], out: Path) -> None:
         expect(page.locator("#tuning-status")).to_contain_text("products", timeout=60_000)
         page.wait_for_timeout(4000)  # the threshold curve is drawn after the page opens
         page.screenshot(path=str(out / "tuning.png"), full_page=True)
+        page.goto(url)  # last: opening a product makes it a recent view, which the pages above would show
+        page.locator("#photo-file").set_input_files(str(pictures["backpack-back"]))  # a photo of its back
+        expect(page.locator("#results .caption").first).to_be_visible(timeout=60_000)
+        page.locator("#results .card").first.click()
+        expect(page.locator("#details-pictures img").nth(1)).to_be_visible(timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(out / "second-picture.png"), full_page=True)
         browser.close()
 
 
@@ -131,8 +143,8 @@ def main() -> None:
             finally:
                 app.terminate()
                 app.wait(timeout=30)
-    print(f"shopper.png, shopper-zh.png, tuning.png, offline-keywords.png, items.png and phone-items.png written to "
-          f"{args.out}")
+    print(f"shopper.png, second-picture.png, shopper-zh.png, tuning.png, offline-keywords.png, items.png and "
+          f"phone-items.png written to {args.out}")
 
 
 if __name__ == "__main__":
