@@ -63,8 +63,8 @@ def test_query_filters_and_json_fields(tiny_store, demo_feed):
                     "--in-stock", "--top-k", "50", "--min-score", "0")
     rows = json.loads(result.stdout)
     assert rows and all(r["brand"] in {"Sora", "Lumen"} and r["price"] <= 60 for r in rows)
-    assert set(rows[0]) == {"id", "title", "brand", "category", "price", "currency", "score", "matched_words", "picture",
-                            "pictures", "variant_of"}
+    assert set(rows[0]) == {"id", "title", "brand", "category", "price", "currency", "score", "matched_words",
+                            "picture", "pictures", "variant_of"}
     text = cli_here("search", "query", "--store", str(tiny_store), "--model", "test-tiny", "--json", "--text",
                     "striped mug", "--image", photo, "--text-weight", "0.3", "--top-k", "2")
     assert text.returncode == 0 and len(json.loads(text.stdout)) <= 2
