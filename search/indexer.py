@@ -333,10 +333,11 @@ class _Run:
 
 
 def rows_of(products: Iterable[Product]) -> Iterator[FeedRow]:
-    """Stored products as feed rows again, to index them with another model: a picture from an address by its
+    """Stored products as feed rows again, to index them with another model: each picture from an address by its
     address (the image cache has it), a local one by its stored file."""
     for line, product in enumerate(products, start=1):
-        yield FeedRow(line, product if is_url(product.image) else replace(product, image=product.picture))
+        images = [image if is_url(image) else picture for image, picture in zip(product.images, product.pictures)]
+        yield FeedRow(line, replace(product, image=images[0], extra_images=tuple(images[1:])))
 
 
 def estimate_rows(feed: Path | str) -> int:

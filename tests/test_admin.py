@@ -115,6 +115,7 @@ def test_a_new_model_is_compared_then_serves_only_when_confirmed_and_rolls_back_
     assert switch.confirm("open sesame", "中文").startswith("现在由 **offline")
     new = admin.storefront.service()
     assert new is not old and new.encoder.info.kind == "offline" and new.store.count() == 240
+    assert new.store.pictures_count() == old.store.pictures_count() == 264  # every picture, read from its file
     assert new.store.name != old.store.name and old.store.count() == 240  # the old collection is kept
     photo = admin.storefront.settings.store.demo_dir / "images" / "demo-0105.png"
     assert new.search(Query(image=photo), ranking=Ranking(top_k=1)).hits[0].product.id == "demo-0105"
