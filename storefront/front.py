@@ -159,7 +159,8 @@ class Storefront:
 
     def image_folders(self) -> list[str]:
         """Folders holding the catalog's pictures: the only files the page may serve."""
-        folders = {str(Path(p.shown_picture).resolve().parent) for p in self.service().store.products()}
+        folders = {str(Path(picture).resolve().parent) for product in self.service().store.products()
+                   for picture in product.pictures}
         store = self.settings.store
         return sorted(folders | {str(Path(store.demo_dir).resolve()), str(store.image_cache.resolve())})
 
