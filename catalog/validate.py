@@ -15,6 +15,7 @@ from catalog.records import FirstLines
 @dataclass
 class FeedReport:
     valid: int = 0
+    pictures: int = 0  # over the valid products
     row_errors: list[str] = field(default_factory=list)
     missing_images: list[str] = field(default_factory=list)
     duplicate_ids: list[str] = field(default_factory=list)
@@ -30,7 +31,8 @@ class FeedReport:
         return len(self.row_errors) + len(self.missing_images) + len(self.duplicate_ids)
 
     def lines(self) -> list[str]:
-        out = [f"valid products: {self.valid}", f"rows with errors: {len(self.row_errors)}",
+        out = [f"valid products: {self.valid}, with {self.pictures} pictures",
+               f"rows with errors: {len(self.row_errors)}",
                f"missing or unusable image paths: {len(self.missing_images)}",
                f"duplicate ids: {len(self.duplicate_ids)}",
                f"image URLs (downloaded when indexing): {self.image_urls}",
@@ -64,7 +66,9 @@ def validate(items: Iterable[FeedItem], images_root: Path) -> FeedReport:
                               (report.brands, product.brand)):
             if value:
                 counts[value] += 1
-        _check_image(report, item.line, product.id, product.image, images_root)
+        for image in product.images:  # every picture, as the indexer reads them all
+            _check_image(report, item.line, product.id, image, images_root)
+        report.pictures += len(product.images)
     return report
 
 

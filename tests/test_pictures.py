@@ -152,6 +152,9 @@ def test_pictures_beyond_the_limit_or_unreadable_are_reported_and_the_rest_index
     feed.write_text("id,title,image,images\n"
                     "a,Vase,images/p0.png,images/missing.png|images/p1.png|images/p2.png|images/p3.png\n"
                     "b,Bowl,images/gone.png,images/missing.png\n")
+    checked = cli_here("catalog", "validate", str(feed))  # each picture checked, before any store
+    assert "valid products: 2, with 7 pictures" in checked.stdout and "images/missing.png not found" in checked.stdout
+    assert "images/gone.png not found" in checked.stdout
     store = ProductStore(tmp_path / "store", tiny_encoder.info, for_indexing=True)
     summary = Indexer(tiny_encoder, store, max_pictures=3).index_feed(feed)
     said = [str(row) for row in summary.left_out]
