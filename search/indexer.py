@@ -33,6 +33,7 @@ from search.encoders.base import Encoder
 from search.fetch import ImageFetcher
 from search.images import ImageError, load_image
 from search.store.collection import Encoded, ProductStore, StoredItem
+from search.store.versions import row_id
 
 Progress = Callable[[int], None]  # rows read so far
 WRITE_EVERY = 4  # encoded batches per store write
@@ -269,9 +270,9 @@ class Indexer:
 
     def _held_vectors(self, ids: list[str], stored: dict[str, StoredItem]) -> dict[str, np.ndarray]:
         """The vectors the store holds of these products' pictures, by the pictures' fingerprints."""
-        held = self.store.picture_vectors([i for i in ids if i in stored])
-        return {fingerprint: vector for product_id, vectors in held.items()
-                for fingerprint, vector in zip(stored[product_id].fingerprints, vectors)}
+        rows = {row_id(i, shot): fingerprint for i in ids if i in stored
+                for shot, fingerprint in enumerate(stored[i].fingerprints)}
+        return {rows[row]: vector for row, vector in self.store.persisted_vectors(list(rows)).items()}
 
     def _prepare(self, picture: _Picture) -> Any:
         """The picture decoded and made ready for the model, or the problem that says why it cannot be."""

@@ -165,11 +165,15 @@ class ProductStore:
         return self.vectors([product_id]).get(product_id)
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """The vectors of these products' main pictures (of the row ids given)."""
+        """The vectors of these rows (a product's id names its main picture's row), from memory once it is loaded."""
         if not ids:
             return {}
         held = self.replica.vectors_of(list(ids))
         return held if held is not None else self.chroma.vectors_of(ids)
+
+    def persisted_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The vectors of these rows as Chroma holds them (an indexing run's, whatever the copies in memory hold)."""
+        return self.chroma.vectors_of(ids)
 
     def picture_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Each of these products' vectors, a row a picture in the product's order (missing ids left out)."""
@@ -221,8 +225,8 @@ class ProductStore:
         out, each product's best row kept."""
         wanted, rows = top_k * ROWS_PER_RESULT, self.pictures_count()
         while True:
-            found = [first_of_each(hits, collapse, top_k) for hits in self.chroma.query(queries, min(wanted, rows),
-                                                                                          where)]
+            nearest = self.chroma.query(queries, min(wanted, rows), where)
+            found = [first_of_each(hits, collapse, top_k) for hits in nearest]
             if wanted >= rows or all(len(hits) >= top_k for hits in found):
                 return found
             wanted *= ROWS_PER_RESULT
