@@ -18,6 +18,7 @@ class Hit:
     score: float
     matched: tuple[str, ...] = ()  # the query's words the product holds, when keywords took part
     shot: int = 0  # which of the product's pictures matched best (0: its main one)
+    others: tuple[Product, ...] = ()  # the other variants of its group, when it stands for them all
 
     @property
     def picture(self) -> str:

@@ -224,8 +224,17 @@ class SearchService:
             if keywords and keywords.share > 0:
                 hits = self._fused(vector, hits, keywords, pool, where, FUSIONS[fusion])
             candidates = self._once_each(h for h in hits if h.product.id not in exclude)
-            hits = rerank(above_threshold(candidates, ranking.min_score), rerank_weight)
-        return SearchResponse(hits[:top_k], timings, nearest=max((h.score for h in candidates), default=None))
+            hits = rerank(above_threshold(candidates, ranking.min_score), rerank_weight)[:top_k]
+        return SearchResponse(self._with_other_variants(hits), timings,
+                              nearest=max((h.score for h in candidates), default=None))
+
+    def _with_other_variants(self, hits: list[Hit]) -> list[Hit]:
+        """Each hit that stands for its group of variants, with the group's other variants (the card names them)."""
+        if self.collapse is not by_group:
+            return hits
+        groups = self.store.variants(hit.product.group for hit in hits if hit.product.group)
+        return [replace(hit, others=tuple(p for p in groups.get(hit.product.group, ()) if p.id != hit.product.id))
+                if hit.product.group else hit for hit in hits]
 
     def _once_each(self, hits: Iterable[Hit]) -> list[Hit]:
         """The hits with each product, or group of variants, once: its first (best) hit."""

@@ -67,13 +67,16 @@ def cards(response: SearchResponse, guesses: list[Guess], lang: str) -> list[Car
 
 
 def card(hit: Hit, guesses: list[Guess], lang: str, with_score: bool = True) -> Card:
-    """A hit as its card: why it matched is its score, what it shares with what the photo was read as, and the
-    query's words it holds."""
+    """A hit as its card: why it matched is its score, what it shares with what the photo was read as, the query's
+    words it holds, and the other variants it stands for."""
     product = hit.product
     why = [say(lang, "why", score=percent(hit.score))] if with_score else []
     why += shared_with_query(product, guesses, lang)
     if hit.matched:
         why.append(say(lang, "words", words=", ".join(hit.matched)))
+    if hit.others:  # the variants this result stands for besides itself, by colour where they have one
+        names = dict.fromkeys(other.localized("colour", lang) or display_title(other, lang) for other in hit.others)
+        why.append(say(lang, "variants", names=", ".join(names)))
     return Card(id=product.id, title=display_title(product, lang), brand=product.brand, category=product.category,
                 colour=product.colour, price=product.price, currency=product.currency,
                 price_label=product.price_label(), in_stock=product.in_stock, score=round(float(hit.score), 4),

@@ -99,6 +99,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Brand": "Brand", "Category": "Category", "Price": "Price", "Stock": "Stock", "Id": "Id",
         "Colour": "Colour", "Color": "Colour", "Pattern": "Pattern", "Material": "Material", "Gender": "Gender",
         "words": "words: {words}",
+        "variants": "also in {names}",
         "keywords_offline": "Text is searched by its words (title, brand, category, colour): this model reads no "
                             "text.",
         "keywords_script": "Searched by its words alone: this model cannot read that language; the "
@@ -145,6 +146,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Brand": "品牌", "Category": "类别", "Price": "价格", "Stock": "库存", "Id": "编号",
         "Colour": "颜色", "Color": "颜色", "Pattern": "图案", "Material": "材质", "Gender": "性别",
         "words": "关键词：{words}",
+        "variants": "还有 {names}",
         "keywords_offline": "文字按关键词搜索（标题、品牌、类别、颜色）：当前模型不能理解文字。",
         "keywords_script": "仅按关键词搜索：当前模型读不懂这种语言，`multilingual` 预设可以。",
         "no_words": "没有商品的标题、品牌、类别或颜色包含这些词。",

@@ -20,6 +20,7 @@ from search.ranking import Filters, Ranking
 from search.service import Query, SearchService
 from search.store.collection import ProductStore, row_id
 from search.store.maintenance import check
+from storefront.results import card
 
 HEADER = "id,title,brand,category,price,currency,colour,group,image,images\n"
 # Each picture a colour with a stripe of another across it, distinct enough for the tiny CLIP to tell apart
@@ -100,6 +101,9 @@ def test_a_group_shows_its_best_variant_and_a_colour_filter_the_variant_of_that_
     photo = Query(image=_like(folder, "shirt-blue"))
     [shirt] = [hit for hit in service.search(photo).hits if hit.product.group == "shirt"]
     assert (shirt.product.id, shirt.product.colour, shirt.product.price) == ("shirt-b", "Blue", 22.0)
+    assert sorted(other.id for other in shirt.others) == ["shirt-r", "shirt-w"]  # the card names the others
+    assert "also in Red, White" in card(shirt, [], "en").why and "还有 Red, White" in card(shirt, [], "zh-CN").why
+    assert not SearchService(encoder.inner, store, variants_apart=True).search(photo).hits[0].others
     [red] = service.search(photo, Filters(colours=("Red",), categories=("Shirts",))).hits
     assert red.product.id == "shirt-r" and red.picture.endswith("shirt-red.png")
 

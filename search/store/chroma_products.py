@@ -288,6 +288,10 @@ class ChromaProducts:
         got: Any = self._collection.get(ids=list(dict.fromkeys(ids)), include=["metadatas"])  # Chroma refuses repeats
         return dict(zip(got["ids"], got["metadatas"]))
 
+    def metadata_where(self, where: dict[str, Any]) -> list[dict[str, Any]]:
+        """The metadata of the rows that pass `where`."""
+        return list(self._collection.get(where=where, include=["metadatas"])["metadatas"])
+
     def vectors_of(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not ids:
             return {}

@@ -171,6 +171,19 @@ class ProductStore:
         held = self.replica.vectors_of(list(ids))
         return held if held is not None else self.chroma.vectors_of(ids)
 
+    def variants(self, groups: Iterable[str]) -> dict[str, list[Product]]:
+        """The products of each of these groups of variants."""
+        where = {"group": {"$in": sorted(set(groups))}}
+        if not where["group"]["$in"]:
+            return {}
+        exact = self.replica.exact()
+        rows = exact.metadata_where(where) if exact is not None else self.chroma.metadata_where(where)
+        found: dict[str, list[Product]] = {}
+        for metadata in rows:
+            if metadata["shot"] == 0:
+                found.setdefault(metadata["group"], []).append(_to_product(metadata))
+        return found
+
     def persisted_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The vectors of these rows as Chroma holds them (an indexing run's, whatever the copies in memory hold)."""
         return self.chroma.vectors_of(ids)

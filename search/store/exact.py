@@ -125,6 +125,11 @@ class ExactIndex:
         with self._lock:
             return {i: self.metadatas[self._rows[i]] for i in ids if i in self._rows}
 
+    def metadata_where(self, where: dict) -> list[dict[str, Any]]:
+        """The metadata of the rows that pass `where`."""
+        with self._lock:
+            return [self.metadatas[row] for row in np.flatnonzero(where_mask(where, self.columns()))]
+
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
         with self._lock:
             changed = [(self._rows[product_id], metadata) for product_id, metadata in zip(ids, metadatas)
