@@ -79,7 +79,8 @@ def agent_tools(doorway: Doorway) -> list[Callable]:
         Returns:
             A JSON array, the best matches first, each with id, title, brand, category, colour, price (a number or null),
             currency (ISO 4217), in_stock, score (cosine similarity, at most 1.0, higher is closer), picture (an
-            address of its picture), product_page (the merchant's page, or "") and matched_words.
+            address of its picture that matched best), pictures (all of them), product_page (the merchant's page, or
+            ""), matched_words and other_variants (ids of the other colours or sizes this result stands for).
         """
         asked = {"photo": image_address, "ranking": {"top_k": top_k},
                  "filters": _filters(brands, categories, colours, min_price, max_price, in_stock_only)}
@@ -104,7 +105,8 @@ def agent_tools(doorway: Doorway) -> list[Callable]:
 
         Returns:
             A JSON array, the best matches first, each with id, title, brand, category, colour, price, currency, in_stock, score
-            (higher is closer), picture, product_page and matched_words (the query's words the product holds).
+            (higher is closer), picture, pictures, product_page, matched_words (the query's words the product holds)
+            and other_variants.
         """
         asked = {"text": query, "ranking": {"top_k": top_k},
                  "filters": _filters(brands, categories, colours, min_price, max_price, in_stock_only)}

@@ -32,6 +32,7 @@ class FoundProduct:
     product_page: str  # the merchant's page of the product, "" when the feed gives none
     matched_words: list[str]
     pictures: list[str]  # the addresses of all its pictures, the main one first
+    other_variants: list[str]  # the ids of the other variants of its group, which this result stands for
 
 
 def found(card: Card, picture_address: PictureAddress) -> dict[str, Any]:
@@ -39,7 +40,7 @@ def found(card: Card, picture_address: PictureAddress) -> dict[str, Any]:
         id=card.id, title=card.title, brand=card.brand, category=card.category, colour=card.colour, price=card.price,
         currency=card.currency, in_stock=card.in_stock, score=card.score, picture=picture_address(card.picture),
         product_page=card.product_page, matched_words=list(card.matched_words),
-        pictures=[picture_address(picture) for picture in card.pictures]))
+        pictures=[picture_address(picture) for picture in card.pictures], other_variants=list(card.other_variants)))
 
 
 def found_products(result: ShopResult, picture_address: PictureAddress) -> list[dict[str, Any]]:

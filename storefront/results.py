@@ -31,6 +31,7 @@ class Card:
     product_page: str  # the merchant's page, "" where the feed gives none
     stock_label: str = ""  # "out of stock", in the shopper's language; "" when in stock
     pictures: tuple[str, ...] = ()  # every picture's file, the main one first
+    other_variants: tuple[str, ...] = ()  # the ids of the other variants of the group it stands for
 
     @property
     def facts(self) -> str:
@@ -81,6 +82,7 @@ def card(hit: Hit, guesses: list[Guess], lang: str, with_score: bool = True) -> 
                 colour=product.colour, price=product.price, currency=product.currency,
                 price_label=product.price_label(), in_stock=product.in_stock, score=round(float(hit.score), 4),
                 why=tuple(why), matched_words=tuple(hit.matched), picture=hit.picture, pictures=product.pictures,
+                other_variants=tuple(other.id for other in hit.others),
                 product_page=product.url, stock_label="" if product.in_stock else say(lang, "out_of_stock"))
 
 

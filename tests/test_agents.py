@@ -96,7 +96,7 @@ def test_every_tool_answers_with_structured_products(mcp_app, demo_feed):
     first = answers["text"][0]
     assert (first["brand"], first["category"]) == ("Kestrel", "Backpacks") and first["matched_words"]
     assert set(first) == {"id", "title", "brand", "category", "colour", "price", "currency", "in_stock", "score",
-                          "picture", "product_page", "matched_words", "pictures"}
+                          "picture", "product_page", "matched_words", "pictures", "other_variants"}
     assert answers["photo"][0]["id"] == "demo-0105" and answers["photo"][0]["score"] > 0.99
     assert answers["photo"][0]["picture"].startswith(mcp_app + "/gradio_api/file=")
     assert answers["address"][0]["id"] == "demo-0105"

@@ -103,6 +103,7 @@ def test_a_group_shows_its_best_variant_and_a_colour_filter_the_variant_of_that_
     assert (shirt.product.id, shirt.product.colour, shirt.product.price) == ("shirt-b", "Blue", 22.0)
     assert sorted(other.id for other in shirt.others) == ["shirt-r", "shirt-w"]  # the card names the others
     assert "also in Red, White" in card(shirt, [], "en").why and "还有 Red, White" in card(shirt, [], "zh-CN").why
+    assert card(shirt, [], "en").other_variants == ("shirt-r", "shirt-w")  # for the API's and the agents' answers
     assert not SearchService(encoder.inner, store, variants_apart=True).search(photo).hits[0].others
     [red] = service.search(photo, Filters(colours=("Red",), categories=("Shirts",))).hits
     assert red.product.id == "shirt-r" and red.picture.endswith("shirt-red.png")
