@@ -158,7 +158,7 @@ class ProductStore:
         main = self.chroma.metadata_of(ids)
         others = self.chroma.metadata_of([row_id(i, shot) for i, m in main.items()
                                           for shot in range(1, len(json.loads(m["fingerprints"])))])
-        return {i: StoredItem(_to_product(m), _whole(i, m, others)) for i, m in main.items()}
+        return {i: StoredItem(_to_product(m), _fingerprints_if_whole(i, m, others)) for i, m in main.items()}
 
     def vector(self, product_id: str) -> np.ndarray | None:
         """The vector of the product's main picture."""
@@ -280,13 +280,13 @@ class ProductStore:
         return self.chroma.other_spaces()
 
 
-def _whole(product_id: str, main: dict[str, Any], others: dict[str, dict[str, Any]]) -> tuple[str, ...]:
-    """The product's fingerprints when the store holds a row of its version for each of its pictures, else ()."""
+def _fingerprints_if_whole(product_id: str, main: dict[str, Any], others: dict[str, dict[str, Any]]
+                           ) -> tuple[str, ...]:
+    """The product's fingerprints when the store holds it whole (`versions.is_whole`), else ()."""
     fingerprints = tuple(json.loads(main["fingerprints"]))
-    rows = [others.get(row_id(product_id, shot), {}) for shot in range(1, len(fingerprints))]
-    whole = all(row.get("fingerprints") == main["fingerprints"] and row.get("fingerprint") == fingerprint
-                for row, fingerprint in zip(rows, fingerprints[1:]))
-    return fingerprints if whole else ()
+    rows = [main, *(others[row] for row in (row_id(product_id, shot) for shot in range(1, len(fingerprints)))
+                    if row in others)]
+    return fingerprints if versions.is_whole(rows) else ()
 
 
 def _whole_products(encoded: Sequence[Encoded], max_rows: int) -> Iterator[list[Encoded]]:

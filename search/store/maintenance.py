@@ -100,7 +100,7 @@ def check(store: ProductStore) -> CheckReport:
 def _check_whole(pictures: dict[str, list[dict[str, Any]]], report: CheckReport) -> None:
     """Each product has a row for each of its pictures, all of one version, and no other: a product is written
     whole."""
-    broken = [product for product, rows in pictures.items() if not _whole(rows)]
+    broken = [product for product, rows in pictures.items() if not versions.is_whole(rows)]
     if broken:
         report.problems.append(f"{len(broken)} products whose pictures' rows do not match their list of pictures "
                                f"(first {broken[0]}): index the feed again to write them whole")
@@ -185,7 +185,7 @@ def _whole_rows(store: ChromaProducts, rows: Rows) -> Rows:
     for metadata in rows.metadatas:
         if "product" in metadata:  # a store of layout 4 or later (an upgrade's backup may be of an earlier one)
             by_product.setdefault(metadata["product"], []).append(metadata)
-    torn = {product for product, held in by_product.items() if not _whole(held)}
+    torn = {product for product, held in by_product.items() if not versions.is_whole(held)}
     if not torn:
         return rows
     kept = [n for n, metadata in enumerate(rows.metadatas) if metadata.get("product") not in torn]
@@ -194,13 +194,6 @@ def _whole_rows(store: ChromaProducts, rows: Rows) -> Rows:
                            for shot in range(len(json.loads(metadata["fingerprints"])))])
     return Rows([rows.ids[n] for n in kept] + again.ids, np.concatenate([rows.vectors[kept], again.vectors]),
                 [rows.metadatas[n] for n in kept] + again.metadatas)
-
-
-def _whole(rows: list[dict[str, Any]]) -> bool:
-    """Whether these rows are each of a product's pictures once, all of one version of it."""
-    fingerprints = {row["fingerprints"] for row in rows}
-    return len(fingerprints) == 1 and sorted(row["shot"] for row in rows) == list(
-        range(len(json.loads(rows[0]["fingerprints"]))))
 
 
 def read_backup(source: Path) -> tuple[dict[str, Any], np.ndarray, list[dict[str, Any]]]:

@@ -42,6 +42,17 @@ def row_id(product_id: str, shot: int) -> str:
     return product_id if shot == 0 else f"{product_id}\x1f{shot}"
 
 
+def is_whole(rows: list[Metadata]) -> bool:
+    """Whether these rows are each of a product's pictures once, all of one version of it, as one write leaves them:
+    a row for each fingerprint the product lists, each with its own."""
+    listed = rows[0]["fingerprints"] if rows else "[]"
+    fingerprints = json.loads(listed)
+    by_shot = {row["shot"]: row for row in rows}
+    return bool(rows) and len(rows) == len(by_shot) == len(fingerprints) and all(
+        by_shot.get(shot, {}).get("fingerprint") == fingerprint and by_shot[shot]["fingerprints"] == listed
+        for shot, fingerprint in enumerate(fingerprints))
+
+
 def _colour_of_its_own(row_id: str, metadata: Metadata) -> Metadata:
     attributes = json.loads(metadata.get("attributes") or "{}")
     return {**metadata, "colour": Product(id="-", image="-", attributes=attributes).colour}
