@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -18,7 +18,7 @@ from search.images import Photo, load_image
 from search.items import Box, best_regions, propose_regions
 from search.query_cache import EmbeddingCache, image_key, text_key
 from search.ranking import Filters, Hit, Ranking, above_threshold, blend, rerank, share, to_where
-from search.store.collapse import Collapse, by_group, by_product, key_of
+from search.store.collapse import Collapse, by_group, by_product, first_of_each, key_of
 from search.store.collection import ProductStore
 from search.words import has_cjk
 
@@ -223,7 +223,8 @@ class SearchService:
             hits = [] if vector is None else self.store.query_views(np.atleast_2d(vector), pool, where, self.collapse)
             if keywords and keywords.share > 0:
                 hits = self._fused(vector, hits, keywords, pool, where, FUSIONS[fusion])
-            candidates = self._once_each(h for h in hits if h.product.id not in exclude)
+            candidates = first_of_each((h for h in hits if h.product.id not in exclude),
+                                       lambda hit: key_of(hit.product, self.collapse))
             hits = rerank(above_threshold(candidates, ranking.min_score), rerank_weight)[:top_k]
         return SearchResponse(self._with_other_variants(hits), timings,
                               nearest=max((h.score for h in candidates), default=None))
@@ -235,13 +236,6 @@ class SearchService:
         groups = self.store.variants(hit.product.group for hit in hits if hit.product.group)
         return [replace(hit, others=tuple(p for p in groups.get(hit.product.group, ()) if p.id != hit.product.id))
                 if hit.product.group else hit for hit in hits]
-
-    def _once_each(self, hits: Iterable[Hit]) -> list[Hit]:
-        """The hits with each product, or group of variants, once: its first (best) hit."""
-        kept: dict[str, Hit] = {}
-        for hit in hits:
-            kept.setdefault(key_of(hit.product, self.collapse), hit)
-        return list(kept.values())
 
     def _fused(self, vector: np.ndarray | None, vector_hits: list[Hit], keywords: Keywords, pool: int,
                where: dict | None, fusion) -> list[Hit]:

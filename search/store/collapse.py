@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from catalog.product import Product
 
+T = TypeVar("T")
 Found = tuple[str, dict[str, Any], float]  # a row's id, metadata and cosine score
 Collapse = Callable[[dict[str, Any]], str]  # a row's metadata to what an answer shows once
 
@@ -20,18 +21,19 @@ def by_group(metadata: dict[str, Any]) -> str:
     return metadata.get("group") or metadata["product"]
 
 
-def first_of_each(found: Iterable[Found], collapse: Collapse, top_k: int) -> list[Found]:
-    """The best row of each key `collapse` gives, best first (as `found` is), at most `top_k`."""
-    seen: set[str] = set()
-    kept = []
-    for hit in found:
-        key = collapse(hit[1])
-        if key not in seen:
-            seen.add(key)
-            kept.append(hit)
-            if len(kept) == top_k:
-                break
-    return kept
+def first_of_each(found: Iterable[T], key: Callable[[T], str], top_k: int | None = None) -> list[T]:
+    """The first of each key in `found` (its best, when `found` is best first), at most `top_k`."""
+    kept: dict[str, T] = {}
+    for item in found:
+        kept.setdefault(key(item), item)
+        if len(kept) == top_k:
+            break
+    return list(kept.values())
+
+
+def rows_by(collapse: Collapse) -> Callable[[Found], str]:
+    """A found row's key, as `collapse` makes it of its metadata."""
+    return lambda found: collapse(found[1])
 
 
 def key_of(product: Product, collapse: Collapse) -> str:

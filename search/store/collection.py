@@ -24,7 +24,7 @@ from search.store.chroma_products import (  # noqa: F401 (imported from here)
     connect,
     describe_space,
 )
-from search.store.collapse import Collapse, by_product, first_of_each, key_of
+from search.store.collapse import Collapse, by_product, first_of_each, key_of, rows_by
 from search.store.errors import (  # noqa: F401 (imported from here)
     StorageError,
     StoreBusyError,
@@ -239,7 +239,7 @@ class ProductStore:
         wanted, rows = top_k * ROWS_PER_RESULT, self.pictures_count()
         while True:
             nearest = self.chroma.query(queries, min(wanted, rows), where)
-            found = [first_of_each(hits, collapse, top_k) for hits in nearest]
+            found = [first_of_each(hits, rows_by(collapse), top_k) for hits in nearest]
             if wanted >= rows or all(len(hits) >= top_k for hits in found):
                 return found
             wanted *= ROWS_PER_RESULT

@@ -17,7 +17,7 @@ import torch
 
 from search.encoders.base import unit_rows
 from search.store import cells, coarse
-from search.store.collapse import Collapse, Found, first_of_each
+from search.store.collapse import Collapse, Found, first_of_each, rows_by
 from search.store.columns import FILTER_FIELDS, Column, where_mask
 
 QUERY_CHUNK = 64  # vectors scored together: 64 x 100,000 scores is 25 MB
@@ -210,7 +210,7 @@ class ExactIndex:
 
     def _found(self, top: tuple[np.ndarray, np.ndarray], collapse: Collapse | None, top_k: int) -> list[Found]:
         hits = ((self.ids[row], self.metadatas[row], float(score)) for row, score in zip(*top))
-        return list(hits) if collapse is None else first_of_each(hits, collapse, top_k)
+        return list(hits) if collapse is None else first_of_each(hits, rows_by(collapse), top_k)
 
     def _exact_top(self, queries: np.ndarray, k: int, rows: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
         """(rows, scores) of the k best rows for each query, best first, scoring every candidate in float32."""
