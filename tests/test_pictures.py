@@ -270,3 +270,15 @@ def test_the_cli_indexes_pictures_up_to_its_limit_and_shows_variants_together_or
     assert [row["id"] for row in found["together"]].count("shirt-w") == 1 and len(found["together"]) == 5
     assert found["together"][0]["variant_of"] == "shirt" and found["together"][0]["picture"].endswith("white.png")
     assert {"shirt-r", "shirt-b", "shirt-w"} <= {row["id"] for row in found["apart"]} and len(found["apart"]) == 7
+
+
+def test_the_index_keeps_each_groups_products_as_rows_change(shop):
+    _, encoder, store, feed = shop
+    exact = store.replica.exact()
+    assert sorted(m["product"] for m in exact.groups(["shirt"])) == ["shirt-b", "shirt-r", "shirt-w"]
+    feed.write_text(feed.read_text().replace("shirt-w,Shirt,Fjell,Shirts,24,USD,White,shirt,",
+                                             "shirt-w,Shirt,Fjell,Shirts,24,USD,White,,"))  # no longer a variant
+    Indexer(encoder, store).index_feed(feed)
+    store.delete(["shirt-r"])
+    assert [m["product"] for m in exact.groups(["shirt"])] == ["shirt-b"] and exact.groups(["none"]) == []
+    assert {g: [p.id for p in ps] for g, ps in store.variants(["shirt"]).items()} == {"shirt": ["shirt-b"]}

@@ -172,14 +172,14 @@ class ProductStore:
         return held if held is not None else self.chroma.vectors_of(ids)
 
     def variants(self, groups: Iterable[str]) -> dict[str, list[Product]]:
-        """The products of each of these groups of variants."""
-        where = {"group": {"$in": sorted(set(groups))}}
-        if not where["group"]["$in"]:
+        """The products of each of these groups of variants, by id."""
+        names = sorted(set(groups))
+        if not names:
             return {}
         exact = self.replica.exact()
-        rows = exact.metadata_where(where) if exact is not None else self.chroma.metadata_where(where)
+        rows = exact.groups(names) if exact is not None else self.chroma.metadata_where({"group": {"$in": names}})
         found: dict[str, list[Product]] = {}
-        for metadata in rows:
+        for metadata in sorted(rows, key=by_product):
             if metadata["shot"] == 0:
                 found.setdefault(metadata["group"], []).append(_to_product(metadata))
         return found

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 # A missing price is NaN, which no price limit passes (as in Chroma, where the key is absent)
-FILTER_FIELDS = {"brand": "", "category": "", "colour": "", "price": float("nan"), "in_stock": True, "group": ""}
+FILTER_FIELDS = {"brand": "", "category": "", "colour": "", "price": float("nan"), "in_stock": True}
 
 
 class Column:
