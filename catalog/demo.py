@@ -275,17 +275,17 @@ def demo_products() -> list[tuple[Product, Style]]:
                                        f"{brand} {CHINESE[style.colour]}{pattern_zh}{CHINESE[noun]}", category),
             )
             items.append((product, style))
-    return _with_variants(items)
+    return _with_variants_and_views(items)
 
 
 def has_second_view(product: Product) -> bool:
     return product.category in SECOND_VIEWS and int(product.id[-2:]) % 2 == 0
 
 
-def _with_variants(items: list[tuple[Product, Style]]) -> list[tuple[Product, Style]]:
+def _with_variants_and_views(items: list[tuple[Product, Style]]) -> list[tuple[Product, Style]]:
     """The first shirt's model in three colours: the second and third shirts become its variants (same brand,
-    pattern, accent and cut), so that the demo shows a group of variants answered as one; every product of the
-    categories of SECOND_VIEWS, every other one, gains its second view."""
+    pattern, accent and cut), so that the demo shows a group of variants answered as one; and every other product of
+    the categories of SECOND_VIEWS gains its second view."""
     shirts = [n for n, (product, _) in enumerate(items) if product.category == "Shirts"]
     model, model_style = items[shirts[0]]
     looks = {(style.colour, style.pattern) for _, style in (items[n] for n in shirts[VARIANTS:])}

@@ -225,9 +225,9 @@ class SearchService:
                 hits = self._fused(vector, hits, keywords, pool, where, FUSIONS[fusion])
             candidates = first_of_each((h for h in hits if h.product.id not in exclude),
                                        lambda hit: key_of(hit.product, self.collapse))
-            hits = rerank(above_threshold(candidates, ranking.min_score), rerank_weight)[:top_k]
-        return SearchResponse(self._with_other_variants(hits), timings,
-                              nearest=max((h.score for h in candidates), default=None))
+            hits = self._with_other_variants(rerank(above_threshold(candidates, ranking.min_score),
+                                                    rerank_weight)[:top_k])
+        return SearchResponse(hits, timings, nearest=max((h.score for h in candidates), default=None))
 
     def _with_other_variants(self, hits: list[Hit]) -> list[Hit]:
         """Each hit that stands for its group of variants, with the group's other variants (the card names them)."""

@@ -276,6 +276,8 @@ def test_the_index_keeps_each_groups_products_as_rows_change(shop):
     _, encoder, store, feed = shop
     exact = store.replica.exact()
     assert sorted(m["product"] for m in exact.groups(["shirt"])) == ["shirt-b", "shirt-r", "shirt-w"]
+    beyond_memory = ProductStore(store.location, encoder.info, exact_limit=1)  # Chroma's `where` finds them
+    assert [p.id for p in beyond_memory.variants(["shirt", "none"])["shirt"]] == ["shirt-b", "shirt-r", "shirt-w"]
     feed.write_text(feed.read_text().replace("shirt-w,Shirt,Fjell,Shirts,24,USD,White,shirt,",
                                              "shirt-w,Shirt,Fjell,Shirts,24,USD,White,,"))  # no longer a variant
     Indexer(encoder, store).index_feed(feed)

@@ -177,11 +177,11 @@ class ProductStore:
         if not names:
             return {}
         exact = self.replica.exact()
-        rows = exact.groups(names) if exact is not None else self.chroma.metadata_where({"group": {"$in": names}})
+        rows = (exact.groups(names) if exact is not None else  # the main rows, one a product
+                self.chroma.metadata_where({"$and": [{"group": {"$in": names}}, MAIN_ROW]}))
         found: dict[str, list[Product]] = {}
         for metadata in sorted(rows, key=by_product):
-            if metadata["shot"] == 0:
-                found.setdefault(metadata["group"], []).append(_to_product(metadata))
+            found.setdefault(metadata["group"], []).append(_to_product(metadata))
         return found
 
     def persisted_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
