@@ -199,6 +199,19 @@ def test_chromas_count_is_asked_only_after_the_database_changed(tmp_path, tiny_e
     assert shop.query(vectors[3], 1)[0].product.id == "p3" and counts == [1]
 
 
+def test_a_product_another_writer_deleted_is_gone_at_the_first_ask_for_its_pictures(tmp_path, tiny_encoder,
+                                                                                    monkeypatch):
+    """"More like this" starts from the product's stored pictures: read from the copy as it was, a product another
+    process had deleted was still searched from, and said gone only at the next ask (bench/idle.py: 2.4 s)."""
+    import search.store.replica
+
+    monkeypatch.setattr(search.store.replica, "SYNC_S", 0.0)
+    shop, products, vectors = _three_of_four_held(tmp_path, tiny_encoder.info)
+    assert set(shop.picture_vectors(["p0", "p1"])) == {"p0", "p1"}
+    ProductStore(tmp_path, tiny_encoder.info).delete(["p1"])
+    assert set(shop.picture_vectors(["p0", "p1"])) == {"p0"}
+
+
 def test_while_another_process_writes_the_store_searches_use_the_copy_and_catch_up_once_it_is_done(
         tmp_path, tiny_encoder, monkeypatch):
     """Chroma's embedded reader is not safe while another process writes (an app died reading a store that a 10,000

@@ -189,8 +189,9 @@ class ProductStore:
         return self.chroma.vectors_of(ids)
 
     def picture_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """Each of these products' vectors, a row a picture in the product's order (missing ids left out)."""
-        exact = self.replica.held
+        """Each of these products' vectors, a row a picture in the product's order (missing ids left out), in step
+        with what other processes wrote (a product deleted by another is missing here, not searched from)."""
+        exact = self.replica.exact()
         main = exact.metadata_of(list(ids)) if exact is not None else self.chroma.metadata_of(ids)
         rows = {i: [row_id(i, shot) for shot in range(len(json.loads(m["fingerprints"])))] for i, m in main.items()}
         found = self.vectors([row for product_rows in rows.values() for row in product_rows])
