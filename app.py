@@ -25,7 +25,7 @@ from page import insights as insights_page
 from page import tuning as tuning_tab
 from page.agent_tools import add_agent_tools, not_an_mcp_tool
 from page.api_inputs import ApiInputs
-from page.calm_queue import calm
+from page.calm import calm, calm_server
 from page.doorways import client_of, listed, positional, problem
 from page.inputs import photo_payload
 from page.labels import I18N, T
@@ -129,7 +129,7 @@ def build_demo(storefront: Storefront, doorway: Doorway | None = None) -> gr.Blo
         with page.route("Admin", "/admin"):
             _admin_page(page, admin, switch, opening)
     page.queue(default_concurrency_limit=SEARCH_WORKERS, max_size=QUEUE_MAX)
-    calm(page._queue)  # no polling every millisecond while nobody searches (page/calm_queue.py)
+    calm(page._queue)  # no polling every millisecond while nobody searches (page/calm.py)
     return page
 
 
@@ -377,6 +377,7 @@ def serve(storefront: Storefront, host: str = "127.0.0.1", doorway: Doorway | No
         css=CSS, head=HEAD, show_error=False, max_file_size=MAX_BYTES, footer_links=["api", "gradio"],
         run_history=False,
         app_kwargs={"middleware": [Middleware(GZipMiddleware, minimum_size=1024)]}, **launch)
+    calm_server(page.server)  # uvicorn's ticks slow while nobody is connected (page/calm.py)
     return page
 
 

@@ -3,7 +3,7 @@ process of its own, left alone after it started and served one search, its CPU t
 from /proc) over `--seconds`, as a share of one core; and with `--threads`, which of its threads spent it. With
 `--server`, the store is on a `chroma run` server of its own, whose CPU time is reported beside the app's.
 
-    python bench/idle.py [--seconds 60] [--model offline] [--threads] [--server]
+    python bench/idle.py [--seconds 60] [--settle 10] [--model offline] [--threads] [--server]
 """
 from __future__ import annotations
 
@@ -58,6 +58,8 @@ def deletion_seen(port: int, store: str, product: str = "demo-0105") -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--settle", type=float, default=10.0, help="seconds left alone after the search before "
+                        "measuring (the queue looks for work less often after 30 s: page/calm.py)")
     parser.add_argument("--model", default="offline")
     parser.add_argument("--threads", action="store_true", help="say which threads spent the time")
     parser.add_argument("--server", action="store_true", help="the store on a `chroma run` server")
@@ -74,7 +76,7 @@ def main() -> None:
             from gradio_client import Client
             Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
                 "red mug", 12, 0.0, [], [], None, None, False, api_name="/search_text")
-            time.sleep(10)  # what the search and the client's visit started has settled
+            time.sleep(args.settle)  # what the search and the client's visit started has settled
             before, before_threads, start = cpu_seconds(process.pid), threads(process.pid), time.monotonic()
             server_before = cpu_seconds(server.pid) if server else 0.0
             time.sleep(args.seconds)
@@ -89,7 +91,8 @@ def main() -> None:
                 server.terminate()
                 server.wait(timeout=30)
     print(f"CPU: {cpu_flags()}")
-    print(f"idle app ({args.model}, {elapsed:.0f} s): {spent:.2f} CPU seconds, {spent / elapsed:.2%} of a core")
+    print(f"idle app ({args.model}, {elapsed:.0f} s from {args.settle:.0f} s after a search): {spent:.2f} CPU "
+          f"seconds, {spent / elapsed:.2%} of a core")
     if server:
         print(f"the Chroma server meanwhile: {server_spent:.2f} CPU seconds, {server_spent / elapsed:.2%} of a core")
     print(f"a product deleted by another process (`search delete`) was gone from the idle app's answers "

@@ -459,10 +459,36 @@ def test_the_product_teams_endpoints_answer_json_and_refuse_without_the_password
 
 def test_the_queue_looks_for_work_every_millisecond_only_while_there_is_some(storefront):
     from app import build_demo
-    from page.calm_queue import BUSY_FOR_S, IDLE_PAUSE_S, CalmQueue
+    from page.calm import ASLEEP_AFTER_S, ASLEEP_PAUSE_S, BUSY_FOR_S, QUIET_PAUSE_S, CalmQueue
     queue = build_demo(storefront)._queue
     assert isinstance(queue, CalmQueue)
     queue._last_work = time.monotonic()
     assert (queue.sleep_when_free, queue.progress_update_sleep_when_free) == (0.001, 0.01)  # Gradio's own
     queue._last_work = time.monotonic() - BUSY_FOR_S - 1
-    assert queue.sleep_when_free == IDLE_PAUSE_S and queue.progress_update_sleep_when_free > 0.01
+    assert queue.sleep_when_free == QUIET_PAUSE_S and queue.progress_update_sleep_when_free > 0.01
+    queue._last_work = time.monotonic() - ASLEEP_AFTER_S - 1
+    assert queue.sleep_when_free == ASLEEP_PAUSE_S
+
+
+def test_uvicorn_ticks_slowly_only_while_nobody_is_connected(monkeypatch):
+    import asyncio
+
+    import uvicorn
+    from gradio import http_server
+
+    from page import calm
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+    monkeypatch.setattr(calm.asyncio, "sleep", sleep)
+    server = http_server.Server(uvicorn.Config(app=lambda scope, receive, send: None))
+    server.server_state.default_headers = []
+    calm.calm_server(server)
+    assert asyncio.run(server.on_tick(3)) is False and slept == [calm.IDLE_TICK_S - 0.1]
+    assert server.server_state.default_headers[0][0] == b"date"  # refreshed at each slow tick
+    server.server_state.connections.add(object())  # someone connected: uvicorn's own ticks
+    assert asyncio.run(server.on_tick(3)) is False and len(slept) == 1
+    server.server_state.connections.clear()
+    server.should_exit = True  # a stop asked for is not kept waiting
+    assert asyncio.run(server.on_tick(3)) is True and len(slept) == 1
