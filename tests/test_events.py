@@ -150,9 +150,11 @@ def test_a_full_disk_under_the_events_file_never_fails_a_search(offline_shop, tm
 
 
 def test_the_started_shop_hands_freed_memory_back(offline_shop):
-    """glibc keeps freed memory in the process; the serving process asks it to give it back (a thread of its own)."""
+    """glibc keeps freed memory in the process; the serving process asks it to give it back (a thread of its own), and
+    sets its limits on heaps and on blocks mapped on their own."""
     import threading
 
     from storefront import freed_memory
-    assert freed_memory._malloc_trim() is not None  # this machine's C library is glibc
+    assert freed_memory._glibc() is not None  # this machine's C library is glibc
     assert [t for t in threading.enumerate() if t.name == "hand back freed memory" and t.daemon]
+    assert freed_memory.limits_set.is_set()
