@@ -9,7 +9,7 @@ grew by 11-16% over 20,000 searches (bench/soak.py) though nothing was kept.
   would at a start): at most ARENAS heaps, where glibc gives each of the server's threads one of up to 8 a core, each
   fragmenting on its own; and blocks from MMAP_FROM up always mapped and unmapped on their own, where glibc raises
   that limit to the largest block freed, so that a decoded photo's buffer, once freed, makes later ones come from the
-  heaps. In the soak the process held 100 MB less after the warm-up and grew 4.3-4.8% instead of 6.3-6.9%, serving
+  heaps. In the soak the process grew 4.3-5.1% instead of 6.3-6.9% after the warm-up (three runs), serving
   as fast or faster (docs/benchmarks.md, "A long run").
 
 Where the C library is not glibc, nothing is done."""
