@@ -375,7 +375,7 @@ def serve(storefront: Storefront, host: str = "127.0.0.1", doorway: Doorway | No
     page.launch(
         server_name=host, server_port=settings.app.port, mcp_server=settings.app.serves_mcp, i18n=I18N, theme=THEME,
         css=CSS, head=HEAD, show_error=False, max_file_size=MAX_BYTES, footer_links=["api", "gradio"],
-        run_history=False,
+        run_history=False, enable_monitoring=False,  # the Insights page has the shop's figures (page/calm.py)
         app_kwargs={"middleware": [Middleware(GZipMiddleware, minimum_size=1024)]}, **launch)
     calm_server(page.server)  # uvicorn's ticks slow while nobody is connected (page/calm.py)
     return page

@@ -10,7 +10,14 @@ ASLEEP_AFTER_S, every ASLEEP_PAUSE_S (the first search after a long quiet spell 
 nobody waits for them. Either alone changed nothing measurable (the other still woke the loop ten times a second);
 together, 0.22% idle (docs/benchmarks.md, "The idle app").
 Gradio (6.31) and uvicorn (0.55) have no settings for these pauses: they are the queue's attributes and the server's
-`on_tick`, read at every turn of their loops."""
+`on_tick`, read at every turn of their loops.
+
+A busy app pays for nothing nobody reads either. After every event Gradio's queue built a summary for its monitoring
+dashboard: a pandas table of the last ANALYTICS_MAX_EVENTS (10,000) events' records, grouped, with percentiles. Its
+cost grew with the records (the soak's median rose from 49 to 73 ms over 20,000 searches) and so did the memory of
+pandas' Arrow allocator (mimalloc, which keeps what the table's short-lived threads freed: 12 to 67 MB). The app turns
+that dashboard off (its Insights page shows the shop's own figures), so the queue keeps no records and builds no
+summary (docs/benchmarks.md, "A long run")."""
 from __future__ import annotations
 
 import asyncio
@@ -49,6 +56,10 @@ class CalmQueue(queueing.Queue):
     def progress_update_sleep_when_free(self, value: float) -> None:
         """As `sleep_when_free`."""
 
+    def compute_analytics_summary(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """Gradio's summary for its monitoring dashboard, which the app turns off: the empty one it starts with."""
+        return self.cached_event_analytics_summary
+
     async def push(self, *args: Any, **kwargs: Any) -> Any:
         self._last_work = time.monotonic()
         return await super().push(*args, **kwargs)
@@ -72,8 +83,10 @@ class CalmServer(http_server.Server):
 
 
 def calm(queue: queueing.Queue) -> None:
-    """`queue` (a Blocks' `_queue`, made by `Blocks.queue`) backing off while idle."""
+    """`queue` (a Blocks' `_queue`, made by `Blocks.queue`) backing off while idle, and keeping no records for
+    Gradio's monitoring dashboard (the app launches with it off)."""
     queue.__class__ = CalmQueue
+    queue.ANALYTICS_MAX_EVENTS = 1  # Gradio keeps the last events' records for that dashboard alone
 
 
 def calm_server(server: http_server.Server) -> None:

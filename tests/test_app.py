@@ -9,6 +9,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import gradio as gr
+import httpx
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -468,6 +469,16 @@ def test_the_queue_looks_for_work_every_millisecond_only_while_there_is_some(sto
     assert queue.sleep_when_free == QUIET_PAUSE_S and queue.progress_update_sleep_when_free > 0.01
     queue._last_work = time.monotonic() - ASLEEP_AFTER_S - 1
     assert queue.sleep_when_free == ASLEEP_PAUSE_S
+
+
+def test_gradios_monitoring_is_off_and_its_queue_keeps_no_records_and_builds_no_summary(storefront, launched_app):
+    from app import build_demo
+    url, _ = launched_app
+    assert httpx.get(url + "monitoring/summary", timeout=30).status_code == 403  # "Monitoring is not enabled."
+    queue = build_demo(storefront)._queue
+    records = [{"time": 1.0, "status": "success", "process_time": 0.02, "function": "search_text", "session_hash": "a"}]
+    # Gradio kept 10,000 events' records and summarised them with pandas after every event
+    assert queue.ANALYTICS_MAX_EVENTS == 1 and queue.compute_analytics_summary(records * 50) == {"functions": {}}
 
 
 def test_uvicorn_ticks_slowly_only_while_nobody_is_connected(monkeypatch):
