@@ -6,6 +6,10 @@ team and, with an admin password configured, an Admin tab.
 """
 from __future__ import annotations
 
+from storefront.freed_memory import limit_heaps
+
+limit_heaps()  # before any import starts a thread that allocates: glibc keeps the heaps made before the limit
+
 import argparse
 import logging
 import os

@@ -6,11 +6,12 @@ grew by 11-16% over 20,000 searches (bench/soak.py) though nothing was kept.
   is caches that stop growing), in 0.4 to 3 ms; so a thread of its own asks for it every TRIM_S seconds after the
   process worked (spent BUSY_CPU_S of CPU time since it last asked), and not at all while the app is idle.
 - Two of glibc's defaults are set otherwise (`mallopt`, as the MALLOC_ARENA_MAX and MALLOC_MMAP_THRESHOLD_ variables
-  would at a start): at most ARENAS heaps, where glibc gives each of the server's threads one of up to 8 a core, each
-  fragmenting on its own; and blocks from MMAP_FROM up always mapped and unmapped on their own, where glibc raises
-  that limit to the largest block freed, so that a decoded photo's buffer, once freed, makes later ones come from the
-  heaps. In the soak the process grew 4.3-5.1% instead of 6.3-6.9% after the warm-up (three runs), serving
-  as fast or faster (docs/benchmarks.md, "A long run").
+  would at a start): at most ARENAS heaps, where glibc gives the server's threads up to 8 a core, each fragmenting on
+  its own; and blocks from MMAP_FROM up always mapped and unmapped on their own, where glibc raises that limit to the
+  largest block freed, so that a decoded photo's buffer, once freed, makes later ones come from the heaps.
+- The heaps' limit counts only when set before the process's threads allocate: glibc fixes its limit when a ninth
+  heap is asked for and keeps the heaps it made before. Set when the shop started, the serving process still had
+  15 heaps, each growing (docs/benchmarks.md, "A long run"); so `app.py` calls `limit_heaps` before its imports.
 
 Where the C library is not glibc, nothing is done."""
 from __future__ import annotations
@@ -31,14 +32,20 @@ _started = threading.Event()
 limits_set = threading.Event()  # glibc took both limits
 
 
+def limit_heaps() -> bool:
+    """Set the allocator's two limits (see above), first thing in the process; whether glibc took both."""
+    libc = _glibc()
+    if libc is not None and libc.mallopt(_M_ARENA_MAX, ARENAS) == 1 and libc.mallopt(_M_MMAP_THRESHOLD, MMAP_FROM) == 1:
+        limits_set.set()
+    return limits_set.is_set()
+
+
 def keep_handing_back() -> None:
-    """Set the allocator's limits and start the thread, once per process; a no-op without glibc."""
+    """Start the thread, once per process; a no-op without glibc."""
     libc = _glibc()
     if libc is None or _started.is_set():
         return
     _started.set()
-    if libc.mallopt(_M_ARENA_MAX, ARENAS) == 1 and libc.mallopt(_M_MMAP_THRESHOLD, MMAP_FROM) == 1:
-        limits_set.set()
 
     def hand_back() -> None:
         trimmed_at = time.process_time()
