@@ -97,6 +97,20 @@ def test_brand_filter_and_more_like_this(page, launched_app, tmp_path):
     assert first_title not in [c.splitlines()[0] for c in _captions(page)]
 
 
+def test_a_photo_of_a_products_back_shows_that_picture_on_its_card_and_first_in_its_details(page, launched_app):
+    url, demo_dir = launched_app
+    back = sorted((demo_dir / "images").glob("*-back.png"))[0]  # a demo product's second picture
+    _open(page, url)
+    _upload(page, back)
+    card_picture = page.locator("#results .card img").first
+    expect(card_picture).to_have_attribute("src", re.compile(re.escape(f"/images/{back.name}") + "$"))
+    page.locator("#results .card").first.click()
+    shown = page.locator("#details-pictures img")
+    expect(shown).to_have_count(2, timeout=30_000)  # both of its pictures, the one that matched first
+    assert shown.first.get_attribute("src") == card_picture.get_attribute("src")
+    assert shown.nth(1).get_attribute("src").endswith(back.name.replace("-back", ""))
+
+
 def test_the_tuning_page_searches_its_own_query_as_the_sliders_move(page, launched_app, tmp_path):
     url, demo_dir = launched_app
     _open(page, url + "tuning")

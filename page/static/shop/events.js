@@ -6,7 +6,7 @@ function switchLanguage(lang) {
   relabel();
   refreshOpening();
   if (page.searched) search({scroll: false});  // the status line and captions in the new language
-  if (!$('#details').hidden) openDetails(page.selected);
+  if (!$('#details').hidden) openDetails(page.selected, null, page.selectedPicture);
   else showHistory();
 }
 
@@ -218,13 +218,17 @@ async function findItems() {
 }
 
 // ---- a product's details, over the results on a phone and beside them on a wide screen ----
-/** @param {string} productId @param {number | null} rank where it stood in the results it was opened from */
-async function openDetails(productId, rank = null) {
+/**
+ * @param {string} productId @param {number | null} rank where it stood in the results it was opened from
+ * @param {string | null} shownPicture the picture its card showed (the one that matched), shown first
+ */
+async function openDetails(productId, rank = null, shownPicture = null) {
   page.selected = productId;
+  page.selectedPicture = shownPicture;
   remember(productId);
   const answer = await call('details', {id: productId, rank});
   $('#details-text').innerHTML = answer.problem || answer.html;
-  $('#details-pictures').innerHTML = picturesHtml(answer.pictures || [], answer.title || '');
+  $('#details-pictures').innerHTML = picturesHtml(shownFirst(answer.pictures || [], shownPicture), answer.title || '');
   $$('#details-text a').forEach((link) => { link.setAttribute('target', '_blank'); link.setAttribute('rel', 'noopener'); });  // the shop stays
   show($('#details'), true);
   $('#close-details').focus({preventScroll: true});
@@ -303,7 +307,10 @@ function listen() {
     if (item) {  // an item's row (its button or any of its cards) searches that item
       show($('#items'), false);
       cropTo(page.items[Number(item.closest('.item-row').getAttribute('data-item'))].part);
-    } else if (card) openDetails(card.getAttribute('data-id'), Number(card.getAttribute('data-rank')) || null);
+    } else if (card) {
+      openDetails(card.getAttribute('data-id'), Number(card.getAttribute('data-rank')) || null,
+        card.querySelector('img')?.getAttribute('src') ?? null);
+    }
   });
   $('#close-details').addEventListener('click', closeDetails);
   $('#more-like-this').addEventListener('click', () => {

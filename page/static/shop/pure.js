@@ -30,7 +30,15 @@ function cardHtml(card, rank = null) {
 }
 
 /**
- * A product's pictures in its details, the main one first, each named for the screen reader by its number.
+ * A product's pictures with the one its card showed (the one that matched) first, the others in the product's order.
+ * @param {string[]} pictures @param {string | null} shown @returns {string[]}
+ */
+function shownFirst(pictures, shown) {
+  return shown && pictures.includes(shown) ? [shown, ...pictures.filter((src) => src !== shown)] : pictures;
+}
+
+/**
+ * A product's pictures in its details, in the order given, each named for the screen reader by its number.
  * @param {string[]} pictures @param {string} title @returns {string}
  */
 function picturesHtml(pictures, title) {

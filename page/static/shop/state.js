@@ -13,12 +13,12 @@ const PHONE = window.matchMedia('(max-width: 768px)');
  * What the page holds: the shopper's photo (a data URL) and the part of it searched, the language, the product
  * whose details are open, the items found in the photo.
  * @type {{lang: string, photo: string | null, name: string, part: number[] | null, corner: [number, number] | null,
- *   selected: string | null, searched: boolean, status: string, chips: Chip[], items: ItemRow[],
+ *   selected: string | null, selectedPicture: string | null, searched: boolean, status: string, chips: Chip[], items: ItemRow[],
  *   stream: MediaStream | null}}
  */
 const page = {
-  lang: 'en', photo: null, name: 'photo', part: null, corner: null, selected: null, searched: false, status: '',
-  chips: [], items: [], stream: null,
+  lang: 'en', photo: null, name: 'photo', part: null, corner: null, selected: null, selectedPicture: null,
+  searched: false, status: '', chips: [], items: [], stream: null,
 };
 const searches = newestGuard();
 // Random for this tab, and nothing else: it ties a shopper's opens to their searches for the product team's figures

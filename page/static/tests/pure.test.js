@@ -40,6 +40,14 @@ test('a product of several pictures shows them all in its details, its one pictu
   assert.equal(shop.picturesHtml(['gradio_api/file=/a.png'], 'Mug'), '');
 });
 
+test('the picture a card showed comes first in the details, the others in the product\'s order', () => {
+  const pictures = ['/front.png', '/back.png', '/side.png'];
+  assert.deepEqual(plain(shop.shownFirst(pictures, '/side.png')), ['/side.png', '/front.png', '/back.png']);
+  assert.deepEqual(plain(shop.shownFirst(pictures, '/front.png')), pictures);
+  assert.deepEqual(plain(shop.shownFirst(pictures, null)), pictures);  // opened from elsewhere: the product's order
+  assert.deepEqual(plain(shop.shownFirst(pictures, '/gone.png')), pictures);  // a picture it no longer has
+});
+
 test('a checked choice is drawn checked', () => {
   assert.match(shop.choiceHtml('Mugs (3)', 'Mugs', true), /value="Mugs" checked><span>Mugs \(3\)<\/span>/);
   assert.doesNotMatch(shop.choiceHtml('Mugs (3)', 'Mugs', false), /checked/);
