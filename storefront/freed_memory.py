@@ -29,15 +29,13 @@ MMAP_FROM = 1 << 20
 _M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8  # glibc's malloc.h
 log = logging.getLogger("storefront.memory")
 _started = threading.Event()
-limits_set = threading.Event()  # glibc took both limits
 
 
 def limit_heaps() -> bool:
     """Set the allocator's two limits (see above), first thing in the process; whether glibc took both."""
     libc = _glibc()
-    if libc is not None and libc.mallopt(_M_ARENA_MAX, ARENAS) == 1 and libc.mallopt(_M_MMAP_THRESHOLD, MMAP_FROM) == 1:
-        limits_set.set()
-    return limits_set.is_set()
+    return libc is not None and all(libc.mallopt(option, value) == 1 for option, value in (
+        (_M_ARENA_MAX, ARENAS), (_M_MMAP_THRESHOLD, MMAP_FROM)))
 
 
 def keep_handing_back() -> None:

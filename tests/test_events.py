@@ -159,6 +159,7 @@ def test_the_started_shop_hands_freed_memory_back(offline_shop):
     from storefront import freed_memory
     assert freed_memory._glibc() is not None  # this machine's C library is glibc
     assert [t for t in threading.enumerate() if t.name == "hand back freed memory" and t.daemon]
+    assert freed_memory.limit_heaps()  # glibc takes both limits (whether they count: the next test)
 
 
 # Twelve threads that allocate (blocks above Python's own allocator's 512 bytes come from glibc), then glibc's count of
