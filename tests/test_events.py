@@ -162,16 +162,18 @@ def test_the_started_shop_hands_freed_memory_back(offline_shop):
     assert freed_memory.limit_heaps()  # glibc takes both limits (whether they count: the next test)
 
 
-# The limits set first, then twelve threads that allocate (blocks above Python's own allocator's 512 bytes come from
-# glibc), then glibc's count of its heaps ("arenas"), from its own report
+# The limits set first, then twelve threads at once that allocate (blocks above Python's own allocator's 512 bytes
+# come from glibc), then glibc's count of its heaps ("arenas"), from its own report
 COUNT_HEAPS = """
 import ctypes, os, threading
 from storefront.freed_memory import limit_heaps
 limit_heaps()
 libc = ctypes.CDLL("libc.so.6")
 libc.fdopen.restype = ctypes.c_void_p
-def allocate():
+all_allocated = threading.Barrier(12)
+def allocate():  # and stay alive until all have: a thread that ended hands its heap to the next
     kept = [bytearray(4096) for _ in range(1000)]
+    all_allocated.wait()
 threads = [threading.Thread(target=allocate) for _ in range(12)]
 [thread.start() for thread in threads]
 [thread.join() for thread in threads]
@@ -185,8 +187,8 @@ print(os.read(read, 1 << 20).decode().count("<heap nr="))
 
 def test_the_app_limits_glibcs_heaps_before_its_imports_start_threads():
     """glibc fixes its limit on heaps when a ninth is asked for, and keeps the heaps it made before: set when the
-    shop started, the serving process had 15 (set after app.py's imports, 3 in this count). Set first, all threads
-    share ARENAS; app.py sets it before its imports."""
+    shop started, the serving process had 15. Set first, twelve threads at once share ARENAS (13 heaps without the
+    limit); app.py sets it before its imports."""
     from storefront import freed_memory
     run = subprocess.run([sys.executable, "-c", COUNT_HEAPS], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr[-2000:]
