@@ -100,6 +100,22 @@ def describe_space(metadata: dict[str, Any]) -> str:
     return f"{name}, {metadata.get('dim')}-d"
 
 
+def embedded_signal(location: str | Path) -> tuple:
+    """An embedded store's change signal (see `ChromaProducts._signal`), read from its files alone."""
+    database = Path(location) / "chroma.sqlite3"
+    signal: list[tuple | None] = []
+    for path in (database, database.with_name(database.name + "-wal")):
+        try:
+            with open(path, "rb") as handle:
+                header = handle.read(28)
+                stat = os.fstat(handle.fileno())
+        except OSError:
+            signal.append(None)
+            continue
+        signal.append((header[24:28], stat.st_size, stat.st_mtime_ns))
+    return tuple(signal)
+
+
 class ChromaProducts:
     """One Chroma collection of products, recording its embedding space: its rows written, read and deleted, and
     the signal every write moves."""
@@ -238,18 +254,7 @@ class ChromaProducts:
         collection's metadata (about 1 ms)."""
         if not self.embedded:
             return (self._client.get_collection(self.name).metadata or {}).get("revision")
-        database = Path(self.location) / "chroma.sqlite3"
-        signal: list[tuple | None] = []
-        for path in (database, database.with_name(database.name + "-wal")):
-            try:
-                with open(path, "rb") as handle:
-                    header = handle.read(28)
-                    stat = os.fstat(handle.fileno())
-            except OSError:
-                signal.append(None)
-                continue
-            signal.append((header[24:28], stat.st_size, stat.st_mtime_ns))
-        return tuple(signal)
+        return embedded_signal(self.location)
 
     def _signal_write(self) -> None:
         """After a write: note the signal it left, and on a server set it for the other processes."""
