@@ -228,7 +228,8 @@ async function openDetails(productId, rank = null, shownPicture = null) {
   remember(productId);
   const answer = await call('details', {id: productId, rank});
   $('#details-text').innerHTML = answer.problem || answer.html;
-  $('#details-pictures').innerHTML = picturesHtml(shownFirst(answer.pictures || [], shownPicture), answer.title || '');
+  const pictures = shownFirst(answer.pictures || [], shownPicture);
+  $('#details-pictures').innerHTML = picturesHtml(pictures, answer.title || '');
   $$('#details-text a').forEach((link) => { link.setAttribute('target', '_blank'); link.setAttribute('rel', 'noopener'); });  // the shop stays
   show($('#details'), true);
   $('#close-details').focus({preventScroll: true});

@@ -13,8 +13,8 @@ const PHONE = window.matchMedia('(max-width: 768px)');
  * What the page holds: the shopper's photo (a data URL) and the part of it searched, the language, the product
  * whose details are open, the items found in the photo.
  * @type {{lang: string, photo: string | null, name: string, part: number[] | null, corner: [number, number] | null,
- *   selected: string | null, selectedPicture: string | null, searched: boolean, status: string, chips: Chip[], items: ItemRow[],
- *   stream: MediaStream | null}}
+ *   selected: string | null, selectedPicture: string | null, searched: boolean, status: string, chips: Chip[],
+ *   items: ItemRow[], stream: MediaStream | null}}
  */
 const page = {
   lang: 'en', photo: null, name: 'photo', part: null, corner: null, selected: null, selectedPicture: null,
