@@ -16,8 +16,8 @@ A busy app pays for nothing nobody reads either. After every event Gradio's queu
 dashboard: a pandas table of the last ANALYTICS_MAX_EVENTS (10,000) events' records, grouped, with percentiles. Its
 cost grew with the records (the soak's median rose from 49 to 73 ms over 20,000 searches), and pandas' Arrow allocator
 (mimalloc) kept more and more of what those tables freed (12 to 67 MB over the same run). The app turns that dashboard
-off (its Insights page shows the shop's own figures), so the queue keeps no records and builds no
-summary (docs/benchmarks.md, "A long run")."""
+off (its Insights page shows the shop's own figures), so the queue keeps no records and builds no summary
+(docs/benchmarks.md, "A long run")."""
 from __future__ import annotations
 
 import asyncio

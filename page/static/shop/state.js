@@ -11,7 +11,7 @@ const PHONE = window.matchMedia('(max-width: 768px)');
 
 /**
  * What the page holds: the shopper's photo (a data URL) and the part of it searched, the language, the product
- * whose details are open, the items found in the photo.
+ * whose details are open and the picture its card showed, the items found in the photo.
  * @type {{lang: string, photo: string | null, name: string, part: number[] | null, corner: [number, number] | null,
  *   selected: string | null, selectedPicture: string | null, searched: boolean, status: string, chips: Chip[],
  *   items: ItemRow[], stream: MediaStream | null}}
