@@ -6,7 +6,7 @@ import pytest
 from search.ranking import Filters, Ranking, to_where
 from search.service import Query, SearchService
 from search.store.collection import Encoded, ProductStore
-from search.store.columns import FILTER_FIELDS, Column, where_mask
+from search.store.columns import FILTER_FIELDS, Column, where_mask, where_rows
 from search.store.exact import ExactIndex
 
 ROWS = {"brand": ["A", "B", "A", "C"], "price": [5.0, 20.0, 50.0, 80.0], "in_stock": [True, False, True, True],
@@ -17,6 +17,8 @@ COLUMNS = {name: Column(values, FILTER_FIELDS[name]) for name, values in ROWS.it
 def test_where_mask_reads_what_to_where_writes():
     where = to_where(Filters(brands=("A", "C"), min_price=10, max_price=80, in_stock_only=True))
     assert where_mask(where, COLUMNS).tolist() == [False, False, True, True]
+    assert where_rows(where, COLUMNS).tolist() == [2, 3]  # each clause read on the rows the ones before kept
+    assert where_rows({"price": {"$lte": 50.0}}, COLUMNS, rows=np.array([1, 3])).tolist() == [1]
     assert where_mask(to_where(Filters(colours=("Red",))), COLUMNS).tolist() == [True, True, False, False]
     assert not where_mask(to_where(Filters(brands=("Z",))), COLUMNS).any()  # a value no row has
     many = tuple("ACDEFGHIJKZ")  # past the few compared one by one

@@ -18,7 +18,7 @@ import torch
 from search.encoders.base import unit_rows
 from search.store import cells, coarse
 from search.store.collapse import Collapse, Found, first_of_each, rows_by
-from search.store.columns import FILTER_FIELDS, Column, where_mask
+from search.store.columns import FILTER_FIELDS, Column, where_rows
 
 QUERY_CHUNK = 64  # vectors scored together: 64 x 100,000 scores is 25 MB
 # From this many candidate rows one query's scan first reads a 4-bit copy of the vectors (search/store/coarse.py: a
@@ -201,8 +201,7 @@ class ExactIndex:
 
     def _search_many(self, vectors: np.ndarray, top_k: int, where: dict | None,
                      collapse: Collapse | None) -> list[list[Found]]:
-        passing = where_mask(where, self.columns()) if where else None
-        rows = None if passing is None else np.flatnonzero(passing)
+        rows = where_rows(where, self.columns()) if where else None
         count = len(self.ids) if rows is None else len(rows)
         if count == 0 or top_k < 1:
             return [[] for _ in vectors]
@@ -211,24 +210,25 @@ class ExactIndex:
         found: list[list[Found]] = []
         for start in range(0, len(vectors), QUERY_CHUNK):
             queries = unit_rows(vectors[start:start + QUERY_CHUNK])
-            for query, top in zip(queries, self._tops(queries, wanted, count, rows, passing)):
+            for query, top in zip(queries, self._tops(queries, wanted, count, rows)):
                 rows_wanted = wanted
                 while True:
                     best = self._found(top, collapse, top_k)
                     if len(best) >= top_k or rows_wanted >= count:
                         break
                     rows_wanted = min(rows_wanted * WIDEN, count)
-                    top = self._tops(query[None, :], rows_wanted, count, rows, passing)[0]
+                    top = self._tops(query[None, :], rows_wanted, count, rows)[0]
                 found.append(best)
         return found
 
-    def _tops(self, queries: np.ndarray, k: int, count: int, rows: np.ndarray | None, passing: np.ndarray | None
+    def _tops(self, queries: np.ndarray, k: int, count: int, rows: np.ndarray | None
               ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(rows, scores) of the k best rows for each query, best first, by the pass the index's size calls for."""
+        """(rows, scores) of the k best rows for each query, best first, by the pass the index's size calls for;
+        `rows` are those a filter keeps (None: unfiltered)."""
         if self.large:
-            return [self._cells_top(query, k, rows, passing) for query in queries]
+            return [self._cells_top(query, k, rows) for query in queries]
         if self._coarse_pays(queries, k, count):
-            return self._coarse_top(queries[0], k, rows, passing)
+            return self._coarse_top(queries[0], k, rows)
         return self._exact_top(queries, k, rows)
 
     def _found(self, top: tuple[np.ndarray, np.ndarray], collapse: Collapse | None, top_k: int) -> list[Found]:
@@ -250,23 +250,22 @@ class ExactIndex:
         and the int4 kernel computes it much slower than float32 (45 ms instead of 10 for 64 x 100,000)."""
         return coarse.AVAILABLE and len(queries) == 1 and count >= COARSE_FROM and k <= COARSE_POOL
 
-    def _coarse_top(self, query: np.ndarray, k: int, rows: np.ndarray | None, passing: np.ndarray | None
-                    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """`_exact_top` of one query through the 4-bit copy: its best COARSE_POOL rows, scored again in float32.
-        `rows` are those the filter keeps, `passing` the same as a mask of every row (None: unfiltered)."""
+    def _coarse_top(self, query: np.ndarray, k: int, rows: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """`_exact_top` of one query through the 4-bit copy: its best COARSE_POOL rows (of `rows`, when a filter
+        keeps some), scored again in float32."""
         approx = self._fresh_coarse().scores(query)
-        if passing is not None:  # rows the filter leaves out can never be picked
-            approx[~torch.from_numpy(passing)] = -torch.inf
-        candidates = len(self.ids) if rows is None else len(rows)
-        pool = torch.topk(approx, min(COARSE_POOL, candidates)).indices.numpy()
+        if rows is None:
+            pool = torch.topk(approx, min(COARSE_POOL, len(self.ids))).indices.numpy()
+        else:
+            picked = torch.from_numpy(rows)
+            pool = rows[torch.topk(approx[picked], min(COARSE_POOL, len(rows))).indices.numpy()]
         exact = _scores(query[None, :], self.vectors, pool)[0]
         order = np.argsort(-exact, kind="stable")[:k]
         return [(pool[order], exact[order])]
 
-    def _cells_top(self, query: np.ndarray, k: int, rows: np.ndarray | None, passing: np.ndarray | None
-                   ) -> tuple[np.ndarray, np.ndarray]:
+    def _cells_top(self, query: np.ndarray, k: int, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """The k best rows for one query in a large index, best first: the rows of the cells nearest to it (and
-        passing the filter: `rows`, or `passing` as a mask), scored exactly; a narrow filter's rows are all scored."""
+        among `rows`, those a filter keeps), scored exactly; a narrow filter's rows are all scored."""
         if rows is not None and len(rows) <= FILTERED_SCAN:
             return self._exact_top(query[None, :], k, rows)[0]
         grouped = self._fresh_cells()
@@ -275,7 +274,9 @@ class ExactIndex:
         share = 1.0 if rows is None else len(rows) / len(self.ids)
         probes = cells.PROBES * min(FILTER_PROBES_MAX, int(np.ceil(1 / share)))
         candidates = grouped.candidates(query, probes)
-        if passing is not None:
+        if rows is not None:
+            passing = np.zeros(len(self.ids), dtype=bool)
+            passing[rows] = True
             candidates = candidates[passing[candidates]]
         if len(candidates) < k:  # too few (passing) rows in those cells: all of them
             return self._exact_top(query[None, :], k, rows)[0]
