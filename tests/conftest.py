@@ -161,7 +161,7 @@ def wait_for_port(port: int, process: subprocess.Popen | forked.Forked, timeout:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return
         except OSError:
-            time.sleep(0.5)
+            time.sleep(0.1)  # each app start waits at most this long past the moment it listens
     raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
 
 
