@@ -39,12 +39,12 @@ class Column:
 
 def where_rows(where: dict, columns: dict[str, Column], rows: np.ndarray | None = None) -> np.ndarray:
     """The rows (ascending) a Chroma `where` clause keeps, among `rows` (None: all), for the subset `ranking.to_where`
-    writes ($and, $in, $eq, $gte, $lte). Each clause of an $and reads only the rows the clauses before it kept: a
-    brand and a price range over 400,000 rows took 0.48 ms so, 0.90 ms as three masks of every row and'ed."""
+    writes ($and, $in, $eq, $gte, $lte). Each clause of an $and reads only the rows the clauses before it kept, so
+    that a narrow first clause spares the others a pass over every row (docs/benchmarks.md: half the time)."""
     if "$and" in where:
         for clause in where["$and"]:
             rows = where_rows(clause, columns, rows)
-        return np.arange(len(next(iter(columns.values())).values)) if rows is None else rows
+        return np.arange(_row_count(columns)) if rows is None else rows
     (field, condition), = where.items()
     column = columns[field]
     kept = _passes(column, column.values if rows is None else column.values[rows], condition)
@@ -53,9 +53,13 @@ def where_rows(where: dict, columns: dict[str, Column], rows: np.ndarray | None 
 
 def where_mask(where: dict, columns: dict[str, Column]) -> np.ndarray:
     """`where_rows` as a mask of every row."""
-    kept = np.zeros(len(next(iter(columns.values())).values), dtype=bool)
+    kept = np.zeros(_row_count(columns), dtype=bool)
     kept[where_rows(where, columns)] = True
     return kept
+
+
+def _row_count(columns: dict[str, Column]) -> int:
+    return len(next(iter(columns.values())).values)
 
 
 def _passes(column: Column, values: np.ndarray, condition: Any) -> np.ndarray:
