@@ -3,13 +3,13 @@ backup taken while the app serves and an index runs."""
 import os
 import shutil
 import subprocess
-import sys
 import threading
 
 import chromadb
 import numpy as np
 import pytest
 
+import forked
 from catalog.errors import UserError
 from catalog.product import Product
 from conftest import ROOT, cli_here, tmpfs
@@ -209,10 +209,11 @@ def test_damaged_vector_files_are_one_message_and_check_finds_them(flushed_store
 
 
 def _probing(*args: str) -> subprocess.CompletedProcess:
-    """`python -m search ARGS` in a process of its own, as a user runs it, the crash probe on: Chroma's reader may
-    crash on damaged vector files (it did, in a test process, on a truncated one), and only the probe survives it."""
-    return subprocess.run([sys.executable, "-m", "search", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "PRODUCT_SEARCH_CRASH_PROBE": "on"})
+    """`python -m search ARGS` in a process of its own (forked, its imports done), the crash probe on: Chroma's
+    reader may crash on damaged vector files (it did, in a test process, on a truncated one), and only the probe, a
+    fresh interpreter, survives it."""
+    return forked.run(["-m", "search", *args], cwd=ROOT, env={**os.environ, "PRODUCT_SEARCH_CRASH_PROBE": "on"},
+                      timeout=120)
 
 
 def test_vector_files_that_crash_chromas_reader_are_said_not_crashed_on_and_a_backup_restores_them(
