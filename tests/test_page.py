@@ -1,4 +1,5 @@
 """The page in a real browser: Debian's chromium driven by Playwright."""
+import io
 import os
 import re
 import shutil
@@ -10,7 +11,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
     pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
 
-from PIL import Image
+from PIL import Image, ImageStat
 from playwright.sync_api import expect, sync_playwright
 
 from conftest import ADMIN_PASSWORD, ROOT, images_in
@@ -82,11 +83,16 @@ def test_brand_filter_and_more_like_this(page, launched_app, tmp_path):
 
     expect(page.locator("#brand-filter")).to_be_hidden()  # the filters are folded away until opened
     _open_filters(page)
-    page.locator("#brand-filter").get_by_text("Sora (").click()
+    sora = page.locator("#brand-filter label.check", has_text="Sora (")
+    unticked = Image.open(io.BytesIO(sora.locator("input").screenshot()))
+    sora.click()
     page.wait_for_function("() => [...document.querySelectorAll('#results .caption')]"
                            ".every(c => c.innerText.split('\\n')[1].startsWith('Sora'))", timeout=30_000)
     assert all(c.splitlines()[1].startswith("Sora ·") for c in _captions(page))
     expect(page.locator("#filters")).to_contain_text("Filters (1 on)")
+    ticked = Image.open(io.BytesIO(sora.locator("input").screenshot()))
+    brightness = [ImageStat.Stat(box.convert("L")).mean[0] for box in (unticked, ticked)]
+    assert brightness[1] < brightness[0] - 40, brightness  # filled with the page's colour: a ticked box looks ticked
 
     first_title = _captions(page)[0].splitlines()[0]
     page.locator("#results .card").first.click()
