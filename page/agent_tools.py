@@ -194,8 +194,10 @@ def agent_tools(doorway: Doorway) -> list[Callable]:
             product_id: the id of a product, as a search returned it.
 
         Returns:
-            A JSON object: id, title, brand, category, colour, price, currency, in_stock, picture, product_page and attributes
-            (the feed's other fields, such as material, pattern or size, and their Chinese versions *_zh).
+            A JSON object: id, title, brand, category, colour, price, currency, in_stock, picture, pictures (every picture
+            of it), variant_of (its group of variants, if it is one), other_variants (the ids of the group's other colours
+            or sizes), product_page and attributes (the feed's other fields, such as material, pattern or size, and their
+            Chinese versions *_zh).
         """
         return answer(request, DetailsRequest, {"id": product_id}, agents.product_details)
 

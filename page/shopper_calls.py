@@ -21,7 +21,7 @@ from page.inputs import as_jpeg
 from search.images import Photo
 from storefront import results
 from storefront.doorway import Doorway, History, ShopOpening, reader_language
-from storefront.front import ShopResult
+from storefront.front import ProductDetails, ShopResult
 from storefront.items import ItemsResult, items_status
 from storefront.protocol import (
     AddressRequest,
@@ -66,9 +66,7 @@ class ShopperCalls:
             return self._call(AddressRequest, asked, request, lambda photo, _: {"photo": photo_url(photo)})
 
         def details(asked: Any, request: gr.Request) -> Payload:
-            return self._call(DetailsRequest, asked, request, lambda product, lang: {
-                "html": markdown(results.details(product, lang), inline=False), "title": results.display_title(
-                    product, lang), "pictures": [self.picture_url(picture) for picture in product.pictures]})
+            return self._call(DetailsRequest, asked, request, self._details)
 
         def history(asked: Any, request: gr.Request) -> Payload:
             return self._call(HistoryRequest, asked, request, self._history)
@@ -102,6 +100,16 @@ class ShopperCalls:
                 for row in found.rows]
         return {"status": markdown(items_status(found, lang)), "marked": data_url(as_jpeg(found.marked)),
                 "rows": rows}
+
+    def _details(self, details: ProductDetails, lang: str) -> Payload:
+        """A product's facts, its every picture, and its group's other variants (each by its colour, picture and
+        price), which the details offer to switch to."""
+        product = details.product
+        variants = [{"id": other.id, "name": results.variant_name(other, lang), "price": other.price_label(),
+                     "picture": self.picture_url(other.shown_picture)} for other in details.other_variants]
+        return {"html": markdown(results.details(product, lang), inline=False),
+                "title": results.display_title(product, lang),
+                "pictures": [self.picture_url(picture) for picture in product.pictures], "variants": variants}
 
     def _history(self, history: History, lang: str) -> Payload:
         """A shopper's recent views (sent by their browser, which keeps them) and products like them."""

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from catalog.product import Product
-from storefront.front import ShopResult, Storefront
+from storefront.front import ProductDetails, ShopResult, Storefront
 from storefront.items import ItemsResult
 from storefront.results import Card
 
@@ -55,13 +54,15 @@ def found_items(result: ItemsResult, picture_address: PictureAddress) -> dict[st
                       for row in result.rows]}
 
 
-def product_details(product: Product, picture_address: PictureAddress) -> dict[str, Any]:
-    """Everything the catalog holds about one product."""
+def product_details(details: ProductDetails, picture_address: PictureAddress) -> dict[str, Any]:
+    """Everything the catalog holds about one product, and the ids of its group's other variants."""
+    product = details.product
     return {"id": product.id, "title": product.title, "brand": product.brand, "category": product.category,
             "colour": product.colour, "price": product.price, "currency": product.currency,
             "in_stock": product.in_stock, "picture": picture_address(product.shown_picture),
             "pictures": [picture_address(picture) for picture in product.pictures], "variant_of": product.group,
-            "product_page": product.url, "attributes": dict(product.attributes)}
+            "other_variants": [other.id for other in details.other_variants], "product_page": product.url,
+            "attributes": dict(product.attributes)}
 
 
 def facets(counts: dict[str, Counter], storefront: Storefront) -> dict[str, Any]:

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog.errors import UserError
-from catalog.product import Product
 from search.images import Photo, PhotoBytes, data_url_bytes
 from search.ranking import Ranking
 from storefront.events import OpenEvent, SearchEvent
-from storefront.front import ITEM_PRODUCTS, RECENT_COUNT, ShopResult, Storefront
+from storefront.front import ITEM_PRODUCTS, RECENT_COUNT, ProductDetails, ShopResult, Storefront
 from storefront.items import ItemsResult
 from storefront.protocol import (
     AddressRequest,
@@ -89,7 +88,7 @@ class Doorway:
             with self.storefront.storage_said():
                 answered = self._handlers[kind](request)
             if isinstance(request, DetailsRequest) and request.rank is not None:
-                self.storefront.events.record(OpenEvent(request.token, answered.id, request.rank))
+                self.storefront.events.record(OpenEvent(request.token, answered.product.id, request.rank))
             return answered
         if self.stopping:
             raise UserError("stopping")
@@ -153,8 +152,8 @@ class Doorway:
         return self.storefront.find_items(photo, request.filters.filters(), request.lang,
                                           per_item=request.per_item or ITEM_PRODUCTS)
 
-    def _product(self, request: DetailsRequest) -> Product:
-        return self.storefront.product(request.id.strip())
+    def _product(self, request: DetailsRequest) -> ProductDetails:
+        return self.storefront.product_details(request.id.strip())
 
     def _history(self, request: HistoryRequest) -> History:
         viewed = request.viewed[:RECENT_COUNT]

@@ -58,6 +58,14 @@ class ShopResult(results.CardList):
         return f"{self.status} · {timing}" if self.cards else f"{self.status} ({timing})"
 
 
+@dataclass(frozen=True)
+class ProductDetails:
+    """A product, and the other variants of its group (its colours or sizes), which its details offer to switch to."""
+
+    product: Product
+    other_variants: tuple[Product, ...] = ()
+
+
 class Storefront:
     """The page's view of the search service. `start()` makes it ready for shoppers (the app calls it before it
     listens, the page on load); every other method only uses what is there."""
@@ -299,6 +307,14 @@ class Storefront:
         if stored is None:
             raise UserError("gone", id=product_id)
         return stored.product
+
+    def product_details(self, product_id: str) -> ProductDetails:
+        """A product of the catalog and the other variants of its group; `UserError` "gone" as `product`."""
+        product = self.product(product_id)
+        if not product.group:
+            return ProductDetails(product)
+        group = self.service().store.variants([product.group]).get(product.group, [])
+        return ProductDetails(product, tuple(other for other in group if other.id != product.id))
 
     def details(self, product_id: str, lang: str = "en") -> str:
         """Everything known of a product, as Markdown."""

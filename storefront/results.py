@@ -76,7 +76,7 @@ def card(hit: Hit, guesses: list[Guess], lang: str, with_score: bool = True) -> 
     if hit.matched:
         why.append(say(lang, "words", words=", ".join(hit.matched)))
     if hit.others:  # the variants this result stands for besides itself, by colour where they have one
-        names = dict.fromkeys(other.localized("colour", lang) or display_title(other, lang) for other in hit.others)
+        names = dict.fromkeys(variant_name(other, lang) for other in hit.others)
         why.append(say(lang, "variants", names=", ".join(names)))
     return Card(id=product.id, title=display_title(product, lang), brand=product.brand, category=product.category,
                 colour=product.colour, price=product.price, currency=product.currency,
@@ -84,6 +84,11 @@ def card(hit: Hit, guesses: list[Guess], lang: str, with_score: bool = True) -> 
                 why=tuple(why), matched_words=tuple(hit.matched), picture=hit.picture, pictures=product.pictures,
                 other_variants=tuple(other.id for other in hit.others),
                 product_page=product.url, stock_label="" if product.in_stock else say(lang, "out_of_stock"))
+
+
+def variant_name(product: Product, lang: str) -> str:
+    """What tells a variant from the others of its group: its colour, or else its title."""
+    return product.localized("colour", lang) or display_title(product, lang)
 
 
 def display_title(product: Product, lang: str) -> str:

@@ -87,6 +87,7 @@ def test_every_tool_answers_with_structured_products(mcp_app, demo_feed):
         said["similar"] = await session.call_tool("similar_products", {"product_id": "demo-0105", "top_k": 5,
                                                                        "max_price": 40})
         said["details"] = await session.call_tool("product_details", {"product_id": "demo-0105"})
+        said["variant"] = await session.call_tool("product_details", {"product_id": "demo-0001"})  # a shirt's red
         said["facets"] = await session.call_tool("catalog_facets", {})
         said["items"] = await session.call_tool("search_items", {"image_address": data_url, "per_item": 2})
         return said
@@ -106,6 +107,9 @@ def test_every_tool_answers_with_structured_products(mcp_app, demo_feed):
     details = answers["details"]
     assert details["title"] == "Kestrel Red Striped Coffee Mug" and details["attributes"]["title_zh"]
     assert details["product_page"].endswith("demo-0105") and details["price"] == 25.0
+    assert (details["variant_of"], details["other_variants"]) == ("", [])
+    variant = answers["variant"]
+    assert (variant["variant_of"], variant["other_variants"]) == ("demo-0000-model", ["demo-0000", "demo-0002"])
     facets = answers["facets"]
     assert facets["categories"]["Mugs"] == 24 and facets["products"] == 240
     assert 0 < facets["price_range"]["min"] < facets["price_range"]["max"]

@@ -117,6 +117,32 @@ def test_a_photo_of_a_products_back_shows_that_picture_on_its_card_and_first_in_
     assert shown.nth(1).get_attribute("src").endswith(back.name.replace("-back", ""))
 
 
+def test_a_variants_details_offer_its_other_colours_each_opening_its_own_in_both_languages(page, launched_app):
+    url, demo_dir = launched_app
+    _open(page, url)
+    _upload(page, demo_dir / "images" / "demo-0001.png")  # the red one of the demo's shirt in three colours
+    page.locator("#results .card").first.click()
+    variants = page.locator("#details-variants .variant")
+    expect(page.locator("#details-text")).to_contain_text("Mariner Red Striped Oxford Shirt", timeout=30_000)
+    expect(variants).to_have_count(2)
+    expect(page.locator("#details-variants")).to_contain_text("Also in")
+    assert [v.inner_text().splitlines()[0] for v in variants.all()] == ["Sky Blue", "Navy"]
+    assert variants.first.locator("img").get_attribute("src").endswith("/images/demo-0000.png")
+    variants.nth(1).click()  # the navy one: its own details, the other two offered
+    expect(page.locator("#details-text")).to_contain_text("Mariner Navy Striped Oxford Shirt", timeout=30_000)
+    expect(variants.first).to_contain_text("Sky Blue")
+    expect(variants.nth(1)).to_contain_text("Red")
+    page.locator("#shop-language button[data-lang=zh-CN]").click()
+    page.locator("#results .card").first.click()
+    expect(page.locator("#details-variants")).to_contain_text("其他款式", timeout=30_000)
+    expect(variants.first).to_contain_text("天蓝色")
+    page.locator("#shop-language button[data-lang=en]").click()  # the next tests read the page in English
+    page.locator("#close-details").click()
+    page.locator("#results .card").nth(1).click()  # a product of no group: no list
+    expect(page.locator("#details-text h3")).not_to_contain_text("Mariner Red Striped", timeout=30_000)
+    expect(page.locator("#details-variants")).to_be_hidden()
+
+
 def test_the_tuning_page_searches_its_own_query_as_the_sliders_move(page, launched_app, tmp_path):
     url, demo_dir = launched_app
     _open(page, url + "tuning")

@@ -3,7 +3,7 @@
 const js = require('@eslint/js');
 const globals = require('globals');
 
-const shared = ['escapeHtml', 'fill', 'cardHtml', 'shownFirst', 'picturesHtml', 'choiceHtml', 'filtersOn', 'priceFilter', 'tapFraction',
+const shared = ['escapeHtml', 'fill', 'cardHtml', 'shownFirst', 'picturesHtml', 'variantsHtml', 'choiceHtml', 'filtersOn', 'priceFilter', 'tapFraction',
   'partBetween', 'travel', 'newestGuard', 'remembered', '$', '$$', 'input', 'SHOP', 'PHONE', 'page', 'searches',
   'TOKEN', 'say', 'sayHtml', 'show', 'viewed', 'call', 'newest', 'input', 'picture', 'video', 'targetOf', 'relabel', 'drawFacets', 'narrowChoices', 'filtersSummary',
   'hint', 'busy', 'showProblem', 'drawChips', 'bringIntoView', 'switchLanguage', 'refreshOpening', 'takeFile',

@@ -230,6 +230,9 @@ async function openDetails(productId, rank = null, shownPicture = null) {
   $('#details-text').innerHTML = answer.problem || answer.html;
   const pictures = shownFirst(answer.pictures || [], shownPicture);
   $('#details-pictures').innerHTML = picturesHtml(pictures, answer.title || '');
+  const variants = answer.variants || [];
+  $('#details-variants .variant-list').innerHTML = variantsHtml(variants);
+  show($('#details-variants'), variants.length > 0);
   $$('#details-text a').forEach((link) => { link.setAttribute('target', '_blank'); link.setAttribute('rel', 'noopener'); });  // the shop stays
   show($('#details'), true);
   $('#close-details').focus({preventScroll: true});
@@ -314,6 +317,10 @@ function listen() {
     }
   });
   $('#close-details').addEventListener('click', closeDetails);
+  $('#details-variants').addEventListener('click', (event) => {  // another colour or size of the product: its details
+    const variant = targetOf(event).closest('.variant');
+    if (variant) openDetails(variant.getAttribute('data-id'), null, variant.querySelector('img')?.getAttribute('src') ?? null);
+  });
   $('#more-like-this').addEventListener('click', () => {
     closeDetails();
     search({scroll: true, moreLike: page.selected});

@@ -8,7 +8,9 @@ type Answer = {
   problem?: string, status?: string, cards?: Card[], chips?: Chip[], rows?: ItemRow[], marked?: string,
   html?: string, photo?: string, recent?: Card[], inspired?: Card[], banner?: string, model_line?: string,
   facets?: Record<string, [string, string][]>, text_weight?: number, pictures?: string[], title?: string,
+  variants?: Variant[],
 };
+type Variant = {id: string, name: string, price: string, picture: string};
 type Card = {id: string, picture: string, title: string, facts: string, why: string};
 type FilterChoice = {brands: string[], categories: string[], colours: string[], min_price: number | null,
   max_price: number | null, in_stock: boolean};

@@ -47,6 +47,17 @@ function picturesHtml(pictures, title) {
     + 'loading="lazy" decoding="async">').join('');
 }
 
+/**
+ * The other variants of a product's group (its other colours or sizes), each a button with its picture, name and
+ * price that opens its own details.
+ * @param {Variant[]} variants @returns {string}
+ */
+function variantsHtml(variants) {
+  return variants.map((variant) => `<button type="button" class="variant" data-id="${escapeHtml(variant.id)}">`
+    + `<img src="${escapeHtml(variant.picture)}" alt="" loading="lazy" decoding="async">`
+    + `<span>${escapeHtml(variant.name)}</span><span>${escapeHtml(variant.price)}</span></button>`).join('');
+}
+
 /** A filter's choice. @param {string} label @param {string} value @param {boolean} on @returns {string} */
 function choiceHtml(label, value, on) {
   return `<label class="check"><input type="checkbox" value="${escapeHtml(value)}"${on ? ' checked' : ''}>`

@@ -48,6 +48,14 @@ test('the picture a card showed comes first in the details, the others in the pr
   assert.deepEqual(plain(shop.shownFirst(pictures, '/gone.png')), pictures);  // a picture it no longer has
 });
 
+test('a product\'s other variants are each a button opening it, by name, picture and price, escaped', () => {
+  const html = shop.variantsHtml([{id: 'tee-"b', name: 'Sky <Blue>', price: '59.95 USD', picture: '/tee-b.png'},
+    {id: 'tee-n', name: 'Navy', price: '', picture: '/tee-n.png'}]);
+  assert.equal((html.match(/<button type="button" class="variant"/g) || []).length, 2);
+  assert.match(html, /data-id="tee-&quot;b"><img src="\/tee-b.png" alt=""[^>]*><span>Sky &lt;Blue&gt;<\/span><span>59.95 USD/);
+  assert.equal(shop.variantsHtml([]), '');  // none: the details show no list
+});
+
 test('a checked choice is drawn checked', () => {
   assert.match(shop.choiceHtml('Mugs (3)', 'Mugs', true), /value="Mugs" checked><span>Mugs \(3\)<\/span>/);
   assert.doesNotMatch(shop.choiceHtml('Mugs (3)', 'Mugs', false), /checked/);
