@@ -3,13 +3,14 @@
 const js = require('@eslint/js');
 const globals = require('globals');
 
-const shared = ['escapeHtml', 'fill', 'cardHtml', 'shownFirst', 'picturesHtml', 'variantsHtml', 'choiceHtml', 'filtersOn', 'priceFilter', 'tapFraction',
-  'partBetween', 'travel', 'newestGuard', 'remembered', '$', '$$', 'input', 'SHOP', 'PHONE', 'page', 'searches',
-  'TOKEN', 'say', 'sayHtml', 'show', 'viewed', 'call', 'newest', 'input', 'picture', 'video', 'targetOf', 'relabel', 'drawFacets', 'narrowChoices', 'filtersSummary',
-  'hint', 'busy', 'showProblem', 'drawChips', 'bringIntoView', 'switchLanguage', 'refreshOpening', 'takeFile',
-  'photoToSend', 'setPhoto', 'openCamera', 'closeCamera', 'snap', 'loadAddress', 'takeExample', 'tapPhoto', 'cropTo',
-  'wholePhoto', 'checked', 'chosenFilters', 'filtersChanged', 'applyChip', 'search', 'findItems', 'openDetails',
-  'closeDetails', 'remember', 'showHistory', 'forgetHistory', 'listen', 'start'];
+const shared = ['escapeHtml', 'fill', 'cardHtml', 'shownFirst', 'picturesHtml', 'variantsHtml', 'choiceHtml',
+  'filtersOn', 'priceFilter', 'tapFraction', 'partBetween', 'travel', 'newestGuard', 'remembered', '$', '$$', 'input',
+  'SHOP', 'PHONE', 'page', 'searches', 'TOKEN', 'say', 'sayHtml', 'show', 'viewed', 'call', 'newest',
+  'picture', 'video', 'targetOf', 'relabel', 'drawFacets', 'narrowChoices', 'filtersSummary', 'hint', 'busy',
+  'showProblem', 'drawChips', 'bringIntoView', 'switchLanguage', 'refreshOpening', 'takeFile', 'photoToSend',
+  'setPhoto', 'openCamera', 'closeCamera', 'snap', 'loadAddress', 'takeExample', 'tapPhoto', 'cropTo', 'wholePhoto',
+  'checked', 'chosenFilters', 'filtersChanged', 'applyChip', 'search', 'findItems', 'openDetails', 'closeDetails',
+  'remember', 'showHistory', 'forgetHistory', 'listen', 'start'];
 
 module.exports = [
   js.configs.recommended,

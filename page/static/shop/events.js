@@ -319,7 +319,8 @@ function listen() {
   $('#close-details').addEventListener('click', closeDetails);
   $('#details-variants').addEventListener('click', (event) => {  // another colour or size of the product: its details
     const variant = targetOf(event).closest('.variant');
-    if (variant) openDetails(variant.getAttribute('data-id'), null, variant.querySelector('img')?.getAttribute('src') ?? null);
+    const shown = variant?.querySelector('img')?.getAttribute('src') ?? null;
+    if (variant) openDetails(variant.getAttribute('data-id'), null, shown);
   });
   $('#more-like-this').addEventListener('click', () => {
     closeDetails();
