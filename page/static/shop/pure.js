@@ -38,12 +38,13 @@ function shownFirst(pictures, shown) {
 }
 
 /**
- * A product's pictures in its details, in the order given, each named for the screen reader by its number.
+ * A product's pictures in its details, in the order given, each named for the screen reader (by its number, when
+ * there are several): shown even when it is the card's one picture, which the details cover on a phone.
  * @param {string[]} pictures @param {string} title @returns {string}
  */
 function picturesHtml(pictures, title) {
-  if (pictures.length < 2) return '';  // its one picture is the card's
-  return pictures.map((src, n) => `<img src="${escapeHtml(src)}" alt="${escapeHtml(`${title} ${n + 1}/${pictures.length}`)}" `
+  const named = (/** @type {number} */ n) => (pictures.length > 1 ? `${title} ${n + 1}/${pictures.length}` : title);
+  return pictures.map((src, n) => `<img src="${escapeHtml(src)}" alt="${escapeHtml(named(n))}" `
     + 'loading="lazy" decoding="async">').join('');
 }
 
