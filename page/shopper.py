@@ -126,7 +126,7 @@ step="any" inputmode="decimal"></label></div>
 class="visually-hidden" {word("details")}</h2><button type="button" id="close-details" {word("close")}</button>
 </div><div id="details-pictures"></div><div id="details-text"></div>
 <div id="details-variants" hidden><h3 {word("other_variants")}</h3><div class="variant-list"></div></div>
-<button type="button" id="more-like-this" class="primary" {word("more")}</button>
+<div class="sheet-foot"><button type="button" id="more-like-this" class="primary" {word("more")}</button></div>
 </aside></div>"""
 
 
