@@ -233,9 +233,8 @@ class SearchService:
         """Each hit that stands for its group of variants, with the group's other variants (the card names them)."""
         if self.collapse is not by_group:
             return hits
-        groups = self.store.variants(hit.product.group for hit in hits if hit.product.group)
-        return [replace(hit, others=tuple(p for p in groups.get(hit.product.group, ()) if p.id != hit.product.id))
-                if hit.product.group else hit for hit in hits]
+        others = self.store.other_variants(hit.product for hit in hits)
+        return [replace(hit, others=others[hit.product.id]) if hit.product.id in others else hit for hit in hits]
 
     def _fused(self, vector: np.ndarray | None, vector_hits: list[Hit], keywords: Keywords, pool: int,
                where: dict | None, fusion) -> list[Hit]:

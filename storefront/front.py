@@ -311,10 +311,7 @@ class Storefront:
     def product_details(self, product_id: str) -> ProductDetails:
         """A product of the catalog and the other variants of its group; `UserError` "gone" as `product`."""
         product = self.product(product_id)
-        if not product.group:
-            return ProductDetails(product)
-        group = self.service().store.variants([product.group]).get(product.group, [])
-        return ProductDetails(product, tuple(other for other in group if other.id != product.id))
+        return ProductDetails(product, self.service().store.other_variants([product]).get(product.id, ()))
 
     def details(self, product_id: str, lang: str = "en") -> str:
         """Everything known of a product, as Markdown."""

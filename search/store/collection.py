@@ -184,6 +184,13 @@ class ProductStore:
             found.setdefault(metadata["group"], []).append(_to_product(metadata))
         return found
 
+    def other_variants(self, products: Iterable[Product]) -> dict[str, tuple[Product, ...]]:
+        """Each of these products that is a variant, by id: the other products of its group."""
+        products = [product for product in products if product.group]
+        groups = self.variants(product.group for product in products)
+        return {product.id: tuple(other for other in groups.get(product.group, ()) if other.id != product.id)
+                for product in products}
+
     def persisted_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The vectors of these rows as Chroma holds them (an indexing run's, whatever the copies in memory hold)."""
         return self.chroma.vectors_of(ids)
