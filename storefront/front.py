@@ -55,7 +55,8 @@ class ShopResult(results.CardList):
         timing = results.timings_line(self.timings_ms, lang)
         if not timing:
             return self.status
-        return f"{self.status} · {timing}" if self.cards else f"{self.status} ({timing})"
+        # the status's last sentence runs on into the timings: its full stop would sit before the dot between them
+        return f"{self.status.rstrip('.。')} · {timing}" if self.cards else f"{self.status} ({timing})"
 
 
 @dataclass(frozen=True)
@@ -312,7 +313,3 @@ class Storefront:
         """A product of the catalog and the other variants of its group; `UserError` "gone" as `product`."""
         product = self.product(product_id)
         return ProductDetails(product, self.service().store.other_variants([product]).get(product.id, ()))
-
-    def details(self, product_id: str, lang: str = "en") -> str:
-        """Everything known of a product, as Markdown."""
-        return results.details(self.product(product_id), lang)

@@ -26,6 +26,7 @@ from search.ranking import Filters, Ranking
 from search.service import QueryError
 from storefront.doorway import Doorway
 from storefront.front import Storefront
+from storefront.results import details as markdown_details
 
 
 @pytest.fixture(scope="module")
@@ -319,6 +320,8 @@ def test_an_encoder_that_reads_no_text_still_searches_the_texts_words(storefront
     caption = chinese.gallery[0][1]
     assert caption.splitlines()[0].endswith("藏青色背包") and "关键词：藏青色, 背包" in caption
     assert "当前模型不能理解文字" in chinese.status
+    assert chinese.timings_ms and "当前模型不能理解文字 · " in chinese.status_line("zh-CN")  # no "。 · "
+    assert "this model reads no text · " in result.status_line("en")
     assert offline.search(None, "zeppelin").status.startswith("No product's title, brand")
 
 
@@ -381,11 +384,11 @@ def test_facet_choices_carry_honest_counts(storefront):
 
 
 def test_details_and_more_like_this(storefront):
-    details = storefront.details("demo-0105")
+    details = markdown_details(storefront.product("demo-0105"), "en")
     assert "### Kestrel Red Striped Coffee Mug" in details and "- **Price**: 25.00 USD" in details
     assert "[View the product page ↗](https://shop.example.com/products/demo-0105)" in details
     assert "- **Colour**: Red" in details
-    chinese = storefront.details("demo-0105", "zh-CN")
+    chinese = markdown_details(storefront.product("demo-0105"), "zh-CN")
     assert "### Kestrel 红色条纹咖啡马克杯" in chinese and "- **价格**: 25.00 USD" in chinese
     assert "- **颜色**: 红色" in chinese and "- **类别**: 马克杯" in chinese and "_zh" not in chinese.lower()
     similar = storefront.more_like_this("demo-0105", ranking=Ranking(top_k=5, min_score=-1.0))

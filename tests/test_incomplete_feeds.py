@@ -11,6 +11,7 @@ from search.__main__ import main as search_main
 from search.config import Settings
 from search.ranking import Filters, Ranking
 from storefront.front import Storefront
+from storefront.results import details as markdown_details
 
 HEADER = "id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,productDisplayName"
 ROWS = [
@@ -86,10 +87,11 @@ def test_products_without_brand_or_price_are_searched_shown_and_filtered_without
     assert title == "Titan Women Silver Watch"
     assert rest[0].startswith("100% match") and "words: silver, watch" in rest[0]  # no brand or price line
     assert "0.00" not in result.gallery[0][1] and " ·  · " not in result.gallery[0][1]
-    details = shop.details("59263")
+    details = markdown_details(shop.product("59263"), "en")
     assert "Brand" not in details and "Price" not in details and "- **Category**: Watches" in details
     assert "- **Basecolour**: Silver" in details and "- **Stock**: in stock" in details
-    assert "品牌" not in shop.details("59263", "zh-CN") and "- **类别**: Watches" in shop.details("59263", "zh-CN")
+    chinese = markdown_details(shop.product("59263"), "zh-CN")
+    assert "品牌" not in chinese and "- **类别**: Watches" in chinese
     facets = shop.facet_choices()
     assert facets["brand"] == [] and ("Watches (2)", "Watches") in facets["category"]
     assert shop.search(None, "watch", Filters(max_price=1000)).ids == []  # no price: never "under 1000"
