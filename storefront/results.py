@@ -64,7 +64,11 @@ class CardList:
 
 
 def cards(response: SearchResponse, guesses: list[Guess], lang: str) -> list[Card]:
-    return [card(hit, guesses, lang) for hit in response.hits]
+    """A card a hit. A text searched by its words alone, with no photo, shows the words each product holds and no
+    match percentage: its score is their relevance, steeply down for each word missing
+    (search/store/keyword_index.py), which read "3% match" on the red backpacks when no product held "leather"."""
+    words_alone = bool(response.keywords_only) and response.image_vector is None
+    return [card(hit, guesses, lang, with_score=not words_alone) for hit in response.hits]
 
 
 def card(hit: Hit, guesses: list[Guess], lang: str, with_score: bool = True) -> Card:

@@ -316,6 +316,7 @@ def test_an_encoder_that_reads_no_text_still_searches_the_texts_words(storefront
     assert result.gallery[0][1].startswith(tuple(f"{brand} Navy " for brand in BRANDS))
     assert "Backpack" in result.gallery[0][1].splitlines()[0] and "words: navy, backpack" in result.gallery[0][1]
     assert "this model reads no text" in result.status
+    assert not any("% match" in caption for _, caption in result.gallery)  # words alone: no similarity to show
     chinese = offline.search(None, "藏青色背包", ranking=Ranking(top_k=3), lang="zh-CN")
     caption = chinese.gallery[0][1]
     assert caption.splitlines()[0].endswith("藏青色背包") and "关键词：藏青色, 背包" in caption
