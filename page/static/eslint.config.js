@@ -18,12 +18,17 @@ module.exports = [
     files: ['shop/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: {...globals.browser, element: 'readonly', props: 'readonly', server: 'readonly', ...Object.fromEntries(shared.map((name) => [name, 'readonly']))},
+      globals: {
+        ...globals.browser, element: 'readonly', props: 'readonly', server: 'readonly',
+        ...Object.fromEntries(shared.map((name) => [name, 'readonly'])),
+      },
     },
     rules: {
-      'no-redeclare': 'off',  // each name is declared once, in its own file; the list above makes it known to the others
+      // each name is declared once, in its own file; the list above makes it known to the others
+      'no-redeclare': 'off',
       'no-unused-vars': ['error', {varsIgnorePattern: '.*', args: 'after-used'}],
     },
   },
   {files: ['tests/*.js', 'eslint.config.js'], languageOptions: {sourceType: 'commonjs', globals: globals.node}},
+  {rules: {'max-len': ['error', {code: 120}]}},  // as ruff holds the Python
 ];

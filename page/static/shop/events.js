@@ -233,7 +233,10 @@ async function openDetails(productId, rank = null, shownPicture = null) {
   const variants = answer.variants || [];
   $('#details-variants .variant-list').innerHTML = variantsHtml(variants);
   show($('#details-variants'), variants.length > 0);
-  $$('#details-text a').forEach((link) => { link.setAttribute('target', '_blank'); link.setAttribute('rel', 'noopener'); });  // the shop stays
+  $$('#details-text a').forEach((link) => {  // the merchant's page opens in a tab of its own: the shop stays
+    link.setAttribute('target', '_blank');
+    link.setAttribute('rel', 'noopener');
+  });
   show($('#details'), true);
   $('#close-details').focus({preventScroll: true});
   showHistory();
@@ -268,7 +271,11 @@ function listen() {
   const photoFile = input('#photo-file');
   $('#choose-photo').addEventListener('click', () => photoFile.click());
   photoFile.addEventListener('change', () => { takeFile(photoFile.files[0]); photoFile.value = ''; });
-  $('#camera-file').addEventListener('change', (event) => { const chosen = /** @type {HTMLInputElement} */ (event.target); takeFile(chosen.files[0]); chosen.value = ''; });
+  $('#camera-file').addEventListener('change', (event) => {
+    const chosen = /** @type {HTMLInputElement} */ (event.target);
+    takeFile(chosen.files[0]);
+    chosen.value = '';
+  });
   $('#camera').addEventListener('click', openCamera);
   $('#snap').addEventListener('click', snap);
   $('#camera-cancel').addEventListener('click', closeCamera);

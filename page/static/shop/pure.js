@@ -1,5 +1,6 @@
 // The shoppers' page's pure parts: no page, no server, only values in and values out, so node's own test runner
-// checks them (page/static/tests/, which run this file as the page does: as a script). The page's script is these files one after the other (page/shopper.py).
+// checks them (page/static/tests/, which run this file as the page does: as a script). The page's script is these
+// files one after the other (page/shopper.py).
 
 /** Text as HTML that shows it as it is. @param {unknown} text @returns {string} */
 function escapeHtml(text) {
@@ -23,7 +24,8 @@ function fill(words, values = {}) {
  */
 function cardHtml(card, rank = null) {
   const ranked = rank ? ` data-rank="${rank}"` : '';
-  return `<button type="button" class="card" data-id="${escapeHtml(card.id)}"${ranked}><img src="${escapeHtml(card.picture)}" `
+  return `<button type="button" class="card" data-id="${escapeHtml(card.id)}"${ranked}>`
+    + `<img src="${escapeHtml(card.picture)}" `
     + `alt="" loading="lazy" decoding="async"><span class="caption"><strong>${escapeHtml(card.title)}</strong>`
     + [card.facts, card.why].filter(Boolean).map((line) => `<span>${escapeHtml(line)}</span>`).join('')
     + '</span></button>';

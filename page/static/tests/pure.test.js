@@ -53,7 +53,8 @@ test('a product\'s other variants are each a button opening it, by name, picture
   const html = shop.variantsHtml([{id: 'tee-"b', name: 'Sky <Blue>', price: '59.95 USD', picture: '/tee-b.png'},
     {id: 'tee-n', name: 'Navy', price: '', picture: '/tee-n.png'}]);
   assert.equal((html.match(/<button type="button" class="variant"/g) || []).length, 2);
-  assert.match(html, /data-id="tee-&quot;b"><img src="\/tee-b.png" alt=""[^>]*><span>Sky &lt;Blue&gt;<\/span><span>59.95 USD/);
+  assert.match(html,
+    /data-id="tee-&quot;b"><img src="\/tee-b.png" alt=""[^>]*><span>Sky &lt;Blue&gt;<\/span><span>59.95 USD/);
   assert.equal(shop.variantsHtml([]), '');  // none: the details show no list
 });
 
