@@ -55,8 +55,7 @@ class ShopResult(results.CardList):
         timing = results.timings_line(self.timings_ms, lang)
         if not timing:
             return self.status
-        # the status's last sentence runs on into the timings: its full stop would sit before the dot between them
-        return f"{self.status.rstrip('.。')} · {timing}" if self.cards else f"{self.status} ({timing})"
+        return results.run_on(self.status, timing) if self.cards else f"{self.status} ({timing})"
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def shown(photo: Image.Image, response: ItemsResponse, lang: str, limit: int) ->
 
 def items_status(result: ItemsResult, lang: str) -> str:
     """What finding the items of a photo found, with the time of each stage, as both pages say it."""
-    return f"{result.status} · {results.timings_line(result.timings_ms, lang)}"
+    return results.run_on(result.status, results.timings_line(result.timings_ms, lang))
 
 
 def status(count: int, regions: int, lang: str) -> str:

@@ -147,6 +147,12 @@ def timings_line(timings_ms: dict[str, float], lang: str) -> str:
     return " · ".join(f"{say(lang, stage)} {ms:.0f} ms" for stage, ms in timings_ms.items())
 
 
+def run_on(status: str, timing: str) -> str:
+    """A status, its timings after it on the same line: the status's last full stop would sit before the dot between
+    them ("…reads no text. · decode 3 ms")."""
+    return f"{status.rstrip('.。')} · {timing}"
+
+
 def details(product: Product, lang: str) -> str:
     """Everything known of a product, as Markdown, in the shopper's language where the feed gives it; fields the
     product has no value for are left out."""

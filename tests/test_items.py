@@ -2,6 +2,7 @@
 import base64
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from search.items import Box, best_regions, propose_regions
 from storefront import agents
 from storefront.doorway import Client, Doorway
 from storefront.front import Storefront
-from storefront.items import marked
+from storefront.items import items_status, marked
 from storefront.protocol import ItemsRequest
 from storefront.tuning import timings_table
 
@@ -107,6 +108,7 @@ def test_items_are_numbered_on_the_photo_with_a_row_each_in_chinese(offline_shop
         assert names[row.ids[0]].attributes["title_zh"] in row.label
         assert len(row.cards) == len(row.ids) == 4
     assert "找到 3 件商品" in result.status
+    assert re.search(r"该商品 · 解码 \d+ ms", items_status(result, "zh-CN"))  # its full stop dropped before the timings
     drawn = np.asarray(result.marked, np.int16) - np.asarray(scene.image, np.int16)
     for row in result.rows:  # each box's edge is drawn on the photo, and nothing far from any box
         box = row.box
