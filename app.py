@@ -142,21 +142,24 @@ def _staff_links(admin_enabled: bool) -> None:
     gr.Markdown(" · ".join(f"[{name}]({address})" for name, address in shown.items()), elem_id="staff-links")
 
 
-def _header(banner: str = "") -> tuple[gr.Radio, gr.Markdown]:
-    """Every page's title and language switch (they wrap on a phone), and the banner under them."""
+def _header(storefront: Storefront, banner: str = "") -> tuple[gr.Radio, gr.Markdown]:
+    """Every staff page's title and language switch (they wrap on a phone), and the banner under them, which the
+    switch words again (Gradio's own i18n words only the fixed labels)."""
     with gr.Row(equal_height=True, elem_id="header"):
         gr.Markdown(T("title"), elem_id="title")
         lang = gr.Radio(list(LANGUAGES), value="English", label=T("language"), elem_id="language", scale=0,
                         min_width=200)
+    shown = gr.Markdown(banner, elem_classes="banner", visible=bool(banner))
     lang.change(None, lang, None, js=SWITCH_LANGUAGE_JS, api_visibility="private")
-    return lang, gr.Markdown(banner, elem_classes="banner", visible=bool(banner))
+    lang.change(handlers.banner_in(storefront), lang, shown, api_visibility="private", queue=False)
+    return lang, shown
 
 
 def _tuning_page(page: gr.Blocks, doorway: Doorway, admin: Admin, team: Team, opening: Opening) -> None:
     """The product team's page: its own query, searched again as each slider moves, with the charts."""
     storefront = doorway.storefront
     _staff_links(admin.enabled)
-    lang, banner = _header(opening.banner)
+    lang, banner = _header(storefront, opening.banner)
     tuning = tuning_tab.build(storefront.settings, admin.enabled)
     labelled = tuning.labelled
     parts = Page(lang=lang, banner=banner, query_photo=gr.State(None, time_to_live=PHOTO_TTL_S),
@@ -179,7 +182,11 @@ def _tuning_page(page: gr.Blocks, doorway: Doorway, admin: Admin, team: Team, op
     parts.on(lang.change, search, handlers.TUNING_INPUTS, handlers.CHARTS, **searching)  # the status line's words
     curve = ThresholdCurve(storefront)
     threshold = tuning.sliders["min_score"]
-    threshold.release(curve.figure, threshold, tuning.curve, api_visibility="private")
+    # Drawn once the browser's language is set, then again for its threshold line and its words: one at a time, in
+    # order, so a first drawing (seconds: it searches the sample queries) never lands after a later one
+    drawing: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "threshold-curve", "concurrency_limit": 1}
+    for redrawn in (threshold.release, lang.change):
+        redrawn(curve.figure, [threshold, lang], tuning.curve, **drawing)
     if admin.enabled:  # the page's own saving, in its language (the API's `/save_defaults` is declared apart)
         parts.on(tuning.save.click, handlers.save_from_page(admin), ["password", *handlers.RANKING, "lang"],
                  ["saved"], api_visibility="private")
@@ -190,8 +197,7 @@ def _tuning_page(page: gr.Blocks, doorway: Doorway, admin: Admin, team: Team, op
                  ["labelled_figures", *handlers.RANKING], api_visibility="private")
     parts.on(page.load, handlers.header(storefront, handlers.TUNING_HEADER, drawn=opening), (),
              handlers.TUNING_HEADER, **ON_LOAD)
-    page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
-    page.load(curve.figure, threshold, tuning.curve, api_visibility="private")
+    page.load(None, None, lang, js=BROWSER_LANGUAGE_JS).then(curve.figure, [threshold, lang], tuning.curve, **drawing)
 
 
 # The named endpoints' inputs by position, each (its parameter's name, as gradio_client callers may pass it by
@@ -291,7 +297,7 @@ def _team_endpoints(team: Team) -> None:
 
 def _insights_page(page: gr.Blocks, team: Team, opening: Opening) -> None:
     _staff_links(admin_enabled=True)
-    lang, _ = _header(opening.banner)
+    lang, _ = _header(team.storefront, opening.banner)
     insights_page.wire(insights_page.build(), team, lang)
     page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
 
@@ -300,10 +306,10 @@ def _admin_page(page: gr.Blocks, admin: Admin, switch: ModelSwitch, opening: Ope
     """The admins' page: feed upload with progress, deletion, statistics and the model switch, each also an API
     endpoint that checks the password (inputs positional, in the documented order)."""
     _staff_links(admin.enabled)
-    lang, banner = _header(opening.banner)
+    lang, banner = _header(admin.storefront, opening.banner)
     view = admin_tab.build(admin.storefront.settings.model.name)
     run = {name: not_an_mcp_tool(action) for name, action in handlers.admin_handlers(admin, switch).items()}
-    parts = Page(banner=banner)
+    parts = Page(banner=banner, lang=lang)
     view.refresh.click(run["admin_stats"], [view.password, lang], view.stats, api_name="admin_stats")
     for button, name, inputs, result in (  # the page's language last, after the endpoints' documented inputs
             (view.index, "admin_ingest", [view.password, view.feed, view.images_root, lang], view.ingest_result),
@@ -313,7 +319,7 @@ def _admin_page(page: gr.Blocks, admin: Admin, switch: ModelSwitch, opening: Ope
             (view.rollback, "admin_rollback", [view.password, lang], view.switch_result),
             (view.remove_previous, "admin_remove_previous", [view.password, lang], view.switch_result)):
         parts.on(button.click(run[name], inputs, result, api_name=name).then, handlers.header(admin.storefront,
-                 ("banner",)), (), ["banner"], api_visibility="private")
+                 ("banner",)), ["lang"], ["banner"], api_visibility="private")  # in the page's language
     parts.on(page.load, handlers.header(admin.storefront, ("banner",), drawn=opening), (), ["banner"], **ON_LOAD)
     page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
 

@@ -45,8 +45,8 @@ def build(current_model: str) -> AdminView:
         with gr.Column():
             refresh = gr.Button(T("stats"))
             stats = gr.Markdown(elem_id="stats")
-            preset = gr.Dropdown(list(PRESETS), value=current_model if current_model in PRESETS else None,
-                                 label=T("preset"), info=f"now: {current_model}", allow_custom_value=True)
+            # at the model serving now, a preset or an open_clip name of the admins' own (words in no language)
+            preset = gr.Dropdown(list(PRESETS), value=current_model, label=T("preset"), allow_custom_value=True)
             switch = gr.Button(T("switch"))
             switch_result = gr.Markdown(elem_id="switch-result")
             with gr.Row():

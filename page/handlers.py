@@ -27,7 +27,7 @@ from storefront.model_switch import ModelSwitch
 from storefront.protocol import ItemsRequest, SearchRequest
 from storefront.team import Team
 from storefront.text import language, say
-from storefront.tuning import score_histogram, timings_table
+from storefront.tuning import curve_words, score_histogram, timings_table
 
 Search = Callable[[Values, gr.Request], Updates]  # a search handler, as the pages wire it
 RANKING = tuple(knob.name for knob in KNOBS)
@@ -46,7 +46,8 @@ def shown(result: ShopResult, min_score: float, lang: str) -> Updates:
     """The results on the Tuning page: with their scores' histogram and the time per stage (the histogram alone
     costs about 100 ms, so the shoppers' page never draws it)."""
     return {"preview": result.gallery, "status": result.status_line(lang),
-            "histogram": score_histogram(result.scores, min_score), "timings": timings_table(result.timings_ms)}
+            "histogram": score_histogram(result.scores, min_score, lang),
+            "timings": timings_table(result.timings_ms, lang)}
 
 
 def tuning_items(doorway: Doorway) -> Callable[[Values, gr.Request], Updates]:
@@ -62,8 +63,8 @@ def tuning_items(doorway: Doorway) -> Callable[[Values, gr.Request], Updates]:
         scores = [score for row in result.rows for score in row.scores]
         return {"preview": [shown for row in result.rows for shown in row.gallery],
                 "status": items_status(result, lang),
-                "histogram": score_histogram(scores, doorway.storefront.settings.ranking.min_score),
-                "timings": timings_table(result.timings_ms)}
+                "histogram": score_histogram(scores, doorway.storefront.settings.ranking.min_score, lang),
+                "timings": timings_table(result.timings_ms, lang)}
     return find
 
 
@@ -114,14 +115,21 @@ def tuning_photo(doorway: Doorway, latest: LatestSearch) -> Callable[[Values, gr
 
 def header(storefront: Storefront, names: tuple[str, ...],
            drawn: Opening = Opening()) -> Callable[[Values, gr.Request], Updates]:
-    """On page load, of the page's `names`: the banner and the ranking settings as they stand now, where they
-    differ from what the page was `drawn` with (nothing was drawn into a page built before the start: it gets them
-    all)."""
+    """On page load (or after an admin's action), of the page's `names`: the banner and the ranking settings as they
+    stand now, in the page's language when it sends one, where they differ from what the page was `drawn` with
+    (nothing was drawn into a page built before the start: it gets them all)."""
     def update(values: Values, request: gr.Request | None = None) -> Updates:
         storefront.start()  # a Space's first visitor may come before anything else started it
-        changed = Opening.of(storefront).changed(since=drawn)
+        changed = Opening.of(storefront, language(values.get("lang"))).changed(since=drawn)
         return {name: _opening_update(name, changed[name]) for name in names if name in changed}
     return update
+
+
+def banner_in(storefront: Storefront) -> Callable[[object], str]:
+    """A staff page's banner in the language its switch chose (the switch's value, of any type a client sends)."""
+    def banner(choice: object) -> str:
+        return storefront.banner(language(choice))
+    return banner
 
 
 def _opening_update(name: str, value: object) -> object:
@@ -178,7 +186,7 @@ def evaluate_labelled(team: Team) -> Callable[[Values, gr.Request | None], Updat
         except UserError as error:
             return {"labelled_figures": problem(error, lang), "labelled_curves": None}
         return {"labelled_figures": f"**{evaluation.labelled.name}** · {comparison_table(evaluation.reports, lang)}",
-                "labelled_curves": curves_figure(evaluation.reports, values["min_score"])}
+                "labelled_curves": curves_figure(evaluation.reports, values["min_score"], curve_words(lang))}
     return run
 
 

@@ -19,10 +19,10 @@ class Opening:
     ranking: Ranking | None = None
 
     @classmethod
-    def of(cls, storefront: Storefront) -> Opening:
+    def of(cls, storefront: Storefront, lang: str = "en") -> Opening:
         if not storefront.started:
             return cls()  # the page built at import, before anything started: everything is filled in on load
-        return cls(banner=storefront.banner(), model_line=storefront.model_line(),
+        return cls(banner=storefront.banner(lang), model_line=storefront.model_line(lang),
                    facets=storefront.facet_choices(), ranking=storefront.settings.ranking)
 
     def values(self) -> dict[str, Any]:

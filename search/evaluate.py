@@ -161,12 +161,33 @@ def sample_queries(products: Iterable[Product], per_category: int = 4, with_text
 COLOURS = ("#4f46e5", "#f59e0b", "#059669", "#dc2626")
 
 
-def curve_figure(report: EvalReport, current_threshold: float | None = None):
+@dataclass(frozen=True)
+class CurveWords:
+    """The words of a threshold chart: English by default (`search eval --plot`); the staff pages pass their
+    language's, with the fonts that draw them (a CJK font for Chinese: matplotlib's own has no Chinese glyphs)."""
+
+    precision: str = "precision"
+    recall: str = "recall"
+    current_threshold: str = "current threshold"
+    minimum_score: str = "minimum score"
+    title: str = "{queries} queries: precision and recall by minimum score"
+    fonts: tuple[str, ...] = ()  # font families in the order tried for each glyph; () is matplotlib's default
+
+
+def drawn_in(fonts: Sequence[str]):
+    """A context in which a figure's text is made with `fonts` (each text keeps them until it is drawn, later)."""
+    import matplotlib
+
+    return matplotlib.rc_context({"font.family": list(fonts)} if fonts else {})
+
+
+def curve_figure(report: EvalReport, current_threshold: float | None = None, words: CurveWords = CurveWords()):
     """Precision and recall against the minimum score, as a matplotlib figure."""
-    return curves_figure({"": report}, current_threshold)
+    return curves_figure({"": report}, current_threshold, words)
 
 
-def curves_figure(reports: dict[str, EvalReport], current_threshold: float | None = None):
+def curves_figure(reports: dict[str, EvalReport], current_threshold: float | None = None,
+                  words: CurveWords = CurveWords()):
     """Precision (solid) and recall (dashed) against the minimum score for each named setting, as a matplotlib
     figure; one unnamed report has a colour for each line."""
     import matplotlib
@@ -174,27 +195,29 @@ def curves_figure(reports: dict[str, EvalReport], current_threshold: float | Non
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(6, 3.6), dpi=120)
-    axes = figure.subplots()
-    for number, (name, report) in enumerate(reports.items()):
-        thresholds, precision, recall = zip(*report.curve)
-        first, second = (COLOURS[number], COLOURS[number]) if name else COLOURS[:2]
-        axes.plot(thresholds, precision, label=f"{name}: precision" if name else "precision", color=first)
-        axes.plot(thresholds, recall, label=f"{name}: recall" if name else "recall", color=second,
-                  linestyle="--" if name else "-")
-    report = next(iter(reports.values()))
-    if current_threshold is not None:
-        axes.axvline(current_threshold, color="#6b7280", linestyle="--", label="current threshold")
-    axes.set_xlabel("minimum score")
-    axes.set_ylim(0, 1.02)
-    axes.grid(alpha=0.3)
-    if len(reports) > 1:  # a legend of many lines beside the chart, not over it
-        axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")
-        figure.set_size_inches(8.4, 3.6)
-    else:
-        axes.legend(loc="lower left", fontsize="small")
-    axes.set_title(f"{report.queries} queries: precision and recall by minimum score")
-    figure.tight_layout()
+    with drawn_in(words.fonts):
+        figure = Figure(figsize=(6, 3.6), dpi=120)
+        axes = figure.subplots()
+        for number, (name, report) in enumerate(reports.items()):
+            thresholds, precision, recall = zip(*report.curve)
+            first, second = (COLOURS[number], COLOURS[number]) if name else COLOURS[:2]
+            axes.plot(thresholds, precision, label=f"{name}: {words.precision}" if name else words.precision,
+                      color=first)
+            axes.plot(thresholds, recall, label=f"{name}: {words.recall}" if name else words.recall, color=second,
+                      linestyle="--" if name else "-")
+        report = next(iter(reports.values()))
+        if current_threshold is not None:
+            axes.axvline(current_threshold, color="#6b7280", linestyle="--", label=words.current_threshold)
+        axes.set_xlabel(words.minimum_score)
+        axes.set_ylim(0, 1.02)
+        axes.grid(alpha=0.3)
+        if len(reports) > 1:  # a legend of many lines beside the chart, not over it
+            axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")
+            figure.set_size_inches(8.4, 3.6)
+        else:
+            axes.legend(loc="lower left", fontsize="small")
+        axes.set_title(words.title.format(queries=report.queries))
+        figure.tight_layout()
     return figure
 
 

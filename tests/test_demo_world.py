@@ -8,6 +8,8 @@ import pytest
 
 from catalog.demo import Style, draw_product
 from conftest import data_url, shopper_call, started_storefront
+from page import handlers
+from page.opening import Opening
 from search.config import MODEL_PRESETS
 from search.images import Photo
 from search.indexer import DemoModelOnly, Indexer
@@ -43,6 +45,15 @@ def test_it_loads_from_its_weights_file_and_says_what_it_is(demo_world_shop):
     assert demo_world_shop.banner() == f"⚠️ **{info.notice}**"  # the page's English words are the encoder's own
     assert "仅供演示和测试" in demo_world_shop.banner("zh-CN")
     assert demo_world_shop.model_line("zh-CN").startswith("模型：demo-world（只用演示目录的图画训练）")
+
+
+def test_a_staff_pages_banner_follows_its_language_switch_and_stays_in_it_after_an_admins_action(demo_world_shop):
+    assert handlers.banner_in(demo_world_shop)("中文") == demo_world_shop.banner("zh-CN")  # the switch's value
+    assert handlers.banner_in(demo_world_shop)(["not", "a", "language"]) == demo_world_shop.banner()
+    drawn = Opening.of(demo_world_shop)  # as the page was built: in English
+    after_an_action = handlers.header(demo_world_shop, ("banner",), drawn=drawn)
+    assert after_an_action({"lang": "English"}) == {}  # nothing changed: nothing sent
+    assert "仅供演示和测试" in after_an_action({"lang": "中文"})["banner"]["value"]
 
 
 @pytest.mark.parametrize("text, category, colours", [

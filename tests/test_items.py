@@ -113,7 +113,7 @@ def test_items_are_numbered_on_the_photo_with_a_row_each_in_chinese(offline_shop
     for row in result.rows:  # each box's edge is drawn on the photo, and nothing far from any box
         box = row.box
         assert np.abs(drawn[box.top, box.left:box.right]).sum() > 0
-    assert "propose" in timings_table(result.timings_ms) and "propose" not in timings_table({"decode": 1.0})
+    assert "| regions |" in timings_table(result.timings_ms) and "regions" not in timings_table({"decode": 1.0})
 
 
 def test_a_photo_of_no_product_finds_none(offline_shop):
@@ -167,6 +167,6 @@ def test_the_tuning_page_shows_the_items_products_and_each_stage_of_finding_them
     scene = Photo.of(compose_scene(pictures, "plain", seed=6, count=2).image)
     shown = handlers.tuning_items(Doorway(offline_shop))(page_values(query_photo=scene), None)
     assert len(shown["preview"]) == 8  # two items, four products each
-    assert all(f"| {stage} |" in shown["timings"] for stage in ("propose", "encode", "search"))
+    assert all(f"| {stage} |" in shown["timings"] for stage in ("regions", "encode", "search"))
     assert "2 products found" in shown["status"]
     assert "add a photo first" in handlers.tuning_items(Doorway(offline_shop))(page_values(), None)["status"]

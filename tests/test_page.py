@@ -160,6 +160,10 @@ def test_the_tuning_page_searches_its_own_query_as_the_sliders_move(page, launch
     expect(page.locator("#preview .thumbnail-item")).to_have_count(12, timeout=30_000)
     expect(page.locator("#timings")).to_contain_text("encode")
     expect(page.locator("#curve img")).to_be_visible(timeout=120_000)  # the threshold curve on sample queries
+    page.get_by_text("中文").first.click()  # the search again, its status, charts and table in the page's language
+    expect(page.locator("#timings")).to_contain_text("合计", timeout=30_000)
+    expect(page.locator("#timings")).to_contain_text("编码")
+    expect(page.locator("#tuning-status")).to_contain_text("12 件商品")
 
 
 def test_the_shoppers_page_loads_no_staff_view_and_staff_pages_have_their_own_address(page, launched_app):
