@@ -97,10 +97,6 @@ SWITCH_LANGUAGE_JS = """async (choice) => {
   if (core) { (await import(core)).changeLocale(code); }
   return choice;
 }"""
-# Staff pages are reached by their address, and link to each other; shoppers see no link to them (Gradio's own page
-# bar is hidden: see HEAD).
-STAFF_LINKS = {"Shop": "./", "Tuning": "./tuning", "Insights": "./insights", "Admin": "./admin"}
-ADMIN_ONLY = ("Insights", "Admin")  # pages behind the admin password: without one, neither exists
 BROWSER_LANGUAGE_JS = """() => (document.documentElement.lang || navigator.language).startsWith('zh')
   ? '中文' : 'English'"""
 
@@ -138,8 +134,7 @@ def build_demo(storefront: Storefront, doorway: Doorway | None = None) -> gr.Blo
 
 
 def _staff_links(admin_enabled: bool) -> None:
-    shown = {name: address for name, address in STAFF_LINKS.items() if name not in ADMIN_ONLY or admin_enabled}
-    gr.Markdown(" · ".join(f"[{name}]({address})" for name, address in shown.items()), elem_id="staff-links")
+    gr.Markdown(T("staff_links" if admin_enabled else "open_staff_links"), elem_id="staff-links")
 
 
 def _header(storefront: Storefront, banner: str = "") -> tuple[gr.Radio, gr.Markdown]:

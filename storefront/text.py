@@ -12,6 +12,7 @@ LANGUAGES = {"English": "en", "中文": "zh-CN"}  # what the switch shows -> Gra
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "title": "# Visual product search\nUpload, snap, paste or link a photo to find the most similar products.",
+        "page_shop": "Shop", "page_tuning": "Tuning", "page_insights": "Insights", "page_admin": "Admin",
         "shop": "Shop", "tuning": "Tuning", "admin": "Admin",
         "photo": "Your photo", "crop": "The part searched", "whole_photo": "Whole photo", "url": "…or an image address",
         "url_placeholder": "https://… and press Enter", "load": "Load",
@@ -43,6 +44,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "zh-CN": {
         "title": "# 以图搜商品\n上传、拍摄、粘贴或链接一张照片，找到最相似的商品。",
+        "page_shop": "商店", "page_tuning": "调优", "page_insights": "洞察", "page_admin": "管理",
         "shop": "购物", "tuning": "调优", "admin": "管理",
         "photo": "你的照片", "crop": "正在搜索的部分", "whole_photo": "整张照片", "url": "……或图片地址",
         "url_placeholder": "https://… 然后按回车", "load": "加载",

@@ -164,6 +164,7 @@ def test_the_tuning_page_searches_its_own_query_as_the_sliders_move(page, launch
     expect(page.locator("#timings")).to_contain_text("合计", timeout=30_000)
     expect(page.locator("#timings")).to_contain_text("编码")
     expect(page.locator("#tuning-status")).to_contain_text("12 件商品")
+    expect(page.get_by_role("link", name="商店")).to_be_visible()  # the staff pages' links too
 
 
 def test_the_shoppers_page_loads_no_staff_view_and_staff_pages_have_their_own_address(page, launched_app):
