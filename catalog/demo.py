@@ -29,6 +29,14 @@ COLOURS = {
 }
 PATTERNS = ("Solid", "Striped", "Dotted", "Checked")
 MATERIALS = ("cotton", "leather", "ceramic", "steel", "canvas", "recycled polyester", "linen", "glass")
+# What each kind of product is made of (a shirt of glass or ceramic sneakers told a customer the catalog is made up)
+MADE_OF = {
+    "Shirts": ("cotton", "linen", "recycled polyester"), "Mugs": ("ceramic", "glass", "steel"),
+    "Sneakers": ("leather", "canvas", "recycled polyester"), "Handbags": ("leather", "canvas", "cotton"),
+    "Lamps": ("ceramic", "glass", "steel"), "Caps": ("cotton", "canvas", "recycled polyester"),
+    "Watches": ("steel", "leather"), "Backpacks": ("canvas", "leather", "recycled polyester"),
+    "Sunglasses": ("steel", "recycled polyester"), "Bottles": ("steel", "glass"),
+}
 # The words Chinese shoppers type for each: the demo catalog carries them as title_zh, category_zh, colour_zh...
 CHINESE = {
     "Red": "红色", "Navy": "藏青色", "Forest Green": "墨绿色", "Mustard": "芥末黄", "Black": "黑色", "White": "白色",
@@ -271,11 +279,18 @@ def demo_products() -> list[tuple[Product, Style]]:
                 image=f"images/{product_id}.png",
                 url=f"https://shop.example.com/products/{product_id}",
                 in_stock=rng.random() < 0.85,
-                attributes=_attributes(style, rng.choice(MATERIALS),
+                attributes=_attributes(style, _made_of(category, rng.choice(MATERIALS)),
                                        f"{brand} {CHINESE[style.colour]}{pattern_zh}{CHINESE[noun]}", category),
             )
             items.append((product, style))
     return _with_variants_and_views(items)
+
+
+def _made_of(category: str, drawn: str) -> str:
+    """One of the materials the category is made of, picked by a material drawn from all of them: the draw stays
+    the one the catalog always made, so every later draw (brands, prices, stock) is as it always was."""
+    materials = MADE_OF[category]
+    return materials[MATERIALS.index(drawn) % len(materials)]
 
 
 def has_second_view(product: Product) -> bool:
