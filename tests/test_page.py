@@ -14,7 +14,7 @@ if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
 from PIL import Image, ImageStat
 from playwright.sync_api import expect, sync_playwright
 
-from conftest import ADMIN_PASSWORD, ROOT, images_in
+from conftest import ADMIN_PASSWORD, images_in
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]
@@ -28,13 +28,8 @@ def page(launched_app):
         browser.close()
 
 
-# `SAVE_SCREENSHOTS=1 pytest tests/test_page.py` refreshes docs/details.png; the shopper, Chinese and Tuning
-# screenshots come from `python tools/screenshots.py` (the demo-world model: results that mean something).
-SCREENSHOTS = ROOT / "docs" if os.environ.get("SAVE_SCREENSHOTS") else None
-
-
-def _screenshot(page, tmp_path, name):
-    page.screenshot(path=str((SCREENSHOTS or tmp_path) / name), full_page=True)
+# The README's screenshots come from `python tools/screenshots.py` (the demo-world model: results that mean
+# something), not from these tests' test model
 
 
 def _open(page, url):
@@ -55,7 +50,7 @@ def _captions(page):
     return [c.inner_text() for c in page.locator("#results .caption").all()]
 
 
-def test_uploading_a_photo_shows_product_cards_with_brand_and_price(page, launched_app, tmp_path):
+def test_uploading_a_photo_shows_product_cards_with_brand_and_price(page, launched_app):
     url, demo_dir = launched_app
     _open(page, url)
     _upload(page, demo_dir / "images" / "demo-0105.png")
@@ -76,7 +71,7 @@ def _open_filters(page):
     expect(page.locator("#brand-filter")).to_be_visible()
 
 
-def test_brand_filter_and_more_like_this(page, launched_app, tmp_path):
+def test_brand_filter_and_more_like_this(page, launched_app):
     url, demo_dir = launched_app
     _open(page, url)
     _upload(page, demo_dir / "images" / "demo-0105.png")
@@ -97,7 +92,6 @@ def test_brand_filter_and_more_like_this(page, launched_app, tmp_path):
     first_title = _captions(page)[0].splitlines()[0]
     page.locator("#results .card").first.click()
     expect(page.locator("#details").first).to_contain_text(first_title, timeout=30_000)
-    _screenshot(page, tmp_path, "details.png")
     page.locator("#more-like-this").click()
     expect(page.locator("#status")).to_contain_text("More like", timeout=30_000)
     assert first_title not in [c.splitlines()[0] for c in _captions(page)]
@@ -143,7 +137,7 @@ def test_a_variants_details_offer_its_other_colours_each_opening_its_own_in_both
     expect(page.locator("#details-variants")).to_be_hidden()
 
 
-def test_the_tuning_page_searches_its_own_query_as_the_sliders_move(page, launched_app, tmp_path):
+def test_the_tuning_page_searches_its_own_query_as_the_sliders_move(page, launched_app):
     url, demo_dir = launched_app
     _open(page, url + "tuning")
     page.locator("#tuning-photo input[type=file]").first.set_input_files(str(demo_dir / "images" / "demo-0105.png"))
@@ -211,7 +205,7 @@ def test_a_recognised_category_chip_filters_the_results(page, launched_app):
                            timeout=30_000)
 
 
-def test_switching_to_chinese_translates_the_page_and_the_results(page, launched_app, tmp_path):
+def test_switching_to_chinese_translates_the_page_and_the_results(page, launched_app):
     url, demo_dir = launched_app
     _open(page, url)
     _upload(page, demo_dir / "images" / "demo-0105.png")

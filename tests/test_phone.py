@@ -10,13 +10,9 @@ if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
 
 from playwright.sync_api import expect, sync_playwright
 
-from conftest import ROOT
-
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--no-first-run"]
-# `SAVE_SCREENSHOTS=1 pytest tests/test_phone.py` refreshes the phone pictures in docs/ that the README shows.
-SCREENSHOTS = ROOT / "docs" if os.environ.get("SAVE_SCREENSHOTS") else None
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +28,6 @@ def phone(browser):
     context = browser.new_context(**PHONE)
     yield context.new_page()
     context.close()
-
-
-def _screenshot(page, tmp_path, name):
-    page.screenshot(path=str((SCREENSHOTS or tmp_path) / name))
 
 
 def _open(page, url):
@@ -60,7 +52,7 @@ def _on_screen(page, locator) -> bool:
     return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]
 
 
-def test_the_header_wraps_and_after_a_photo_the_results_are_on_screen_in_two_columns(phone, launched_app, tmp_path):
+def test_the_header_wraps_and_after_a_photo_the_results_are_on_screen_in_two_columns(phone, launched_app):
     url, demo_dir = launched_app
     _open(phone, url)
     title = phone.get_by_role("heading", name="Visual product search")
@@ -68,7 +60,6 @@ def test_the_header_wraps_and_after_a_photo_the_results_are_on_screen_in_two_col
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the screen
     expect(phone.locator("#brand-filter")).to_be_hidden()  # filters, address and examples folded away
     expect(phone.locator("#image-url")).to_be_hidden()
-    _screenshot(phone, tmp_path, "phone-start.png")
     _upload(phone, demo_dir / "images" / "demo-0105.png")
     cards = phone.locator("#results .card")
     expect(cards.first).to_contain_text("Kestrel Red Striped Coffee Mug", timeout=30_000)
@@ -76,7 +67,6 @@ def test_the_header_wraps_and_after_a_photo_the_results_are_on_screen_in_two_col
     first, second = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
     assert first["y"] == second["y"] and second["x"] > first["x"] + first["width"] - 1  # side by side
     assert cards.nth(2).bounding_box()["y"] > first["y"]  # the third starts the next row
-    _screenshot(phone, tmp_path, "phone-results.png")
 
 
 def test_the_filters_open_say_how_many_are_on_and_close(phone, launched_app):
@@ -111,7 +101,7 @@ def test_two_taps_crop_the_photo(phone, launched_app):
     expect(phone.locator("#results .caption").first).not_to_contain_text("100% match", timeout=30_000)
 
 
-def test_a_products_details_open_on_screen_and_close(phone, launched_app, tmp_path):
+def test_a_products_details_open_on_screen_and_close(phone, launched_app):
     url, demo_dir = launched_app
     _open(phone, url)
     _upload(phone, demo_dir / "images" / "demo-0105.png")
@@ -122,12 +112,11 @@ def test_a_products_details_open_on_screen_and_close(phone, launched_app, tmp_pa
     expect(details).to_contain_text(title, timeout=30_000)
     phone.wait_for_timeout(300)  # the sheet has its final size
     assert _on_screen(phone, details) and _on_screen(phone, phone.locator("#more-like-this"))
-    _screenshot(phone, tmp_path, "phone-details.png")
     phone.locator("#close-details").tap()
     expect(details).to_be_hidden(timeout=30_000)
 
 
-def test_the_phone_page_switches_to_chinese(phone, launched_app, tmp_path):
+def test_the_phone_page_switches_to_chinese(phone, launched_app):
     url, demo_dir = launched_app
     _open(phone, url)
     phone.get_by_text("中文").tap()
@@ -136,7 +125,6 @@ def test_the_phone_page_switches_to_chinese(phone, launched_app, tmp_path):
     _upload(phone, demo_dir / "images" / "demo-0105.png", found="件商品")
     expect(phone.locator("#results .caption").first).to_contain_text("匹配度", timeout=30_000)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    _screenshot(phone, tmp_path, "phone-results-zh.png")
 
 
 def test_the_camera_opens_the_rear_one(browser, launched_app):

@@ -1,7 +1,8 @@
-"""The README's shopper (a photo, and a photo of a product's back), Chinese and Tuning screenshots, taken with the
-`demo-world` model (whose results mean something without downloaded weights): `python app.py --model demo-world` on
-a fresh store, in Chromium; and those of the offline encoder (a keyword query, every product in a photo on a wide
-screen and on a phone).
+"""The README's screenshots. The shopper (a photo, and a photo of a product's back), Chinese, Tuning and phone ones
+(before a search, a photo's results, a shirt's details with its other colours) are taken with the `demo-world`
+model, whose results mean something without downloaded weights: `python app.py --model demo-world` on a fresh store,
+in Chromium. Those of the offline encoder: a keyword query, every product in a photo on a wide screen and on a
+phone.
 
     python tools/screenshots.py [--out docs]
 
@@ -52,7 +53,9 @@ def serve(home: Path, model: str) -> tuple[str, subprocess.Popen]:
 def photos(home: Path) -> dict[str, Path]:
     back_of = next(style for product, style in demo_products() if has_second_view(product)
                    and product.category == "Backpacks")  # a backpack the catalog shows from behind too
+    shirt = next(style for product, style in demo_products() if product.group)  # the shirt made in three colours
     drawn = {"mug": draw_product("Mugs", Style("Red", "Mustard", "Striped", (236, 232, 226), 0.4)),
+             "shirt": draw_product("Shirts", replace(shirt, background=(232, 236, 230), jitter=-shirt.jitter)),
              "backpack": draw_product("Backpacks", Style("Navy", "Orange", "Solid", (228, 234, 238), -0.3)),
              "backpack-back": draw_product("Backpacks", replace(back_of, background=(226, 230, 236)), second_view=True)}
     paths = {}
@@ -96,6 +99,32 @@ def take(url: str, pictures: dict[str, Path], out: Path) -> None:
         browser.close()
 
 
+def take_phone(url: str, pictures: dict[str, Path], out: Path) -> None:
+    """The page on a phone: before a search, the results of a photo of the mug, and a shirt's details with the other
+    colours it is made in."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                    has_touch=True).new_page()
+        phone.goto(url)
+        expect(phone.get_by_text(BANNER).first).to_be_visible(timeout=120_000)
+        phone.wait_for_timeout(1000)
+        phone.screenshot(path=str(out / "phone-start.png"))
+        phone.locator("#photo-file").set_input_files(str(pictures["mug"]))
+        expect(phone.locator("#results .caption").first).to_be_visible(timeout=60_000)
+        phone.wait_for_timeout(1500)  # the page scrolls the results into view
+        phone.screenshot(path=str(out / "phone-results.png"))
+        phone.locator("#photo-file").set_input_files(str(pictures["shirt"]))
+        expect(phone.locator("#results .caption").first).to_contain_text("Oxford Shirt", timeout=60_000)
+        phone.locator("#results .card").first.tap()
+        expect(phone.locator("#details-variants .variant").first).to_be_visible(timeout=60_000)
+        phone.wait_for_timeout(500)
+        phone.locator("#details-variants").evaluate("list => list.scrollIntoView({block: 'center'})")  # its colours
+        phone.wait_for_timeout(500)
+        phone.screenshot(path=str(out / "phone-details.png"))
+        browser.close()
+
+
 def take_offline(url: str, home: Path, out: Path) -> None:
     """A keyword query, and every product of a composed photo found: on a wide screen, and on a phone in Chinese."""
     pictures = {path.stem: Image.open(path) for path in sorted((home / "demo" / "images").glob("demo-01*.png"))}
@@ -134,6 +163,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "docs"))
     args = parser.parse_args()
     for model, shoot in (("demo-world", lambda url, home: take(url, photos(home), Path(args.out))),
+                         ("demo-world", lambda url, home: take_phone(url, photos(home), Path(args.out))),
                          ("offline", lambda url, home: take_offline(url, home, Path(args.out)))):
         with tempfile.TemporaryDirectory() as folder:
             home = Path(folder)
@@ -143,8 +173,8 @@ def main() -> None:
             finally:
                 app.terminate()
                 app.wait(timeout=30)
-    print(f"shopper.png, second-picture.png, shopper-zh.png, tuning.png, offline-keywords.png, items.png and "
-          f"phone-items.png written to {args.out}")
+    print(f"shopper.png, second-picture.png, shopper-zh.png, tuning.png, phone-start.png, phone-results.png, "
+          f"phone-details.png, offline-keywords.png, items.png and phone-items.png written to {args.out}")
 
 
 if __name__ == "__main__":
