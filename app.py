@@ -272,7 +272,7 @@ def _save_defaults_endpoint(admin: Admin, switch: ModelSwitch, api: ApiInputs) -
     without an admin password it exists, and refuses."""
     run = not_an_mcp_tool(handlers.admin_handlers(admin, switch)["save_defaults"])
     trigger, password, saved = gr.Button(visible=False), gr.Textbox(visible=False), gr.Markdown(visible=False)
-    trigger.click(run, [password, *api.ranking.values()], saved, api_name="save_defaults")
+    trigger.click(run, [password, *api.ranking.values()], saved, api_name="save_defaults", preprocess=False)
 
 
 def _team_endpoints(team: Team) -> None:
@@ -305,7 +305,8 @@ def _admin_page(page: gr.Blocks, admin: Admin, switch: ModelSwitch, opening: Ope
     view = admin_tab.build(admin.storefront.settings.model.name)
     run = {name: not_an_mcp_tool(action) for name, action in handlers.admin_handlers(admin, switch).items()}
     parts = Page(banner=banner, lang=lang)
-    view.refresh.click(run["admin_stats"], [view.password, lang], view.stats, api_name="admin_stats")
+    # unprocessed, as the search endpoints: each handler reads the values as sent and says what is wrong with one
+    view.refresh.click(run["admin_stats"], [view.password, lang], view.stats, api_name="admin_stats", preprocess=False)
     for button, name, inputs, result in (  # the page's language last, after the endpoints' documented inputs
             (view.index, "admin_ingest", [view.password, view.feed, view.images_root, lang], view.ingest_result),
             (view.delete, "admin_delete", [view.password, view.delete_ids, lang], view.delete_result),
@@ -313,8 +314,9 @@ def _admin_page(page: gr.Blocks, admin: Admin, switch: ModelSwitch, opening: Ope
             (view.confirm, "admin_confirm_switch", [view.password, lang], view.switch_result),
             (view.rollback, "admin_rollback", [view.password, lang], view.switch_result),
             (view.remove_previous, "admin_remove_previous", [view.password, lang], view.switch_result)):
-        parts.on(button.click(run[name], inputs, result, api_name=name).then, handlers.header(admin.storefront,
-                 ("banner",)), ["lang"], ["banner"], api_visibility="private")  # in the page's language
+        clicked = button.click(run[name], inputs, result, api_name=name, preprocess=False)
+        parts.on(clicked.then, handlers.header(admin.storefront, ("banner",)), ["lang"], ["banner"],
+                 api_visibility="private")  # in the page's language
     parts.on(page.load, handlers.header(admin.storefront, ("banner",), drawn=opening), (), ["banner"], **ON_LOAD)
     page.load(None, None, lang, js=BROWSER_LANGUAGE_JS)
 

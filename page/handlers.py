@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 
 import gradio as gr
 
 from catalog.errors import UserError
 from page.doorways import client_of, positional, problem
-from page.inputs import as_jpeg
+from page.inputs import as_jpeg, uploaded_path
 from page.latest import LatestSearch
 from page.opening import Opening
 from page.wiring import Updates, Values
+from search.choices import InvalidInput
 from search.evaluate import curves_figure
 from search.images import ImageError, Photo, PhotoBytes
 from search.ranking import KNOBS
@@ -166,6 +168,30 @@ def guarded(admin: Admin, call: Callable[[], str], catalog_changes: bool = False
     return message
 
 
+def _authorised(admin: Admin, password: object, action: Callable[[], str]) -> str:
+    """`action` once the password is right: a caller without it learns nothing of what else was wrong."""
+    admin.check(password if isinstance(password, str) else None)
+    return action()
+
+
+def _feed_path(payload: object) -> Path | None:
+    """The feed file uploaded with the call (None: none, which the admin is told to choose); a `Path` is the app's
+    own caller's (no client sends one: a client's text naming a file is refused)."""
+    if payload is None or isinstance(payload, Path):
+        return payload
+    if not isinstance(payload, dict):
+        raise UserError("not_uploaded", name="feed")
+    return uploaded_path(payload, str(payload.get("orig_name") or "feed"))
+
+
+def _text(name: str, value: object) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(name, "takes_text")
+    return value
+
+
 def save_from_page(admin: Admin) -> Callable[[Values, gr.Request | None], Updates]:
     """The Tuning page's saving of its sliders as everyone's defaults, answered in the page's language."""
     def save(values: Values, request: gr.Request | None = None) -> Updates:
@@ -208,18 +234,23 @@ def admin_handlers(admin: Admin, switch: ModelSwitch | None = None) -> dict[str,
         code = language(lang)
         return guarded(admin, lambda: admin.stats(password, code), lang=code)
 
+    # Each value arrives as the page or a client sent it (the endpoints skip Gradio's preprocessing, which answered a
+    # wrong type with a bare "the upstream app has raised an exception"): read here once the password is right, or
+    # refused by name
     def ingest(password, feed, images_root, lang=None, progress=gr.Progress()):
         code = language(lang)
-        return guarded(admin, lambda: admin.ingest(password, feed, images_root, progress=progress, lang=code), True,
-                       code)
+        return guarded(admin, lambda: _authorised(admin, password, lambda: admin.ingest(
+            password, _feed_path(feed), _text("images_root", images_root), progress=progress, lang=code)), True, code)
 
     def delete(password, ids, lang=None):  # a deletion brings no new picture folder
         code = language(lang)
-        return guarded(admin, lambda: admin.delete(password, ids, code), lang=code)
+        return guarded(admin, lambda: _authorised(admin, password, lambda: admin.delete(password, _text("ids", ids),
+                                                                                         code)), lang=code)
 
     def switch_preset(password, preset, lang=None, progress=gr.Progress()):  # indexed and compared, not serving yet
         code = language(lang)
-        return guarded(admin, lambda: switch.prepare(password, preset, progress=progress, lang=code), lang=code)
+        return guarded(admin, lambda: _authorised(admin, password, lambda: switch.prepare(
+            password, _text("preset", preset), progress=progress, lang=code)), lang=code)
 
     def serving(action: Callable[..., str]) -> Callable[..., str]:
         """A model switch's step that changes what serves (its pictures' folders with it)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-from gradio.data_classes import GradioRootModel, ImageData
+from gradio.data_classes import FileData, GradioRootModel, ImageData
 from gradio.utils import get_upload_folder
 from PIL import Image
 
@@ -62,6 +62,22 @@ class ApiPhotoInput(PhotoInput):
         return schema
 
 
+class AnyFileInput(gr.File):
+    """A file box whose value reaches its endpoint as sent (see `ApiPhotoInput`), read by `uploaded_path`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.data_model = AnyPayload  # gr.File sets its own as it is made
+
+    def get_block_name(self) -> str:
+        return "file"  # drawn by the page as Gradio's own file box
+
+    def api_info(self) -> dict[str, Any]:
+        schema = FileData.model_json_schema()
+        schema["additional_description"] = schema.pop("description", None)
+        return schema
+
+
 def photo_payload(payload: Any) -> Any:
     """A photo as an API caller or an agent sent it, for the protocol to read: a file uploaded with the call (a
     FileData whose path is in Gradio's upload folder) read and deleted, a FileData of a data: URL read; an address as
@@ -69,14 +85,21 @@ def photo_payload(payload: Any) -> Any:
     if not isinstance(payload, dict):
         return payload
     name = str(payload.get("orig_name") or "photo")[:300]
-    url, path = payload.get("url"), payload.get("path")
+    url = payload.get("url")
     if isinstance(url, str) and url.startswith("data:"):
         return PhotoBytes(data_url_bytes(url), name)
-    if not isinstance(path, str):
+    if not isinstance(payload.get("path"), str):
         return payload  # not a photo: the protocol says what it takes
-    if not Path(path).resolve().is_relative_to(Path(get_upload_folder()).resolve()):
+    return PhotoBytes(take_upload(uploaded_path(payload, name)), name)
+
+
+def uploaded_path(payload: dict[str, Any], name: str) -> Path:
+    """The path of a file uploaded with a call (a FileData, as the page and gradio_client send one); a FileData
+    naming a path outside Gradio's upload folder is refused: a caller never names a file of the server's."""
+    path = payload.get("path")
+    if not isinstance(path, str) or not Path(path).resolve().is_relative_to(Path(get_upload_folder()).resolve()):
         raise UserError("not_uploaded", name=name[:80])
-    return PhotoBytes(take_upload(Path(path)), name)
+    return Path(path)
 
 
 def as_jpeg(image: Image.Image) -> bytes:

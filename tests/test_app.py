@@ -307,6 +307,30 @@ def test_admin_endpoints_refuse_a_caller_without_the_password(launched_app):
     assert "- **products**: 240" in stats  # nothing was deleted by the refused call
 
 
+def test_admin_endpoints_name_what_is_wrong_with_a_value_of_the_wrong_type(launched_app, tmp_path):
+    """Each value as the caller sent it, read by the endpoint (Gradio's own reading answered a wrong type with "the
+    upstream app has raised an exception"); a value needing the password is read only once it is right."""
+    url, demo_dir = launched_app
+    client = Client(url, verbose=False)
+    header, *rows = (demo_dir / "products.csv").read_text().splitlines()
+    feed = tmp_path / "one.csv"  # a product as the catalog has it: indexed, and the catalog left as it was
+    feed.write_text("\n".join([header, next(row for row in rows if row.startswith("demo-0105,"))]) + "\n")
+    ingested = client.predict(ADMIN_PASSWORD, handle_file(str(feed)), str(demo_dir), api_name="/admin_ingest")
+    assert ingested.startswith("**one.csv**: added 0, updated 0, unchanged 1"), ingested  # a file sent with the call
+    not_uploaded = "⚠️ feed: a file must be uploaded with the request, not named by a path on the server"
+    for name, values, expected in (
+            ("/save_defaults", [ADMIN_PASSWORD, "abc", 0, 0, 0, 0], "⚠️ top_k: must be a whole number"),
+            ("/admin_delete", [ADMIN_PASSWORD, {"id": 1}], "⚠️ ids: must be text"),
+            ("/admin_delete", [ADMIN_PASSWORD, {"id": 1}, "中文"], "⚠️ ids：必须是文字"),
+            ("/admin_delete", ["guess", {"id": 1}], "⚠️ wrong admin password"),
+            ("/admin_switch_preset", [ADMIN_PASSWORD, 7], "⚠️ preset: must be text"),
+            ("/admin_ingest", [ADMIN_PASSWORD, {"path": "/etc/passwd"}, ""], not_uploaded),
+            ("/admin_ingest", [ADMIN_PASSWORD, 5, ""], not_uploaded),
+            ("/admin_ingest", [ADMIN_PASSWORD, None, ["a list"]], "⚠️ images_root: must be text")):
+        assert client.predict(*values, api_name=name) == expected, (name, values)
+    assert client.predict(ADMIN_PASSWORD, {"lang": 5}, api_name="/admin_stats").startswith("- **store**: ")  # English
+
+
 def test_an_encoder_that_reads_no_text_still_searches_the_texts_words(storefront, tmp_path):
     offline = Storefront(Settings.of(store=tmp_path / "store", model="offline",
                                      demo_dir=storefront.settings.store.demo_dir))
