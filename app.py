@@ -146,7 +146,7 @@ def _header(storefront: Storefront, banner: str = "") -> tuple[gr.Radio, gr.Mark
                         min_width=200)
     shown = gr.Markdown(banner, elem_classes="banner", visible=bool(banner))
     lang.change(None, lang, None, js=SWITCH_LANGUAGE_JS, api_visibility="private")
-    lang.change(handlers.banner_in(storefront), lang, shown, api_visibility="private", queue=False)
+    lang.change(handlers.banner_in(storefront), lang, shown, api_visibility="private", queue=False, preprocess=False)
     return lang, shown
 
 
@@ -157,7 +157,7 @@ def _tuning_page(page: gr.Blocks, doorway: Doorway, admin: Admin, team: Team, op
     lang, banner = _header(storefront, opening.banner)
     tuning = tuning_tab.build(storefront.settings, admin.enabled)
     labelled = tuning.labelled
-    parts = Page(lang=lang, banner=banner, query_photo=gr.State(None, time_to_live=PHOTO_TTL_S),
+    parts = Page(lang=lang, banner=banner, curve=tuning.curve, query_photo=gr.State(None, time_to_live=PHOTO_TTL_S),
                  shown_digest=gr.State(None), **tuning.sliders, **{name: getattr(tuning, name) for name in (
                      "photo", "text", "status", "preview", "histogram", "timings", "password", "saved")},
                  labels=labelled.labels, photos=labelled.photos, labelled_figures=labelled.figures,
@@ -175,13 +175,12 @@ def _tuning_page(page: gr.Blocks, doorway: Doorway, admin: Admin, team: Team, op
         parts.on(slider.change, search, handlers.TUNING_INPUTS, handlers.CHARTS,
                  trigger_mode="always_last", show_progress="hidden", **searching)
     parts.on(lang.change, search, handlers.TUNING_INPUTS, handlers.CHARTS, **searching)  # the status line's words
-    curve = ThresholdCurve(storefront)
-    threshold = tuning.sliders["min_score"]
+    curve = handlers.threshold_curve(ThresholdCurve(storefront))
     # Drawn once the browser's language is set, then again for its threshold line and its words: one at a time, in
     # order, so a first drawing (seconds: it searches the sample queries) never lands after a later one
     drawing: dict[str, Any] = {"api_visibility": "private", "concurrency_id": "threshold-curve", "concurrency_limit": 1}
-    for redrawn in (threshold.release, lang.change):
-        redrawn(curve.figure, [threshold, lang], tuning.curve, **drawing)
+    for redrawn in (tuning.sliders["min_score"].release, lang.change):
+        parts.on(redrawn, curve, ["min_score", "lang"], ["curve"], **drawing)
     if admin.enabled:  # the page's own saving, in its language (the API's `/save_defaults` is declared apart)
         parts.on(tuning.save.click, handlers.save_from_page(admin), ["password", *handlers.RANKING, "lang"],
                  ["saved"], api_visibility="private")
@@ -192,7 +191,8 @@ def _tuning_page(page: gr.Blocks, doorway: Doorway, admin: Admin, team: Team, op
                  ["labelled_figures", *handlers.RANKING], api_visibility="private")
     parts.on(page.load, handlers.header(storefront, handlers.TUNING_HEADER, drawn=opening), (),
              handlers.TUNING_HEADER, **ON_LOAD)
-    page.load(None, None, lang, js=BROWSER_LANGUAGE_JS).then(curve.figure, [threshold, lang], tuning.curve, **drawing)
+    parts.on(page.load(None, None, lang, js=BROWSER_LANGUAGE_JS).then, curve, ["min_score", "lang"], ["curve"],
+             **drawing)
 
 
 # The named endpoints' inputs by position, each (its parameter's name, as gradio_client callers may pass it by

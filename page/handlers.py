@@ -29,7 +29,7 @@ from storefront.model_switch import ModelSwitch
 from storefront.protocol import ItemsRequest, SearchRequest
 from storefront.team import Team
 from storefront.text import language, say
-from storefront.tuning import curve_words, score_histogram, timings_table
+from storefront.tuning import ThresholdCurve, curve_words, score_histogram, timings_table
 
 Search = Callable[[Values, gr.Request], Updates]  # a search handler, as the pages wire it
 RANKING = tuple(knob.name for knob in KNOBS)
@@ -125,6 +125,13 @@ def header(storefront: Storefront, names: tuple[str, ...],
         changed = Opening.of(storefront, language(values.get("lang"))).changed(since=drawn)
         return {name: _opening_update(name, changed[name]) for name in names if name in changed}
     return update
+
+
+def threshold_curve(curve: ThresholdCurve) -> Callable[[Values, gr.Request | None], Updates]:
+    """The Tuning page's threshold curve, its threshold drawn, in the page's language."""
+    def draw(values: Values, request: gr.Request | None = None) -> Updates:
+        return {"curve": curve.figure(values["min_score"], values["lang"])}
+    return draw
 
 
 def banner_in(storefront: Storefront) -> Callable[[object], str]:

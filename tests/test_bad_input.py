@@ -1,10 +1,12 @@
 """Every kind of bad (or merely awkward) query photo, and bad image addresses, through the library, the page's
 call, the API of the running app and the CLI: a clear message each, and the next request still served."""
+import json
 import threading
 import time
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 from gradio_client import Client, handle_file
 
@@ -72,6 +74,42 @@ def test_the_running_app_answers_every_kind_and_goes_on_serving(launched_app, tm
     gallery, status = client.predict(handle_file(str(demo_dir / "images" / "demo-0105.png")), 1, 0.0, [], [],
                                      None, None, False, api_name="/search_image")
     assert gallery[0]["caption"].startswith("Kestrel Red Striped Coffee Mug")
+
+
+def _staff_event(url: str, dependency: dict, data: list) -> dict:
+    """A staff page's event called as a browser's script calls it (through Gradio's queue), and what it completed
+    with."""
+    session = f"hostile-{time.monotonic_ns()}"
+    joined = httpx.post(f"{url}gradio_api/queue/join", json={"data": data, "fn_index": dependency["id"],
+                                                                "session_hash": session}, timeout=30)
+    assert joined.status_code == 200, joined.text
+    with httpx.stream("GET", f"{url}gradio_api/queue/data?session_hash={session}", timeout=120) as events:
+        for line in events.iter_lines():
+            if '"process_completed"' in line:
+                return json.loads(line.removeprefix("data: "))
+    raise AssertionError("the event never completed")
+
+
+def test_the_staff_pages_events_refuse_a_value_of_the_wrong_type_by_name(launched_app):
+    """Each event of the Tuning page that reads the threshold slider (the live search and the threshold curve), sent
+    a word for it as a hostile browser may: refused by its name, in the page's language, and answered again after."""
+    url, _ = launched_app
+    config = httpx.get(f"{url}config", timeout=30).json()
+    ids = {component["id"]: component.get("props", {}).get("elem_id") for component in config["components"]}
+    reading = [d for d in config["dependencies"] if "min-score" in [ids[i] for i in d["inputs"]]
+               and "language" in [ids[i] for i in d["inputs"]]]
+    assert len(reading) >= 3  # the live search, the curve on release and on a change of language at least
+
+    def sent(dependency: dict, threshold: object, lang: str) -> list:
+        fields = {"min-score": threshold, "language": lang, "top-k": 12, "text-weight": 0.5, "rerank-weight": 0.0,
+                  "keyword-weight": 0.5, "tuning-text": "mug"}
+        return [fields.get(ids[i]) for i in dependency["inputs"]]
+    refused = {"English": "⚠️ min_score: is not a value it takes", "中文": "⚠️ min_score：不是可接受的值"}
+    for dependency in reading:
+        for lang, said in refused.items():
+            answer = _staff_event(url, dependency, sent(dependency, "a word", lang))
+            assert not answer["success"] and answer["output"]["error"] == said, answer
+        assert _staff_event(url, dependency, sent(dependency, 0.0, "English"))["success"]  # and it goes on answering
 
 
 def test_the_cli_says_what_is_wrong_and_exits_2(tiny_service, tmp_path, capsys):
