@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from page.inputs import AnyFileInput
+from page.inputs import any_file_input
 from page.labels import T
 from storefront.admin import PRESETS
 
@@ -35,7 +35,7 @@ def build(current_model: str) -> AdminView:
     password = gr.Textbox(label=T("password"), type="password", elem_id="admin-password")
     with gr.Row():
         with gr.Column():
-            feed = AnyFileInput(label=T("feed"), file_types=[".csv", ".tsv", ".txt", ".jsonl", ".json", ".parquet",
+            feed = any_file_input(label=T("feed"), file_types=[".csv", ".tsv", ".txt", ".jsonl", ".json", ".parquet",
                                                          ".xml"], elem_id="feed")
             images_root = gr.Textbox(label=T("images_root"))
             index = gr.Button(T("index"), variant="primary")

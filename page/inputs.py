@@ -63,11 +63,17 @@ class ApiPhotoInput(PhotoInput):
 
 
 class AnyFileInput(gr.File):
-    """A file box whose value reaches its endpoint as sent (see `ApiPhotoInput`), read by `uploaded_path`."""
+    """A file box whose value reaches its endpoint or handler as sent (see `ApiPhotoInput`): an endpoint that skips
+    preprocessing reads it with `uploaded_path`, and a page's event (page/wiring.py) through `preprocess`, which
+    gives the uploaded file's path and refuses anything else."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.data_model = AnyPayload  # gr.File sets its own as it is made
+    def preprocess(self, payload: Any) -> str | None:
+        sent = payload.root if isinstance(payload, GradioRootModel) else payload
+        if sent is None:
+            return None
+        if not isinstance(sent, dict):
+            raise UserError("not_uploaded", name="file")
+        return str(uploaded_path(sent, str(sent.get("orig_name") or "file")))
 
     def get_block_name(self) -> str:
         return "file"  # drawn by the page as Gradio's own file box
@@ -76,6 +82,14 @@ class AnyFileInput(gr.File):
         schema = FileData.model_json_schema()
         schema["additional_description"] = schema.pop("description", None)
         return schema
+
+
+def any_file_input(**options: Any) -> AnyFileInput:
+    """An `AnyFileInput` with gr.File's options. Its data model is set once it is made: gr.File sets its own as it is
+    made, and an `__init__` of the subclass's own would hide gr.File's parameters, which Gradio reads for the page."""
+    box = AnyFileInput(**options)
+    box.data_model = AnyPayload
+    return box
 
 
 def photo_payload(payload: Any) -> Any:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from page.inputs import PhotoInput
+from page.inputs import PhotoInput, any_file_input
 from page.labels import T
 from search.config import Settings
 from search.ranking import KNOBS, Ranking
@@ -75,8 +75,8 @@ def _labelled_set(admin_enabled: bool) -> LabelledView:
     with gr.Group(visible=admin_enabled):
         gr.Markdown(T("labelled_title"))
         with gr.Row(equal_height=True):
-            labels = gr.File(label=T("labels_file"), file_types=[".csv"], elem_id="labels-file")
-            photos = gr.File(label=T("labels_photos"), file_types=[".zip"], elem_id="labels-photos")
+            labels = any_file_input(label=T("labels_file"), file_types=[".csv"], elem_id="labels-file")
+            photos = any_file_input(label=T("labels_photos"), file_types=[".zip"], elem_id="labels-photos")
         with gr.Row():
             evaluate = gr.Button(T("evaluate"), variant="primary", elem_id="evaluate")
             use_proposal = gr.Button(T("use_proposal"), elem_id="use-proposal")

@@ -110,6 +110,13 @@ def test_the_staff_pages_events_refuse_a_value_of_the_wrong_type_by_name(launche
             answer = _staff_event(url, dependency, sent(dependency, "a word", lang))
             assert not answer["success"] and answer["output"]["error"] == said, answer
         assert _staff_event(url, dependency, sent(dependency, 0.0, "English"))["success"]  # and it goes on answering
+    evaluating = next(d for d in config["dependencies"] if "labels-file" in [ids[i] for i in d["inputs"]])
+    for labels in ({"x": 1}, 5, "labels.csv"):  # a file box too (a FileData of a server path Gradio refuses itself)
+        fields = {"labels-file": labels, "language": "中文", "top-k": 12, "min-score": 0.0, "text-weight": 0.5,
+                  "rerank-weight": 0.0, "keyword-weight": 0.5}
+        given = [fields.get(ids[i]) for i in evaluating["inputs"]]
+        answer = _staff_event(url, evaluating, given)
+        assert answer["output"]["error"] == "⚠️ labels：不是可接受的值", answer
 
 
 def test_the_cli_says_what_is_wrong_and_exits_2(tiny_service, tmp_path, capsys):
