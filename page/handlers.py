@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from pathlib import Path
 
 import gradio as gr
 
 from catalog.errors import UserError
 from page.doorways import client_of, positional, problem
-from page.inputs import as_jpeg, uploaded_path
+from page.inputs import as_jpeg, uploaded_file
 from page.latest import LatestSearch
 from page.opening import Opening
 from page.wiring import Updates, Values
@@ -181,16 +180,6 @@ def _authorised(admin: Admin, password: object, action: Callable[[], str]) -> st
     return action()
 
 
-def _feed_path(payload: object) -> Path | None:
-    """The feed file uploaded with the call (None: none, which the admin is told to choose); a `Path` is the app's
-    own caller's (no client sends one: a client's text naming a file is refused)."""
-    if payload is None or isinstance(payload, Path):
-        return payload
-    if not isinstance(payload, dict):
-        raise UserError("not_uploaded", name="feed")
-    return uploaded_path(payload, str(payload.get("orig_name") or "feed"))
-
-
 def _text(name: str, value: object) -> str:
     if value is None:
         return ""
@@ -246,8 +235,10 @@ def admin_handlers(admin: Admin, switch: ModelSwitch | None = None) -> dict[str,
     # refused by name
     def ingest(password, feed, images_root, lang=None, progress=gr.Progress()):
         code = language(lang)
-        return guarded(admin, lambda: _authorised(admin, password, lambda: admin.ingest(
-            password, _feed_path(feed), _text("images_root", images_root), progress=progress, lang=code)), True, code)
+        def run() -> str:
+            return admin.ingest(password, uploaded_file(feed, "feed"), _text("images_root", images_root),
+                                progress=progress, lang=code)
+        return guarded(admin, lambda: _authorised(admin, password, run), True, code)
 
     def delete(password, ids, lang=None):  # a deletion brings no new picture folder
         code = language(lang)

@@ -68,12 +68,8 @@ class AnyFileInput(gr.File):
     gives the uploaded file's path and refuses anything else."""
 
     def preprocess(self, payload: Any) -> str | None:
-        sent = payload.root if isinstance(payload, GradioRootModel) else payload
-        if sent is None:
-            return None
-        if not isinstance(sent, dict):
-            raise UserError("not_uploaded", name="file")
-        return str(uploaded_path(sent, str(sent.get("orig_name") or "file")))
+        path = uploaded_file(payload, "file")
+        return None if path is None else str(path)
 
     def get_block_name(self) -> str:
         return "file"  # drawn by the page as Gradio's own file box
@@ -105,6 +101,17 @@ def photo_payload(payload: Any) -> Any:
     if not isinstance(payload.get("path"), str):
         return payload  # not a photo: the protocol says what it takes
     return PhotoBytes(take_upload(uploaded_path(payload, name)), name)
+
+
+def uploaded_file(payload: Any, name: str) -> Path | None:
+    """The file sent with a call or a page's event, as `uploaded_path` reads it; None for none. A `Path` is the app's
+    own caller's (no client sends one); anything else, text naming a file among it, is refused."""
+    sent = payload.root if isinstance(payload, GradioRootModel) else payload
+    if sent is None or isinstance(sent, Path):
+        return sent
+    if not isinstance(sent, dict):
+        raise UserError("not_uploaded", name=name)
+    return uploaded_path(sent, str(sent.get("orig_name") or name))
 
 
 def uploaded_path(payload: dict[str, Any], name: str) -> Path:

@@ -39,8 +39,9 @@ def chart_language(lang: str) -> str:
 
 
 def chart_fonts(lang: str) -> tuple[str, ...]:
+    """The fonts a chart in `lang` is drawn with: () is matplotlib's own, which has no Chinese."""
     cjk = cjk_font()
-    return (LATIN_FONT, cjk) if chart_language(lang) != "en" and cjk else ()
+    return (LATIN_FONT, cjk) if cjk and language(lang) != "en" else ()
 
 
 def curve_words(lang: str) -> CurveWords:
