@@ -77,8 +77,14 @@ class EventLog:
             self._writer.start()
         self._queue.put(event)
 
+    def written(self) -> Path | None:
+        """The log's file with every event recorded so far in it, for those who read it (the Insights page, the
+        replay, the model switch): an open recorded a moment before was otherwise still queued, and not counted."""
+        self.flush()
+        return self.path
+
     def flush(self, timeout_s: float = 10.0) -> None:
-        """Waits until every event queued so far is written (or dropped); for tests and a graceful stop."""
+        """Waits until every event queued so far is written (or dropped); for tests, a graceful stop and `written`."""
         if self._writer is None:
             return
         done = threading.Event()

@@ -113,7 +113,7 @@ class ModelSwitch:
                                           for name, served in zip(names, (current, candidate))}
         lines = [say(lang, "switch_ready", preset=candidate.settings.model.name, what=what), "",
                  comparison_table(reports, lang)]
-        cases = opened_searches(self.storefront.events.path, Days.last_days())[0][:MOST_REPLAYED]
+        cases = opened_searches(self.storefront.events.written(), Days.last_days())[0][:MOST_REPLAYED]
         mrrs = [mean_reciprocal_rank(served.service, cases, ranking) for served in (current, candidate)]
         if None not in mrrs:
             lines += ["", f"{say(lang, 'on_replay', count=len(cases))}: " +

@@ -38,7 +38,7 @@ class Team:
     def insights(self, password: str | None, first: Any = None, last: Any = None) -> Insights:
         self.admin.check(password)
         days = days_asked(first, last)
-        return insights(self.storefront.events.path, days, self.storefront.service().store.ids())
+        return insights(self.storefront.events.written(), days, self.storefront.service().store.ids())
 
     def events_csv(self, password: str | None, first: Any = None, last: Any = None) -> Path:
         """The events of the days as a CSV file, to download."""
@@ -46,12 +46,12 @@ class Team:
         days = days_asked(first, last)
         with tempfile.NamedTemporaryFile("w", suffix=".csv", prefix=f"search-events-{days.first}-{days.last}-",
                                          delete=False, encoding="utf-8", newline="") as out:
-            out.write(events_csv(self.storefront.events.path, days))
+            out.write(events_csv(self.storefront.events.written(), days))
         return Path(out.name)
 
     def replay(self, password: str | None, first: Any = None, last: Any = None) -> ReplayReport:
         self.admin.check(password)
-        report = replay(self.storefront.service(), self.storefront.events.path, days_asked(first, last),
+        report = replay(self.storefront.service(), self.storefront.events.written(), days_asked(first, last),
                         self.storefront.settings.ranking)
         if report.proposed is not None:
             self.proposed = report.proposed.ranking

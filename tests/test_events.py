@@ -62,6 +62,15 @@ def test_events_off_writes_no_file(offline_shop, tmp_path):
     assert not shop.events.enabled and not list(tmp_path.iterdir())
 
 
+def test_whoever_reads_the_log_reads_every_event_recorded_before(tmp_path):
+    log = EventLog(tmp_path / "events.sqlite")
+    for n in range(50):
+        log.record(SearchEvent(**{**EVENT.__dict__, "token": f"t{n}"}))
+    log.record(OpenEvent("t49", "demo-0105", 1))
+    path = log.written()  # the Insights page's, the replay's and the model switch's way in: nothing still queued
+    assert len(_rows(path, "searches")) == 50 and len(_rows(path, "opens")) == 1
+
+
 def test_words_off_keeps_the_search_without_its_words(tmp_path):
     log = EventLog(tmp_path / "events.sqlite", keep_words=False)
     log.record(EVENT)
